@@ -1,0 +1,94 @@
+"""The demo: a fresh home for a believable company, and every platform step run on it.
+
+Each capability adds its step to DEMO_STEPS, so the demo always shows the whole platform.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from academy.errors import AcademyError
+from academy.home import Home, init_home, _resolve
+from academy.settings import SETTINGS_FILE
+
+
+@dataclass
+class DemoContext:
+    home: Home
+    staff: int
+    seed: int
+    today: date
+    console: Console
+    notes: list[str]
+
+
+def step_roster(ctx: DemoContext) -> None:
+    from roster.store import import_roster_file
+    from roster.synthetic import make_company, write_roster_csv
+
+    people = make_company(ctx.staff, ctx.seed)
+    path = ctx.home.imports_dir / "demo_roster.csv"
+    write_roster_csv(people, path)
+    report = import_roster_file(ctx.home, path)
+    ctx.notes.append(f"roster: {len(report.added)} staff in {len(report.teams_added)} teams "
+                     f"imported from {path.name}")
+
+
+def step_cycles(ctx: DemoContext) -> None:
+    from academy.cycles import close_cycle, open_cycle, quarter_name
+
+    this_q = quarter_name(ctx.today)
+    prev_day = date(ctx.today.year, ((ctx.today.month - 1) // 3) * 3 + 1, 1).replace(day=1)
+    prev_q = quarter_name(date.fromordinal(prev_day.toordinal() - 1))
+    with ctx.home.transaction() as s:
+        open_cycle(s, prev_q)
+        close_cycle(s, prev_q)
+        open_cycle(s, this_q)
+    ctx.notes.append(f"cycles: {prev_q} (closed), {this_q} (open)")
+
+
+DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
+    ("Roster of the demo company", step_roster),
+    ("Assessment cycles", step_cycles),
+]
+
+
+def run_demo(home: Path | str | None, staff: int = 120, seed: int = 2026, reset: bool = False,
+             serve: bool = True, console: Console | None = None, today: date | None = None) -> Home:
+    console = console or Console()
+    root = _resolve(home)
+    if root.exists() and any(root.iterdir()):
+        if not reset:
+            raise AcademyError(f"{root} is not empty: the demo needs a fresh home "
+                               "(give another --home, or --reset to delete this one)")
+        if not (root / SETTINGS_FILE).exists():
+            raise AcademyError(f"{root} is not an academy home; refusing to delete it with --reset")
+        shutil.rmtree(root)
+    if staff < 20:
+        raise AcademyError("--staff must be at least 20 for a demo company")
+    h = init_home(root)
+    ctx = DemoContext(h, staff, seed, today or date.today(), console, [])
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task("Demo", total=len(DEMO_STEPS))
+        for label, step in DEMO_STEPS:
+            progress.update(task, description=label)
+            step(ctx)
+            progress.advance(task)
+        progress.update(task, description="Demo ready")
+    console.print(f"Demo home: [bold]{h.root}[/bold]")
+    for note in ctx.notes:
+        console.print(f"  - {note}")
+    console.print(f"Try: academy --home {h.root} roster list --team 'Hotline Shanghai'")
+    if serve:
+        console.print("Servers (JupyterLab, Voila dashboards) are not part of this release yet; "
+                      "the demo stops here.")
+    h.close()
+    return h
