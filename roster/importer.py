@@ -122,13 +122,14 @@ def parse_roster(
                 team_manager=values["team_manager"] or None,
             ))
 
-    _check_references(table, records, known_active, problem)
+    # Ids on rows rejected for another reason still count as present: no cascade of follow-on errors.
+    _check_references(records, set(first_row) | set(known_active), problem)
     if problems:
         raise ProblemsError(problems, what=table.file)
     return ParsedRoster(table.file, table.encoding, table.sha256, records)
 
 
-def _check_references(table, records, known_active, problem) -> None:
+def _check_references(records, known_ids, problem) -> None:
     by_id = {r.employee_id: r for r in records}
     for r in records:
         sup = r.supervisor_id
@@ -138,7 +139,7 @@ def _check_references(table, records, known_active, problem) -> None:
             if r.active and not by_id[sup].active:
                 problem(r.row, "supervisor",
                         f"supervisor {sup!r} is marked inactive on row {by_id[sup].row}")
-        elif sup not in known_active:
+        elif sup not in known_ids:
             problem(r.row, "supervisor", f"supervisor {sup!r} is not in the roster")
     # Supervisor loops: follow each chain; a chain that comes back to a person is a loop.
     reported: set[str] = set()
@@ -172,7 +173,7 @@ def _check_references(table, records, known_active, problem) -> None:
                 problem(r.row, fname, f"team {r.team!r} has {fname.replace('_', ' ')} {first!r} "
                                       f"on row {first_row}, {value!r} here")
             team_values.setdefault(key, (value, r.row))
-        if r.team_manager and r.team_manager not in by_id and r.team_manager not in known_active:
+        if r.team_manager and r.team_manager not in known_ids:
             problem(r.row, "team_manager", f"team manager {r.team_manager!r} is not in the roster")
 
 

@@ -1,0 +1,33 @@
+# Service Academy: `make demo` runs the demo, `make test` runs the whole test suite.
+# Both create or update the virtual environment .venv and install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME ?= $(CURDIR)/demo-home
+DEMO_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: demo test venv system-packages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Debian packages the tests need (PostgreSQL, Chromium, a CJK font); installed when run as root.
+system-packages:
+	@sh scripts/install-system-packages.sh
+
+demo: $(STAMP)
+	$(BIN)/academy demo --home $(DEMO_HOME) --reset $(DEMO_ARGS)
+
+test: $(STAMP) system-packages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) demo-home .pytest_cache

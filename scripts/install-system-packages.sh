@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages the test suite needs, when they are missing and we are root:
+#   postgresql          a real PostgreSQL server for the database tests (started on loopback by the tests)
+#   chromium            headless browser for the flows a person clicks through (driven by Playwright)
+#   fonts-wqy-microhei  a small CJK font, so Chinese text renders in the browser and in charts
+set -eu
+PACKAGES="postgresql chromium fonts-wqy-microhei"
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "warning: missing Debian packages:$missing" >&2
+    echo "         install them with: sudo apt-get install$missing" >&2
+    exit 0
+fi
+echo "Installing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,155 @@
+"""Shared fixtures: homes on SQLite and on a real PostgreSQL server, and the real `academy` command."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+ACADEMY = Path(sys.executable).parent / "academy"
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _pg_bindir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if found:
+        return Path(found[-1]).parent
+    which = shutil.which("pg_ctl")
+    if which:
+        return Path(which).resolve().parent
+    raise RuntimeError(
+        "PostgreSQL server binaries not found: `make test` installs Debian's postgresql when run "
+        "as root; otherwise install it (apt-get install postgresql) or set ACADEMY_TEST_PG_URL"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on loopback, run as the `postgres` user when we are root."""
+
+    def __init__(self) -> None:
+        self.bindir = _pg_bindir()
+        self.dir = Path(tempfile.mkdtemp(prefix="academy-pg-"))
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            self.dir.chmod(0o755)
+            shutil.chown(self.dir, "postgres", "postgres")
+        self.data = self.dir / "data"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, cwd=self.dir)
+
+    def start(self) -> None:
+        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "academy",
+                  "-E", "UTF8", "--no-locale")
+        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
+                  "-l", str(self.dir / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://academy@127.0.0.1:{self.port}/postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """URL of a real PostgreSQL server: $ACADEMY_TEST_PG_URL, or one started here on loopback."""
+    external = os.environ.get("ACADEMY_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _new_pg_database(admin_url: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A fresh, empty database on each backend the platform supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'academy.db'}"
+    return _new_pg_database(request.getfixturevalue("pg_admin_url"))
+
+
+@pytest.fixture
+def home(tmp_path, db_url, monkeypatch):
+    """An initialised academy home whose platform database is on each backend in turn."""
+    from academy.home import init_home
+
+    monkeypatch.delenv("ACADEMY_HOME", raising=False)
+    monkeypatch.delenv("ACADEMY_DB_URL", raising=False)
+    h = init_home(tmp_path / "home", db_url=db_url)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def sqlite_home(tmp_path, monkeypatch):
+    """An initialised home on the embedded default (SQLite), for tests not about the backend."""
+    from academy.home import init_home
+
+    monkeypatch.delenv("ACADEMY_HOME", raising=False)
+    monkeypatch.delenv("ACADEMY_DB_URL", raising=False)
+    h = init_home(tmp_path / "home")
+    yield h
+    h.close()
+
+
+# --- the real command ---------------------------------------------------------------------------
+
+
+def run_academy(*args: str, home: Path | None = None, env: dict | None = None, cwd=None,
+                check: bool = False) -> subprocess.CompletedProcess:
+    """Run the installed `academy` entry point as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("ACADEMY_HOME", "ACADEMY_DB_URL")}
+    full_env.update({"COLUMNS": "200", "NO_COLOR": "1", "ACADEMY_USER": "tester"})
+    full_env.update(env or {})
+    cmd = [str(ACADEMY)]
+    if home is not None:
+        cmd += ["--home", str(home)]
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, env=full_env, cwd=cwd,
+                          timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"academy {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
