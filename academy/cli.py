@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from academy.cli_common import HomeOpt, console, err, home_arg, open_from
+from academy.cli_course import app as course_app
+from academy.cli_evidence import apps as evidence_apps
+from academy.cli_exam import app as exam_app
 from academy.errors import AcademyError, ProblemsError
-
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 app = typer.Typer(
     name="academy",
@@ -32,27 +32,16 @@ db_app = typer.Typer(help="The platform database schema.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(db_app, name="db")
-
-HomeOpt = Annotated[
-    Optional[Path],
-    typer.Option("--home", help="Academy home folder (default: $ACADEMY_HOME or "
-                                "~/.local/share/service-academy).", show_default=False),
-]
+# Each capability keeps its commands in a module of its own.
+app.add_typer(exam_app, name="exam")
+app.add_typer(course_app, name="course")
+for _name, _sub in evidence_apps.items():
+    app.add_typer(_sub, name=_name)
 
 
 @app.callback()
 def _root(ctx: typer.Context, home: HomeOpt = None) -> None:
     ctx.obj = {"home": home}
-
-
-def _home_arg(ctx: typer.Context, home: Path | None) -> Path | None:
-    return home or (ctx.obj or {}).get("home")
-
-
-def _open(ctx: typer.Context):
-    from academy.home import open_home
-
-    return open_home(_home_arg(ctx, None))
 
 
 @app.command()
@@ -67,7 +56,7 @@ def init(
     from academy.db import safe_url
     from academy.home import init_home
 
-    h = init_home(_home_arg(ctx, home), db_url=db_url)
+    h = init_home(home_arg(ctx, home), db_url=db_url)
     console.print(f"Academy home ready at [bold]{h.root}[/bold]")
     console.print(f"  settings:        {h.settings_path}")
     console.print(f"  database:        {safe_url(h.db_url)}")
@@ -85,7 +74,7 @@ def info(ctx: typer.Context) -> None:
     from academy.db import current_revision, safe_url
     from roster.models import Staff, Team
 
-    h = _open(ctx)
+    h = open_from(ctx)
     with h.transaction() as s:
         n_staff = s.scalar(select(func.count()).select_from(Staff).where(Staff.active.is_(True)))
         n_teams = s.scalar(select(func.count()).select_from(Team))
@@ -140,7 +129,7 @@ def roster_import(
     """Import the staff roster. A full import deactivates people missing from the file."""
     from roster.store import import_roster_file
 
-    h = _open(ctx)
+    h = open_from(ctx)
     report = import_roster_file(h, file, full=not partial, dry_run=dry_run, sheet=sheet)
     _print_report(report, dry_run)
     h.close()
@@ -157,7 +146,7 @@ def roster_list(
     from academy.i18n import t
     from roster.store import list_staff, team_names
 
-    h = _open(ctx)
+    h = open_from(ctx)
     loc = h.settings.locale
     with h.transaction() as s:
         if team is not None and team not in team_names(s):
@@ -192,7 +181,7 @@ def roster_history(ctx: typer.Context, employee_id: str) -> None:
     """Every roster change recorded for one person."""
     from roster.store import history
 
-    h = _open(ctx)
+    h = open_from(ctx)
     with h.transaction() as s:
         rows = history(s, employee_id)
         table = RichTable(title=f"Roster history of {employee_id}")
@@ -231,7 +220,7 @@ def cycle_open(
     """Open an assessment cycle."""
     from academy.cycles import open_cycle
 
-    h = _open(ctx)
+    h = open_from(ctx)
     with h.transaction() as s:
         c = open_cycle(s, name, _date(opens, "--opens"), _date(closes, "--closes"))
         console.print(f"Cycle {c.name} is open: {c.opens_on} to {c.closes_on}.")
@@ -243,7 +232,7 @@ def cycle_close(ctx: typer.Context, name: str) -> None:
     """Close an assessment cycle."""
     from academy.cycles import close_cycle
 
-    h = _open(ctx)
+    h = open_from(ctx)
     with h.transaction() as s:
         c = close_cycle(s, name)
         console.print(f"Cycle {c.name} is closed.")
@@ -256,7 +245,7 @@ def cycle_list(ctx: typer.Context) -> None:
     from academy.cycles import list_cycles
     from academy.i18n import t
 
-    h = _open(ctx)
+    h = open_from(ctx)
     loc = h.settings.locale
     with h.transaction() as s:
         cycles = list_cycles(s)
@@ -278,7 +267,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     from academy.db import current_revision, head_revision
     from academy.home import open_home
 
-    h = open_home(_home_arg(ctx, None), upgrade=True)
+    h = open_home(home_arg(ctx), upgrade=True)
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
     h.close()
 
@@ -289,7 +278,7 @@ def db_current(ctx: typer.Context) -> None:
     from academy.db import current_revision, head_revision
     from academy.home import open_home
 
-    h = open_home(_home_arg(ctx, None), upgrade=False)
+    h = open_home(home_arg(ctx), upgrade=False)
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
     h.close()
 
@@ -309,7 +298,7 @@ def demo(
     """Build a believable demo company in a fresh home and run every step of the platform on it."""
     from academy.demo import run_demo
 
-    run_demo(_home_arg(ctx, home), staff=staff, seed=seed, reset=reset, serve=not no_serve,
+    run_demo(home_arg(ctx, home), staff=staff, seed=seed, reset=reset, serve=not no_serve,
              console=console)
 
 

@@ -1,7 +1,11 @@
-"""Imports every module that defines tables, so `Base.metadata` knows the whole schema."""
+"""Imports every module that defines tables, so `Base.metadata` knows the whole schema.
+
+A capability that adds tables imports its models module here and adds a migration.
+"""
 
 from academy import cycles  # noqa: F401
 from academy.db import Base
+from graders import evidence  # noqa: F401
 from roster import models  # noqa: F401
 
 metadata = Base.metadata

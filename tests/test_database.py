@@ -53,9 +53,10 @@ def test_does_opening_an_old_home_upgrade_it(tmp_path, db_url):
     from academy.home import init_home
 
     h = init_home(tmp_path / "h", db_url=db_url)
-    with h.engine.begin() as conn:
-        conn.execute(text("DROP TABLE cycles"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    from alembic import command
+
+    command.downgrade(db._alembic_config(h.engine), "0001")
+    assert "cycles" not in inspect(h.engine).get_table_names()
     h.close()
     h2 = open_home(tmp_path / "h")
     assert db.current_revision(h2.engine) == db.head_revision()

@@ -1,0 +1,34 @@
+"""What every part of the `academy` command shares: consoles and opening the chosen home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+HomeOpt = Annotated[
+    Optional[Path],
+    typer.Option("--home", help="Academy home folder (default: $ACADEMY_HOME or "
+                                "~/.local/share/service-academy).", show_default=False),
+]
+
+
+def home_arg(ctx: typer.Context, home: Path | None = None) -> Path | None:
+    """The home given to this command, else the one given before the subcommand, else None."""
+    while ctx is not None:
+        if ctx.obj and ctx.obj.get("home"):
+            return home or ctx.obj["home"]
+        ctx = ctx.parent
+    return home
+
+
+def open_from(ctx: typer.Context):
+    """Open the home chosen by --home / $ACADEMY_HOME (its database upgraded if behind)."""
+    from academy.home import open_home
+
+    return open_home(home_arg(ctx))

@@ -1,0 +1,110 @@
+"""Starting and stopping Jupyter servers on localhost (JupyterLab now; Voila with the dashboards).
+
+Used by `academy serve` and by the tests, which start and stop the real servers they need.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from academy.errors import AcademyError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+class ServerProcess:
+    """A server child process with a readiness probe, stopped cleanly (SIGTERM, then SIGKILL)."""
+
+    name = "server"
+
+    def __init__(self, cmd: list[str], port: int, probe_path: str, env: dict | None = None,
+                 cwd: Path | None = None, log: Path | None = None):
+        self.cmd, self.port, self.probe_path = cmd, port, probe_path
+        self.env = {**os.environ, **(env or {})}
+        self.cwd = cwd
+        self.log_path = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 120) -> "ServerProcess":
+        if port_taken(self.port):
+            raise AcademyError(f"port {self.port} on 127.0.0.1 is taken: stop what uses it or "
+                               f"choose another port for the {self.name}")
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.cmd, env=self.env, cwd=self.cwd, stdout=out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.port}{self.probe_path}"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AcademyError(f"the {self.name} exited with code {self.proc.returncode} "
+                                   f"(log: {self.log_path})")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise AcademyError(f"the {self.name} did not answer on port {self.port} within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class JupyterLab(ServerProcess):
+    """JupyterLab on 127.0.0.1 with a login token, serving `root_dir`."""
+
+    name = "JupyterLab server"
+
+    def __init__(self, root_dir: Path, port: int | None = None, token: str | None = None,
+                 env: dict | None = None, extra_args: list[str] | None = None,
+                 log: Path | None = None):
+        self.token = token or secrets.token_hex(16)
+        port = port or free_port()
+        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={port}", "--port-retries=0", f"--ServerApp.root_dir={root_dir}",
+               f"--IdentityProvider.token={self.token}", "--ServerApp.open_browser=False"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        cmd += extra_args or []
+        super().__init__(cmd, port, f"/api/status?token={self.token}", env=env, cwd=root_dir,
+                         log=log)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/lab?token={self.token}"

@@ -1,0 +1,83 @@
+"""The evidence store: every score from every source, per cycle and trainee, with provenance.
+
+A *batch* is one delivery of evidence (an import file, an exam's grading run, a form session).
+Batches of the same source and key replace each other: the newest is current, the older ones are
+kept, marked as superseded, for history. Scores are stored raw and normalised to 0-100.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from academy.db import Base, utcnow
+
+SOURCES = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
+
+
+class EvidenceBatch(Base):
+    __tablename__ = "evidence_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    #: what this batch replaces when re-delivered: e.g. the exam name, the rubric id, a file's stem
+    key: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("evidence_batches.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Evidence(Base):
+    """One score: who was scored, by whom, on which item and competency, raw and on 0-100."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("evidence_batches.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("staff.employee_id"), index=True)
+    #: the person who gave the score (trainer, peer, supervisor, customer id, or None for autograde)
+    rater_id: Mapped[str | None] = mapped_column(String(64))
+    #: what was scored: exam/question, rubric/criterion, form item, survey item ...
+    item: Mapped[str] = mapped_column(String(300))
+    competency: Mapped[str | None] = mapped_column(String(32))
+    raw: Mapped[float | None] = mapped_column(Float)
+    max_raw: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # 0-100
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+def new_batch(session: Session, cycle_id: int, source: str, key: str, entered_by: str,
+              file_name: str | None = None, sha256: str | None = None,
+              note: str | None = None) -> EvidenceBatch:
+    """Start a batch; the current batch of the same cycle, source and key becomes superseded by it."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown evidence source {source!r}")
+    batch = EvidenceBatch(cycle_id=cycle_id, source=source, key=key, entered_by=entered_by,
+                          file_name=file_name, sha256=sha256, note=note, entered_at=utcnow())
+    session.add(batch)
+    session.flush()
+    for old in session.scalars(select(EvidenceBatch).where(
+            EvidenceBatch.cycle_id == cycle_id, EvidenceBatch.source == source,
+            EvidenceBatch.key == key, EvidenceBatch.superseded_by.is_(None),
+            EvidenceBatch.id != batch.id)):
+        old.superseded_by = batch.id
+    session.flush()
+    return batch
+
+
+def current_evidence(session: Session, cycle_id: int, source: str | None = None):
+    """A select of the evidence rows in current (not superseded) batches of a cycle."""
+    q = (select(Evidence).join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
+         .where(Evidence.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None)))
+    if source is not None:
+        q = q.where(Evidence.source == source)
+    return q
