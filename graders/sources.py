@@ -1,0 +1,116 @@
+"""From evidence to component scores: one row per trainee and assessment source, on 0-100.
+
+This is the contract between the evidence capabilities (exams, practical, reviews, surveys,
+key behaviours) and the grading engine: `collect(session, cycle_id)` returns
+
+* `components`: DataFrame[employee_id, component, score, n, status, note] where `component` is one
+  of COMPONENTS, `score` is 0-100 (NaN when there is no usable score), `n` how many ratings,
+  responses or questions it rests on, `status` one of "ok", "insufficient" (some evidence but not
+  enough to be trusted, e.g. fewer peer raters than the minimum) or "missing" (no evidence);
+* `competencies`: DataFrame[employee_id, component, competency, score, n]: the same evidence split
+  by the four competencies of the model;
+* `flags`: DataFrame[kind, source, subject, detail]: evidence-quality warnings.
+
+Each source registers an aggregator in AGGREGATORS; a source without one is averaged plainly
+(sum of raw over sum of maxima, else the mean of 0-100 scores).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from graders.evidence import Evidence, EvidenceBatch
+
+COMPONENTS = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
+STATUSES = ("ok", "insufficient", "missing")
+
+COMPONENT_COLUMNS = ["employee_id", "component", "score", "n", "status", "note"]
+COMPETENCY_COLUMNS = ["employee_id", "component", "competency", "score", "n"]
+FLAG_COLUMNS = ["kind", "source", "subject", "detail"]
+
+
+@dataclass
+class SourceResult:
+    components: pd.DataFrame
+    competencies: pd.DataFrame
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
+
+
+def evidence_frame(session: Session, cycle_id: int, source: str | None = None) -> pd.DataFrame:
+    """Current (not superseded) evidence of a cycle as a DataFrame."""
+    q = (select(Evidence.employee_id, Evidence.source, Evidence.rater_id, Evidence.item,
+                Evidence.competency, Evidence.raw, Evidence.max_raw, Evidence.score,
+                Evidence.details, Evidence.batch_id)
+         .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
+         .where(Evidence.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None)))
+    if source is not None:
+        q = q.where(Evidence.source == source)
+    rows = session.execute(q).all()
+    cols = ["employee_id", "source", "rater_id", "item", "competency", "raw", "max_raw", "score",
+            "details", "batch_id"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def plain_average(ev: pd.DataFrame, source: str) -> SourceResult:
+    """Sum of raw points over sum of maxima where both are known, else the mean 0-100 score."""
+    def agg(g: pd.DataFrame) -> pd.Series:
+        known = g.dropna(subset=["raw", "max_raw"])
+        if len(known) and known["max_raw"].sum() > 0:
+            score = 100.0 * known["raw"].sum() / known["max_raw"].sum()
+        else:
+            score = g["score"].mean()
+        return pd.Series({"score": float(score), "n": int(len(g))})
+
+    if ev.empty:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
+    comp = ev.groupby("employee_id").apply(agg, include_groups=False).reset_index()
+    comp["component"], comp["status"], comp["note"] = source, "ok", ""
+    by_c = (ev.dropna(subset=["competency"]).groupby(["employee_id", "competency"])
+            .apply(agg, include_groups=False).reset_index())
+    by_c["component"] = source
+    return SourceResult(comp[COMPONENT_COLUMNS], by_c[COMPETENCY_COLUMNS])
+
+
+Aggregator = Callable[[Session, int, pd.DataFrame], SourceResult]
+#: source -> aggregator(session, cycle_id, evidence of that source); filled by the source modules.
+AGGREGATORS: dict[str, Aggregator] = {}
+
+
+def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = None) -> SourceResult:
+    """Component scores, competency scores and evidence flags of every trainee in a cycle.
+
+    `employee_ids` (default: everyone with evidence) get a "missing" row for every component
+    they have no evidence for.
+    """
+    import graders.register  # noqa: F401  (fills AGGREGATORS)
+
+    ev = evidence_frame(session, cycle_id)
+    parts, comps, flags = [], [], []
+    for source in COMPONENTS:
+        sub = ev[ev["source"] == source]
+        agg = AGGREGATORS.get(source)
+        res = agg(session, cycle_id, sub) if agg else plain_average(sub, source)
+        parts.append(res.components)
+        comps.append(res.competencies)
+        flags.append(res.flags)
+    components = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COMPONENT_COLUMNS)],
+                           ignore_index=True)
+    ids = sorted(set(employee_ids) if employee_ids is not None else set(ev["employee_id"]))
+    full = pd.MultiIndex.from_product([ids, COMPONENTS], names=["employee_id", "component"])
+    components = (components.set_index(["employee_id", "component"]).reindex(full).reset_index())
+    components["status"] = components["status"].fillna("missing")
+    components["n"] = components["n"].fillna(0).astype(int)
+    components["note"] = components["note"].fillna("")
+    components["score"] = components["score"].astype(float)
+    competencies = pd.concat([c for c in comps if len(c)] or
+                             [pd.DataFrame(columns=COMPETENCY_COLUMNS)], ignore_index=True)
+    competencies = competencies[competencies["employee_id"].isin(ids)].reset_index(drop=True)
+    flag_frame = pd.concat([f for f in flags if len(f)] or [pd.DataFrame(columns=FLAG_COLUMNS)],
+                           ignore_index=True)
+    return SourceResult(components[COMPONENT_COLUMNS], competencies[COMPETENCY_COLUMNS], flag_frame)
