@@ -22,13 +22,15 @@ class Problem:
     column: str | None
     message: str
     letter: str | None = None
+    #: "row" for tables (column = header), "line" for YAML files (column = field path)
+    unit: str = "row"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{self.unit} {self.row}")
         if self.column is not None:
-            col = f'column "{self.column}"'
+            col = f'{"field" if self.unit == "line" else "column"} "{self.column}"'
             if self.letter:
                 col += f" ({self.letter})"
             where.append(col)
