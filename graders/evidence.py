@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from academy.db import Base, utcnow
@@ -32,6 +34,8 @@ class EvidenceBatch(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("evidence_batches.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    #: the definitions in force when the batch was entered (rubric, form, survey, behaviours)
+    config: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Evidence(Base):
@@ -55,14 +59,29 @@ class Evidence(Base):
     details: Mapped[dict | None] = mapped_column(JSON)
 
 
+class ServiceTicket(Base):
+    """A closed service ticket: who served the customer and whether a survey was sent."""
+
+    __tablename__ = "service_tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("evidence_batches.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    ticket_id: Mapped[str] = mapped_column(String(64), index=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("staff.employee_id"), index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    surveyed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 def new_batch(session: Session, cycle_id: int, source: str, key: str, entered_by: str,
               file_name: str | None = None, sha256: str | None = None,
-              note: str | None = None) -> EvidenceBatch:
+              note: str | None = None, config: dict | None = None) -> EvidenceBatch:
     """Start a batch; the current batch of the same cycle, source and key becomes superseded by it."""
     if source not in SOURCES:
         raise ValueError(f"unknown evidence source {source!r}")
     batch = EvidenceBatch(cycle_id=cycle_id, source=source, key=key, entered_by=entered_by,
-                          file_name=file_name, sha256=sha256, note=note, entered_at=utcnow())
+                          file_name=file_name, sha256=sha256, note=note, config=config,
+                          entered_at=utcnow())
     session.add(batch)
     session.flush()
     for old in session.scalars(select(EvidenceBatch).where(

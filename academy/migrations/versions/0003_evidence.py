@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("superseded_by", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("config", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["cycle_id"], ["cycles.id"],
                                 name="fk_evidence_batches_cycle_id_cycles"),
         sa.ForeignKeyConstraint(["superseded_by"], ["evidence_batches.id"],
@@ -60,8 +61,30 @@ def upgrade() -> None:
     op.create_index("ix_evidence_cycle_id", "evidence", ["cycle_id"])
     op.create_index("ix_evidence_source", "evidence", ["source"])
     op.create_index("ix_evidence_employee_id", "evidence", ["employee_id"])
+    op.create_table(
+        "service_tickets",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("cycle_id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.String(64), nullable=False),
+        sa.Column("employee_id", sa.String(32), nullable=False),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("surveyed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["evidence_batches.id"],
+                                name="fk_service_tickets_batch_id_evidence_batches"),
+        sa.ForeignKeyConstraint(["cycle_id"], ["cycles.id"],
+                                name="fk_service_tickets_cycle_id_cycles"),
+        sa.ForeignKeyConstraint(["employee_id"], ["staff.employee_id"],
+                                name="fk_service_tickets_employee_id_staff"),
+        sa.PrimaryKeyConstraint("id", name="pk_service_tickets"),
+    )
+    op.create_index("ix_service_tickets_batch_id", "service_tickets", ["batch_id"])
+    op.create_index("ix_service_tickets_cycle_id", "service_tickets", ["cycle_id"])
+    op.create_index("ix_service_tickets_ticket_id", "service_tickets", ["ticket_id"])
+    op.create_index("ix_service_tickets_employee_id", "service_tickets", ["employee_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("service_tickets")
     op.drop_table("evidence")
     op.drop_table("evidence_batches")
