@@ -1,0 +1,282 @@
+"""Customer satisfaction surveys, linked to the serving staff member by staff id or ticket.
+
+A response's satisfaction is the weighted mean of its answered items on 0-100. Per person: the
+mean, the share of satisfied customers (at or above the threshold, default 85), and the count.
+Small samples are shrunk towards the team mean (empirical-Bayes style):
+    shrunk = (n * person_mean + k * team_mean) / (n + k)
+with k = `shrinkage_strength` (default 5): one response moves a person only a sixth of the way
+from the team mean, thirty responses almost all the way. The shrunk mean is the customer component.
+Coverage: surveys sent / tickets served; return rate: responses / surveys sent; their product
+(= responses / tickets) must reach the coverage target (default 75%).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from academy.errors import ProblemsError
+from academy.tabular import Table, map_columns, parse_bool, parse_date, read_table
+from graders.evidence import EvidenceBatch, ServiceTicket
+from graders.forms_config import EvidenceConfig, SurveyForm
+from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
+    parse_number, staff_index, store, target_cycle
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult
+
+SYNONYMS = {
+    "response_id": ["response", "respondent_id", "问卷编号", "答卷编号", "序号"],
+    "ticket_id": ["ticket", "ticket_no", "工单号", "工单编号", "服务单号"],
+    "employee_id": ["staff_id", "engineer", "工号", "服务人员工号", "服务工程师"],
+    "date": ["日期", "提交时间", "submitted", "response_date"],
+    "comment": ["备注", "意见", "建议", "comments"],
+}
+TICKET_SYNONYMS = {
+    "ticket_id": SYNONYMS["ticket_id"],
+    "employee_id": SYNONYMS["employee_id"],
+    "closed_on": ["closed", "date", "关闭日期", "完成日期", "日期"],
+    "surveyed": ["survey_sent", "已回访", "已发送问卷", "是否调查", "回访"],
+}
+
+
+def current_tickets(session: Session, cycle_id: int) -> pd.DataFrame:
+    rows = session.execute(
+        select(ServiceTicket.ticket_id, ServiceTicket.employee_id, ServiceTicket.surveyed)
+        .join(EvidenceBatch, ServiceTicket.batch_id == EvidenceBatch.id)
+        .where(ServiceTicket.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None))).all()
+    return pd.DataFrame(rows, columns=["ticket_id", "employee_id", "surveyed"])
+
+
+def parse_responses(table: Table, form: SurveyForm, staff: set[str],
+                    tickets: dict[str, str]) -> list[dict]:
+    cols, problems = map_columns(table, SYNONYMS, ())
+    items, item_problems = item_columns(
+        table, [(it.id, [it.text_en, it.text_zh or ""]) for it in form.items], cols)
+    loc = Located(table, cols, items, [*table.problems, *problems, *item_problems])
+    if "employee_id" not in cols.index and "ticket_id" not in cols.index:
+        loc.at(1, None, "a survey file needs a staff id column or a ticket column to link answers")
+    for it in form.items:
+        if it.required and it.id not in items:
+            loc.at(1, None, f"no column for required item {it.id!r}")
+    if loc.problems:
+        raise ProblemsError(loc.problems, what=table.file)
+    records: list[dict] = []
+    seen_resp: dict[str, int] = {}
+    seen_ticket: dict[str, int] = {}
+    weights = {it.id: it.weight for it in form.items}
+    for row, cells in table.rows:
+        ok = True
+        emp, ticket, resp = (loc.text(cells, f) for f in ("employee_id", "ticket_id", "response_id"))
+        if ticket and ticket in seen_ticket:
+            loc.at(row, "ticket_id", f"duplicate submission: ticket {ticket} answered on row "
+                                     f"{seen_ticket[ticket]}")
+            ok = False
+        elif ticket:
+            seen_ticket[ticket] = row
+        if resp and resp in seen_resp:
+            loc.at(row, "response_id", f"duplicate submission: response {resp} on row {seen_resp[resp]}")
+            ok = False
+        elif resp:
+            seen_resp[resp] = row
+        if not emp and ticket:
+            emp = tickets.get(ticket, "")
+            if not emp:
+                loc.at(row, "ticket_id", f"ticket {ticket!r} is not among the imported service "
+                                         "tickets and no staff id is given")
+                ok = False
+        elif not emp:
+            loc.at(row, "employee_id" if "employee_id" in cols.index else "ticket_id",
+                   "no staff id and no ticket: the answer cannot be linked to anyone")
+            ok = False
+        elif emp not in staff:
+            loc.at(row, "employee_id", f"unknown staff id {emp!r}")
+            ok = False
+        answers: dict[str, float] = {}
+        for it in form.items:
+            if it.id not in items:
+                continue
+            try:
+                v = parse_number(loc.item(cells, it.id))
+            except ValueError as exc:
+                loc.at_item(row, it.id, str(exc))
+                ok = False
+                continue
+            if v is None:
+                if it.required:
+                    loc.at_item(row, it.id, f"missing required answer to {it.id!r}")
+                    ok = False
+            elif not form.scale.contains(v):
+                loc.at_item(row, it.id, f"answer {v:g} is outside the scale "
+                                        f"{form.scale.min:g}-{form.scale.max:g}")
+                ok = False
+            else:
+                answers[it.id] = v
+        if ok:
+            customer = resp or ticket or f"row{row}"
+            records += [dict(source="customer", employee_id=emp, rater_id=customer,
+                             item=f"{form.id}/{i}", competency=None, raw=v, max_raw=None,
+                             score=form.scale.normalise(v),
+                             details={"weight": weights[i], "ticket": ticket or None})
+                        for i, v in answers.items()]
+    if loc.problems:
+        raise ProblemsError(loc.problems, what=table.file)
+    return records
+
+
+def survey_config(cfg: EvidenceConfig) -> dict:
+    return {"survey": cfg.survey.model_dump(mode="json")}
+
+
+def import_file(session: Session, path: Path | str, cfg: EvidenceConfig, entered_by: str,
+                cycle_name: str | None = None, key: str | None = None, sheet: str | None = None,
+                dry_run: bool = False) -> ImportResult:
+    cycle = target_cycle(session, cycle_name)
+    table = read_table(path, sheet=sheet)
+    tk = current_tickets(session, cycle.id)
+    records = parse_responses(table, cfg.survey, set(staff_index(session)),
+                              dict(zip(tk["ticket_id"], tk["employee_id"])))
+    result = store(session, cycle, "customer", key or Path(path).name, table, records, entered_by,
+                   survey_config(cfg), dry_run)
+    result.extra = {"responses": len({r["rater_id"] for r in records})}
+    return result
+
+
+def import_tickets(session: Session, path: Path | str, entered_by: str,
+                   cycle_name: str | None = None, sheet: str | None = None,
+                   dry_run: bool = False) -> ImportResult:
+    """Import the log of closed service tickets (who served, whether a survey was sent)."""
+    cycle = target_cycle(session, cycle_name)
+    table = read_table(path, sheet=sheet)
+    cols, problems = map_columns(table, TICKET_SYNONYMS, ("ticket_id", "employee_id"))
+    loc = Located(table, cols, {}, [*table.problems, *problems])
+    if loc.problems:
+        raise ProblemsError(loc.problems, what=table.file)
+    staff = set(staff_index(session))
+    rows, seen = [], {}
+    for row, cells in table.rows:
+        ticket, emp = loc.text(cells, "ticket_id"), loc.text(cells, "employee_id")
+        ok = bool(ticket and emp)
+        if not ticket:
+            loc.at(row, "ticket_id", "ticket is empty")
+        elif ticket in seen:
+            loc.at(row, "ticket_id", f"duplicate ticket {ticket} (row {seen[ticket]})")
+            ok = False
+        else:
+            seen[ticket] = row
+        if not emp:
+            loc.at(row, "employee_id", "staff id is empty")
+        elif emp not in staff:
+            loc.at(row, "employee_id", f"unknown staff id {emp!r}")
+            ok = False
+        closed = None
+        if loc.text(cells, "closed_on"):
+            try:
+                closed = parse_date(loc.cell(cells, "closed_on"))
+            except ValueError as exc:
+                loc.at(row, "closed_on", str(exc))
+                ok = False
+        try:
+            surveyed = parse_bool(loc.cell(cells, "surveyed"), default=False)
+        except ValueError as exc:
+            loc.at(row, "surveyed", str(exc))
+            ok = False
+        if ok:
+            rows.append((ticket, emp, closed, surveyed))
+    if loc.problems:
+        raise ProblemsError(loc.problems, what=table.file)
+    batch, replaced = open_batch(session, cycle, "customer", "tickets", table, entered_by, None)
+    batch.rows = len(rows)
+    session.add_all(ServiceTicket(batch_id=batch.id, cycle_id=cycle.id, ticket_id=t, employee_id=e,
+                                  closed_on=c, surveyed=s) for t, e, c, s in rows)
+    session.flush()
+    return ImportResult("tickets", table.file, cycle.name, None if dry_run else batch.id,
+                        len(rows), 0, replaced, dry_run,
+                        {"surveyed": sum(1 for r in rows if r[3])})
+
+
+# --- aggregation ------------------------------------------------------------------------------
+
+
+def responses(ev: pd.DataFrame) -> pd.DataFrame:
+    """One row per response: staff member, customer and weighted satisfaction (0-100)."""
+    if ev.empty:
+        return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
+    w = pd.json_normalize(ev["details"].tolist())["weight"].astype(float).to_numpy()
+    df = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
+                       "rater_id": ev["rater_id"].to_numpy(),
+                       "ws": w * ev["score"].astype(float).to_numpy(), "w": w})
+    out = df.groupby(["employee_id", "rater_id"]).agg(ws=("ws", "sum"), w=("w", "sum")).reset_index()
+    out["satisfaction"] = out["ws"] / out["w"]
+    return out[["employee_id", "rater_id", "satisfaction"]]
+
+
+def summarise(resp: pd.DataFrame, team_of: dict[str, object], form: SurveyForm) -> pd.DataFrame:
+    """Per person: responses, mean, satisfied share, team mean and the shrunk mean."""
+    if resp.empty:
+        return pd.DataFrame(columns=["employee_id", "team", "n", "mean", "satisfied_share",
+                                     "team_mean", "shrunk"])
+    resp = resp.assign(team=resp["employee_id"].map(team_of),
+                       satisfied=resp["satisfaction"] >= form.satisfied_threshold)
+    team_mean = resp.groupby("team", dropna=False)["satisfaction"].mean()
+    per = resp.groupby("employee_id").agg(team=("team", "first"), n=("rater_id", "nunique"),
+                                          mean=("satisfaction", "mean"),
+                                          satisfied_share=("satisfied", "mean")).reset_index()
+    per["team_mean"] = per["team"].map(team_mean)
+    k = form.shrinkage_strength
+    per["shrunk"] = (per["n"] * per["mean"] + k * per["team_mean"]) / (per["n"] + k)
+    return per
+
+
+def coverage(session: Session, cycle_id: int, resp: pd.DataFrame, team_of: dict) -> pd.DataFrame:
+    """Per team: tickets served, surveys sent, responses, coverage, return rate and their product."""
+    tk = current_tickets(session, cycle_id)
+    if tk.empty:
+        return pd.DataFrame(columns=["team", "tickets", "surveyed", "responses", "coverage",
+                                     "return_rate", "coverage_x_return"])
+    tk = tk.assign(team=tk["employee_id"].map(team_of))
+    t = tk.groupby("team").agg(tickets=("ticket_id", "nunique"), surveyed=("surveyed", "sum"))
+    r = resp.assign(team=resp["employee_id"].map(team_of)).groupby("team")["rater_id"].nunique()
+    t["responses"] = r.reindex(t.index).fillna(0).astype(int)
+    t["coverage"] = t["surveyed"] / t["tickets"]
+    t["return_rate"] = np.where(t["surveyed"] > 0, t["responses"] / t["surveyed"].clip(lower=1), 0.0)
+    t["coverage_x_return"] = t["coverage"] * t["return_rate"]
+    return t.reset_index()
+
+
+def _team_names(session: Session) -> dict[str, str]:
+    from roster.models import Staff, Team
+    return dict(session.execute(select(Staff.employee_id, Team.name)
+                                .join(Team, Staff.team_id == Team.id)).all())
+
+
+def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
+    if ev.empty:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
+    form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
+    form = form or SurveyForm(items=[{"id": "x", "text_en": "x", "weight": 1}])
+    team_of = _team_names(session) if session is not None else {}
+    resp = responses(ev)
+    per = summarise(resp, team_of, form)
+    comp = pd.DataFrame({
+        "employee_id": per["employee_id"], "component": "customer", "score": per["shrunk"],
+        "n": per["n"], "status": "ok",
+        "note": [f"{n} responses, mean {m:.1f}, {s:.0%} satisfied; shrunk towards team mean {t:.1f}"
+                 for n, m, s, t in zip(per["n"], per["mean"], per["satisfied_share"], per["team_mean"])],
+    })
+    # Customers judge attitude, response speed and problem solving: communication evidence.
+    by = pd.DataFrame({"employee_id": per["employee_id"], "component": "customer",
+                       "competency": "communication", "score": per["shrunk"], "n": per["n"]})
+    flags = []
+    if session is not None and cycle_id is not None:
+        cov = coverage(session, cycle_id, resp, team_of)
+        for r in cov.itertuples():
+            if r.coverage_x_return < form.coverage_target:
+                flags.append(("low_survey_coverage", "customer", r.team,
+                              f"coverage {r.coverage:.0%} x return rate {r.return_rate:.0%} = "
+                              f"{r.coverage_x_return:.0%}, below the {form.coverage_target:.0%} target"))
+    return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS],
+                        pd.DataFrame(flags, columns=FLAG_COLUMNS))
