@@ -2,6 +2,90 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.table import Table
+
+from academy.cli_common import console, open_from
 
 app = typer.Typer(help="Training courses: list, check, progress.", no_args_is_help=True)
+
+CoursesOpt = Annotated[Optional[Path], typer.Option(
+    "--courses", help="Courses folder (default: $ACADEMY_COURSES or the checkout's courses/).",
+    show_default=False)]
+
+
+@app.command("list")
+def list_courses(courses: CoursesOpt = None,
+                 zh: Annotated[bool, typer.Option("--zh", help="Titles in Chinese.")] = False) -> None:
+    """Every course with its modules, competencies and estimated minutes."""
+    from graders.competencies import competency_name
+    from training.catalog import load_courses
+
+    loc = "zh" if zh else "en"
+    table = Table("course / module", "title", "competencies", "minutes", "languages")
+    for c in load_courses(courses):
+        table.add_row(f"[bold]{c.id}[/bold]", f"[bold]{c.title(loc)}[/bold]",
+                      ", ".join(competency_name(x, loc) for x in c.spec.competencies),
+                      str(c.minutes), ", ".join(c.spec.languages))
+        for m in c.modules:
+            table.add_row(f"  {m.id}", m.title(loc), ", ".join(m.competencies), str(m.minutes), "")
+    console.print(table)
+
+
+@app.command()
+def check(courses: CoursesOpt = None) -> None:
+    """Validate every course description, practice file and module notebook."""
+    from academy.cli_common import err
+    from academy.errors import ProblemsError
+    from training.check import check_courses
+
+    try:
+        found = check_courses(courses)
+    except ProblemsError as exc:
+        n = len(exc.problems)
+        err.print(f"[red]{n} problem{'s' if n != 1 else ''} in the courses:[/red]")
+        for p in exc.problems:
+            err.print(f"  {p}", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    n = sum(len(c.modules) for c in found)
+    console.print(f"{len(found)} courses, {n} modules: all well formed.")
+
+
+@app.command()
+def progress(
+    ctx: typer.Context,
+    team: Annotated[Optional[str], typer.Option("--team", help="Only this team.")] = None,
+    course: Annotated[Optional[str], typer.Option("--course", help="Only this course.")] = None,
+    courses: CoursesOpt = None,
+) -> None:
+    """Trainees' progress: modules opened and completed, self-check average, reaction rating."""
+    from academy.errors import AcademyError
+    from training.catalog import load_courses
+    from training.progress import progress_report
+
+    found = load_courses(courses)
+    if course:
+        found = [c for c in found if c.id == course]
+        if not found:
+            raise AcademyError(f"no course {course!r} (see `academy course list`)")
+    keys = [(c.id, m.id) for c in found for m in c.modules]
+    h = open_from(ctx)
+    with h.transaction() as s:
+        rows = progress_report(s, keys, team=team)
+    h.close()
+    if team and not rows:
+        raise AcademyError(f"no active staff in team {team!r}")
+    table = Table("employee id", "name", "team", "opened", "completed", "completion %",
+                  "self-check avg", "rating avg")
+    for r in rows:
+        table.add_row(r.employee_id, r.name or "(not on the roster)", r.team or "",
+                      f"{r.opened}/{r.modules_total}", f"{r.completed}/{r.modules_total}",
+                      f"{r.completion:g}", "" if r.self_check_avg is None else f"{r.self_check_avg:g}",
+                      "" if r.rating_avg is None else f"{r.rating_avg:g}")
+    console.print(table)
+    started = sum(1 for r in rows if r.opened)
+    console.print(f"{started} of {len(rows)} trainees have started; "
+                  f"{sum(r.completed for r in rows)} module completions.")

@@ -7,5 +7,6 @@ from academy import cycles  # noqa: F401
 from academy.db import Base
 from graders import evidence  # noqa: F401
 from roster import models  # noqa: F401
+from training import progress  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,202 @@
+"""Trainees' progress through course modules and their reaction ratings, in the platform database.
+
+A trainee is identified by the serving identity (`$ACADEMY_USER`, set by the server that serves
+the trainee, else the operating-system user name): on a JupyterHub deployment the user name is the
+employee id. Rows are not tied to the roster by a foreign key, so a trainer trying a course is
+recorded too; reports join on the roster and list unknown identities apart.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (JSON, CheckConstraint, DateTime, Float, Integer, String, Text,
+                        UniqueConstraint, select)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from academy.db import Base, utcnow
+
+USER_ENV = "ACADEMY_USER"
+
+
+def current_trainee() -> str:
+    """The serving identity: `$ACADEMY_USER`, else the operating-system user name."""
+    return os.environ.get(USER_ENV) or getpass.getuser()
+
+
+class ModuleProgress(Base):
+    """Where one trainee is in one module (one row per trainee and module)."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("employee_id", "course", "module",
+                                       name="uq_module_progress_trainee_module"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    employee_id: Mapped[str] = mapped_column(String(64), index=True)
+    course: Mapped[str] = mapped_column(String(64), index=True)
+    module: Mapped[str] = mapped_column(String(100))
+    first_opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    times_opened: Mapped[int] = mapped_column(Integer, default=1)
+    #: practice id -> when it was finished
+    practice: Mapped[dict | None] = mapped_column(JSON)
+    practice_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    self_check_score: Mapped[float | None] = mapped_column(Float)  # latest, 0-100
+    self_check_best: Mapped[float | None] = mapped_column(Float)
+    self_check_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    self_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReactionRating(Base):
+    """Was this module useful (1-5), with an optional comment: level 1 of training evaluation.
+    A trainee's newer rating of the same module replaces the older one."""
+
+    __tablename__ = "reaction_ratings"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "course", "module", name="uq_reaction_ratings_trainee_module"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    employee_id: Mapped[str] = mapped_column(String(64), index=True)
+    course: Mapped[str] = mapped_column(String(64), index=True)
+    module: Mapped[str] = mapped_column(String(100))
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def _row(session: Session, trainee: str, course: str, module: str,
+         now: datetime) -> ModuleProgress:
+    row = session.scalar(select(ModuleProgress).where(
+        ModuleProgress.employee_id == trainee, ModuleProgress.course == course,
+        ModuleProgress.module == module))
+    if row is None:
+        row = ModuleProgress(employee_id=trainee, course=course, module=module,
+                             first_opened_at=now, last_opened_at=now, times_opened=0,
+                             practice={}, self_check_attempts=0)
+        session.add(row)
+    return row
+
+
+def record_opened(session: Session, trainee: str, course: str, module: str,
+                  now: datetime | None = None) -> ModuleProgress:
+    now = now or utcnow()
+    row = _row(session, trainee, course, module, now)
+    row.times_opened = (row.times_opened or 0) + 1
+    row.last_opened_at = now
+    session.flush()
+    return row
+
+
+def record_practice(session: Session, trainee: str, course: str, module: str, practice_id: str,
+                    all_practice: list[str], now: datetime | None = None) -> ModuleProgress:
+    """Mark one practice item finished; the module's practice is done when all items are."""
+    now = now or utcnow()
+    row = _row(session, trainee, course, module, now)
+    done = dict(row.practice or {})
+    done.setdefault(practice_id, now.isoformat())
+    row.practice = done  # a new dict, so the JSON column is seen as changed
+    if row.practice_done_at is None and set(all_practice) <= set(done):
+        row.practice_done_at = now
+    session.flush()
+    return row
+
+
+def record_self_check(session: Session, trainee: str, course: str, module: str, score: float,
+                      now: datetime | None = None) -> ModuleProgress:
+    if not 0 <= score <= 100:
+        raise ValueError(f"a self-check score is 0-100, not {score}")
+    now = now or utcnow()
+    row = _row(session, trainee, course, module, now)
+    row.self_check_score = score
+    row.self_check_best = max(score, row.self_check_best or 0.0)
+    row.self_check_attempts = (row.self_check_attempts or 0) + 1
+    row.self_check_at = now
+    session.flush()
+    return row
+
+
+def record_reaction(session: Session, trainee: str, course: str, module: str, rating: int,
+                    comment: str | None = None, now: datetime | None = None) -> ReactionRating:
+    if rating not in (1, 2, 3, 4, 5):
+        raise ValueError(f"a reaction rating is 1 to 5, not {rating!r}")
+    now = now or utcnow()
+    comment = (comment or "").strip() or None
+    row = session.scalar(select(ReactionRating).where(
+        ReactionRating.employee_id == trainee, ReactionRating.course == course,
+        ReactionRating.module == module))
+    if row is None:
+        row = ReactionRating(employee_id=trainee, course=course, module=module, rating=rating,
+                             comment=comment, rated_at=now)
+        session.add(row)
+    else:
+        row.rating, row.comment, row.rated_at = rating, comment, now
+    session.flush()
+    return row
+
+
+def module_status(row: ModuleProgress | None) -> str:
+    """'not_started', 'opened', 'practised' or 'completed' (practice done and self-check taken)."""
+    if row is None:
+        return "not_started"
+    if row.practice_done_at is not None and row.self_check_score is not None:
+        return "completed"
+    if row.practice_done_at is not None or row.self_check_score is not None:
+        return "practised"
+    return "opened"
+
+
+@dataclass(frozen=True)
+class TraineeProgress:
+    employee_id: str
+    name: str | None
+    team: str | None
+    modules_total: int
+    opened: int
+    completed: int
+    self_check_avg: float | None
+    rating_avg: float | None
+
+    @property
+    def completion(self) -> float:
+        return round(100.0 * self.completed / self.modules_total, 1) if self.modules_total else 0.0
+
+
+def progress_report(session: Session, module_keys: list[tuple[str, str]],
+                    team: str | None = None) -> list[TraineeProgress]:
+    """Progress of every active staff member (of `team` if given) over the given modules
+    ((course, module) pairs), plus identities with progress who are not on the roster."""
+    from roster.models import Staff, Team
+
+    keys = set(module_keys)
+    rows: dict[str, list[ModuleProgress]] = {}
+    for r in session.scalars(select(ModuleProgress)):
+        if (r.course, r.module) in keys:
+            rows.setdefault(r.employee_id, []).append(r)
+    ratings: dict[str, list[int]] = {}
+    for r in session.scalars(select(ReactionRating)):
+        if (r.course, r.module) in keys:
+            ratings.setdefault(r.employee_id, []).append(r.rating)
+    q = select(Staff, Team.name).join(Team, Staff.team_id == Team.id).where(Staff.active.is_(True))
+    if team:
+        q = q.where(Team.name == team)
+    people = [(s.employee_id, s.name, t) for s, t in session.execute(q.order_by(Staff.employee_id))]
+    if not team:
+        known = {p[0] for p in people}
+        known |= set(session.scalars(select(Staff.employee_id)))
+        people += [(e, None, None) for e in sorted(set(rows) - known)]
+    out = []
+    for emp, name, team_name in people:
+        mine = rows.get(emp, [])
+        scores = [r.self_check_best for r in mine if r.self_check_best is not None]
+        rates = ratings.get(emp, [])
+        out.append(TraineeProgress(
+            emp, name, team_name, len(keys), len(mine),
+            sum(1 for r in mine if module_status(r) == "completed"),
+            round(sum(scores) / len(scores), 1) if scores else None,
+            round(sum(rates) / len(rates), 2) if rates else None))
+    return out

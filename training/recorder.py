@@ -1,0 +1,50 @@
+"""Recording a trainee's progress from a notebook kernel, without ever crashing the notebook.
+
+The home is `$ACADEMY_HOME` (or the default home when it exists); the trainee is the serving
+identity. When no home can be opened, recording is off and the reason is shown gently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from academy.home import HOME_ENV, default_home
+from training.progress import current_trainee
+
+
+class Recorder:
+    def __init__(self, trainee: str | None = None, home=None, reason: str | None = None):
+        self.trainee = trainee or current_trainee()
+        self.home = home
+        self.reason = reason  # why nothing is recorded, or None
+
+    @classmethod
+    def from_environment(cls) -> "Recorder":
+        from academy.home import open_home
+
+        trainee = current_trainee()
+        root = os.environ.get(HOME_ENV)
+        if not root and not (default_home() / "academy.yaml").exists():
+            return cls(trainee, None, f"no academy home is set up (the server sets {HOME_ENV})")
+        try:
+            return cls(trainee, open_home(root or None))
+        except Exception as exc:  # any failure only means: not recorded
+            return cls(trainee, None, f"the academy home cannot be opened ({exc})")
+
+    @property
+    def active(self) -> bool:
+        return self.home is not None
+
+    def run(self, write: Callable[[Session, str], object]) -> str | None:
+        """Run `write(session, trainee)` in one transaction; None if stored, else why not."""
+        if self.home is None:
+            return self.reason
+        try:
+            with self.home.transaction() as session:
+                write(session, self.trainee)
+        except Exception as exc:
+            return f"the database refused the record ({type(exc).__name__}: {exc})"
+        return None
