@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,8 @@ class DemoContext:
     today: date
     console: Console
     notes: list[str]
+    #: what steps leave for later steps and for tests (e.g. the planted evidence cases)
+    extras: dict = field(default_factory=dict)
 
 
 def step_roster(ctx: DemoContext) -> None:
@@ -54,9 +56,43 @@ def step_cycles(ctx: DemoContext) -> None:
     ctx.notes.append(f"cycles: {prev_q} (closed), {this_q} (open)")
 
 
+def step_evidence(ctx: DemoContext) -> None:
+    """Practical scores, 360 reviews, tickets and surveys, key-behaviour deductions: written as
+    real exports, imported through the same imports a user runs, then checked for fairness."""
+    from sqlalchemy.orm import Session
+
+    from academy.cycles import current_cycle
+    from graders import behaviour, practical, reviews, surveys
+    from graders.forms_config import load_evidence_config
+    from graders.sources import collect
+    from graders.synthetic import Person, write_evidence_files
+    from roster.store import list_staff
+
+    cfg = load_evidence_config(ctx.home.assessments_dir)
+    with Session(ctx.home.engine) as s, s.begin():
+        cycle = current_cycle(s, ctx.today)
+        people = [Person(r.employee_id, r.team, r.family, r.level, r.supervisor_id)
+                  for r in list_staff(s)]
+        months = behaviour.cycle_months(cycle)
+        planted = write_evidence_files(people, cfg, ctx.home.imports_dir, ctx.seed, months)
+        f = planted.files
+        who = "demo trainer"
+        practical.import_file(s, f["practical"], cfg, who, cycle.name)
+        reviews.import_file(s, f["reviews"], cfg, who, cycle.name)
+        surveys.import_tickets(s, f["tickets"], who, cycle.name)
+        surveys.import_file(s, f["surveys"], cfg, who, cycle.name)
+        behaviour.import_file(s, f["behaviour"], cfg, who, cycle.name)
+        flags = collect(s, cycle.id, []).flags
+    kinds = flags["kind"].value_counts().to_dict()
+    ctx.notes.append("evidence: practical, 360 reviews, surveys and deductions imported; flags: "
+                     + ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items())))
+    ctx.extras["planted"] = planted
+
+
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Roster of the demo company", step_roster),
     ("Assessment cycles", step_cycles),
+    ("Practical exams, reviews, surveys, deductions", step_evidence),
 ]
 
 
@@ -92,3 +128,4 @@ def run_demo(home: Path | str | None, staff: int = 120, seed: int = 2026, reset:
                       "the demo stops here.")
     h.close()
     return h
+

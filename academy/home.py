@@ -12,6 +12,12 @@ from academy import db
 from academy.errors import AcademyError
 from academy.settings import SETTINGS_FILE, Settings, load_settings, save_settings
 
+#: The assessment definitions shipped with the platform (rubrics, forms, schemes ...); `init`
+#: copies them into a new home, where the company edits its own copies.
+DEFAULT_ASSESSMENTS = Path(__file__).resolve().parent.parent / "assessments"
+#: Parts of assessments/ that are not copied: exam sources go to the nbgrader course.
+_NOT_COPIED = {"source", "release", "submitted", "autograded", "feedback"}
+
 HOME_ENV = "ACADEMY_HOME"
 DB_URL_ENV = "ACADEMY_DB_URL"
 DB_FILE = "academy.db"
@@ -60,6 +66,10 @@ class Home:
         return self.root / "exchange"
 
     @property
+    def assessments_dir(self) -> Path:
+        return self.root / "assessments"
+
+    @property
     def imports_dir(self) -> Path:
         return self.root / "imports"
 
@@ -99,6 +109,23 @@ def _resolve(root: Path | str | None) -> Path:
     return Path(root).expanduser().resolve() if root else default_home()
 
 
+def _copy_default_assessments(home: Home) -> None:
+    """Copy the shipped definitions the home does not have yet (never overwriting its own)."""
+    import shutil
+
+    home.assessments_dir.mkdir(exist_ok=True)
+    if not DEFAULT_ASSESSMENTS.is_dir():
+        return
+    for src in DEFAULT_ASSESSMENTS.rglob("*"):
+        rel = src.relative_to(DEFAULT_ASSESSMENTS)
+        if rel.parts[0] in _NOT_COPIED or not src.is_file():
+            continue
+        dest = home.assessments_dir / rel
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+
+
 def _write_nbgrader_config(home: Home) -> None:
     home.course_dir.mkdir(parents=True, exist_ok=True)
     (home.course_dir / "source").mkdir(exist_ok=True)
@@ -135,6 +162,7 @@ def init_home(root: Path | str | None = None, db_url: str | None = None) -> Home
     home = Home(path, settings)
     home.imports_dir.mkdir(exist_ok=True)
     home.exports_dir.mkdir(exist_ok=True)
+    _copy_default_assessments(home)
     _write_nbgrader_config(home)
     db.upgrade(home.engine)
     from roster.store import sync_roles

@@ -98,10 +98,11 @@ class PracticalRules(BaseModel):
     model_config = Strict
     #: Krippendorff's alpha below this flags a scenario (0.667 acceptable floor, 0.8 good)
     agreement_floor: float = Field(default=0.667, ge=-1, le=1)
-    #: mean difference (0-100 points) from the other raters of the same performance that flags a
-    #: trainer as systematically lenient (+) or harsh (-)
+    #: a trainer's leniency (rater effect in 0-100 points, see practical.rater_effects) beyond
+    #: +/- this flags them as systematically lenient or harsh
     bias_limit: float = Field(default=10, gt=0)
-    #: mean absolute difference (0-100 points) from the other raters that flags a trainer
+    #: mean distance (0-100 points) of a trainer's scores from the fitted score, their leniency
+    #: aside, that flags them as inconsistent with the other trainers
     disagreement_limit: float = Field(default=15, gt=0)
     #: ratings shared with other raters before a trainer is judged
     min_shared: int = Field(default=3, ge=1)

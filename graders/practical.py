@@ -231,8 +231,8 @@ def krippendorff_alpha(data: np.ndarray, level: str = "interval") -> float:
 
 
 def agreement(ev: pd.DataFrame, rules: PracticalRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per scenario: Krippendorff's alpha over criterion levels; per trainer: bias against the
-    other trainers of the same performances (+ lenient, - harsh) and mean absolute distance."""
+    """Per scenario: Krippendorff's alpha over criterion levels; per trainer: leniency (the rater
+    effect, + lenient, - harsh; see rater_effects) and mean absolute distance from co-raters."""
     rules = rules or PracticalRules()
     scen_rows, rater_rows = [], []
     if ev.empty:
@@ -254,26 +254,48 @@ def agreement(ev: pd.DataFrame, rules: PracticalRules | None = None) -> tuple[pd
         scen_rows.append({"rubric": rubric, "alpha": alpha, "raters": g["rater_id"].nunique(),
                           "performances": g["employee_id"].nunique(), "status": status})
     r = ratings(ev)
-    grp = r.groupby(["employee_id", "rubric"])["score"]
-    r = r.assign(total=grp.transform("sum"), count=grp.transform("count"))
-    shared = r[r["count"] >= 2].copy()
-    shared["dev"] = shared["score"] - (shared["total"] - shared["score"]) / (shared["count"] - 1)
-    for rater, g in shared.groupby("rater_id"):
-        bias, mad = float(g["dev"].mean()), float(g["dev"].abs().mean())
-        if len(g) < rules.min_shared:
-            status = "too few shared"
-        elif bias > rules.bias_limit:
-            status = "lenient"
-        elif bias < -rules.bias_limit:
-            status = "harsh"
-        elif mad > rules.disagreement_limit:
-            status = "disagrees"
-        else:
-            status = "ok"
-        rater_rows.append({"rater_id": rater, "shared": len(g), "bias": bias, "mean_abs_dev": mad,
-                           "status": status})
+    r = r.assign(perf=r["employee_id"] + "|" + r["rubric"])
+    cnt = r.groupby("perf")["score"].transform("count")
+    shared = r[cnt >= 2].copy()
+    if len(shared):
+        effects, level = rater_effects(shared)
+        # What is left after the performance's level and the trainer's own leniency: inconsistency.
+        shared["dev"] = (shared["score"] - shared["perf"].map(level)
+                         - shared["rater_id"].map(effects))
+        for rater, g in shared.groupby("rater_id"):
+            bias, mad = float(effects[rater]), float(g["dev"].abs().mean())  # mad: inconsistency
+            if len(g) < rules.min_shared:
+                status = "too few shared"
+            elif bias > rules.bias_limit:
+                status = "lenient"
+            elif bias < -rules.bias_limit:
+                status = "harsh"
+            elif mad > rules.disagreement_limit:
+                status = "disagrees"
+            else:
+                status = "ok"
+            rater_rows.append({"rater_id": rater, "shared": len(g), "bias": bias,
+                               "mean_abs_dev": mad, "status": status})
     return (pd.DataFrame(scen_rows, columns=["rubric", "alpha", "raters", "performances", "status"]),
             pd.DataFrame(rater_rows, columns=["rater_id", "shared", "bias", "mean_abs_dev", "status"]))
+
+
+def rater_effects(r: pd.DataFrame, iterations: int = 100) -> tuple[pd.Series, pd.Series]:
+    """Each trainer's leniency in points: the rater effect of the additive model
+    score = performance level + rater effect + noise, fitted by alternating means with the rater
+    effects centred on zero. Unlike a plain difference from co-raters, a lenient trainer does not
+    make the trainers paired with them look harsh. Returns (rater effects, performance levels)."""
+    rater_eff = pd.Series(0.0, index=sorted(r["rater_id"].unique()))
+    perf = r.groupby("perf")["score"].mean()
+    for _ in range(iterations):
+        perf = (r["score"] - r["rater_id"].map(rater_eff)).groupby(r["perf"]).mean()
+        new = (r["score"] - r["perf"].map(perf)).groupby(r["rater_id"]).mean()
+        new -= new.mean()
+        if (new - rater_eff).abs().max() < 1e-9:
+            rater_eff = new
+            break
+        rater_eff = new
+    return rater_eff, perf
 
 
 def practical_flags(ev: pd.DataFrame, rules: PracticalRules | None = None) -> pd.DataFrame:
