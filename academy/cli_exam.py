@@ -2,7 +2,174 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.table import Table as RichTable
+
+from academy.cli_common import console, err, open_from
+from academy.errors import AcademyError
 
 app = typer.Typer(help="Theory exams: build, release, collect, autograde, feedback, scores, stats.",
                   no_args_is_help=True)
+
+ExamArg = Annotated[str, typer.Argument(help="Exam name (the nbgrader assignment).")]
+
+
+@app.command("build")
+def build_cmd(ctx: typer.Context,
+              bank: Annotated[Path, typer.Argument(help="Question bank: .yaml or .xlsx file.")]) -> None:
+    """Check a question bank and generate the exam's nbgrader source notebook from it."""
+    from graders.exam import lifecycle
+
+    h = open_from(ctx)
+    b = lifecycle.build(h, bank)
+    kinds = sorted({q.type for q in b.questions})
+    console.print(f"Built exam [bold]{b.name}[/bold] ({b.title}): {len(b.questions)} questions "
+                  f"({', '.join(kinds)}) -> {lifecycle.source_dir(h, b.name)}")
+    console.print(f"The answer key stays in {h.course_dir / 'banks'} (never released).")
+    h.close()
+
+
+@app.command("release")
+def release_cmd(ctx: typer.Context, exam: ExamArg,
+                due: Annotated[Optional[str], typer.Option(
+                    help="Due date and time, UTC (2026-12-01 or '2026-12-01 18:00'); "
+                         "later submissions get the bank's late penalty.")] = None) -> None:
+    """Generate the trainee version (no key in any form) and release it to the exchange."""
+    from graders.exam import lifecycle
+
+    due_at = None
+    if due:
+        try:
+            due_at = datetime.fromisoformat(due).replace(tzinfo=timezone.utc)
+        except ValueError as exc:
+            raise AcademyError(f"--due {due!r} is not a date like 2026-12-01 or '2026-12-01 18:00'") from exc
+    h = open_from(ctx)
+    out = lifecycle.release(h, exam, due_at)
+    console.print(f"Released {exam}: {', '.join(sorted(p.name for p in out.iterdir()))} in {out}")
+    h.close()
+
+
+def _report_unknown(unknown: list[str]) -> None:
+    if unknown:
+        err.print(f"[yellow]Not in the roster (not graded): {', '.join(unknown)}[/yellow]")
+
+
+@app.command("collect")
+def collect_cmd(ctx: typer.Context, exam: ExamArg) -> None:
+    """Collect the trainees' submissions from the exchange."""
+    from graders.exam import lifecycle
+
+    h = open_from(ctx)
+    known, unknown = lifecycle.collect(h, exam)
+    console.print(f"Collected {len(known) + len(unknown)} submission(s) of {exam}.")
+    _report_unknown(unknown)
+    h.close()
+
+
+@app.command("autograde")
+def autograde_cmd(ctx: typer.Context, exam: ExamArg,
+                  student: Annotated[Optional[list[str]], typer.Option(
+                      help="Only this trainee (repeatable).")] = None) -> None:
+    """Grade every collected submission; tampering is undone and reported, errors never stop the batch."""
+    from graders.exam import lifecycle
+
+    h = open_from(ctx)
+    outcomes = lifecycle.autograde(h, exam, student or None)
+    table = RichTable("trainee", "status", "score", "reasons")
+    for o in outcomes:
+        score = "" if o.score is None else f"{o.score:g} / {o.max_score:g}"
+        table.add_row(o.employee_id, o.status, score, "; ".join(o.reasons))
+    console.print(table)
+    _report_unknown([o.employee_id for o in outcomes if o.status == "unknown_trainee"])
+    errors = [o for o in outcomes if o.status == "error"]
+    console.print(f"{len(outcomes) - len(errors)} graded or reported, {len(errors)} error(s). "
+                  "Free-text answers: grade them in formgrader (nbgrader), then run `academy exam scores`.")
+    h.close()
+
+
+@app.command("feedback")
+def feedback_cmd(ctx: typer.Context, exam: ExamArg) -> None:
+    """Generate and release feedback (score per question, never the key) to the trainees."""
+    from graders.exam import lifecycle
+
+    h = open_from(ctx)
+    done = lifecycle.feedback(h, exam)
+    console.print(f"Feedback released to {len(done)} trainee(s).")
+    h.close()
+
+
+@app.command("grade")
+def grade_cmd(ctx: typer.Context, exam: ExamArg, student: str, question: str, points: float,
+              comment: Annotated[str, typer.Option(help="Comment for the trainee.")] = "") -> None:
+    """Mark a free-text answer (the same as typing the score in formgrader)."""
+    from graders.exam import lifecycle
+
+    h = open_from(ctx)
+    lifecycle.grade_free_text(h, exam, student, question, points, comment)
+    console.print(f"{exam}/{question} of {student}: {points:g} points recorded.")
+    h.close()
+
+
+@app.command("scores")
+def scores_cmd(ctx: typer.Context, exam: ExamArg,
+               cycle: Annotated[Optional[str], typer.Option(
+                   help="Cycle (default: the current open one).")] = None,
+               by: Annotated[str, typer.Option(help="Show per trainee, question or competency.")] = "trainee",
+               ) -> None:
+    """Store the scores as theory evidence of the cycle and show them."""
+    from graders.exam import lifecycle
+    from roster.store import current_user
+
+    if by not in ("trainee", "question", "competency"):
+        raise AcademyError("--by must be trainee, question or competency")
+    h = open_from(ctx)
+    report = lifecycle.store_scores(h, exam, current_user(), cycle)
+    rows = [r for r in lifecycle.gradebook_rows(h, exam) if r.points is not None]
+    key = {"trainee": lambda r: r.employee_id, "question": lambda r: r.question,
+           "competency": lambda r: r.competency}[by]
+    agg: dict[str, list[float]] = {}
+    for r in rows:
+        a = agg.setdefault(key(r), [0.0, 0.0, 0])
+        a[0] += r.points * (1 - r.penalty_percent / 100)
+        a[1] += r.max_points
+        a[2] += 1
+    table = RichTable(by, "points", "max", "%", "answers")
+    for k in sorted(agg):
+        p, m, n = agg[k]
+        table.add_row(k, f"{p:g}", f"{m:g}", f"{100 * p / m:.1f}" if m else "", str(n))
+    console.print(table)
+    console.print(f"Stored {report.stored} theory scores for {len(report.trainees)} trainee(s) in "
+                  f"cycle {report.cycle}.")
+    if report.pending_manual:
+        err.print(f"[yellow]{len(report.pending_manual)} free-text answer(s) not graded yet "
+                  "(not stored); grade them in formgrader or with `academy exam grade`.[/yellow]")
+    _report_unknown(report.unknown)
+    h.close()
+
+
+@app.command("stats")
+def stats_cmd(ctx: typer.Context, exam: ExamArg,
+              options: Annotated[bool, typer.Option("--options/--no-options",
+                                                    help="Show option counts.")] = True) -> None:
+    """Item analysis: facility index, discrimination index and option counts per question."""
+    from graders.exam.stats import exam_item_analysis
+
+    h = open_from(ctx)
+    items = exam_item_analysis(h, exam)
+    table = RichTable("question", "competency", "n", "facility", "discrimination", "flag")
+    for it in items:
+        table.add_row(it.question, it.competency, str(it.n),
+                      "" if it.facility is None else f"{it.facility:.2f}",
+                      "" if it.discrimination is None else f"{it.discrimination:.2f}", it.flag)
+    console.print(table)
+    if options:
+        for it in items:
+            if it.option_counts:
+                parts = [f"{'*' if k else ' '}{text[:40]}: {n}" for text, n, k in it.option_counts]
+                console.print(f"{it.question}: " + " | ".join(parts))
+        console.print("(* marks the key)")
+    h.close()

@@ -1,0 +1,100 @@
+"""The nbgrader bridge: nbgrader's own apps, run in-process on the home's course directory.
+
+In-process (NbGraderAPI) rather than `nbgrader ...` subprocesses: importing nbformat costs seconds
+per process. nbgrader still runs `alembic` by name to create its gradebook, so the environment's
+bin folder is put on PATH first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from academy.errors import AcademyError
+
+ANSWERS_AND_EXTRAS = ["answers.json"]
+
+
+def ensure_path() -> None:
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
+
+
+def banks_dir(home) -> Path:
+    """Trainer-side copies of the question banks (with keys): never under source/ or release/."""
+    return home.course_dir / "banks"
+
+
+def bank_path(home, exam: str) -> Path:
+    for ext in (".yaml", ".yml", ".xlsx"):
+        p = banks_dir(home) / f"{exam}{ext}"
+        if p.exists():
+            return p
+    raise AcademyError(f"exam {exam!r} has no question bank in {banks_dir(home)}: "
+                       f"run `academy exam build BANK_FILE` first")
+
+
+def nbgrader_config(home, exam: str | None = None, language: str = "en"):
+    from traitlets.config import Config
+
+    from graders.exam.build import answer_stub
+
+    c = Config()
+    c.CourseDirectory.root = str(home.course_dir)
+    c.CourseDirectory.course_id = home.settings.course_id
+    c.CourseDirectory.db_url = home.gradebook_url
+    c.Exchange.root = str(home.exchange_dir)
+    c.Exchange.path_includes_course = True
+    c.Exchange.timezone = "UTC"
+    # mark schemes sit in read-only stem cells (not task cells); removed on release and in feedback
+    c.ClearMarkScheme.enforce_metadata = False
+    c.ClearSolutions.text_stub = answer_stub(language)
+    c.Execute.timeout = 60
+    c.Execute.interrupt_on_timeout = True
+    if exam:
+        c.Autograde.exclude_overwriting = {exam: list(ANSWERS_AND_EXTRAS)}
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades
+
+    c.ClearHiddenTests.enforce_metadata = False
+    # nbgrader's feedback shows hidden tests and mark schemes by design: strip both
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ClearMarkScheme,
+                                        CSSHTMLHeaderPreprocessor]
+    return c
+
+
+def api(home, exam: str | None = None, language: str = "en"):
+    from nbgrader.apps import NbGraderAPI
+
+    ensure_path()
+    return NbGraderAPI(config=nbgrader_config(home, exam, language))
+
+
+def check(result: dict, what: str) -> dict:
+    if not result.get("success"):
+        tail = (result.get("error") or result.get("log") or "").strip().splitlines()[-12:]
+        raise AcademyError(f"nbgrader could not {what}:\n" + "\n".join(tail))
+    return result
+
+
+@contextmanager
+def gradebook(home):
+    from nbgrader.api import Gradebook
+
+    ensure_path()
+    gb = Gradebook(home.gradebook_url, home.settings.course_id)
+    try:
+        yield gb
+    finally:
+        gb.close()
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)

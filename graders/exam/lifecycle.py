@@ -1,0 +1,298 @@
+"""The exam cycle on a home's nbgrader course: build, release, collect, autograde, feedback, scores.
+
+Each step is one function the `academy exam` command calls; they return plain records for the
+command (or the demo, or a test) to show.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from academy.errors import AcademyError
+from graders.exam import course
+from graders.exam.bank import Bank, load_bank
+from graders.exam.public import ANSWERS_FILE, load_public, variant
+from graders.exam.widgets import BANK_ENV
+
+
+def source_dir(home, exam: str) -> Path:
+    return home.course_dir / "source" / exam
+
+
+def _bank(home, exam: str) -> Bank:
+    return load_bank(course.bank_path(home, exam))
+
+
+# --- build and release ---------------------------------------------------------------------------
+
+
+def build(home, bank_file: Path | str) -> Bank:
+    """Validate a bank, keep it trainer-side and generate `source/<exam>/` (notebook + exam.json)."""
+    from graders.exam.build import write_source
+
+    bank_file = Path(bank_file)
+    bank = load_bank(bank_file)
+    course.banks_dir(home).mkdir(parents=True, exist_ok=True)
+    for old in course.banks_dir(home).glob(f"{bank.name}.*"):
+        old.unlink()
+    shutil.copy2(bank_file, course.banks_dir(home) / f"{bank.name}{bank_file.suffix.lower()}")
+    src = source_dir(home, bank.name)
+    if src.exists():
+        shutil.rmtree(src)
+    write_source(bank, src)
+    return bank
+
+
+def release(home, exam: str, due: datetime | None = None) -> Path:
+    """nbgrader generate_assignment + release_assignment; the due date drives late penalties."""
+    bank = _bank(home, exam)
+    api = course.api(home, exam, bank.language)
+    with course.gradebook(home) as gb:
+        gb.update_or_create_assignment(exam, duedate=due)
+    course.check(api.generate_assignment(exam, force=True, create=True), f"generate {exam}")
+    if due is not None:
+        with course.gradebook(home) as gb:
+            gb.update_or_create_assignment(exam, duedate=due)
+    if (home.exchange_dir / home.settings.course_id / "outbound" / exam).exists():
+        course.check(api.unrelease(exam), f"unrelease {exam}")
+    course.check(api.release_assignment(exam), f"release {exam}")
+    return home.exchange_dir / home.settings.course_id / "outbound" / exam
+
+
+# --- collect -------------------------------------------------------------------------------------
+
+
+def roster_ids(home) -> set[str]:
+    from roster.models import Staff
+
+    with home.transaction() as s:
+        return set(s.scalars(select(Staff.employee_id).where(Staff.active.is_(True))))
+
+
+def collect(home, exam: str) -> tuple[list[str], list[str]]:
+    """Collect submissions from the exchange: (trainees in the roster, ids not in the roster)."""
+    api = course.api(home, exam)
+    course.check(api.collect(exam, update=True), f"collect {exam}")
+    return _split_known(home, _submitted(home, exam))
+
+
+def _submitted(home, exam: str) -> list[str]:
+    sub = home.course_dir / "submitted"
+    if not sub.exists():
+        return []
+    return sorted(p.parent.name for p in sub.glob(f"*/{exam}") if p.is_dir())
+
+
+def _split_known(home, ids: list[str]) -> tuple[list[str], list[str]]:
+    known = roster_ids(home)
+    return [i for i in ids if i in known], [i for i in ids if i not in known]
+
+
+# --- autograde -----------------------------------------------------------------------------------
+
+
+@dataclass
+class GradeOutcome:
+    employee_id: str
+    status: str
+    reasons: list[str] = field(default_factory=list)
+    score: float | None = None
+    max_score: float | None = None
+
+
+def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeOutcome]:
+    """Autograde every collected submission (or the ones named); one bad one never stops the rest."""
+    from graders.exam.models import ExamResult
+
+    bank_file = course.bank_path(home, exam)
+    bank = load_bank(bank_file)
+    release_nb = home.course_dir / "release" / exam / f"{exam}.ipynb"
+    if not release_nb.exists():
+        raise AcademyError(f"exam {exam!r} was not released: run `academy exam release {exam}`")
+    ids = students if students is not None else _submitted(home, exam)
+    known, unknown = _split_known(home, ids)
+    api = course.api(home, exam, bank.language)
+    outcomes: list[GradeOutcome] = []
+    for sid in unknown:
+        outcomes.append(GradeOutcome(sid, "unknown_trainee", ["not in the roster: not graded"]))
+    for sid in known:
+        sub_dir = home.course_dir / "submitted" / sid / exam
+        if not sub_dir.is_dir():
+            outcomes.append(GradeOutcome(sid, "error", ["no submission collected"]))
+            continue
+        try:
+            reasons = sanitize(home, exam, sid, release_nb)
+        except Exception as exc:  # noqa: BLE001 - reported per submission
+            outcomes.append(GradeOutcome(sid, "error", [f"could not prepare: {exc}"]))
+            continue
+        saved = {k: os.environ.get(k) for k in (BANK_ENV, "ACADEMY_EXAM_STUDENT")}
+        os.environ[BANK_ENV] = str(bank_file)
+        os.environ["ACADEMY_EXAM_STUDENT"] = sid
+        try:
+            result = api.autograde(exam, sid, force=True, create=True)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        if not result.get("success"):
+            tail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
+            outcomes.append(GradeOutcome(sid, "error", reasons + ["nbgrader: " + " | ".join(tail)]))
+            continue
+        with course.gradebook(home) as gb:
+            sub = gb.find_submission(exam, sid)
+            score, max_score = sub.score, sub.max_score
+        outcomes.append(GradeOutcome(sid, "repaired" if reasons else "graded", reasons, score, max_score))
+    with home.transaction() as s:
+        for o in outcomes:
+            row = s.scalar(select(ExamResult).where(ExamResult.exam == exam,
+                                                    ExamResult.employee_id == o.employee_id))
+            if row is None:
+                row = ExamResult(exam=exam, employee_id=o.employee_id)
+                s.add(row)
+            row.in_roster = o.status != "unknown_trainee"
+            row.status, row.reasons = o.status, o.reasons
+            row.score, row.max_score = o.score, o.max_score
+            row.graded_at = datetime.now(timezone.utc).replace(microsecond=0)
+    return outcomes
+
+
+def sanitize(home, exam: str, sid: str, release_nb: Path) -> list[str]:
+    from graders.exam.sanitize import sanitize_submission
+
+    return sanitize_submission(release_nb, home.course_dir / "submitted" / sid / exam,
+                               home.course_dir / "originals" / sid / exam)
+
+
+# --- manual grading, feedback --------------------------------------------------------------------
+
+
+def grade_free_text(home, exam: str, sid: str, slot: str, points: float, comment: str = "") -> None:
+    """Record a trainer's mark for a free-text answer (what formgrader does when a trainer types it)."""
+    with course.gradebook(home) as gb:
+        grade = gb.find_grade(slot, exam, exam, sid)
+        if points < 0 or points > grade.max_score:
+            raise AcademyError(f"{slot}: {points} is outside 0-{grade.max_score:g}")
+        grade.manual_score = points
+        grade.needs_manual_grade = False
+        if comment:
+            c = gb.find_comment(slot, exam, exam, sid)
+            c.manual_comment = comment
+        gb.db.commit()
+
+
+def feedback(home, exam: str) -> list[str]:
+    """nbgrader generate_feedback + release_feedback for every autograded trainee (no key inside)."""
+    bank = _bank(home, exam)
+    api = course.api(home, exam, bank.language)
+    done = []
+    for sid in sorted(p.parent.name for p in (home.course_dir / "autograded").glob(f"*/{exam}")):
+        if not api.generate_feedback(exam, sid, force=True).get("success"):
+            continue
+        if api.release_feedback(exam, sid).get("success"):
+            done.append(sid)
+    return done
+
+
+# --- scores into the evidence store --------------------------------------------------------------
+
+
+@dataclass
+class ScoreRow:
+    employee_id: str
+    slot: str
+    question: str
+    competency: str
+    points: float | None
+    max_points: float
+    penalty_percent: float = 0.0
+
+
+def late_penalty(bank: Bank, seconds_late: float) -> float:
+    if seconds_late <= 0 or bank.late_penalty.percent_per_day <= 0:
+        return 0.0
+    days = math.ceil(seconds_late / 86400)
+    return min(bank.late_penalty.max_percent, bank.late_penalty.percent_per_day * days)
+
+
+def gradebook_rows(home, exam: str) -> list[ScoreRow]:
+    """Per trainee and question, from nbgrader's gradebook (auto or trainer score)."""
+    bank = _bank(home, exam)
+    public = load_public(source_dir(home, exam))
+    rows = []
+    with course.gradebook(home) as gb:
+        for sub in gb.assignment_submissions(exam):
+            sid = sub.student.id
+            if not (home.course_dir / "autograded" / sid / exam).exists():
+                continue
+            pct = late_penalty(bank, sub.total_seconds_late or 0.0)
+            grades = {g.name: g for g in sub.notebooks[0].grades} if sub.notebooks else {}
+            for slot, view in variant(public, sid).items():
+                q = bank.by_id[view.question]
+                g = grades.get(slot)
+                pts = None if g is None else g.score
+                if g is not None and g.needs_manual_grade:
+                    pts = None
+                rows.append(ScoreRow(sid, slot, q.id, q.competency, pts, q.points, pct))
+    return rows
+
+
+@dataclass
+class ScoresReport:
+    stored: int
+    trainees: list[str]
+    pending_manual: list[tuple[str, str]]
+    unknown: list[str]
+    cycle: str
+
+
+def store_scores(home, exam: str, entered_by: str, cycle_name: str | None = None) -> ScoresReport:
+    """Write per-question theory evidence for the current (or named) cycle; older runs superseded."""
+    from academy.cycles import current_cycle, get_cycle
+    from graders.evidence import Evidence, new_batch
+
+    rows = gradebook_rows(home, exam)
+    known = roster_ids(home)
+    unknown = sorted({r.employee_id for r in rows if r.employee_id not in known})
+    pending = [(r.employee_id, r.question) for r in rows if r.points is None]
+    stored = 0
+    with home.transaction() as s:
+        cycle = get_cycle(s, cycle_name) if cycle_name else current_cycle(s)
+        if cycle is None:
+            raise AcademyError("no open assessment cycle: open one (`academy cycle open 2026-Q4`) "
+                               "or name one with --cycle")
+        batch = new_batch(s, cycle.id, "theory", exam, entered_by, note=f"theory exam {exam}")
+        for r in rows:
+            if r.employee_id not in known or r.points is None:
+                continue
+            raw = r.points * (1 - r.penalty_percent / 100)
+            s.add(Evidence(batch_id=batch.id, cycle_id=cycle.id, source="theory",
+                           employee_id=r.employee_id, rater_id=None, item=f"{exam}/{r.question}",
+                           competency=r.competency, raw=raw, max_raw=r.max_points,
+                           score=round(100 * raw / r.max_points, 2),
+                           details={"slot": r.slot, "points_before_penalty": r.points,
+                                    "late_penalty_percent": r.penalty_percent}))
+            stored += 1
+        batch.rows = stored
+        name = cycle.name
+    return ScoresReport(stored, sorted({r.employee_id for r in rows if r.employee_id in known}),
+                        pending, unknown, name)
+
+
+def answers_of(home, exam: str, sid: str) -> dict:
+    from graders.exam.answers import read_answers
+
+    answers, _ = read_answers(home.course_dir / "autograded" / sid / exam)
+    return answers
+
+
+def submitted_answers_path(home, exam: str, sid: str) -> Path:
+    return home.course_dir / "submitted" / sid / exam / ANSWERS_FILE

@@ -1,0 +1,92 @@
+"""Item analysis after grading, as Moodle's quiz statistics: facility, discrimination, option counts.
+
+- facility index: the mean share of the points scored on the item (share correct for 0/1 items);
+- discrimination index: the Pearson correlation of the item score with the rest of the exam
+  (the trainee's total minus this item), over the trainees who got the item;
+- option counts: how many trainees chose each option (choice questions), the key marked.
+Pure functions on plain rows; the command reads the gradebook and the answers files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ItemStats:
+    question: str
+    competency: str
+    n: int
+    facility: float | None
+    discrimination: float | None
+    option_counts: list[tuple[str, int, bool]] = field(default_factory=list)
+    flag: str = ""
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
+
+
+def item_analysis(scores: dict[str, dict[str, tuple[float, float]]], questions: dict[str, str],
+                  choices: dict[str, dict[str, list]] | None = None,
+                  options: dict[str, list[tuple[str, str, bool]]] | None = None) -> list[ItemStats]:
+    """Statistics per question.
+
+    scores: trainee -> question -> (points, max points); questions: question -> competency;
+    choices: trainee -> question -> answer (an option id or list of ids);
+    options: question -> [(option id, text, is key)].
+    """
+    totals = {t: sum(p for p, _ in qs.values()) for t, qs in scores.items()}
+    out = []
+    for qid, comp in questions.items():
+        takers = [t for t in scores if qid in scores[t]]
+        fracs = [scores[t][qid][0] / scores[t][qid][1] for t in takers if scores[t][qid][1]]
+        rest = [totals[t] - scores[t][qid][0] for t in takers if scores[t][qid][1]]
+        facility = sum(fracs) / len(fracs) if fracs else None
+        disc = pearson(fracs, rest)
+        counts: list[tuple[str, int, bool]] = []
+        if options and qid in options:
+            tally: Counter = Counter()
+            for t in takers:
+                a = (choices or {}).get(t, {}).get(qid)
+                for oid in (a if isinstance(a, list) else [a] if isinstance(a, str) else []):
+                    tally[oid] += 1
+            counts = [(text, tally.get(oid, 0), is_key) for oid, text, is_key in options[qid]]
+        flag = ""
+        if facility is not None and (facility > 0.95 or facility < 0.2):
+            flag = "too easy" if facility > 0.95 else "too hard"
+        if disc is not None and disc < 0.1:
+            flag = (flag + "; " if flag else "") + "low discrimination: check the key and wording"
+        out.append(ItemStats(qid, comp, len(takers), facility, disc, counts, flag))
+    return out
+
+
+def exam_item_analysis(home, exam: str) -> list[ItemStats]:
+    """Item analysis from the home's gradebook (current scores) and the graded answers files."""
+    from graders.exam import lifecycle
+    from graders.exam.public import key_ids, released_order
+
+    bank = lifecycle._bank(home, exam)
+    scores: dict[str, dict[str, tuple[float, float]]] = {}
+    for r in lifecycle.gradebook_rows(home, exam):
+        if r.points is not None:
+            scores.setdefault(r.employee_id, {})[r.question] = (r.points, r.max_points)
+    choices = {t: lifecycle.answers_of(home, exam, t) for t in scores}
+    options = {}
+    for q in bank.questions:
+        if q.options:
+            keys = key_ids(bank.name, q)
+            order = released_order(bank.name, q.id, len(q.options))
+            options[q.id] = [(f"o{pos + 1}", q.options[i], f"o{pos + 1}" in keys)
+                             for pos, i in enumerate(order)]
+    return item_analysis(scores, {q.id: q.competency for q in bank.questions}, choices, options)

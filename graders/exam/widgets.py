@@ -1,0 +1,168 @@
+"""What an exam notebook's question cells call: `ask("q01")`.
+
+For a trainee it shows the question as clickable widgets (radio buttons, check boxes, text boxes)
+and saves every change to `answers.json`. During autograding (`ACADEMY_EXAM_BANK` names the
+trainer-side bank) it shows the trainee's answer as plain text (no widgets, so grading never waits
+on a widget front end, nbgrader issue #1359) and returns the points, which nbgrader records as
+the cell's partial credit. The correct answer is never printed.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+from graders.exam.answers import current_trainee, read_answers, save_answer
+from graders.exam.public import load_public, variant
+
+BANK_ENV = "ACADEMY_EXAM_BANK"
+
+LABELS = {
+    "points": ("points", "分"),
+    "saved": ("Saved", "已保存"),
+    "not_saved": ("Not answered yet", "尚未作答"),
+    "true": ("True", "正确"),
+    "false": ("False", "错误"),
+    "your_answer": ("Your answer", "你的答案"),
+    "no_answer": ("(no answer)", "（未作答）"),
+    "correct": ("correct", "正确"),
+    "partial": ("partly correct", "部分正确"),
+    "incorrect": ("incorrect", "错误"),
+    "unanswered": ("not answered", "未作答"),
+    "invalid": ("answer not readable", "答案无法识别"),
+    "of": ("of", "/"),
+    "type_here": ("Type your answer", "在此输入答案"),
+    "question": ("Question", "第"),
+    "multiple_hint": ("(choose all that apply)", "（多选）"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    en, zh = LABELS[key]
+    return zh if lang == "zh" else en
+
+
+_bank_cache: dict[str, object] = {}
+
+
+def _grading_bank():
+    path = os.environ.get(BANK_ENV)
+    if not path:
+        return None
+    if path not in _bank_cache:
+        from graders.exam.bank import load_bank
+
+        _bank_cache[path] = load_bank(path)
+    return _bank_cache[path]
+
+
+def _answer_text(qpub: dict, answer, lang: str) -> str:
+    if answer is None or answer == "" or answer == []:
+        return _t("no_answer", lang)
+    texts = {o["id"]: o["text"] for o in qpub.get("options", [])}
+    if qpub["type"] == "single":
+        return texts.get(answer, str(answer)) if isinstance(answer, str) else str(answer)
+    if qpub["type"] == "multiple" and isinstance(answer, list):
+        return "; ".join(texts.get(a, str(a)) for a in answer)
+    if qpub["type"] == "true_false":
+        return _t("true", lang) if answer is True else _t("false", lang) if answer is False else str(answer)
+    return str(answer)[:2000]
+
+
+def _grade(slot: str, folder: Path) -> float:
+    from graders.exam.scoring import score_answer
+
+    bank = _grading_bank()
+    public = load_public(folder)
+    lang = public.get("language", "en")
+    view = variant(public, current_trainee())[slot]
+    q = bank.by_id[view.question]
+    answers, problem = read_answers(folder)
+    answer = answers.get(view.question)
+    outcome = score_answer(bank.name, q, answer)
+    qpub = public["questions"][view.question]
+    print(f"{view.number}. [{view.question}] {qpub['stem']}")
+    print(f"{_t('your_answer', lang)}: {_answer_text(qpub, answer, lang)}")
+    pts = f"{outcome.points:g} {_t('of', lang)} {outcome.max_points:g} {_t('points', lang)}"
+    print(f"{_t(outcome.verdict, lang)}: {pts}" + (f" ({problem})" if problem and not answers else ""))
+    return float(outcome.points)
+
+
+def _header(view, qpub: dict, lang: str) -> str:
+    pts = f"{qpub['points']:g} {_t('points', lang)}"
+    hint = f" {_t('multiple_hint', lang)}" if qpub["type"] == "multiple" else ""
+    stem = html.escape(qpub["stem"]).replace("\n", "<br>")
+    return f"<b>{view.number}.</b> {stem}{hint} <i>({pts})</i>"
+
+
+def question_widget(slot: str, folder: Path | str = "."):
+    """The widget box of one slot for the current trainee, restored from answers.json."""
+    import ipywidgets as w
+
+    folder = Path(folder)
+    public = load_public(folder)
+    lang = public.get("language", "en")
+    trainee = current_trainee()
+    view = variant(public, trainee)[slot]
+    qid = view.question
+    qpub = public["questions"][qid]
+    answers, _ = read_answers(folder)
+    saved = answers.get(qid)
+    status = w.HTML(value=f"<small>{_t('saved' if saved not in (None, '', []) else 'not_saved', lang)}</small>")
+    texts = {o["id"]: o["text"] for o in qpub.get("options", [])}
+
+    def store(value) -> None:
+        save_answer(qid, value, folder, exam=public["name"], trainee=trainee)
+        now = datetime.now().strftime("%H:%M:%S")
+        status.value = f"<small>✓ {_t('saved', lang)} {now}</small>"
+
+    layout = w.Layout(width="auto")
+    qtype = qpub["type"]
+    if qtype in ("single", "true_false"):
+        if qtype == "single":
+            options = [(texts[i], i) for i in view.option_ids]
+        else:
+            options = [(_t("true", lang), True), (_t("false", lang), False)]
+        valid = {v for _, v in options}
+        radio = w.RadioButtons(options=options, value=saved if saved in valid and not (
+            qtype == "single" and isinstance(saved, bool)) else None, layout=layout)
+        radio.observe(lambda ch: store(ch["new"]), names="value")
+        control, inputs = radio, radio
+    elif qtype == "multiple":
+        chosen = set(saved) if isinstance(saved, list) else set()
+        boxes = [w.Checkbox(value=i in chosen, description=texts[i], indent=False, layout=layout)
+                 for i in view.option_ids]
+        ids = list(view.option_ids)
+
+        def on_box(_ch) -> None:
+            store([i for i, b in zip(ids, boxes) if b.value])
+
+        for b in boxes:
+            b.observe(on_box, names="value")
+        control, inputs = w.VBox(boxes), boxes
+    else:  # numeric, short_text
+        box = w.Text(value="" if saved is None else str(saved), placeholder=_t("type_here", lang),
+                     layout=w.Layout(width="24em"))
+        box.observe(lambda ch: store(ch["new"].strip() or None), names="value")
+        unit = w.Label(qpub.get("unit", ""))
+        control, inputs = w.HBox([box, unit]), box
+    panel = w.VBox([w.HTML(value=_header(view, qpub, lang)), control, status])
+    panel.add_class("academy-question")
+    panel.inputs = inputs  # what a test drives
+    panel.question_id = qid
+    return panel
+
+
+def ask(slot: str, folder: Path | str = "."):
+    """Show one question (trainee) or grade it (autograde). Returns the points when grading."""
+    folder = Path(folder)
+    if os.environ.get(BANK_ENV):
+        warnings.simplefilter("ignore")  # nbgrader gives 0 points to any output on stderr
+        return _grade(slot, folder)
+    from IPython.display import display
+
+    display(question_widget(slot, folder))
+    return None
