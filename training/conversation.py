@@ -56,6 +56,8 @@ class Scenario(BaseModel):
     intro: Text
     customer_name: Text
     anger: int = Field(default=70, ge=0, le=100)
+    #: what the 0-100 meter shows (default: the customer's anger)
+    meter: Text | None = None
     start: str
     turns: dict[str, Turn]
 

@@ -166,7 +166,7 @@ class ConversationSim(W.VBox):
         self.conversation = Conversation(scenario)
         self.transcript = W.HTML()
         self.anger = W.IntProgress(value=scenario.anger, min=0, max=100,
-                                   description=label("mood", locale),
+                                   description=pick(scenario.meter, locale) or label("mood", locale),
                                    style={"description_width": "initial"})
         self.feedback = W.HTML()
         self.replies = W.VBox()
