@@ -283,14 +283,15 @@ def agreement(ev: pd.DataFrame, rules: PracticalRules | None = None) -> tuple[pd
 def rater_effects(r: pd.DataFrame, iterations: int = 100) -> tuple[pd.Series, pd.Series]:
     """Each trainer's leniency in points: the rater effect of the additive model
     score = performance level + rater effect + noise, fitted by alternating means with the rater
-    effects centred on zero. Unlike a plain difference from co-raters, a lenient trainer does not
+    effects centred on their median (robust: one lenient trainer among several does not shift
+    the others). Unlike a plain difference from co-raters, a lenient trainer does not
     make the trainers paired with them look harsh. Returns (rater effects, performance levels)."""
     rater_eff = pd.Series(0.0, index=sorted(r["rater_id"].unique()))
     perf = r.groupby("perf")["score"].mean()
     for _ in range(iterations):
         perf = (r["score"] - r["rater_id"].map(rater_eff)).groupby(r["perf"]).mean()
         new = (r["score"] - r["perf"].map(perf)).groupby(r["rater_id"]).mean()
-        new -= new.mean()
+        new -= new.median()
         if (new - rater_eff).abs().max() < 1e-9:
             rater_eff = new
             break
