@@ -89,9 +89,24 @@ def step_evidence(ctx: DemoContext) -> None:
     ctx.extras["planted"] = planted
 
 
+def step_exams(ctx: DemoContext) -> None:
+    """Two theory exams (English, Chinese) taken by 12 simulated trainees each, graded end to end."""
+    import random
+
+    from graders.exam.demo import run_demo_exams
+    from roster.store import list_staff
+
+    with ctx.home.transaction() as s:
+        ids = sorted(r.employee_id for r in list_staff(s))
+    chosen = sorted(random.Random(ctx.seed).sample(ids, min(12, len(ids))))
+    ctx.notes += run_demo_exams(ctx.home, ctx.home.assessments_dir / "banks", chosen, ctx.seed,
+                                "demo trainer")
+
+
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Roster of the demo company", step_roster),
     ("Assessment cycles", step_cycles),
+    ("Theory exams (nbgrader)", step_exams),
     ("Practical exams, reviews, surveys, deductions", step_evidence),
 ]
 
