@@ -138,14 +138,16 @@ class ImportResult:
     extra: dict = field(default_factory=dict)
 
 
-def open_batch(session: Session, cycle: Cycle, source: str, key: str, table: Table, entered_by: str,
-               config: dict | None) -> tuple[EvidenceBatch, list[int]]:
-    """A new batch for this file; earlier current batches with the same key are superseded."""
+def open_batch(session: Session, cycle: Cycle, source: str, key: str, table: Table | None,
+               entered_by: str, config: dict | None) -> tuple[EvidenceBatch, list[int]]:
+    """A new batch (from a file, or from a form when `table` is None); earlier current batches
+    with the same key are superseded."""
     before = list(session.scalars(select(EvidenceBatch.id).where(
         EvidenceBatch.cycle_id == cycle.id, EvidenceBatch.source == source,
         EvidenceBatch.key == key, EvidenceBatch.superseded_by.is_(None))))
-    batch = new_batch(session, cycle.id, source, key, entered_by, file_name=table.file,
-                      sha256=table.sha256, config=config)
+    batch = new_batch(session, cycle.id, source, key, entered_by,
+                      file_name=table.file if table else None,
+                      sha256=table.sha256 if table else None, config=config)
     return batch, before
 
 
@@ -161,12 +163,14 @@ def latest_config(session: Session, ev, key: str, model):
     return None
 
 
-def store(session: Session, cycle: Cycle, source: str, key: str, table: Table, records: list[dict],
-          entered_by: str, config: dict | None, dry_run: bool = False) -> ImportResult:
+def store(session: Session, cycle: Cycle, source: str, key: str, table: Table | None,
+          records: list[dict], entered_by: str, config: dict | None,
+          dry_run: bool = False) -> ImportResult:
     """Write checked evidence rows as one new batch (each row names its own source)."""
     batch, replaced = open_batch(session, cycle, source, key, table, entered_by, config)
-    batch.rows = len(table.rows)
+    rows = len(table.rows) if table else 1
+    batch.rows = rows
     session.add_all(Evidence(batch_id=batch.id, cycle_id=cycle.id, **rec) for rec in records)
     session.flush()
-    return ImportResult(source, table.file, cycle.name, None if dry_run else batch.id,
-                        len(table.rows), len(records), replaced, dry_run)
+    return ImportResult(source, table.file if table else key, cycle.name,
+                        None if dry_run else batch.id, rows, len(records), replaced, dry_run)
