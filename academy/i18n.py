@@ -57,7 +57,7 @@ LABELS.update({
     "team_award": ("Outstanding after-sales team", "优秀售后服务团队"),
     "promotion": ("Promotion signal", "晋升信号"),
     "corrective": ("Corrective action", "改进措施"),
-    "actions": ("Promotion and corrective actions", "晋升与改进"),
+    "actions": ("Promotion and coaching", "晋升与改进"),
     "kind": ("Kind", "类别"),
     "rank": ("Rank", "名次"),
     "reason": ("Reason", "原因"),

@@ -259,8 +259,9 @@ def _line_of(lines: dict[tuple, int], loc: tuple, msg: str = "", data: Any = Non
     if loc and loc[0] == "bands" and len(loc) == 1 and isinstance(data, dict):
         hits = [i for i, b in enumerate(data.get("bands") or [])
                 if isinstance(b, dict) and f"'{b.get('code')}'" in msg]
-        if hits:
-            return lines.get(("bands", hits[-1]))
+        if hits:  # the band named last in the message (the upper one of an overlap)
+            last = max(hits, key=lambda i: msg.index(f"'{data['bands'][i].get('code')}'"))
+            return lines.get(("bands", last))
     while loc:
         if loc in lines:
             return lines[loc]
