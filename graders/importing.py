@@ -7,7 +7,7 @@ with file, row and column, and only a clean file is written, in one transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -19,21 +19,17 @@ from academy.tabular import ColumnMap, Table, column_letter, normalize_header, n
 from graders.evidence import Evidence, EvidenceBatch, new_batch
 from roster.models import Staff
 
-#: Called before any evidence is written to a cycle; the grading capability registers a check
-#: that refuses cycles whose results are published.
-WRITE_GUARDS: list[Callable[[Session, Cycle], None]] = []
-
-
 def target_cycle(session: Session, name: str | None) -> Cycle:
-    """The named cycle, else the current open one; it must be open for new evidence."""
+    """The named cycle, else the current open one; it must be open, and its grades unpublished."""
     cycle = get_cycle(session, name) if name else current_cycle(session)
     if cycle is None:
         raise AcademyError("no open assessment cycle: open one with `academy cycle open 2026-Q4`")
     if cycle.status != OPEN:
         raise AcademyError(f"cycle {cycle.name} is {cycle.status}: evidence can only be added to an "
                            "open cycle")
-    for guard in WRITE_GUARDS:
-        guard(session, cycle)
+    from graders.publishing import assert_cycle_writable
+
+    assert_cycle_writable(session, cycle.id)
     return cycle
 
 

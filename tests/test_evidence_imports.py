@@ -286,3 +286,20 @@ def test_evidence_commands_through_the_real_entry_point(tmp_path, company):
     assert "practical.xlsx" in run_academy("evidence", "batches", home=home, check=True).stdout
     summary = run_academy("evidence", "summary", home=home, check=True).stdout
     assert "practical" in summary and "missing" in summary
+
+
+def test_is_evidence_refused_once_the_cycles_grades_are_published(tmp_path, company):
+    """After `academy publish`, is a practical import refused with a clear message and nothing stored?"""
+    home = tmp_path / "home"
+    run_academy("init", "--home", str(home), check=True)
+    run_academy("roster", "import", str(company[1]), home=home, check=True)
+    run_academy("cycle", "open", "2026-Q4", home=home, check=True)
+    sheet = write(tmp_path / "practical.csv", _practical_rows(company[0]))
+    run_academy("practical", "import", str(sheet), home=home, check=True)
+    run_academy("grade", "2026-Q4", home=home, check=True)
+    run_academy("publish", "2026-Q4", home=home, check=True)
+    again = run_academy("practical", "import", str(sheet), home=home)
+    assert again.returncode == 1 and "is published" in again.stderr
+    assert "Traceback" not in again.stderr
+    batches = run_academy("evidence", "batches", "--cycle", "2026-Q4", home=home, check=True).stdout
+    assert len([line for line in batches.splitlines() if "practical.csv" in line]) == 1
