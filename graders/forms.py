@@ -8,7 +8,6 @@ the person, else the login name), never from a widget the person could change.
 from __future__ import annotations
 
 import ipywidgets as w
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from academy.errors import AcademyError

@@ -120,6 +120,32 @@ class Located:
         i = self.items.get(item_id)
         return cells[i] if i is not None else None
 
+    def answers(self, row: int, cells: list[object], form_items, scale) -> tuple[dict[str, float], bool]:
+        """A row's answers to a form's items: numbers on the scale; a required item answered.
+        Returns the answers and whether the row had no problem."""
+        answers: dict[str, float] = {}
+        ok = True
+        for it in form_items:
+            if it.id not in self.items:
+                continue
+            try:
+                v = parse_number(self.item(cells, it.id))
+            except ValueError as exc:
+                self.at_item(row, it.id, str(exc))
+                ok = False
+                continue
+            if v is None:
+                if it.required:
+                    self.at_item(row, it.id, f"missing required answer to {it.id!r}")
+                    ok = False
+            elif not scale.contains(v):
+                self.at_item(row, it.id, f"answer {v:g} is outside the scale "
+                                         f"{scale.min:g}-{scale.max:g}")
+                ok = False
+            else:
+                answers[it.id] = v
+        return answers, ok
+
 
 @dataclass
 class ImportResult:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from academy.errors import ProblemsError
 from academy.tabular import Table, map_columns, read_table
 from graders.forms_config import EvidenceConfig, ReviewForm, ReviewRules
-from graders.importing import ImportResult, Located, item_columns, latest_config, parse_number, \
+from graders.importing import ImportResult, Located, item_columns, latest_config, \
     staff_index, store, target_cycle
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
     evidence_frame
@@ -106,26 +106,8 @@ def parse_sheet(table: Table, form: ReviewForm, staff: dict) -> list[dict]:
                 ok = False
             else:
                 seen[(rater, ratee)] = row
-        answers: dict[str, float] = {}
-        for it in form.items:
-            if it.id not in items:
-                continue
-            try:
-                v = parse_number(loc.item(cells, it.id))
-            except ValueError as exc:
-                loc.at_item(row, it.id, str(exc))
-                ok = False
-                continue
-            if v is None:
-                if it.required:
-                    loc.at_item(row, it.id, f"missing required answer to {it.id!r}")
-                    ok = False
-            elif not form.scale.contains(v):
-                loc.at_item(row, it.id, f"score {v:g} is outside the scale "
-                                        f"{form.scale.min:g}-{form.scale.max:g}")
-                ok = False
-            else:
-                answers[it.id] = v
+        answers, answered = loc.answers(row, cells, form.items, form.scale)
+        ok = ok and answered
         if ok:
             records += review_records(form, relation, rater, ratee, answers)
     if loc.problems:

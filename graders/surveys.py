@@ -24,7 +24,7 @@ from academy.tabular import Table, map_columns, parse_bool, parse_date, read_tab
 from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
-    parse_number, staff_index, store, target_cycle
+    staff_index, store, target_cycle
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult
 
 SYNONYMS = {
@@ -94,26 +94,8 @@ def parse_responses(table: Table, form: SurveyForm, staff: set[str],
         elif emp not in staff:
             loc.at(row, "employee_id", f"unknown staff id {emp!r}")
             ok = False
-        answers: dict[str, float] = {}
-        for it in form.items:
-            if it.id not in items:
-                continue
-            try:
-                v = parse_number(loc.item(cells, it.id))
-            except ValueError as exc:
-                loc.at_item(row, it.id, str(exc))
-                ok = False
-                continue
-            if v is None:
-                if it.required:
-                    loc.at_item(row, it.id, f"missing required answer to {it.id!r}")
-                    ok = False
-            elif not form.scale.contains(v):
-                loc.at_item(row, it.id, f"answer {v:g} is outside the scale "
-                                        f"{form.scale.min:g}-{form.scale.max:g}")
-                ok = False
-            else:
-                answers[it.id] = v
+        answers, answered = loc.answers(row, cells, form.items, form.scale)
+        ok = ok and answered
         if ok:
             customer = resp or ticket or f"row{row}"
             records += [dict(source="customer", employee_id=emp, rater_id=customer,

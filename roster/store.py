@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from academy.db import utcnow
 from academy.settings import RoleDef
-from roster.importer import ParsedRoster, StaffRecord
+from roster.importer import ParsedRoster
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 
 TRACKED = ("name", "team", "role_code", "supervisor_id", "hire_date", "active")
