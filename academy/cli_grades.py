@@ -24,19 +24,6 @@ def _command(name: str):
     return deco
 
 
-def home_schemes(home, extra: list[Path] | None = None):
-    """The home's role schemes: `<home>/schemes/` if it exists, else `assessments/schemes/` (or
-    $ACADEMY_SCHEMES); each `--scheme FILE` replaces the scheme of its role family."""
-    from graders.schemes import load_scheme, load_schemes
-
-    own = home.root / "schemes"
-    schemes = load_schemes(own if own.is_dir() else None)
-    for f in extra or []:
-        s = load_scheme(f)
-        schemes[s.family] = s
-    return schemes
-
-
 def _user() -> str:
     from roster.store import current_user
 
@@ -66,6 +53,7 @@ def grade(
     """Compute final scores, bands, ranks, awards, pay and training plans of a cycle."""
     from academy.i18n import t
     from graders.grade_store import grade_cycle
+    from graders.schemes import home_schemes
 
     h = open_from(ctx)
     loc = h.settings.locale

@@ -103,11 +103,43 @@ def step_exams(ctx: DemoContext) -> None:
                                 "demo trainer")
 
 
+def step_grades(ctx: DemoContext) -> None:
+    """Final grades of the current cycle from whatever evidence exists, published and exported."""
+    from academy.cycles import current_cycle
+    from graders.exports import export_cycle
+    from graders.grade_store import grade_cycle
+    from graders.publishing import publish
+    from graders.schemes import home_schemes
+
+    schemes = home_schemes(ctx.home)
+    with ctx.home.transaction() as s:
+        cycle = current_cycle(s, ctx.today)
+        if cycle is None:
+            ctx.notes.append("grades: no open cycle to grade")
+            return
+        rep = grade_cycle(s, cycle.name, schemes, by="demo manager")
+        publish(s, cycle.id, by="demo manager")
+    path = ctx.home.exports_dir / f"grades_{cycle.name}.xlsx"
+    with ctx.home.transaction() as s:
+        export_cycle(s, cycle.name, path, locale=ctx.home.settings.locale)
+    res, aw = rep.result.results, rep.result.awards
+    revise = rep.result.checks[rep.result.checks["level"] == "revise"]
+    ctx.notes.append(
+        f"grades {cycle.name}: {int((res['status'] == 'complete').sum())} graded, "
+        f"{int((res['status'] == 'incomplete').sum())} incomplete; "
+        f"{int((aw['kind'] == 'individual_award').sum())} individual and "
+        f"{int((aw['kind'] == 'team_award').sum())} team awards; "
+        f"{rep.result.training['employee_id'].nunique()} training plans; published and exported "
+        f"to {path.relative_to(ctx.home.root)}"
+        + (f"; KPI health check: {len(revise)} scheme(s) need revising" if len(revise) else ""))
+
+
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Roster of the demo company", step_roster),
     ("Assessment cycles", step_cycles),
     ("Theory exams (nbgrader)", step_exams),
     ("Practical exams, reviews, surveys, deductions", step_evidence),
+    ("Final grades: publish and export", step_grades),
 ]
 
 

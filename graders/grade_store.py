@@ -146,6 +146,7 @@ def stored_result(session: Session, cycle_id: int) -> g.GradeResult | None:
     out = _frame(session, GradeOutcome, ["kind", "employee_id", "team", "family", "competency",
                                          "score", "team_mean", "rank", "modules", "due_on",
                                          "reason"], run.id)
+    out["rank"] = out["rank"].astype("Int64")
     awards = out[out["kind"].isin([g.INDIVIDUAL_AWARD, g.TEAM_AWARD])][g.AWARD_COLUMNS]
     actions = out[out["kind"].isin([g.PROMOTION, g.CORRECTIVE])][g.ACTION_COLUMNS]
     training = out[out["kind"] == g.TRAINING][g.PLAN_COLUMNS]

@@ -310,6 +310,7 @@ def consequences(scored: pd.DataFrame, detail: pd.DataFrame, profile: pd.DataFra
         if not fam_rows.any():
             continue
         band_rank = r["band"].map({b.code: i for i, b in enumerate(sch.bands)})
+        band_names = {b.code: b.name_en for b in sch.bands}
         label = sch.name_en
 
         # individual award: top share of the family's graded staff, min band, no critical flags
@@ -325,7 +326,8 @@ def consequences(scored: pd.DataFrame, detail: pd.DataFrame, profile: pd.DataFra
             "reason": ("rank " + rank_family[win].astype(int).astype(str) + " of "
                        + str(int(n_family[fam_rows].iloc[0])) + " in " + label + " (top "
                        + f"{ia.top_share:.0%}: {places} places), band "
-                       + w["band"].astype(str) + f" (at least {ia.min_band}), no "
+                       + w["band"].map(band_names).astype(str)
+                       + f" (at least {sch.band(ia.min_band).name_en}), no "
                        + "/".join(ia.excluded_flags) + " flags"),
         }))
 

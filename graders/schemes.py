@@ -333,6 +333,19 @@ def load_schemes(folder: Path | str | None = None) -> dict[str, Scheme]:
     return schemes
 
 
+def home_schemes(home, extra: list[Path] | None = None) -> dict[str, Scheme]:
+    """A home's role schemes: `<home>/assessments/schemes/` (copied there by `academy init`, where
+    the company edits them) if it holds any, else the shipped `assessments/schemes/`; each file in
+    `extra` replaces the scheme of its role family (what-if)."""
+    own = Path(home.root) / "assessments" / "schemes"
+    has_own = own.is_dir() and any(own.glob("*.y*ml"))
+    schemes = load_schemes(own if has_own else None)
+    for f in extra or []:
+        s = load_scheme(f)
+        schemes[s.family] = s
+    return schemes
+
+
 def kpi_value(score: float, pay: Pay) -> float:
     """The KPI value one final score gives (for documentation and tests of the formula)."""
     if score is None or math.isnan(score):
