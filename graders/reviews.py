@@ -165,10 +165,11 @@ def _valid_peer(session, ev: pd.DataFrame, rules: ReviewRules) -> pd.DataFrame:
 
 def aggregate_peer(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
     rules = _rules(session, ev)
+    flags = review_flags(session, ev, rules)  # on every rating, the cross-team ones included
     ev = _valid_peer(session, ev, rules)
     if ev.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
-                            pd.DataFrame(columns=COMPETENCY_COLUMNS), review_flags(session, ev))
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS), flags)
     pr = _per_rater(ev)
     comp = pr.groupby("employee_id").agg(score=("score", "mean"),
                                          n=("rater_id", "nunique")).reset_index()
@@ -184,8 +185,7 @@ def aggregate_peer(session: Session | None, cycle_id: int | None, ev: pd.DataFra
           .groupby(["employee_id", "competency"])
           .agg(score=("score", "mean"), n=("rater_id", "nunique")).reset_index())
     by["component"] = "peer"
-    return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS],
-                        review_flags(session, ev, rules))
+    return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS], flags)
 
 
 def _plain(source: str):

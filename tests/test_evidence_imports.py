@@ -303,3 +303,62 @@ def test_is_evidence_refused_once_the_cycles_grades_are_published(tmp_path, comp
     assert "Traceback" not in again.stderr
     batches = run_academy("evidence", "batches", "--cycle", "2026-Q4", home=home, check=True).stdout
     assert len([line for line in batches.splitlines() if "practical.csv" in line]) == 1
+
+
+@pytest.mark.parametrize("forbid", [True, False])
+def test_are_cross_team_peer_ratings_flagged_and_dropped_only_when_forbidden(ev_home, company,
+                                                                            tmp_path, forbid):
+    """With same-team-only peers, is a rating of another team flagged and left out; without, counted?"""
+    form = ev_home.assessments_dir / "reviews" / "review_form.yaml"
+    form.write_text(form.read_text(encoding="utf-8").replace(
+        "peer_same_team_only: false", f"peer_same_team_only: {str(forbid).lower()}"), encoding="utf-8")
+    people = company[0]
+    t = team_of(people)
+    outsider = next(p for p in people if p.team != t[0].team and p.role == "field_service")
+    rows = [["rater", "ratee", *ITEMS]]
+    rows += [[r.employee_id, t[0].employee_id, 3, 3, 3, 3, 3, 3] for r in t[1:4]]
+    rows.append([outsider.employee_id, t[0].employee_id, 5, 5, 5, 5, 5, 5])
+    run(ev_home, reviews.import_file, write(tmp_path / "r.csv", rows))
+    with ev_home.transaction() as s:
+        res = collect(s, 1, [t[0].employee_id])
+    peer = res.components.set_index("component").loc["peer"]
+    cross = res.flags[res.flags["kind"] == "cross_team_rating"]
+    if forbid:
+        assert cross["subject"].tolist() == [outsider.employee_id]
+        assert (peer["n"], peer["score"]) == (3, 50.0)
+    else:
+        assert cross.empty
+        assert peer["n"] == 4 and peer["score"] == pytest.approx(62.5)
+
+
+def test_does_every_field_engineer_get_a_key_behaviour_score_once_deductions_are_recorded(
+        ev_home, company, tmp_path):
+    """Before any deduction list the component is missing; after one, clean engineers score 100?"""
+    field = [p for p in company[0] if p.role == "field_service"]
+    with ev_home.transaction() as s:
+        before = collect(s, 1, [field[0].employee_id]).components.set_index("component")
+    assert before.loc["key_behaviour", "status"] == "missing"
+    rows = [["工号", "月份", "扣分项", "次数"], [field[0].employee_id, "2026-11", "late_arrival", 2],
+            [field[0].employee_id, "2026-12", "超过30分钟未响应", 1]]
+    run(ev_home, behaviour.import_file, write(tmp_path / "kb.csv", rows, "gb18030"))
+    with ev_home.transaction() as s:
+        comp = collect(s, 1, [p.employee_id for p in field]).components
+    kb = comp[comp["component"] == "key_behaviour"].set_index("employee_id")["score"]
+    assert kb[field[0].employee_id] == pytest.approx((100 + 80 + 95) / 3)
+    assert (kb.drop(field[0].employee_id) == 100).all() and len(kb) == len(field)
+
+
+def test_is_a_bad_rubric_rejected_with_its_file_line_and_field(tmp_path):
+    """Does a rubric with an unknown competency name the file, the line and the field?"""
+    from graders.forms_config import load_rubrics
+
+    (tmp_path / "r.yaml").write_text(
+        "id: r1\ntitle_en: T\nscenario_en: S\ncriteria:\n"
+        "  - id: c1\n    text_en: X\n    weight: 1\n    competency: knowledge\n"
+        "  - id: c2\n    text_en: Y\n    weight: 1\n    competency: juggling\n", encoding="utf-8")
+    with pytest.raises(ProblemsError) as err:
+        load_rubrics(tmp_path)
+    p = err.value.problems[0]
+    assert (p.file, p.row, p.column) == ("r.yaml", 12, "criteria.1.competency")
+    assert "unknown competency 'juggling'" in p.message
+    assert str(p).startswith('r.yaml, line 12, field "criteria.1.competency"')
