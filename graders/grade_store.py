@@ -312,3 +312,19 @@ def audit_trail(session: Session, cycle_name: str, employee_id: str | None = Non
     if employee_id is not None:
         q = q.where(GradeAudit.employee_id == employee_id)
     return list(session.scalars(q))
+
+
+def what_if_inputs(session: Session, cycle_name: str, home=None,
+                   schemes: dict[str, Scheme] | None = None):
+    """What a live what-if needs: (inputs, schemes, baseline results). The baseline is the
+    cycle's stored (e.g. published) results, or an empty frame if it was never graded; the
+    schemes are the home's (or those given). Pass them to `graders.grading.what_if`."""
+    from graders.schemes import home_schemes, load_schemes
+
+    cycle = get_cycle(session, cycle_name)
+    if schemes is None:
+        schemes = home_schemes(home) if home is not None else load_schemes()
+    inputs = load_inputs(session, cycle)
+    stored = stored_result(session, cycle.id)
+    baseline = stored.results if stored is not None else pd.DataFrame(columns=g.RESULT_COLUMNS)
+    return inputs, schemes, baseline
