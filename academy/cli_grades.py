@@ -49,6 +49,9 @@ def grade(
                          "(repeatable).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Compute and show who would change band or award; write nothing.")] = False,
+    pay: Annotated[Optional[Path], typer.Option(
+        "--pay", help="CSV or .xlsx of last-month average pay per person (employee_id, pay); "
+                      "the scheme's reference pay is used for anyone not in it.")] = None,
 ) -> None:
     """Compute final scores, bands, ranks, awards, pay and training plans of a cycle."""
     from academy.i18n import t
@@ -58,8 +61,14 @@ def grade(
     h = open_from(ctx)
     loc = h.settings.locale
     schemes = home_schemes(h, scheme)
+    reference_pay = None
+    if pay is not None:
+        from graders.pay_file import read_reference_pay
+
+        reference_pay = read_reference_pay(pay)
     with h.transaction() as s:
-        rep = grade_cycle(s, cycle, schemes, by=_user(), dry_run=dry_run)
+        rep = grade_cycle(s, cycle, schemes, by=_user(), dry_run=dry_run,
+                          reference_pay=reference_pay)
     res = rep.result.results
     verb = "would be" if dry_run else "were"
     console.print(f"Cycle {rep.cycle}: {int((res['status'] == 'complete').sum())} staff graded, "

@@ -35,6 +35,8 @@ class GradeRun(Base):
     incomplete: Mapped[int] = mapped_column(Integer)
     excluded: Mapped[int] = mapped_column(Integer)
     checks: Mapped[list] = mapped_column(JSON)
+    #: last-month average pay per employee id given with `--pay` (kept for later re-grades)
+    reference_pay: Mapped[dict | None] = mapped_column(JSON)
     #: the cycle's current results; older runs keep only this row (their detail is replaced)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
 

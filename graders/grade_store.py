@@ -53,7 +53,7 @@ def history_frame(session: Session, cycle: Cycle, depth: int = 11) -> pd.DataFra
 
 
 def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = None,
-                depth: int = 11) -> g.GradeInputs:
+                depth: int = 11, reference_pay: pd.Series | None = None) -> g.GradeInputs:
     """Everything the engine needs for a cycle, read with one query per table."""
     from graders.course_catalog import module_catalog
     from graders.sources import collect
@@ -63,7 +63,7 @@ def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = N
     return g.GradeInputs(
         roster=roster, components=src.components, competencies=src.competencies,
         flags=src.flags, closes_on=cycle.closes_on, history=history_frame(session, cycle, depth),
-        catalog=module_catalog() if catalog is None else catalog)
+        catalog=module_catalog() if catalog is None else catalog, reference_pay=reference_pay)
 
 
 def current_run(session: Session, cycle_id: int) -> GradeRun | None:
@@ -166,7 +166,8 @@ def run_schemes(run: GradeRun) -> dict[str, Scheme]:
 
 
 def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], by: str,
-                dry_run: bool = False, catalog: pd.DataFrame | None = None) -> GradeReport:
+                dry_run: bool = False, catalog: pd.DataFrame | None = None,
+                reference_pay: pd.Series | None = None) -> GradeReport:
     """Compute a cycle's grades and (unless `dry_run`) store them as its current results.
 
     A published cycle is refused unless this is a dry run (a what-if that touches nothing); the
@@ -175,10 +176,12 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
     cycle = get_cycle(session, cycle_name)
     if not dry_run:
         assert_cycle_writable(session, cycle.id)
-    inputs = load_inputs(session, cycle, catalog)
+    previous = current_run(session, cycle.id)
+    if reference_pay is None and previous is not None and previous.reference_pay:
+        reference_pay = pd.Series(previous.reference_pay, dtype=float)  # as given last time
+    inputs = load_inputs(session, cycle, catalog, reference_pay=reference_pay)
     result = g.grade(inputs, schemes, overrides_frame(session, cycle.id))
     inputs_sha, results_sha = inputs.sha256(), result.sha256()
-    previous = current_run(session, cycle.id)
     diff = None
     if previous is not None:
         before = stored_result(session, cycle.id)
@@ -204,7 +207,9 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
                    graded=int((res["status"] == g.COMPLETE).sum()),
                    incomplete=int((res["status"] == g.INCOMPLETE).sum()),
                    excluded=len(result.excluded),
-                   checks=_records(result.checks), current=True)
+                   checks=_records(result.checks), current=True,
+                   reference_pay=None if reference_pay is None
+                   else reference_pay.rename(index=str).astype(float).to_dict())
     session.add(run)
     session.flush()
     _write_detail(session, run, result)
@@ -285,7 +290,8 @@ def rederive(session: Session, cycle: Cycle, run: GradeRun,
     """Re-derive bands, ranks, awards, pay and plans of a run from its stored scores with the
     cycle's standing overrides (no evidence is re-read: the scores stay as computed)."""
     cols = ["employee_id", "name", "team", "role_code", "family", "scheme", "scheme_version",
-            "computed_score", "weight_present", "missing", "insufficient", "critical_flags"]
+            "computed_score", "weight_present", "missing", "insufficient", "critical_flags",
+            "reference_pay"]
     scored = _frame(session, GradeResult, cols, run.id).sort_values("employee_id", kind="stable")
     scored = g.apply_overrides(scored.reset_index(drop=True), overrides_frame(session, cycle.id))
     detail = _frame(session, GradeComponent, g.DETAIL_COLUMNS, run.id)
@@ -293,10 +299,12 @@ def rederive(session: Session, cycle: Cycle, run: GradeRun,
     excluded = stored_result(session, cycle.id).excluded
     from graders.course_catalog import module_catalog
 
+    pay = scored.set_index("employee_id")["reference_pay"].dropna()
+    scored = scored.drop(columns=["reference_pay"])
     inputs = g.GradeInputs(roster=pd.DataFrame(columns=g.ROSTER_COLUMNS),
                            components=pd.DataFrame(), competencies=pd.DataFrame(),
                            closes_on=cycle.closes_on, history=history_frame(session, cycle),
-                           catalog=module_catalog())
+                           catalog=module_catalog(), reference_pay=pay.astype(float))
     result = g.consequences(scored, detail, profile, excluded, inputs, schemes)
     _write_detail(session, run, result)
     session.execute(update(GradeRun).where(GradeRun.id == run.id).values(

@@ -80,6 +80,9 @@ class GradeInputs:
             h.update(name.encode())
             h.update(_frame_digest(frame, keys).encode())
         h.update(str(self.closes_on).encode())
+        if self.reference_pay is not None:
+            pay = self.reference_pay.rename("pay").rename_axis("employee_id").reset_index()
+            h.update(_frame_digest(pay, ["employee_id"]).encode())
         return h.hexdigest()
 
 
@@ -362,7 +365,7 @@ def consequences(scored: pd.DataFrame, detail: pd.DataFrame, profile: pd.DataFra
         kpi = (final[rows] / p.target_score).clip(p.kpi_min, p.kpi_max).round(4)
         ref_pay = pd.Series(p.reference_pay, index=r.index[rows])
         if ref is not None:
-            ref_pay = r.loc[rows, "employee_id"].map(ref).fillna(p.reference_pay)
+            ref_pay = r.loc[rows, "employee_id"].map(ref).astype(float).fillna(p.reference_pay)
         r.loc[rows, "kpi"] = kpi
         r.loc[rows, "reference_pay"] = ref_pay
         r.loc[rows, "base_pay"] = (ref_pay * p.base_coefficient).round(2)

@@ -199,3 +199,35 @@ def test_do_the_grading_commands_work_end_to_end(sqlite_home, tmp_path):
     assert "reopen" in hist and "late customer surveys" in hist
     assert "override" in hist and "000103" in hist and "excellent" in hist
     assert "customer letter" in hist and "tester" in hist and "publish" in hist
+
+
+def test_is_last_month_pay_read_per_person_and_kept_for_later_regrades(sqlite_home, tmp_path):
+    """Does a pay file (Chinese headers, 12,000-style numbers) set each person's reference pay,
+    is it kept when re-grading without it, and is a bad file rejected with row and column?"""
+    from academy.errors import ProblemsError
+    from graders.grade_store import grade_cycle
+    from graders.pay_file import read_reference_pay
+
+    import_roster_file(sqlite_home, DATA / "roster_small.csv")
+    add_evidence(sqlite_home)
+    good = tmp_path / "pay.csv"
+    good.write_text("工号,上月平均工资\n000103,\"12,000\"\n", encoding="utf-8-sig")
+    schemes = load_schemes()
+    pay = schemes["technical_support"].pay
+    with sqlite_home.transaction() as s:
+        rep = grade_cycle(s, CYCLE, schemes, "mgr", reference_pay=read_reference_pay(good))
+    res = rep.result.results.set_index("employee_id")
+    kpi = res.loc["000103", "kpi"]
+    assert res.loc["000103", "base_pay"] == pytest.approx(12000 * pay.base_coefficient)
+    assert res.loc["000103", "total_pay"] == pytest.approx(
+        12000 * pay.base_coefficient + round(12000 * pay.performance_coefficient * kpi, 2))
+    assert res.loc["000104", "reference_pay"] == pay.reference_pay
+    with sqlite_home.transaction() as s:
+        again = grade_cycle(s, CYCLE, schemes, "mgr")
+    assert again.unchanged
+    bad = tmp_path / "bad_pay.csv"
+    bad.write_text("employee_id,pay\n000103,lots\n000103,9000\n", encoding="utf-8")
+    with pytest.raises(ProblemsError) as info:
+        read_reference_pay(bad)
+    text = str(info.value)
+    assert "row 2" in text and "lots" in text and "row 3" in text and "appears again" in text

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("incomplete", sa.Integer(), nullable=False),
         sa.Column("excluded", sa.Integer(), nullable=False),
         sa.Column("checks", sa.JSON(), nullable=False),
+        sa.Column("reference_pay", sa.JSON(), nullable=True),
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["cycle_id"], ["cycles.id"],
                                 name="fk_grade_runs_cycle_id_cycles"),
