@@ -134,9 +134,26 @@ def step_grades(ctx: DemoContext) -> None:
         + (f"; KPI health check: {len(revise)} scheme(s) need revising" if len(revise) else ""))
 
 
+def step_courses(ctx: DemoContext) -> None:
+    from sqlalchemy import select
+
+    from roster.models import Staff
+    from training.catalog import all_modules
+    from training.demo import record_demo_progress
+
+    modules = all_modules()
+    with ctx.home.transaction() as s:
+        ids = list(s.scalars(select(Staff.employee_id).where(Staff.active.is_(True))
+                             .order_by(Staff.employee_id)))
+        n = record_demo_progress(s, ids, modules, ctx.seed, ctx.today)
+    ctx.notes.append(f"courses: {len({m.course_id for m in modules})} courses, {len(modules)} "
+                     f"modules; {n} module records of demo trainees (academy course progress)")
+
+
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Roster of the demo company", step_roster),
     ("Assessment cycles", step_cycles),
+    ("Training courses: demo progress and reaction ratings", step_courses),
     ("Theory exams (nbgrader)", step_exams),
     ("Practical exams, reviews, surveys, deductions", step_evidence),
     ("Final grades: publish and export", step_grades),

@@ -35,12 +35,11 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
         questions = page.locator(".academy-self-check .academy-question")
-        try:
+        try:  # attached, not visible: JupyterLab may have scrolled past it
             questions.first.wait_for(state="attached")
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"))
             raise
-        questions.first.wait_for(state="attached")  # the notebook may have scrolled past it
         page.locator(".academy-reaction").wait_for(state="attached")  # every cell has run
         assert "AquaPure product knowledge" in page.locator(".jp-OutputArea").first.text_content()
 
