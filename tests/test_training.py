@@ -409,3 +409,34 @@ def test_does_the_progress_report_count_completions_per_trainee(sqlite_home):
     assert report[emp].self_check_avg == 80 and report[emp].rating_avg == 5
     assert report["trainer_wu"].name is None and report["trainer_wu"].opened == 1
     assert len(report) == 21
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def test_do_the_course_commands_list_check_and_report_progress(sqlite_home, tmp_path):
+    """Do `academy course list`, `check` and `progress` work through the real entry point, with a
+    broken course reported by file and exit code 2, never a traceback?"""
+    from conftest import run_academy
+
+    listed = run_academy("course", "list", check=True)
+    assert "product_knowledge" in listed.stdout and "03_mentoring" in listed.stdout
+    ok = run_academy("course", "check", check=True)
+    assert "4 courses, 12 modules: all well formed." in ok.stdout
+    root = _copy_courses(tmp_path)
+    (root / "teamwork" / "02_knowledge_base.yaml").write_text("practice: {}\nself_check: []\n",
+                                                              encoding="utf-8")
+    bad = run_academy("course", "check", "--courses", str(root))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "02_knowledge_base.yaml" in bad.stderr and "self_check" in bad.stderr
+    with sqlite_home.transaction() as s:
+        from training.progress import record_opened, record_self_check
+
+        record_opened(s, "003001", "teamwork", "01_handover")
+        record_self_check(s, "003001", "teamwork", "01_handover", 75)
+    prog = run_academy("course", "progress", "--course", "teamwork", home=sqlite_home.root,
+                       check=True)
+    assert "003001" in prog.stdout and "not on the roster" in prog.stdout
+    assert "1/3" in prog.stdout and "75" in prog.stdout
+    unknown = run_academy("course", "progress", "--course", "cooking", home=sqlite_home.root)
+    assert unknown.returncode == 1 and "no course 'cooking'" in unknown.stderr
