@@ -307,6 +307,11 @@ def consequences(scored: pd.DataFrame, detail: pd.DataFrame, profile: pd.DataFra
     for col in ("kpi", "reference_pay", "base_pay", "performance_pay", "total_pay"):
         r[col] = np.nan
 
+    # the family most of a team's members belong to (ties: alphabetical) decides where it competes
+    sizes = r.groupby(["team", "family"]).size().rename("size").reset_index()
+    majority = (sizes.sort_values(["team", "size", "family"], ascending=[True, False, True])
+                .drop_duplicates("team").set_index("team")["family"])
+
     ref = inputs.reference_pay
     for fam, sch in schemes.items():
         fam_rows = (r["family"] == fam).to_numpy()
@@ -338,8 +343,7 @@ def consequences(scored: pd.DataFrame, detail: pd.DataFrame, profile: pd.DataFra
         ta = sch.team_award
         members = r.loc[complete & (r["family"] == fam)]
         if len(members):
-            majority = r.groupby("team")["family"].agg(lambda s: s.value_counts().index[0])
-            fam_teams = majority[majority == fam].index
+            fam_teams = majority.index[majority == fam]
             members = members[members["team"].isin(fam_teams)]
         if len(members):
             mu = float(members["final_score"].mean())
