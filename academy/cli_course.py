@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,7 +12,7 @@ from academy.cli_common import console, open_from
 
 app = typer.Typer(help="Training courses: list, check, progress.", no_args_is_help=True)
 
-CoursesOpt = Annotated[Optional[Path], typer.Option(
+CoursesOpt = Annotated[Path | None, typer.Option(
     "--courses", help="Courses folder (default: $ACADEMY_COURSES or the checkout's courses/).",
     show_default=False)]
 
@@ -57,8 +57,8 @@ def check(courses: CoursesOpt = None) -> None:
 @app.command()
 def progress(
     ctx: typer.Context,
-    team: Annotated[Optional[str], typer.Option("--team", help="Only this team.")] = None,
-    course: Annotated[Optional[str], typer.Option("--course", help="Only this course.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    course: Annotated[str | None, typer.Option("--course", help="Only this course.")] = None,
     courses: CoursesOpt = None,
 ) -> None:
     """Trainees' progress: modules opened and completed, self-check average, reaction rating."""

@@ -12,18 +12,23 @@ from sqlalchemy import select
 
 from academy.errors import ProblemsError
 from graders.competencies import CODES
-from training import modules_for_competency
+from training import modules_for_competency, widgets
 from training.catalog import ModuleContent, courses_dir, load_courses
 from training.check import check_courses
 from training.conversation import Conversation, Scenario
 from training.diagnosis import DiagnosisTree, DiagnosisWalk
-from training.kpi import (Commitments, Ticket, first_contact_resolution, parse_tickets,
-                          response_compliance, weighted_satisfaction)
+from training.kpi import (
+    Commitments,
+    Ticket,
+    first_contact_resolution,
+    parse_tickets,
+    response_compliance,
+    weighted_satisfaction,
+)
 from training.progress import ModuleProgress, ReactionRating, progress_report
 from training.recorder import Recorder
 from training.selfcheck import Question, check_answer, score
 from training.session import ModuleSession
-from training import widgets
 
 QUESTION = Question(id="q1", question="Allowed inlet pressure?",
                     options=["0.05-0.2 MPa", "0.1-0.4 MPa", "any"], answer=1,
@@ -111,7 +116,7 @@ def test_does_check_report_every_problem_with_its_file(tmp_path):
     """Are a bad competency tag, a missing notebook, code in a notebook and a wrong answer index
     all reported together, each naming its file?"""
     root = _copy_courses(tmp_path)
-    course = sorted(p for p in root.iterdir() if p.is_dir())[0]
+    course = min(p for p in root.iterdir() if p.is_dir())
     yml = course / "course.yaml"
     yml.write_text(yml.read_text(encoding="utf-8").replace("competencies: [", "competencies: [charisma, ", 1),
                    encoding="utf-8")
@@ -121,7 +126,7 @@ def test_does_check_report_every_problem_with_its_file(tmp_path):
     assert str(yml) in str(info.value)
 
     root2 = _copy_courses(tmp_path / "b")
-    course = sorted(p for p in root2.iterdir() if p.is_dir())[0]
+    course = min(p for p in root2.iterdir() if p.is_dir())
     nbs = sorted(course.glob("0*.ipynb"))
     nbs[0].unlink()
     nb = json.loads(nbs[1].read_text(encoding="utf-8"))

@@ -4,12 +4,25 @@ Course notebooks (`courses/<course>/NN_<module>.ipynb`) call `open_module(course
 methods of what it returns; everything they show is built here, from tested code.
 """
 
-from training.catalog import (Course, Module, ModuleContent, all_modules, courses_dir,
-                              load_course, load_courses, modules_for_competency)
+from training.catalog import (
+    Course,
+    Module,
+    ModuleContent,
+    all_modules,
+    courses_dir,
+    load_course,
+    load_courses,
+    modules_for_competency,
+)
 from training.conversation import Conversation, Scenario
 from training.diagnosis import DiagnosisTree, DiagnosisWalk
-from training.kpi import (Commitments, Ticket, first_contact_resolution, response_compliance,
-                          weighted_satisfaction)
+from training.kpi import (
+    Commitments,
+    Ticket,
+    first_contact_resolution,
+    response_compliance,
+    weighted_satisfaction,
+)
 from training.progress import current_trainee
 from training.selfcheck import Question, check_answer, score
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -87,7 +87,7 @@ class CourseSpec(BaseModel):
         return _competencies(v)
 
 
-Practice = Annotated[Union[DiagnosisTree, Scenario, KpiTask], Field(union_mode="left_to_right")]
+Practice = Annotated[DiagnosisTree | Scenario | KpiTask, Field(union_mode="left_to_right")]
 
 
 class ModuleContent(BaseModel):

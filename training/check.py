@@ -20,7 +20,7 @@ SECTIONS = {
     "practice": ("practice", "练习"),
     "self-check": ("self-check", "自测"),
 }
-DEF_OR_CLASS = re.compile(r"^\s*(async\s+def|def|class)\s", re.M)
+DEF_OR_CLASS = re.compile(r"^\s*(async\s+def|def|class)\s", re.MULTILINE)
 PRACTICE_CALL = re.compile(r"\.practice\(\s*[\"']([^\"']+)[\"']\s*\)")
 TEXT_KEYS = {"question", "explanation", "title", "intro", "text", "result", "situation", "outcome",
              "feedback", "customer", "customer_name"}

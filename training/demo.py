@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from training.catalog import Module
-from training.progress import (record_opened, record_practice, record_reaction,
-                               record_self_check)
+from training.progress import record_opened, record_practice, record_reaction, record_self_check
 
 COMMENTS = [
     "The diagnosis exercise was close to real visits.", "Clear tables, I printed the error codes.",
@@ -26,7 +25,7 @@ def record_demo_progress(session: Session, employee_ids: list[str], modules: lis
     by_course: dict[str, list[Module]] = {}
     for m in modules:
         by_course.setdefault(m.course_id, []).append(m)
-    start = datetime.combine(today - timedelta(days=60), time(9), tzinfo=timezone.utc)
+    start = datetime.combine(today - timedelta(days=60), time(9), tzinfo=UTC)
     count = 0
     for emp in employee_ids:
         if rng.random() < 0.2:

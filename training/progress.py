@@ -13,8 +13,17 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (JSON, CheckConstraint, DateTime, Float, Integer, String, Text,
-                        UniqueConstraint, select)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from academy.db import Base, utcnow

@@ -22,7 +22,7 @@ class Recorder:
         self.reason = reason  # why nothing is recorded, or None
 
     @classmethod
-    def from_environment(cls) -> "Recorder":
+    def from_environment(cls) -> Recorder:
         from academy.home import open_home
 
         trainee = current_trainee()
@@ -31,7 +31,7 @@ class Recorder:
             return cls(trainee, None, f"no academy home is set up (the server sets {HOME_ENV})")
         try:
             return cls(trainee, open_home(root or None))
-        except Exception as exc:  # any failure only means: not recorded
+        except Exception as exc:  # noqa: BLE001  (any failure only means: not recorded)
             return cls(trainee, None, f"the academy home cannot be opened ({exc})")
 
     @property
@@ -45,6 +45,6 @@ class Recorder:
         try:
             with self.home.transaction() as session:
                 write(session, self.trainee)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (a notebook must never crash on recording)
             return f"the database refused the record ({type(exc).__name__}: {exc})"
         return None

@@ -25,7 +25,7 @@ class ModuleSession:
 
     @classmethod
     def open(cls, course_id: str, module_id: str, locale: str = "en",
-             recorder: Recorder | None = None, show: bool = True) -> "ModuleSession":
+             recorder: Recorder | None = None, show: bool = True) -> ModuleSession:
         course = load_course(course_id)
         module = course.module(module_id)
         s = cls(course, module, module.content(), locale, recorder or Recorder.from_environment())

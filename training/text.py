@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
-
-Text = Union[str, dict[str, str]]
+Text = str | dict[str, str]
 
 LOCALES = ("en", "zh")
 

@@ -13,8 +13,15 @@ import ipywidgets as W
 
 from training.conversation import DIMENSIONS, Conversation, Scenario
 from training.diagnosis import DiagnosisTree, DiagnosisWalk
-from training.kpi import (SATISFIED_AT, Commitments, KpiTask, first_contact_resolution,
-                          parse_tickets, response_compliance, weighted_satisfaction)
+from training.kpi import (
+    SATISFIED_AT,
+    Commitments,
+    KpiTask,
+    first_contact_resolution,
+    parse_tickets,
+    response_compliance,
+    weighted_satisfaction,
+)
 from training.selfcheck import Question, check_answer, score
 from training.text import label, pick
 
@@ -38,7 +45,7 @@ class QuestionItem(W.VBox):
     """One question: options to choose from, a Check button, the feedback with its explanation."""
 
     def __init__(self, number: int, question: Question, locale: str,
-                 on_checked: Callable[["QuestionItem"], None]):
+                 on_checked: Callable[[QuestionItem], None]):
         self.question, self.locale, self.correct = question, locale, None
         self.options = W.RadioButtons(
             options=[(pick(o, locale), i) for i, o in enumerate(question.options)], value=None,
@@ -376,5 +383,15 @@ class Reaction(W.VBox):
             self.feedback.value = _box(GOOD, label("thanks", loc))
 
 
-__all__ = ["CALCULATORS", "ComplianceCalculator", "ConversationSim", "Diagnosis", "FcrCalculator",
-           "QuestionItem", "Reaction", "SatisfactionCalculator", "SelfCheck", "DIMENSIONS"]
+__all__ = [
+    "CALCULATORS",
+    "DIMENSIONS",
+    "ComplianceCalculator",
+    "ConversationSim",
+    "Diagnosis",
+    "FcrCalculator",
+    "QuestionItem",
+    "Reaction",
+    "SatisfactionCalculator",
+    "SelfCheck",
+]
