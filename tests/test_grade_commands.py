@@ -22,17 +22,19 @@ THEORY = {"000103": (8, 10), "000104": (6, 10), "000102": (9, 10)}
 SUPERVISOR = {"000103": 90.0, "000104": 50.0, "000102": 80.0}
 
 
-def add_evidence(home) -> None:
+def add_evidence(home, name: str = CYCLE, theory: dict | None = None,
+                 supervisor: dict | None = None) -> None:
     with home.transaction() as s:
-        cycle = open_cycle(s, CYCLE)
+        cycle = open_cycle(s, name)
         b = new_batch(s, cycle.id, "theory", "exam-1", "trainer")
         s.add_all(Evidence(batch_id=b.id, cycle_id=cycle.id, source="theory", employee_id=e,
                            item="exam-1/q1", competency="knowledge", raw=raw, max_raw=mx,
-                           score=100.0 * raw / mx) for e, (raw, mx) in THEORY.items())
+                           score=100.0 * raw / mx) for e, (raw, mx) in (theory or THEORY).items())
         b = new_batch(s, cycle.id, "supervisor", "review-1", "000101")
         s.add_all(Evidence(batch_id=b.id, cycle_id=cycle.id, source="supervisor", employee_id=e,
                            rater_id="000101", item="form/i1", competency="communication",
-                           raw=None, max_raw=None, score=v) for e, v in SUPERVISOR.items())
+                           raw=None, max_raw=None, score=v)
+                  for e, v in (supervisor or SUPERVISOR).items())
 
 
 @pytest.fixture
@@ -231,3 +233,28 @@ def test_is_last_month_pay_read_per_person_and_kept_for_later_regrades(sqlite_ho
         read_reference_pay(bad)
     text = str(info.value)
     assert "row 2" in text and "lots" in text and "row 3" in text and "appears again" in text
+
+
+def test_is_promotion_signalled_from_the_previous_published_cycle(sqlite_home):
+    """Excellent in the published previous cycle and now: is promotion signalled, and not for
+    someone Excellent only now?"""
+    from graders.grade_store import grade_cycle
+    from graders.publishing import publish
+
+    import_roster_file(sqlite_home, DATA / "roster_small.csv")
+    schemes = load_schemes()
+    add_evidence(sqlite_home, "2026-Q3", theory={"000103": (10, 10), "000104": (6, 10)},
+                 supervisor={"000103": 95.0, "000104": 60.0})
+    with sqlite_home.transaction() as s:
+        q3 = grade_cycle(s, "2026-Q3", schemes, "mgr")
+        publish(s, get_cycle(s, "2026-Q3").id, "mgr")
+    assert q3.result.results.set_index("employee_id").loc["000103", "band"] == "excellent"
+    add_evidence(sqlite_home, CYCLE, theory={"000103": (10, 10), "000104": (10, 10)},
+                 supervisor={"000103": 95.0, "000104": 95.0})
+    with sqlite_home.transaction() as s:
+        q4 = grade_cycle(s, CYCLE, schemes, "mgr")
+    res = q4.result.results.set_index("employee_id")
+    assert res.loc["000104", "band"] == "excellent" and not res.loc["000104", "promotion"]
+    assert res.loc["000103", "promotion"]
+    acts = q4.result.actions
+    assert list(acts.loc[acts["kind"] == "promotion", "employee_id"]) == ["000103"]
