@@ -21,8 +21,9 @@ MAX_BYTES = 1_000_000
 
 
 def current_trainee() -> str:
-    """Who is answering: the id nbgrader will file the submission under (the OS user name)."""
-    for var in ("ACADEMY_EXAM_STUDENT", "ACADEMY_TRAINEE", "NB_USER", "USER", "LOGNAME"):
+    """Who is answering: the id nbgrader files the submission under (on JupyterHub the hub user,
+    else the login name; `ACADEMY_TRAINEE` overrides both)."""
+    for var in ("ACADEMY_EXAM_STUDENT", "ACADEMY_TRAINEE", "JUPYTERHUB_USER", "USER", "LOGNAME"):
         if os.environ.get(var):
             return os.environ[var]
     return getpass.getuser()

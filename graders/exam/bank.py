@@ -356,7 +356,9 @@ XLSX_COLUMNS = {
 
 
 def load_bank_xlsx(path: Path) -> Bank:
-    """An Excel bank: sheet `questions` (the columns of XLSX_COLUMNS) and sheet `exam` (field, value)."""
+    """An Excel bank: sheet `questions` (the columns of XLSX_COLUMNS) and sheet `exam` with a header
+    row `field | value` and rows name, title, language, intro, pool.<name> (draw count),
+    late_penalty.percent_per_day, late_penalty.max_percent."""
     from academy.tabular import map_columns, read_table
 
     qt = read_table(path, sheet="questions")

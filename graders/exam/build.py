@@ -16,7 +16,7 @@ from graders.exam.public import PUBLIC_FILE, dump_public, public_exam
 TEXT = {
     "en": {
         "intro": ("**How to take this exam**\n\n"
-                  "1. Click **Run > Run All Cells** (or the ⏩ button in the toolbar): the questions appear.\n"
+                  "1. Click **Run > Run All Cells**: the questions appear.\n"
                   "2. Answer by clicking the options or typing in the boxes. Every answer is saved "
                   "at once (you see *Saved*), even if you close the notebook and come back later.\n"
                   "3. Written answers: double-click the box under the question, type, then press "
@@ -31,7 +31,7 @@ TEXT = {
     },
     "zh": {
         "intro": ("**答题说明**\n\n"
-                  "1. 点击菜单 **Run > Run All Cells**（或工具栏上的 ⏩ 按钮），题目就会出现。\n"
+                  "1. 点击菜单 **Run > Run All Cells**，题目就会出现。\n"
                   "2. 点击选项或在输入框中填写作答。每次作答都会立即保存（显示“已保存”），"
                   "关闭后重新打开也不会丢失。\n"
                   "3. 简答题：双击题目下方的方框，输入答案后按 Shift+Enter。\n"

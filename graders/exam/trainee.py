@@ -59,3 +59,33 @@ def write_sheet(folder: Path, exam: str, student: str, answers: dict, texts: dic
             if gid in texts and cell.metadata["nbgrader"].get("solution"):
                 cell.source = texts[gid]
         nbformat.write(nb, nb_path)
+
+
+TRAINEE_CONFIG = '''\
+# nbgrader configuration for a trainee's Jupyter server (written by Service Academy).
+# The Assignments panel fetches from and submits to the academy home's exchange.
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.Exchange.root = {exchange!r}
+c.Exchange.path_includes_course = True
+c.Exchange.timezone = "UTC"
+c.Exchange.assignment_dir = {folder!r}
+c.Exchange.cache = {cache!r}
+'''
+STUDENT_LINE = """\
+# nbgrader files submissions under the OS user name (or $JUPYTERHUB_USER for jovyan); a server
+# that is not per-user names its trainee here.
+c.CourseDirectory.student_id = {student!r}
+"""
+
+
+def write_trainee_config(home, folder: Path, student: str | None = None) -> Path:
+    """An `nbgrader_config.py` for the root folder of a trainee's JupyterLab (single-server set-up;
+    on JupyterHub the same settings go in the image's /etc/jupyter/nbgrader_config.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "nbgrader_config.py"
+    path.write_text(TRAINEE_CONFIG.format(course_id=home.settings.course_id,
+                                          exchange=str(home.exchange_dir), folder=str(folder),
+                                          cache=str(folder / ".nbgrader_cache"))
+                    + (STUDENT_LINE.format(student=student) if student else ""), encoding="utf-8")
+    return path
