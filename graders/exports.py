@@ -8,6 +8,7 @@ Headers, band names, competency names and award names follow the home's locale (
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -79,6 +80,10 @@ def _write_frame(ws, frame: pd.DataFrame, start_row: int = 1) -> None:
     for row in values:
         ws.append(row)
     for j, col in enumerate(frame.columns, start=1):
+        first = frame.iloc[:, j - 1].dropna()
+        if len(first) and isinstance(first.iloc[0], date):
+            for (cell,) in ws.iter_rows(min_row=start_row + 1, min_col=j, max_col=j):
+                cell.number_format = "yyyy-mm-dd"
         width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:200, j - 1] if v is not None])
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width * 1.3 + 2))
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

@@ -460,9 +460,11 @@ def training_plans(results: pd.DataFrame, profile: pd.DataFrame, inputs: GradeIn
         return _empty(PLAN_COLUMNS)
     p = profile.merge(results[["employee_id", "family", "team"]], on="employee_id")
     rules = pd.DataFrame([(f, s.training.threshold, s.training.below_team_by,
-                           s.training.max_competencies, s.training.due_days)
+                           s.training.max_competencies, s.training.due_days,
+                           s.training.max_modules)
                           for f, s in schemes.items()],
-                         columns=["family", "threshold", "below", "max_n", "due_days"])
+                         columns=["family", "threshold", "below", "max_n", "due_days",
+                                  "max_modules"])
     p = p.merge(rules, on="family")
     below_threshold = p["score"] < p["threshold"]
     below_team = p["score"] < p["team_mean"] - p["below"]
@@ -478,17 +480,28 @@ def training_plans(results: pd.DataFrame, profile: pd.DataFrame, inputs: GradeIn
         + _f2(p["team_mean"]))
     p = p.sort_values(["employee_id", "score", "competency"], kind="stable")
     p = p[p.groupby("employee_id").cumcount() < p["max_n"]]
-    cat = inputs.catalog
-    if cat is not None and len(cat):
-        mods = (cat.assign(ref=cat["course"] + "/" + cat["module"])
-                .groupby("competency")["ref"].agg(lambda s: "; ".join(s)))
-    else:
-        mods = pd.Series(dtype=object)
-    p["modules"] = p["competency"].map(mods).astype(object).fillna("")
+    p["modules"] = _modules_text(inputs.catalog, p)
     p["due_on"] = _add_days(inputs.closes_on, p["due_days"])
     p["reason"] = np.where(p["modules"] == "", p["why"] + "; no course module is tagged with "
                            "this competency yet", p["why"])
     return p[PLAN_COLUMNS].reset_index(drop=True)
+
+
+def _modules_text(catalog: pd.DataFrame | None, plan: pd.DataFrame) -> pd.Series:
+    """"course/module; ..." per plan row: the modules tagged with its competency, the most focused
+    (fewest competencies) first, then in course order, at most `max_modules` of them."""
+    if catalog is None or catalog.empty:
+        return pd.Series("", index=plan.index, dtype=object)
+    cat = catalog.assign(ref=catalog["course"] + "/" + catalog["module"])
+    cat["breadth"] = cat.groupby("ref")["competency"].transform("size")
+    cat = cat.sort_values(["competency", "breadth", "course", "module"], kind="stable")
+    cat["order"] = cat.groupby("competency").cumcount()
+    out = pd.Series("", index=plan.index, dtype=object)
+    for limit in plan["max_modules"].unique():  # one pass per distinct limit (one per scheme)
+        refs = cat[cat["order"] < limit].groupby("competency")["ref"].agg("; ".join)
+        rows = plan["max_modules"] == limit
+        out[rows] = plan.loc[rows, "competency"].map(refs).astype(object).fillna("")
+    return out
 
 
 def _add_days(day: date, days: pd.Series) -> pd.Series:

@@ -120,6 +120,8 @@ class Training(_Strict):
     below_team_by: float = Field(default=10.0, ge=0, le=100)
     #: at most this many competencies per plan, weakest first
     max_competencies: int = Field(default=2, ge=1, le=4)
+    #: at most this many course modules per weak competency, the most focused first
+    max_modules: int = Field(default=3, ge=1, le=20)
     due_days: int = Field(default=60, ge=1, le=366)
 
 

@@ -367,3 +367,19 @@ def test_does_the_engine_grade_many_staff_quickly():
     elapsed = time.perf_counter() - start
     assert len(res.results) == n and res.results["final_score"].notna().all()
     assert elapsed < 20, elapsed
+
+
+def test_does_a_plan_name_the_most_focused_modules_first_up_to_the_limit():
+    """With max_modules 1, is the module that trains only the weak competency chosen over one
+    that trains several?"""
+    rows = [(e, "theory", "knowledge", s, 2) for e, s in (("W", 40.0), ("X", 90.0))]
+    comps_by = pd.DataFrame(rows, columns=["employee_id", "component", "competency", "score", "n"])
+    catalog = pd.DataFrame([("knowledge", "a_course", "01_broad", "Broad", "广"),
+                            ("teamwork", "a_course", "01_broad", "Broad", "广"),
+                            ("knowledge", "b_course", "01_focused", "Focused", "专")],
+                           columns=g.CATALOG_COLUMNS)
+    comps = components({e: {"theory": 80, "supervisor": 80, "customer": 80} for e in "WX"})
+    res = g.grade(g.GradeInputs(roster([(e, "T") for e in "WX"]), comps, comps_by,
+                                catalog=catalog),
+                  {"technical_support": scheme(training={"max_modules": 1})})
+    assert list(res.training["modules"]) == ["b_course/01_focused"]
