@@ -18,7 +18,7 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         tmp_path, sqlite_home, browser):
     """In JupyterLab in Chromium, after running a module, does clicking an option and Check show
     'Correct.' for the right answer and the right answer for a wrong one, and is the trainee's
-    reaction rating stored under the serving identity?"""
+    reaction rating stored under the serving identity? Does the Chinese notebook answer in Chinese?"""
     root = tmp_path / "courses"
     shutil.copytree(courses_dir(), root)  # JupyterLab may save what it opens: never the checkout
     env = {"ACADEMY_HOME": str(sqlite_home.root), "ACADEMY_USER": "001077",
@@ -64,9 +64,28 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         reaction.get_by_role("button", name="Submit").click()
         reaction.get_by_text("your rating was saved", exact=False).wait_for()
         page.close()
+
+        # the Chinese twin of a communication module: Chinese options and feedback
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(f"http://127.0.0.1:{lab.port}/lab/tree/communication/01_listening.zh.ipynb"
+                  f"?token={lab.token}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        page.locator(".academy-reaction").wait_for(state="attached")
+        q = page.locator(".academy-self-check .academy-question").nth(1)
+        q.scroll_into_view_if_needed()
+        q.get_by_text("我来帮您问清楚", exact=False).click()
+        q.get_by_role("button", name="检查答案").click()
+        q.get_by_text("回答正确。", exact=False).wait_for()
+        assert "在客户眼里只有一家公司" in q.inner_text()
+        page.close()
     with sqlite_home.transaction() as s:
         rating = s.scalars(select(ReactionRating)).one()
-        opened = s.scalars(select(ModuleProgress)).one()
+        opened = {(p.employee_id, p.course, p.module) for p in s.scalars(select(ModuleProgress))}
     assert (rating.employee_id, rating.course, rating.module, rating.rating, rating.comment) == (
         "001077", "product_knowledge", "01_product_line", 4, "清楚的例子，谢谢")
-    assert opened.employee_id == "001077"
+    assert opened == {("001077", "product_knowledge", "01_product_line"),
+                      ("001077", "communication", "01_listening")}

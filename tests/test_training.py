@@ -263,14 +263,15 @@ def test_does_the_diagnosis_widget_show_consequences_of_each_step():
     """Does clicking a step show its result and verdict, and report practice done only when solved?"""
     done = []
     w = widgets.Diagnosis(TREE, on_done=done.append)
-    assert len(w.choices.children) == 2
-    w.choices.children[1].click()
+    assert len(w.choice_buttons) == 2
+    w.choice_buttons[1].click()
     assert "Still no water." in w.steps_log.value and "Not the best next step" in w.steps_log.value
     assert done == []
-    w.choices.children[0].click()
+    w.choice_buttons[0].click()
     assert "Solved" in w.summary.value and "42 min" in w.summary.value and len(done) == 1
     w.restart_button.click()
     assert w.steps_log.value == "" and len(w.choices.children) == 2
+    assert [b.description for b in w.choice_buttons] == ["A", "B"]
 
 
 def test_does_the_conversation_widget_react_to_replies():
@@ -278,12 +279,12 @@ def test_does_the_conversation_widget_react_to_replies():
     done = []
     w = widgets.ConversationSim(SCENARIO, on_done=done.append)
     assert w.anger.value == 80 and "My kitchen is flooded!" in w.transcript.value
-    w.replies.children[1].click()
+    w.reply_buttons[1].click()
     assert "You cannot promise a refund." in w.feedback.value
     assert "no authority" in w.feedback.value and "no authority" in w.summary.value
     assert w.anger.value == 60 and len(done) == 1
     w.restart_button.click()
-    w.replies.children[0].click()
+    w.reply_buttons[0].click()
     assert w.anger.value == 50 and "Listening" in w.summary.value and "strong" in w.summary.value
 
 

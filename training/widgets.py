@@ -34,6 +34,20 @@ def _box(color: str, text: str) -> str:
             f'color:{color}">{text}</div>')
 
 
+def _option_rows(texts: list[str], on_pick: Callable[[int], None]) -> tuple[list, list]:
+    """One row per option: a lettered button and the option's full text (long replies wrap)."""
+    rows, buttons = [], []
+    for i, text in enumerate(texts):
+        b = W.Button(description=chr(ord("A") + i), tooltip=text,
+                     layout=W.Layout(width="3em", min_width="3em"))
+        b.on_click(lambda _b, i=i: on_pick(i))
+        buttons.append(b)
+        rows.append(W.HBox([b, W.HTML(f"<div style='padding-top:4px'>{escape(text)}</div>",
+                                      layout=W.Layout(flex="1 1 auto"))],
+                           layout=W.Layout(align_items="flex-start", margin="2px 0")))
+    return rows, buttons
+
+
 def _title(text: str) -> W.HTML:
     return W.HTML(f"<h4 style='margin:6px 0'>{escape(text)}</h4>")
 
@@ -140,13 +154,9 @@ class Diagnosis(W.VBox):
         self.steps_log.value = "".join(lines)
         node = self.walk.node
         self.situation.value = f"<p><b>{escape(pick(node.situation, loc))}</b></p>"
-        buttons = []
-        for i, c in enumerate(node.choices):
-            b = W.Button(description=pick(c.text, loc), layout=W.Layout(width="auto"),
-                         tooltip=pick(c.text, loc))
-            b.on_click(lambda _b, i=i: self.choose(i))
-            buttons.append(b)
-        self.choices.children = buttons
+        rows, self.choice_buttons = _option_rows([pick(c.text, loc) for c in node.choices],
+                                                 self.choose)
+        self.choices.children = rows
         if self.walk.finished:
             best = self.tree.best_path_length()
             status = label("solved", loc) if node.solved else pick(node.outcome, loc)
@@ -191,12 +201,12 @@ class ConversationSim(W.VBox):
 
     def _say_customer(self) -> None:
         who = escape(pick(self.scenario.customer_name, self.locale))
-        self._lines.append(f"<p>🗨 <b>{who}:</b> {escape(pick(self.conversation.turn.customer, self.locale))}</p>")
+        self._lines.append(f"<p><b>{who}:</b> {escape(pick(self.conversation.turn.customer, self.locale))}</p>")
 
     def reply(self, index: int) -> None:
         r = self.conversation.reply(index)
         loc = self.locale
-        self._lines.append(f"<p style='margin-left:2em'>💬 <b>{label('you', loc)}:</b> "
+        self._lines.append(f"<p style='margin-left:2em;color:{INFO}'><b>{label('you', loc)}:</b> "
                            f"{escape(pick(r.text, loc))}</p>")
         total = sum(r.scores.values())
         color = GOOD if total > 0 and not r.breach else BAD if total < 0 or r.breach else INFO
@@ -219,13 +229,9 @@ class ConversationSim(W.VBox):
         self.transcript.value = "".join(self._lines)
         self.anger.value = conv.anger
         self.anger.bar_style = "danger" if conv.anger >= 60 else "warning" if conv.anger >= 30 else "success"
-        buttons = []
-        for i, r in enumerate(conv.turn.replies):
-            b = W.Button(description=pick(r.text, loc), layout=W.Layout(width="auto"),
-                         tooltip=pick(r.text, loc))
-            b.on_click(lambda _b, i=i: self.reply(i))
-            buttons.append(b)
-        self.replies.children = buttons
+        rows, self.reply_buttons = _option_rows([pick(r.text, loc) for r in conv.turn.replies],
+                                                self.reply)
+        self.replies.children = rows
         if conv.finished:
             turn = conv.turn
             rows = "".join(
