@@ -187,9 +187,16 @@ def run_demo(home: Path | str | None, staff: int = 120, seed: int = 2026, reset:
     for note in ctx.notes:
         console.print(f"  - {note}")
     console.print(f"Try: academy --home {h.root} roster list --team 'Hotline Shanghai'")
+    # dashboard logins for a manager, a trainee and the trainer (printed by `academy serve`)
+    from academy.cli_serve import demo_identities, run_servers
+    from dashboards.identity import issue_token, tokens_path
+
+    for who in demo_identities(h):
+        issue_token(tokens_path(h.root), who)
     if serve:
-        console.print("Servers (JupyterLab, Voila dashboards) are not part of this release yet; "
-                      "the demo stops here.")
+        run_servers(h, out=console)
+    else:
+        console.print(f"Start the servers with: academy --home {h.root} serve")
     h.close()
     return h
 

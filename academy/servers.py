@@ -108,3 +108,55 @@ class JupyterLab(ServerProcess):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/lab?token={self.token}"
+
+
+class Voila(ServerProcess):
+    """The dashboards' Voila server (dashboards.server) on 127.0.0.1, set up for production use.
+
+    Sources stripped, no tracebacks, notebooks never served as files, one preheated kernel per
+    dashboard (imports and company data loaded before anyone asks), idle kernels culled, lab
+    extensions that fail inside Voila denied, and a page template that requests nothing from a CDN.
+    Logins use the home's tokens file (dashboards.identity); anonymous requests are refused.
+    """
+
+    name = "Voila dashboards server"
+    #: lab extensions that do not work inside Voila (nbgrader's needs JupyterLab's shell)
+    DENIED_EXTENSIONS = ["@jupyter/nbgrader", "@voila-dashboards/jupyterlab-preview",
+                         "@jupyter-notebook/lab-extension"]
+
+    def __init__(self, home_root: Path, tokens_file: Path, port: int | None = None,
+                 notebooks: Path | None = None, env: dict | None = None, preheat: bool = True,
+                 cull_idle_seconds: int = 900, extra_args: list[str] | None = None,
+                 log: Path | None = None):
+        from dashboards.server import template_root
+
+        port = port or free_port()
+        notebooks = notebooks or Path(__file__).resolve().parent.parent / "dashboards"
+        denied = "[" + ",".join(f"'{e}'" for e in self.DENIED_EXTENSIONS) + "]"
+        cmd = [sys.executable, "-m", "dashboards.server", str(notebooks), "--no-browser",
+               f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+               "--Voila.identity_provider_class=dashboards.server.AcademyIdentityProvider",
+               f"--AcademyIdentityProvider.tokens_file={tokens_file}",
+               "--VoilaConfiguration.template=academy",
+               "--VoilaConfiguration.strip_sources=True",
+               "--VoilaConfiguration.show_tracebacks=False",
+               "--VoilaConfiguration.http_header_envs=['X-Academy-Viewer']",
+               f"--VoilaConfiguration.extension_denylist={denied}",
+               f"--VoilaConfiguration.preheat_kernel={preheat}",
+               "--VoilaConfiguration.default_pool_size=1",
+               f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
+               "--MappingKernelManager.cull_interval=60",
+               "--MappingKernelManager.cull_connected=False"]
+        cmd += extra_args or []
+        jpath = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH"))
+                                if p)
+        full_env = {"ACADEMY_HOME": str(home_root), "JUPYTER_PATH": jpath,
+                    "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}
+        super().__init__(cmd, port, "/login", env=full_env, cwd=notebooks, log=log)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def url(self, notebook: str, token: str | None = None) -> str:
+        return f"{self.base_url}voila/render/{notebook}" + (f"?token={token}" if token else "")

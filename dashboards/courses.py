@@ -1,0 +1,22 @@
+"""A trainee's progress through the course modules (training.progress), their own rows only."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+
+def my_progress(home, employee_id: str, loc: str = "en") -> pd.DataFrame:
+    """Every module of every course with this trainee's status (not started ... completed)."""
+    from graders.course_catalog import module_catalog
+    from training.progress import ModuleProgress, module_status
+
+    cat = module_catalog().drop_duplicates(["course", "module"])
+    with Session(home.engine) as s:
+        mine = {(r.course, r.module): module_status(r) for r in s.scalars(
+            select(ModuleProgress).where(ModuleProgress.employee_id == employee_id))}
+    title = cat["title_zh"] if loc == "zh" else cat["title_en"]
+    status = [mine.get((c, m), "not_started") for c, m in zip(cat["course"], cat["module"])]
+    return pd.DataFrame({"course": cat["course"].to_numpy(), "module": title.to_numpy(),
+                         "status": status})

@@ -1,0 +1,324 @@
+"""Data access for the dashboards: what the grading, evidence, exam and course packages stored,
+read with one query per table, cached per kernel, and filtered by who is looking.
+
+The dashboards never compute grades: they read stored results (graders.grade_store) and, for the
+what-if panel only, call the scoring engine (graders.grading.what_if), which touches nothing.
+
+Every function that returns people's data takes a Viewer and filters with dashboards.access; a
+request for a team or person outside the viewer's reach raises AccessDenied (never an empty
+answer that could be mistaken for "no data").
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from dashboards.access import (ADMIN, HIERARCHY_COLUMNS, TRAINER, AccessDenied, Viewer,
+                               managed_teams, visible_ids)
+
+_LOCK = threading.Lock()
+_COMPANIES: dict[str, "Company"] = {}
+
+
+@dataclass
+class Company:
+    """Everything the dashboards read about one home, loaded once per kernel."""
+
+    home: object  # academy.home.Home
+    hierarchy: pd.DataFrame  # HIERARCHY_COLUMNS + role_code, family, level
+    cycles: pd.DataFrame  # id, name, opens_on, closes_on, status, state, graded
+    _results: dict = field(default_factory=dict)
+    _flags: dict = field(default_factory=dict)
+    _inputs: dict = field(default_factory=dict)
+    _trend: pd.DataFrame | None = None
+
+    @property
+    def locale(self) -> str:
+        return self.home.settings.locale
+
+
+def hierarchy_frame(session: Session) -> pd.DataFrame:
+    """Active staff with team, supervisor, team manager, role: one query."""
+    from roster.models import Role, Staff, Team
+
+    q = (select(Staff.employee_id, Staff.name, Team.name, Staff.supervisor_id, Team.manager_id,
+                Staff.role_code, Role.family, Role.level)
+         .join(Team, Staff.team_id == Team.id).join(Role, Staff.role_code == Role.code)
+         .where(Staff.active.is_(True)).order_by(Staff.employee_id))
+    return pd.DataFrame(session.execute(q).all(),
+                        columns=HIERARCHY_COLUMNS + ["role_code", "family", "level"])
+
+
+def cycles_frame(session: Session) -> pd.DataFrame:
+    """Cycles (oldest first) with their publication state and whether they have grades."""
+    from academy.cycles import Cycle
+    from graders.grade_models import GradePublication, GradeRun
+
+    pub = aliased(GradePublication)
+    q = (select(Cycle.id, Cycle.name, Cycle.opens_on, Cycle.closes_on, Cycle.status, pub.state,
+                GradeRun.id)
+         .outerjoin(pub, pub.cycle_id == Cycle.id)
+         .outerjoin(GradeRun, (GradeRun.cycle_id == Cycle.id) & GradeRun.current.is_(True))
+         .order_by(Cycle.opens_on))
+    f = pd.DataFrame(session.execute(q).all(),
+                     columns=["id", "name", "opens_on", "closes_on", "status", "state", "run_id"])
+    f["state"] = f["state"].fillna("draft")
+    f["graded"] = f["run_id"].notna()
+    return f.drop(columns=["run_id"])
+
+
+def load_company(home=None, refresh: bool = False) -> Company:
+    """The company of `home` (default: $ACADEMY_HOME), cached for the life of the kernel."""
+    from academy.home import open_home
+
+    h = home if home is not None and not isinstance(home, str) else open_home(home)
+    key = str(h.root)
+    with _LOCK:
+        if refresh or key not in _COMPANIES:
+            with Session(h.engine) as s:
+                _COMPANIES[key] = Company(h, hierarchy_frame(s), cycles_frame(s))
+        return _COMPANIES[key]
+
+
+# --- whole-company results, cached ------------------------------------------------------------
+
+
+@dataclass
+class CycleData:
+    name: str
+    state: str
+    result: object  # graders.grading.GradeResult
+    schemes: dict  # family -> Scheme the run used
+
+
+def cycle_data(company: Company, cycle: str) -> CycleData:
+    """The stored (current) results of a cycle and the schemes they were computed with."""
+    from academy.cycles import get_cycle
+    from graders.grade_store import current_run, run_schemes, stored_result
+
+    with _LOCK:
+        if cycle not in company._results:
+            with Session(company.home.engine) as s:
+                c = get_cycle(s, cycle)
+                res = stored_result(s, c.id)
+                if res is None:
+                    raise LookupError(f"cycle {cycle} has no grades yet")
+                state = company.cycles.set_index("name").at[cycle, "state"]
+                company._results[cycle] = CycleData(cycle, state, res,
+                                                    run_schemes(current_run(s, c.id)))
+        return company._results[cycle]
+
+
+def graded_cycles(company: Company, published_only: bool = False) -> list[str]:
+    c = company.cycles[company.cycles["graded"]]
+    if published_only:
+        c = c[c["state"] == "published"]
+    return list(c["name"])
+
+
+def trend_frame(company: Company) -> pd.DataFrame:
+    """Final scores of every graded cycle: DataFrame[cycle, opens_on, employee_id, team, family,
+    final_score, band, state] in one query."""
+    from academy.cycles import Cycle
+    from graders.grade_models import GradeResult, GradeRun
+
+    with _LOCK:
+        if company._trend is None:
+            q = (select(Cycle.name, Cycle.opens_on, GradeResult.employee_id, GradeResult.team,
+                        GradeResult.family, GradeResult.final_score, GradeResult.band)
+                 .join(GradeRun, GradeRun.id == GradeResult.run_id)
+                 .join(Cycle, Cycle.id == GradeResult.cycle_id)
+                 .where(GradeRun.current.is_(True)))
+            with Session(company.home.engine) as s:
+                f = pd.DataFrame(s.execute(q).all(), columns=[
+                    "cycle", "opens_on", "employee_id", "team", "family", "final_score", "band"])
+            f["state"] = f["cycle"].map(company.cycles.set_index("name")["state"])
+            company._trend = f
+        return company._trend
+
+
+def flags(company: Company, cycle: str) -> pd.DataFrame:
+    """Evidence-quality flags of a cycle (graders.sources.collect): kind, source, subject, detail."""
+    from academy.cycles import get_cycle
+    from graders.sources import collect
+
+    with _LOCK:
+        if cycle not in company._flags:
+            with Session(company.home.engine) as s:
+                company._flags[cycle] = collect(s, get_cycle(s, cycle).id, []).flags
+        return company._flags[cycle]
+
+
+def grade_inputs(company: Company, cycle: str):
+    """The engine's inputs for a cycle (loaded on first use of the what-if panel)."""
+    from academy.cycles import get_cycle
+    from graders.grade_store import current_run, load_inputs, overrides_frame
+
+    with _LOCK:
+        if cycle not in company._inputs:
+            with Session(company.home.engine) as s:
+                c = get_cycle(s, cycle)
+                run = current_run(s, c.id)
+                # the last-month pay the stored run was computed with, so only weights differ
+                ref = getattr(run, "reference_pay", None)
+                pay = pd.Series(ref, dtype=float) if ref else None
+                company._inputs[cycle] = (load_inputs(s, c, reference_pay=pay),
+                                          overrides_frame(s, c.id))
+        return company._inputs[cycle]
+
+
+# --- slices a viewer may see ------------------------------------------------------------------
+
+
+def _only(frame: pd.DataFrame, ids) -> pd.DataFrame:
+    return frame[frame["employee_id"].isin(ids)].reset_index(drop=True)
+
+
+def restrict(result, ids):
+    """A GradeResult keeping only the people in `ids` (checks, which are per scheme, kept)."""
+    return replace(result, **{n: _only(getattr(result, n), ids) for n in (
+        "results", "components", "competencies", "awards", "actions", "training", "excluded")})
+
+
+@dataclass
+class ManagerSlice:
+    cycle: CycleData
+    teams: list[str]  # the teams shown
+    ids: np.ndarray  # the people shown
+    result: object  # GradeResult restricted to ids
+    company_profile: pd.Series  # competency -> company mean (an aggregate)
+    flags: pd.DataFrame
+    trend: pd.DataFrame
+
+
+def allowed_teams(company: Company, viewer: Viewer | None) -> list[str]:
+    if viewer is None:
+        return []
+    return managed_teams(company.hierarchy, viewer)
+
+
+def manager_slice(company: Company, viewer: Viewer | None, cycle: str,
+                  teams: list[str] | None = None, role: str | None = None) -> ManagerSlice:
+    """What a manager sees of a cycle for the chosen teams (default: all theirs) and role."""
+    allowed = allowed_teams(company, viewer)
+    if not allowed:
+        raise AccessDenied("no teams are under you in the roster")
+    chosen = list(teams) if teams else allowed
+    outside = sorted(set(chosen) - set(allowed))
+    if outside:
+        raise AccessDenied(f"team {outside[0]!r} is not under you")
+    cd = cycle_data(company, cycle)
+    res = cd.result.results
+    ids = np.intersect1d(visible_ids(company.hierarchy, viewer),
+                         res.loc[res["team"].isin(chosen), "employee_id"].to_numpy(dtype=object))
+    if role:
+        ids = np.intersect1d(ids, res.loc[res["role_code"] == role, "employee_id"]
+                             .to_numpy(dtype=object))
+    sliced = restrict(cd.result, ids)
+    profile = cd.result.competencies.groupby("competency")["score"].mean()
+    return ManagerSlice(cd, chosen, ids, sliced, profile, _visible_flags(company, cycle, ids,
+                                                                            chosen, viewer),
+                        _only(trend_frame(company), ids))
+
+
+def _visible_flags(company: Company, cycle: str, ids, teams: list[str],
+                   viewer: Viewer | None) -> pd.DataFrame:
+    """Flags about the shown people (a pair only when both are shown), their teams, or a whole
+    scenario; flags about trainers are the trainers' business (trainer view)."""
+    f = flags(company, cycle)
+    if f.empty:
+        return f
+    idset = set(ids)
+    parts = f["subject"].astype(str).str.split("<->")
+    about_people = parts.map(lambda p: all(x in idset for x in p))
+    about_team = f["subject"].isin(teams)
+    scenario = (f["source"] == "practical") & (f["kind"] == "low_agreement")
+    keep = about_people | about_team | scenario
+    if viewer is not None and viewer.kind == ADMIN:
+        keep[:] = True
+    return f[keep].reset_index(drop=True)
+
+
+def person(company: Company, viewer: Viewer | None, cycle: str, employee_id: str):
+    """One person's results (drill-down), if the viewer may see them."""
+    if viewer is None or employee_id not in set(visible_ids(company.hierarchy, viewer)):
+        raise AccessDenied(f"{employee_id} is not visible to you")
+    return restrict(cycle_data(company, cycle).result, [employee_id])
+
+
+# --- the trainee's own report ----------------------------------------------------------------
+
+
+@dataclass
+class TraineeReport:
+    employee_id: str
+    name: str
+    team: str
+    cycle: str | None
+    result: object | None  # GradeResult of this person only (published cycles only)
+    schemes: dict
+    team_profile: pd.DataFrame  # competency, score (team mean)
+    peer: pd.DataFrame  # competency, score, raters (aggregates over >= min raters)
+    trend: pd.DataFrame
+
+
+def trainee_report(company: Company, viewer: Viewer | None, cycle: str | None = None
+                   ) -> TraineeReport:
+    """The viewer's own published results; never anyone else's."""
+    if viewer is None or viewer.kind in (TRAINER, ADMIN):
+        raise AccessDenied("the trainee report is for staff on the roster")
+    me = viewer.employee_id
+    h = company.hierarchy.set_index("employee_id")
+    if me not in h.index:
+        raise AccessDenied(f"{me} is not an active member of the roster")
+    published = graded_cycles(company, published_only=True)
+    if cycle is not None and cycle not in published:
+        raise AccessDenied(f"cycle {cycle} has no published results")
+    cycle = cycle or (published[-1] if published else None)
+    empty = pd.DataFrame(columns=["competency", "score"])
+    if cycle is None:
+        return TraineeReport(me, h.at[me, "name"], h.at[me, "team"], None, None, {}, empty,
+                             pd.DataFrame(columns=["competency", "score", "raters"]),
+                             pd.DataFrame())
+    cd = cycle_data(company, cycle)
+    mine = restrict(cd.result, [me])
+    comp = mine.competencies
+    team_profile = comp[["competency", "team_mean"]].rename(columns={"team_mean": "score"})
+    tr = trend_frame(company)
+    return TraineeReport(me, h.at[me, "name"], h.at[me, "team"], cycle, mine, cd.schemes,
+                         team_profile, peer_of(company, cycle, me),
+                         tr[(tr["employee_id"] == me) & (tr["state"] == "published")])
+
+
+def peer_of(company: Company, cycle: str, employee_id: str) -> pd.DataFrame:
+    """Peer-review aggregates of one person (graders.reviews.peer_summary: only competencies with
+    at least the minimum number of raters; never individual answers)."""
+    from academy.cycles import get_cycle
+    from graders.reviews import peer_summary
+
+    with Session(company.home.engine) as s:
+        p = peer_summary(s, get_cycle(s, cycle).id)
+    return p[p["employee_id"] == employee_id][["competency", "score", "raters"]] \
+        .reset_index(drop=True)
+
+
+def what_if(company: Company, viewer: Viewer | None, cycle: str,
+            weights: dict[str, dict[str, float]]):
+    """Results under other component weights, computed by the scoring engine on the cycle's
+    stored inputs (nothing is written); the changes restricted to what the viewer may see.
+    Returns (diff, restricted GradeResult)."""
+    from graders.grading import what_if as engine_what_if
+
+    if not allowed_teams(company, viewer):
+        raise AccessDenied("the what-if panel is for managers")
+    cd = cycle_data(company, cycle)
+    inputs, overrides = grade_inputs(company, cycle)
+    wi = engine_what_if(inputs, cd.schemes, cd.result.results, weights, overrides)
+    ids = visible_ids(company.hierarchy, viewer)
+    return _only(wi.diff, ids), restrict(wi.result, ids)

@@ -1,0 +1,98 @@
+"""Theory and practical exam figures for the trainer view and the trainee report, read from the
+home's nbgrader gradebook (graders.exam) and the practical evidence (graders.practical)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.labels import t
+
+PROGRESS_COLUMNS = ["exam", "submitted", "autograded", "needs_manual"]
+
+
+def exams(home) -> list[str]:
+    """Exams with a source folder in the home's nbgrader course."""
+    src = home.course_dir / "source"
+    return sorted(p.name for p in src.iterdir() if p.is_dir()) if src.is_dir() else []
+
+
+def grading_progress(home) -> pd.DataFrame:
+    """Per exam: submissions, how many are autograded, how many await a trainer's grading."""
+    from graders.exam import course
+
+    rows = []
+    names = exams(home)
+    if not names:
+        return pd.DataFrame(columns=PROGRESS_COLUMNS)
+    with course.gradebook(home) as gb:
+        known = {a.name for a in gb.assignments}
+        for exam in names:
+            if exam not in known:
+                rows.append((exam, 0, 0, 0))
+                continue
+            subs = gb.assignment_submissions(exam)
+            auto = [s for s in subs
+                    if (home.course_dir / "autograded" / s.student.id / exam).exists()]
+            manual = sum(1 for s in auto if s.needs_manual_grade)
+            rows.append((exam, len(subs), len(auto), manual))
+    return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+
+
+def progress_figure(progress: pd.DataFrame, loc: str):
+    import plotly.graph_objects as go
+
+    from dashboards.charts import _layout
+
+    fig = go.Figure()
+    for col in ("submitted", "autograded", "needs_manual"):
+        fig.add_trace(go.Bar(x=progress["exam"], y=progress[col], name=t(col, loc)))
+    fig.update_layout(barmode="group")
+    return _layout(fig, t("grading_progress", loc))
+
+
+def items_to_fix(home, loc: str) -> pd.DataFrame:
+    """Item analysis (graders.exam.stats) of every exam, keeping the flagged questions."""
+    from graders.exam.stats import exam_item_analysis
+
+    rows = []
+    for exam in exams(home):
+        try:
+            stats = exam_item_analysis(home, exam)
+        except Exception:  # an exam never graded has nothing to analyse
+            continue
+        rows += [(exam, s.question, s.n, s.facility, s.discrimination, s.flag)
+                 for s in stats if s.flag]
+    cols = ["exam", "question", "n", "facility", "discrimination", "flag"]
+    return pd.DataFrame(rows, columns=[t(c, loc) for c in cols])
+
+
+def my_exam_results(home, employee_id: str) -> pd.DataFrame:
+    """One trainee's points per question in every graded exam (their own rows only)."""
+    from graders.exam import lifecycle
+
+    rows = []
+    for exam in exams(home):
+        try:
+            bank = lifecycle._bank(home, exam)
+            mine = [r for r in lifecycle.gradebook_rows(home, exam) if r.employee_id == employee_id]
+        except Exception:
+            continue
+        for r in mine:
+            q = bank.by_id[r.question]
+            rows.append((exam, q.stem[:120], r.competency, r.points, r.max_points))
+    return pd.DataFrame(rows, columns=["exam", "question", "competency", "points", "max_points"])
+
+
+def practical_agreement(home, cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Krippendorff's alpha per scenario and leniency per trainer (graders.practical.agreement)."""
+    from sqlalchemy.orm import Session
+
+    from academy.cycles import get_cycle
+    from graders.forms_config import load_evidence_config
+    from graders.practical import agreement
+    from graders.sources import evidence_frame
+
+    rules = load_evidence_config(home.assessments_dir).practical
+    with Session(home.engine) as s:
+        ev = evidence_frame(s, get_cycle(s, cycle).id, "practical")
+    return agreement(ev, rules)

@@ -1,0 +1,437 @@
+"""Dashboards: who sees what (in the kernel), the notebooks executed headless, the real Voila server
+(logins, refusals, no sources, no tracebacks, no notebook files) and the three dashboards in
+headless Chromium, in English and Chinese, with screenshots for review in tests/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dashboards.access import AccessDenied, Viewer, managed_teams, viewer_from_env, visible_ids
+
+DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+TODAY = date(2026, 11, 20)
+
+
+# --- one small demo company per test session (no theory exams: they take minutes) -------------
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """A demo home with 40 staff, evidence, course progress and published grades, plus logins."""
+    import os
+
+    from rich.console import Console
+
+    from academy import demo as d
+    from academy.cli_serve import demo_identities
+    from academy.home import init_home
+    from dashboards import data
+    from dashboards.identity import issue_token, tokens_path
+
+    for var in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
+        os.environ.pop(var, None)
+    home = init_home(tmp_path_factory.mktemp("dash") / "home")
+    ctx = d.DemoContext(home, 40, 2026, TODAY, Console(quiet=True), [])
+    for _label, step in d.DEMO_STEPS:
+        if step is not d.step_exams:
+            step(ctx)
+    company = data.load_company(home, refresh=True)
+    h = company.hierarchy
+    managers = sorted(m for m in h["team_manager_id"].dropna().unique()
+                      if managed_teams(h, Viewer(m)))
+    first, other = managers[0], next(m for m in managers[1:] if
+                                     set(managed_teams(h, Viewer(m)))
+                                     - set(managed_teams(h, Viewer(managers[0]))))
+    graded = set(data.cycle_data(company, data.graded_cycles(company)[-1]).result
+                 .results["employee_id"])
+    mine = set(visible_ids(h, Viewer(first)))
+    trainee = sorted(graded & mine - {first})[0]
+    stranger = sorted(graded - mine)[0]
+    tokens = tokens_path(home.root)
+    who = {"manager": first, "other_manager": other, "trainee": trainee, "stranger": stranger,
+           "trainer": "trainer:demo trainer"}
+    logins = {k: issue_token(tokens, v) for k, v in who.items()}
+    assert "trainer:demo trainer" in demo_identities(home)
+    yield {"home": home, "company": company, "who": who, "tokens": logins,
+           "tokens_file": tokens}
+    home.close()
+
+
+# --- identity and access inside the kernel ------------------------------------------------------
+
+
+def test_does_a_manager_see_only_the_teams_under_them(demo):
+    """Are a manager's teams exactly those their reports or managed teams are in, and is a
+    request for another manager's team refused rather than answered?"""
+    from dashboards import data
+
+    company, who = demo["company"], demo["who"]
+    h = company.hierarchy
+    mine = managed_teams(h, Viewer(who["manager"]))
+    theirs = set(managed_teams(h, Viewer(who["other_manager"]))) - set(mine)
+    assert mine and theirs
+    cycle = data.graded_cycles(company)[-1]
+    sl = data.manager_slice(company, Viewer(who["manager"]), cycle)
+    assert set(sl.result.results["team"]) <= set(mine)
+    assert set(sl.ids) <= set(visible_ids(h, Viewer(who["manager"])))
+    with pytest.raises(AccessDenied, match="not under you"):
+        data.manager_slice(company, Viewer(who["manager"]), cycle, teams=[sorted(theirs)[0]])
+    with pytest.raises(AccessDenied):
+        data.person(company, Viewer(who["manager"]), cycle, who["stranger"])
+    with pytest.raises(AccessDenied):  # a trainee has no team under them
+        data.manager_slice(company, Viewer(who["trainee"]), cycle)
+
+
+def test_does_a_trainee_report_hold_only_their_own_data(demo):
+    """Does the trainee report carry one person's rows only, peer data only as aggregates, and
+    refuse a trainer or an identity missing from the roster?"""
+    from dashboards import data
+
+    company, who = demo["company"], demo["who"]
+    rep = data.trainee_report(company, Viewer(who["trainee"]))
+    r = rep.result
+    for frame in (r.results, r.components, r.competencies, r.training, r.awards):
+        assert set(frame["employee_id"]) <= {who["trainee"]}
+    assert len(r.results) == 1
+    assert list(rep.peer.columns) == ["competency", "score", "raters"]
+    assert (rep.peer["raters"] >= 3).all()
+    with pytest.raises(AccessDenied):
+        data.trainee_report(company, Viewer("trainer:demo trainer"))
+    with pytest.raises(AccessDenied):
+        data.trainee_report(company, Viewer("999999"))
+
+
+def test_is_the_viewer_taken_only_from_the_server_identity():
+    """Is the viewer read from the variable the server sets, and is a query string ignored?"""
+    assert viewer_from_env({"QUERY_STRING": "viewer=001001"}) is None
+    assert viewer_from_env({"HTTP_X_ACADEMY_VIEWER": "001002",
+                            "QUERY_STRING": "viewer=001001"}) == Viewer("001002")
+    assert Viewer("trainer:li").kind == "trainer" and Viewer("admin:hr").kind == "admin"
+
+
+def test_does_an_anonymous_kernel_draw_nothing(demo, monkeypatch):
+    """Without a server identity, does every dashboard show only a sign-in notice?"""
+    from dashboards import ui
+
+    monkeypatch.delenv("HTTP_X_ACADEMY_VIEWER", raising=False)
+    for build in (ui.manager_dashboard, ui.trainee_dashboard, ui.trainer_dashboard):
+        widget = build(demo["company"], None, "en")
+        assert "sign in" in widget.value
+
+
+def test_does_the_what_if_recompute_without_touching_the_published_cycle(demo):
+    """Do other weights, run through the scoring engine, change some bands while the stored,
+    published results keep their fingerprint?"""
+    from graders.grade_store import current_run
+
+    from dashboards import data
+
+    company, who = demo["company"], demo["who"]
+    cycle = data.graded_cycles(company)[-1]
+    cid = int(company.cycles.set_index("name").at[cycle, "id"])
+    with demo["home"].transaction() as s:
+        before = current_run(s, cid).results_sha256
+    fam = next(iter(data.cycle_data(company, cycle).schemes))
+    weights = {fam: {"theory": 0.0, "practical": 1.0, "peer": 0.0, "customer": 0.0,
+                     "supervisor": 0.0, "self": 0.0, "key_behaviour": 0.0}}
+    diff, res = data.what_if(company, Viewer("admin:test"), cycle, weights)
+    assert len(diff) > 0
+    assert set(diff.columns) >= {"before_band", "after_band"}
+    with demo["home"].transaction() as s:
+        assert current_run(s, cid).results_sha256 == before
+    mgr_diff, _ = data.what_if(company, Viewer(who["manager"]), cycle, weights)
+    assert set(mgr_diff["employee_id"]) <= set(visible_ids(company.hierarchy,
+                                                           Viewer(who["manager"])))
+    with pytest.raises(AccessDenied):
+        data.what_if(company, Viewer(who["trainee"]), cycle, weights)
+
+
+def test_are_login_tokens_mapped_to_one_identity_each(tmp_path):
+    """Does issuing a token twice give the same token, an unknown token no identity, and does
+    revoking remove it; is the tokens file readable by its owner only?"""
+    from dashboards.identity import identity_for, issue_token, load_tokens, revoke
+
+    path = tmp_path / "serve" / "tokens.json"
+    a = issue_token(path, "001001")
+    assert issue_token(path, "001001") == a
+    b = issue_token(path, "trainer:王老师")
+    tokens = load_tokens(path)
+    assert identity_for(tokens, a) == "001001" and identity_for(tokens, b) == "trainer:王老师"
+    assert identity_for(tokens, "x" + a) is None and identity_for(tokens, "") is None
+    assert path.stat().st_mode & 0o077 == 0
+    assert revoke(path, "001001") == 1
+    assert identity_for(load_tokens(path), a) is None
+
+
+def test_do_the_charts_carry_chinese_labels_and_names(demo):
+    """Are band names, competency axes and staff names in Chinese in the zh figures?"""
+    from dashboards import charts, data
+
+    company = demo["company"]
+    cd = data.cycle_data(company, data.graded_cycles(company)[-1])
+    res = cd.result.results
+    bands = charts.band_distribution(res, cd.schemes, "zh").to_plotly_json()
+    assert any(re.search(r"[\u4e00-\u9fff]", str(x)) for x in bands["data"][0]["x"])
+    radar = charts.radar({"团队": cd.result.competencies.groupby("competency")["score"].mean()},
+                         "zh")
+    assert "专业知识与技能" in list(radar.data[0].theta)
+    heat = charts.competency_heatmap(cd.result.competencies, res, "zh")
+    assert len(heat.data[0].y) == min(40, len(res))
+    assert "WenQuanYi" in heat.layout.font.family
+
+
+def _notices(widget) -> list[str]:
+    found = []
+    if "academy-notice" in str(getattr(widget, "value", "")):
+        found.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        found += _notices(child)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_every_panel_build_for_its_viewers(demo, lang):
+    """Do the manager (as a manager and as an admin), trainee and trainer dashboards build every
+    panel without a refusal or error notice, and does the drill-down and what-if answer?"""
+    from dashboards import ui
+
+    company, who = demo["company"], demo["who"]
+    for build, viewer in ((ui.manager_dashboard, who["manager"]),
+                          (ui.manager_dashboard, "admin:test"),
+                          (ui.trainee_dashboard, who["trainee"]),
+                          (ui.trainer_dashboard, who["trainer"])):
+        assert _notices(build(company, viewer, lang)) == [], (build.__name__, viewer)
+    board = ui.ManagerDashboard(company, Viewer(who["manager"]), lang)
+    board.person_picker.value = who["trainee"]
+    assert _notices(board.widget) == []
+    board.what_if_sliders.children[0].value = 1.0
+    assert "academy-whatif" in str([c.value for c in board.what_if_result.children
+                                    if hasattr(c, "value")] +
+                                   [c.children[0].value for c in board.what_if_result.children
+                                    if hasattr(c, "children")])
+    assert "href='data:application/vnd.openxml" in board._workbook_link()
+
+
+def test_does_a_trainee_get_no_manager_dashboard(demo):
+    """Does a trainee opening the manager dashboard get a refusal notice and no charts?"""
+    from dashboards import ui
+
+    widget = ui.manager_dashboard(demo["company"], demo["who"]["trainee"], "en")
+    assert "no access" in widget.value
+
+
+# --- the notebooks, executed headless -----------------------------------------------------------
+
+
+def _run_notebook(name: str, params: str, cwd: Path) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(DASHBOARDS / name, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source = params
+    NotebookClient(nb, timeout=180, kernel_name="python3",
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, role, lang", [("manager.ipynb", "manager", "zh"),
+                                               ("trainee.ipynb", "trainee", "en"),
+                                               ("trainer.ipynb", "trainer", "zh")])
+def test_does_each_dashboard_execute_headless_on_demo_data(demo, tmp_path, name, role, lang):
+    """Does the notebook run top to bottom with its parameters and end in a widget, with no
+    error output?"""
+    params = (f"home = {str(demo['home'].root)!r}\nviewer = {demo['who'][role]!r}\n"
+              f"lang = {lang!r}")
+    nb = _run_notebook(name, params, tmp_path)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    last = nb.cells[-1].outputs
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in last)
+
+
+def test_do_the_notebooks_hold_only_calls():
+    """Are the dashboard notebooks free of definitions and outputs, each with a parameters cell?"""
+    for name in ("manager.ipynb", "trainee.ipynb", "trainer.ipynb"):
+        nb = json.loads((DASHBOARDS / name).read_text(encoding="utf-8"))
+        src = "".join("".join(c["source"]) for c in nb["cells"])
+        assert not re.search(r"^\s*(def|class) ", src, re.M)
+        assert all(not c.get("outputs") for c in nb["cells"])
+        assert any("parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
+
+
+# --- the real Voila server -------------------------------------------------------------------
+
+
+BROKEN = {"cells": [{"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
+                     "outputs": [], "source": "raise ValueError('secret-detail-42')"}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture(scope="module")
+def voila(demo, tmp_path_factory):
+    """The dashboards served by the real Voila server with academy serve's settings; the folder
+    is a copy of dashboards/ plus one notebook that fails (the exception path)."""
+    from academy.servers import Voila
+
+    root = tmp_path_factory.mktemp("served")
+    for name in ("manager.ipynb", "trainee.ipynb", "trainer.ipynb"):
+        shutil.copy(DASHBOARDS / name, root / name)
+    (root / "broken.ipynb").write_text(json.dumps(BROKEN), encoding="utf-8")
+    server = Voila(demo["home"].root, demo["tokens_file"], notebooks=root,
+                   log=root.parent / "voila.log")
+    with server:
+        yield server
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get(url: str, headers: dict | None = None, follow: bool = True):
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(),
+                                         *([] if follow else [_NoRedirect()]))
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with opener.open(req, timeout=180) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace"), resp.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace"), e.headers
+
+
+@pytest.mark.slow
+def test_does_the_server_serve_each_dashboard_to_its_login_without_sources(demo, voila):
+    """Does each dashboard answer 200 to its token (the token then dropped from the address),
+    with the notebook's code stripped from the page?"""
+    for name, role in (("manager.ipynb", "manager"), ("trainee.ipynb", "trainee"),
+                       ("trainer.ipynb", "trainer")):
+        status, body, _ = _get(voila.url(name, demo["tokens"][role]))
+        assert status == 200, name
+        assert "wait_for_request" not in body and "ui.preload" not in body
+        assert "Traceback" not in body
+
+
+@pytest.mark.slow
+def test_are_anonymous_and_file_requests_refused(demo, voila):
+    """Is a request without a token (or with a wrong one) sent to the login page, an API call
+    refused, and is no notebook file ever served, even to a signed-in user?"""
+    status, _body, headers = _get(voila.url("manager.ipynb"), follow=False)
+    assert status == 302 and "/login" in headers["Location"]
+    status, _body, headers = _get(voila.url("manager.ipynb", "not-a-token"), follow=False)
+    assert status == 302 and "/login" in headers["Location"]
+    status, _b, _h = _get(voila.base_url + "voila/api/contents/manager.ipynb")
+    assert status == 403
+    tok = demo["tokens"]["manager"]
+    for path in ("voila/files/manager.ipynb", "voila/files/broken.ipynb"):
+        status, body, _ = _get(f"{voila.base_url}{path}?token={tok}")
+        assert status in (403, 404) and "ui.preload" not in body
+    status, body, _ = _get(f"{voila.base_url}voila/api/contents/manager.ipynb?token={tok}")
+    assert status == 200 and json.loads(body)["content"] is None
+
+
+@pytest.mark.slow
+def test_does_a_failing_notebook_show_no_traceback(demo, voila):
+    """When a cell raises, does the page hold neither the traceback nor the error's detail?"""
+    status, body, _ = _get(voila.url("broken.ipynb", demo["tokens"]["manager"]))
+    assert "secret-detail-42" not in body and "Traceback" not in body
+
+
+# --- in headless Chromium ------------------------------------------------------------------
+
+
+def _open(browser, url: str, requests: list[str], headers: dict | None = None):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000},
+                            extra_http_headers=headers or {})
+    page.set_default_timeout(120_000)
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    return page
+
+
+def _charts_drawn(page, at_least: int) -> None:
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {at_least}")
+
+
+def _shot(page, name: str) -> None:
+    """The whole dashboard: Voila scrolls inside its own panel, so grow the window to fit."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('body *'))"
+                           ".map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 9000)})
+    page.wait_for_timeout(500)  # plotly redraws on resize
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def _only_local(requests: list[str]) -> None:
+    outside = [u for u in requests if not re.match(r"^(http|ws)://127\.0\.0\.1[:/]", u)
+               and not u.startswith(("data:", "blob:"))]
+    assert not outside, outside
+
+
+@pytest.mark.slow
+def test_does_a_manager_see_charts_and_filter_them_in_chromium(demo, voila, browser):
+    """Does the manager's page draw its charts from local files only, show the manager's own
+    identity even when the browser forges one, and redraw when a team is unselected; and does
+    the Chinese page render Chinese labels?"""
+    requests: list[str] = []
+    forged = {"X-Academy-Viewer": demo["who"]["stranger"]}
+    page = _open(browser, voila.url("manager.ipynb", demo["tokens"]["manager"]) +
+                 f"&viewer={demo['who']['stranger']}", requests, forged)
+    _charts_drawn(page, 6)
+    assert page.locator(".academy-viewer").inner_text() == demo["who"]["manager"]
+    assert "token=" not in page.url
+    _shot(page, "manager_en.png")
+    state = page.locator(".academy-state")
+    before = state.inner_text()
+    teams = page.locator("select[multiple]")
+    options = teams.locator("option").all_inner_texts()
+    if len(options) > 1:
+        teams.select_option(options[:1])
+    else:
+        page.locator("select").nth(2).select_option(index=1)  # a role instead
+    page.wait_for_function(f"document.querySelector('.academy-state') && "
+                           f"document.querySelector('.academy-state').innerText != {before!r}")
+    _charts_drawn(page, 6)
+    assert state.inner_text() != before
+    page.close()
+
+    page = _open(browser, voila.url("manager.ipynb", demo["tokens"]["manager"]) + "&lang=zh",
+                 requests)
+    _charts_drawn(page, 6)
+    assert "团队能力看板" in page.inner_text("body")
+    _shot(page, "manager_zh.png")
+    page.close()
+    _only_local(requests)
+
+
+@pytest.mark.slow
+def test_do_trainee_and_trainer_pages_draw_in_both_languages(demo, voila, browser):
+    """Do the trainee report and the trainer view draw their charts in English and Chinese, the
+    trainee seeing only their own identity, with nothing requested from outside?"""
+    requests: list[str] = []
+    for name, role, charts_min in (("trainee.ipynb", "trainee", 2),
+                                   ("trainer.ipynb", "trainer", 2)):
+        for lang, title in (("en", None), ("zh", "zh")):
+            page = _open(browser, voila.url(name, demo["tokens"][role]) + f"&lang={lang}",
+                         requests)
+            _charts_drawn(page, charts_min)
+            assert page.locator(".academy-viewer").inner_text() == demo["who"][role]
+            if lang == "zh":
+                assert re.search(r"[\u4e00-\u9fff]{4}", page.inner_text("body"))
+            _shot(page, f"{role}_{lang}.png")
+            page.close()
+    _only_local(requests)
