@@ -6,7 +6,7 @@ Thin shell: options become one call of graders.grade_store / graders.publishing 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -31,7 +31,7 @@ def _user() -> str:
 
 
 def _band_name(schemes, family: str, code, loc: str) -> str:
-    if code is None or code != code:
+    if _missing(code):
         return "-"
     s = schemes.get(family)
     try:
@@ -44,12 +44,12 @@ def _band_name(schemes, family: str, code, loc: str) -> str:
 def grade(
     ctx: typer.Context,
     cycle: Annotated[str, typer.Argument(help="The cycle to grade, e.g. 2026-Q4.")],
-    scheme: Annotated[Optional[list[Path]], typer.Option(
+    scheme: Annotated[list[Path] | None, typer.Option(
         "--scheme", help="A role scheme YAML file replacing the default of its role family "
                          "(repeatable).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Compute and show who would change band or award; write nothing.")] = False,
-    pay: Annotated[Optional[Path], typer.Option(
+    pay: Annotated[Path | None, typer.Option(
         "--pay", help="CSV or .xlsx of last-month average pay per person (employee_id, pay); "
                       "the scheme's reference pay is used for anyone not in it.")] = None,
 ) -> None:
@@ -123,7 +123,13 @@ def grade(
 
 
 def _fmt(v) -> str:
-    return "-" if v is None or v != v else f"{v:.2f}"
+    return "-" if _missing(v) else f"{v:.2f}"
+
+
+def _missing(v) -> bool:
+    import pandas as pd  # already loaded by the grading modules; kept out of `academy` start-up
+
+    return v is None or bool(pd.isna(v))
 
 
 @_command("publish")
@@ -164,8 +170,8 @@ def override(
     cycle: Annotated[str, typer.Argument(help="e.g. 2026-Q4")],
     employee_id: Annotated[str, typer.Argument(help="Whose result to override.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded with who and when).")],
-    score: Annotated[Optional[float], typer.Option("--score", help="New final score, 0-100.")] = None,
-    band: Annotated[Optional[str], typer.Option("--band", help="New band code, e.g. good.")] = None,
+    score: Annotated[float | None, typer.Option("--score", help="New final score, 0-100.")] = None,
+    band: Annotated[str | None, typer.Option("--band", help="New band code, e.g. good.")] = None,
 ) -> None:
     """Override one person's final score or band, with a reason; awards, pay and plans follow."""
     from graders.grade_store import override as do_override
@@ -188,7 +194,7 @@ def override(
 def history(
     ctx: typer.Context,
     cycle: Annotated[str, typer.Argument(help="e.g. 2026-Q4")],
-    employee: Annotated[Optional[str], typer.Option("--employee", help="Only this person.")] = None,
+    employee: Annotated[str | None, typer.Option("--employee", help="Only this person.")] = None,
 ) -> None:
     """Every change of a cycle's grades: who, when, before, after, why."""
     from academy.i18n import t
@@ -215,8 +221,8 @@ def history(
 def results(
     ctx: typer.Context,
     cycle: Annotated[str, typer.Argument(help="e.g. 2026-Q4")],
-    team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
-    employee: Annotated[Optional[str], typer.Option("--employee", help="One person, in detail.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    employee: Annotated[str | None, typer.Option("--employee", help="One person, in detail.")] = None,
 ) -> None:
     """Show a cycle's stored results (one person's in detail: every component and competency)."""
     from academy.cycles import get_cycle

@@ -58,7 +58,7 @@ def module_catalog(root: Path | str | None = None) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     try:
         frame = _from_catalog(root)
-    except Exception:  # catalogue missing or a course not (yet) valid: fall back to course.yaml
+    except Exception:  # noqa: BLE001  (catalogue missing or a course not valid yet: read course.yaml)
         frame = _from_yaml(root)
     return frame.sort_values(["course", "module", "competency"], kind="stable").reset_index(
         drop=True)

@@ -15,6 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from academy.errors import AcademyError
@@ -23,6 +24,7 @@ from graders import grading as g
 from graders.competencies import competency_name
 from graders.schemes import Scheme
 from graders.sources import COMPONENTS
+from roster.models import Role
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -37,7 +39,8 @@ def _band_names(schemes: dict[str, Scheme], loc: str) -> dict[tuple[str, str], s
     return {(fam, b.code): b.name(loc) for fam, s in schemes.items() for b in s.bands}
 
 
-def results_table(result: g.GradeResult, schemes: dict[str, Scheme], loc: str) -> pd.DataFrame:
+def results_table(result: g.GradeResult, schemes: dict[str, Scheme], loc: str,
+                  role_names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per person with every component score, localised headers and values."""
     r = result.results
     comp = result.components.pivot_table(index="employee_id", columns="component", values="score",
@@ -49,7 +52,7 @@ def results_table(result: g.GradeResult, schemes: dict[str, Scheme], loc: str) -
         t("employee_id", loc): r["employee_id"],
         t("name", loc): r["name"],
         t("team", loc): r["team"],
-        t("role", loc): r["role_code"],
+        t("role", loc): r["role_code"].map(role_names or {}).fillna(r["role_code"]),
         t("final_score", loc): r["final_score"],
         t("band", loc): [bands.get((f, b), b) for f, b in zip(r["family"], r["band"])],
         t("rank_team", loc): r["rank_team"],
@@ -104,12 +107,13 @@ def _names(result: g.GradeResult) -> pd.Series:
 
 
 def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path, loc: str,
-                   cycle: str, provenance: dict[str, str]) -> Path:
+                   cycle: str, provenance: dict[str, str],
+                   role_names: dict[str, str] | None = None) -> Path:
     """Write the whole workbook for one cycle's results."""
     wb = Workbook()
     used: set[str] = set()
     names = _names(result)
-    table = results_table(result, schemes, loc)
+    table = results_table(result, schemes, loc, role_names)
 
     ws = wb.active
     ws.title = _sheet_name(f"{t('results', loc)} {cycle}", used)
@@ -195,7 +199,7 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
         ws.append([k, v])
     for c in result.checks.to_dict("records"):
         ws.append([f"{t('checks', loc)}: {c['check']} ({c['family']})", c["level"], c["message"]])
-    for fam, s in schemes.items():
+    for s in schemes.values():
         ws.append([])
         ws.append([s.name_zh if loc == "zh" else s.name_en, f"{s.scheme} {s.version}",
                    f"sha256 {s.sha256}", s.source])
@@ -238,9 +242,12 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
         raise AcademyError(f"cycle {cycle_name} has no grades yet: run `academy grade {cycle_name}`")
     run = current_run(session, cycle.id)
     schemes = run_schemes(run)
+    role_names = {code: (zh if locale == "zh" else en) for code, en, zh in
+                  session.execute(select(Role.code, Role.name_en, Role.name_zh))}
     if suffix == ".csv":
         path.parent.mkdir(parents=True, exist_ok=True)
-        results_table(result, schemes, locale).to_csv(path, index=False, encoding="utf-8-sig")
+        results_table(result, schemes, locale, role_names).to_csv(path, index=False,
+                                                                  encoding="utf-8-sig")
         return path
     provenance = {
         "state": publication_state(session, cycle.id),
@@ -251,4 +258,4 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
         "results_sha256": run.results_sha256,
         "evidence_batches": ", ".join(map(str, run.evidence_batches)) or "-",
     }
-    return write_workbook(result, schemes, path, locale, cycle.name, provenance)
+    return write_workbook(result, schemes, path, locale, cycle.name, provenance, role_names)

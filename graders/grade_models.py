@@ -178,4 +178,4 @@ class GradeAudit(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-from graders import publishing as _publishing  # noqa: E402,F401  (installs the evidence lock)
+from graders import publishing as _publishing  # noqa: F401  (installs the evidence lock)

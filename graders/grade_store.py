@@ -18,8 +18,15 @@ from academy.db import utcnow
 from academy.errors import AcademyError
 from graders import grading as g
 from graders.evidence import EvidenceBatch
-from graders.grade_models import (GradeAudit, GradeCompetency, GradeComponent, GradeOutcome,
-                                  GradeOverride, GradeResult, GradeRun)
+from graders.grade_models import (
+    GradeAudit,
+    GradeCompetency,
+    GradeComponent,
+    GradeOutcome,
+    GradeOverride,
+    GradeResult,
+    GradeRun,
+)
 from graders.publishing import PUBLISHED, assert_cycle_writable
 from graders.schemes import Scheme
 from roster.models import Role, Staff, Team

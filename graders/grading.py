@@ -25,7 +25,7 @@ import pandas as pd
 
 from graders.competencies import CODES
 from graders.schemes import Scheme
-from graders.sources import COMPONENT_COLUMNS, COMPETENCY_COLUMNS, COMPONENTS, FLAG_COLUMNS
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, FLAG_COLUMNS
 
 ROSTER_COLUMNS = ["employee_id", "name", "team", "role_code", "family"]
 CATALOG_COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]

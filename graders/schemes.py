@@ -9,6 +9,7 @@ problem is reported with the file and the line it is on.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -174,7 +175,7 @@ class Scheme(_Strict):
         if len(set(codes)) != len(codes):
             raise ValueError("band codes must be unique")
         ordered = sorted(v, key=lambda b: b.min)
-        for lo, hi in zip(ordered, ordered[1:]):
+        for lo, hi in itertools.pairwise(ordered):
             if hi.min < lo.max:
                 raise ValueError(f"bands {lo.code!r} ({lo.min:g}-{lo.max:g}) and {hi.code!r} "
                                  f"({hi.min:g}-{hi.max:g}) overlap")
@@ -217,7 +218,7 @@ class Scheme(_Strict):
         unknown = [c for c in weights if c not in COMPONENTS]
         if unknown:
             raise AcademyError(f"unknown component {unknown[0]!r} (use: {', '.join(COMPONENTS)})")
-        merged = {c: (weights[c] if c in weights else r.weight) for c, r in self.components.items()}
+        merged = {c: weights.get(c, r.weight) for c, r in self.components.items()}
         merged.update({c: w for c, w in weights.items() if c not in merged})
         total = sum(merged.values())
         if total <= 0 or any(w < 0 for w in merged.values()):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from conftest import DATA, run_academy
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -14,7 +15,6 @@ from graders.evidence import Evidence, new_batch
 from graders.exports import export_cycle
 from graders.schemes import default_schemes_dir, load_schemes
 from roster.store import import_roster_file
-from conftest import DATA, run_academy
 
 CYCLE = "2026-Q4"
 # technical support staff of roster_small.csv: 000103 Emily Chen, 000104 刘洋
@@ -82,15 +82,14 @@ def test_does_grading_store_traceable_results_and_lock_them_when_published(grade
     with home.transaction() as s:
         before = s.scalars(select(GradeResult.final_score).order_by(GradeResult.employee_id)).all()
         n_evidence = s.scalar(select(func.count()).select_from(Evidence))
-    with pytest.raises(CyclePublishedError, match="published"):
-        with home.transaction() as s:
-            grade_cycle(s, CYCLE, schemes, by="manager1")
-    with pytest.raises(CyclePublishedError, match="reopen"):
-        with home.transaction() as s:  # an importer that forgot to check is stopped at flush
-            c = get_cycle(s, CYCLE)
-            b = new_batch(s, c.id, "theory", "exam-2", "trainer")
-            s.add(Evidence(batch_id=b.id, cycle_id=c.id, source="theory", employee_id="000103",
-                           item="exam-2/q1", raw=0, max_raw=10, score=0.0))
+    with pytest.raises(CyclePublishedError, match="published"), home.transaction() as s:
+        grade_cycle(s, CYCLE, schemes, by="manager1")
+    # an importer that forgot to check is stopped when the session flushes
+    with pytest.raises(CyclePublishedError, match="reopen"), home.transaction() as s:
+        c = get_cycle(s, CYCLE)
+        b = new_batch(s, c.id, "theory", "exam-2", "trainer")
+        s.add(Evidence(batch_id=b.id, cycle_id=c.id, source="theory", employee_id="000103",
+                       item="exam-2/q1", raw=0, max_raw=10, score=0.0))
     with home.transaction() as s:
         after = s.scalars(select(GradeResult.final_score).order_by(GradeResult.employee_id)).all()
         assert s.scalar(select(func.count()).select_from(Evidence)) == n_evidence
@@ -155,6 +154,7 @@ def test_do_the_grading_commands_work_end_to_end(sqlite_home, tmp_path):
     assert header[:3] == ("Employee ID", "Name", "Team")
     by_id = {r[0]: dict(zip(header, r)) for r in rows[1:]}
     assert by_id["000104"]["Name"] == "刘 洋" and by_id["000104"]["Team"] == "售后一部"
+    assert by_id["000103"]["Role"] == "Hotline expert"
     assert by_id["000103"]["Final score"] == pytest.approx(87.0)
     assert by_id["000103"]["Grade band"] == "Excellent"  # the override
     assert by_id["000104"]["Grade band"] == "Needs improvement"
@@ -185,6 +185,8 @@ def test_do_the_grading_commands_work_end_to_end(sqlite_home, tmp_path):
     assert "优秀售后服务人员" in head and "奖励" in wz.sheetnames
     bands = {r[0]: r[head.index("等级")] for r in list(wz.worksheets[0].values)[1:]}
     assert bands["000103"] == "优秀" and bands["000104"] == "待改进"
+    roles = {r[0]: r[3] for r in list(wz.worksheets[0].values)[1:]}
+    assert roles["000103"] == "热线专家"
     out_csv = tmp_path / "grades.csv"
     with home.transaction() as s:
         export_cycle(s, CYCLE, out_csv, locale="zh")
