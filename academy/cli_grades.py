@@ -172,17 +172,24 @@ def override(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded with who and when).")],
     score: Annotated[float | None, typer.Option("--score", help="New final score, 0-100.")] = None,
     band: Annotated[str | None, typer.Option("--band", help="New band code, e.g. good.")] = None,
+    clear: Annotated[bool, typer.Option(
+        "--clear", help="Withdraw the person's overrides: the computed result applies again.")] = False,
 ) -> None:
     """Override one person's final score or band, with a reason; awards, pay and plans follow."""
+    from graders.grade_store import clear_overrides
     from graders.grade_store import override as do_override
 
-    if (score is None) == (band is None):
-        raise AcademyError("give exactly one of --score or --band")
-    field, value = ("final_score", str(score)) if score is not None else ("band", band)
+    if sum([score is not None, band is not None, clear]) != 1:
+        raise AcademyError("give exactly one of --score, --band or --clear")
     h = open_from(ctx)
     with h.transaction() as s:
-        diff = do_override(s, cycle, employee_id, field, value, reason, by=_user())
-    console.print(f"{employee_id}: {field} overridden in cycle {cycle} ({reason}).")
+        if clear:
+            diff = clear_overrides(s, cycle, employee_id, reason, by=_user())
+        else:
+            field, value = ("final_score", str(score)) if score is not None else ("band", band)
+            diff = do_override(s, cycle, employee_id, field, value, reason, by=_user())
+    console.print(f"{employee_id}: {'overrides withdrawn' if clear else 'result overridden'} "
+                  f"in cycle {cycle} ({reason}).")
     others = diff[diff["employee_id"] != employee_id]
     if len(others):
         console.print(f"As a consequence {len(others)} other people changed band or award: "

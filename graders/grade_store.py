@@ -273,9 +273,15 @@ def override(session: Session, cycle_name: str, employee_id: str, field: str, va
     session.add(GradeAudit(cycle_id=cycle.id, employee_id=employee_id, action="override",
                            field=field, before=_text(old_value), after=_text(new_value),
                            reason=reason.strip(), by=by, at=now))
+    return _audit_consequences(session, cycle, employee_id, before, after, reason, by, now)
+
+
+def _audit_consequences(session: Session, cycle: Cycle, employee_id: str, before: g.GradeResult,
+                        after: g.GradeResult, reason: str, by: str, now) -> pd.DataFrame:
+    """Record everyone else whose band or award changed because of a change to one person."""
     diff = g.diff_results(before.results, after.results)
     consequences = diff[diff["employee_id"] != employee_id]
-    if len(consequences):  # others whose band or award changed because of this override
+    if len(consequences):
         session.execute(insert(GradeAudit), [
             {"cycle_id": cycle.id, "employee_id": d["employee_id"], "action": "override",
              "field": d["change"], "before": f"{d['before_band']} award={d['before_award']}",
@@ -284,6 +290,35 @@ def override(session: Session, cycle_name: str, employee_id: str, field: str, va
              "by": by, "at": now} for d in consequences.to_dict("records")])
     session.flush()
     return diff
+
+
+def clear_overrides(session: Session, cycle_name: str, employee_id: str, reason: str,
+                    by: str) -> pd.DataFrame:
+    """Withdraw every standing override of one person (recorded with the reason): the computed
+    score and its band apply again, and what follows is re-derived."""
+    cycle = get_cycle(session, cycle_name)
+    if not reason or not reason.strip():
+        raise AcademyError("clearing an override needs a reason (--reason)")
+    run = current_run(session, cycle.id)
+    active = list(session.scalars(select(GradeOverride).where(
+        GradeOverride.cycle_id == cycle.id, GradeOverride.employee_id == employee_id,
+        GradeOverride.active.is_(True))))
+    if run is None or not active:
+        raise AcademyError(f"{employee_id} has no override in cycle {cycle.name}")
+    before = stored_result(session, cycle.id)
+    old = before.results.set_index("employee_id").loc[employee_id]
+    for o in active:
+        o.active = False
+    session.flush()
+    after = rederive(session, cycle, run, run_schemes(run))
+    new = after.results.set_index("employee_id").loc[employee_id]
+    now = utcnow()
+    session.add(GradeAudit(cycle_id=cycle.id, employee_id=employee_id, action="override",
+                           field="cleared",
+                           before=f"{_text(old['final_score'])} {old['band']}",
+                           after=f"{_text(new['final_score'])} {new['band']}",
+                           reason=reason.strip(), by=by, at=now))
+    return _audit_consequences(session, cycle, employee_id, before, after, reason, by, now)
 
 
 def _text(v) -> str | None:

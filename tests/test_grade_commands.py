@@ -48,7 +48,7 @@ def test_does_grading_store_traceable_results_and_lock_them_when_published(grade
     """On each backend: are results stored with provenance, does publishing refuse re-grading and
     new evidence without changing anything, and is an override recorded with before and after?"""
     from graders.grade_models import GradeAudit, GradeResult, GradeRun
-    from graders.grade_store import grade_cycle, override, stored_result
+    from graders.grade_store import clear_overrides, grade_cycle, override, stored_result
     from graders.publishing import CyclePublishedError, publish
 
     home = graded_home
@@ -105,6 +105,15 @@ def test_does_grading_store_traceable_results_and_lock_them_when_published(grade
         audit = s.scalars(select(GradeAudit).where(GradeAudit.action == "override")).all()
         assert [(a.employee_id, a.field, a.before, a.after, a.reason, a.by) for a in audit] == [
             ("000104", "final_score", "53.00", "61.00", "supervisor review re-scored", "mgr2")]
+    with home.transaction() as s:
+        clear_overrides(s, CYCLE, "000104", "re-score was a mistake", "mgr1")
+    with home.transaction() as s:
+        r = stored_result(s, get_cycle(s, CYCLE).id).results.set_index("employee_id")
+        assert r.loc["000104", "final_score"] == pytest.approx(53.0)
+        assert r.loc["000104", "band"] == "needs_improvement" and not r.loc["000104", "overridden"]
+        last = s.scalars(select(GradeAudit).order_by(GradeAudit.id.desc())).first()
+        assert (last.field, last.before, last.after, last.by) == (
+            "cleared", "61.00 pass", "53.00 needs_improvement", "mgr1")
 
 
 def test_do_the_grading_commands_work_end_to_end(sqlite_home, tmp_path):
