@@ -269,3 +269,24 @@ def test_is_promotion_signalled_from_the_previous_published_cycle(sqlite_home):
     assert res.loc["000103", "promotion"]
     acts = q4.result.actions
     assert list(acts.loc[acts["kind"] == "promotion", "employee_id"]) == ["000103"]
+
+
+def test_does_the_demo_grading_step_work_without_any_evidence(sqlite_home):
+    """With a roster and an open cycle but no evidence at all, does the demo's grading step grade
+    (everyone incomplete), publish and write the workbook?"""
+    from datetime import date
+
+    from rich.console import Console
+
+    from academy.demo import DemoContext, step_grades
+    from graders.publishing import is_published
+
+    import_roster_file(sqlite_home, DATA / "roster_small.csv")
+    with sqlite_home.transaction() as s:
+        open_cycle(s, CYCLE)
+    ctx = DemoContext(sqlite_home, 7, 1, date(2026, 11, 15), Console(quiet=True), [])
+    step_grades(ctx)
+    assert "0 graded, 5 incomplete" in ctx.notes[-1]
+    assert (sqlite_home.exports_dir / f"grades_{CYCLE}.xlsx").exists()
+    with sqlite_home.transaction() as s:
+        assert is_published(s, get_cycle(s, CYCLE).id)
