@@ -53,8 +53,8 @@ def answer_sheet(bank: Bank, trainee: str, ability: float, seed: int = 0) -> tup
         q = bank.by_id[view.question]
         right = rng.random() < ability
         if q.manual:
-            texts[slot] = (f"[{'good' if right else 'weak'} answer] " + q.mark_scheme) if right else \
-                "I would tell the customer to wait."
+            texts[slot] = ("[good answer] A complete answer that covers every point of the mark scheme."
+                           if right else "I would tell the customer to wait.")
             continue
         if rng.random() < 0.03 and ability < 1:
             continue  # left unanswered
