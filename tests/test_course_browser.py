@@ -26,7 +26,7 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
     lab = JupyterLab(root, env=env, log=tmp_path / "lab.log")
     with lab:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(120_000)  # a loaded CI machine starts kernels slowly
         page.goto(f"http://127.0.0.1:{lab.port}/lab/tree/product_knowledge/01_product_line.ipynb"
                   f"?token={lab.token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
@@ -67,7 +67,7 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
 
         # the Chinese twin of a communication module: Chinese options and feedback
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(120_000)  # a loaded CI machine starts kernels slowly
         page.goto(f"http://127.0.0.1:{lab.port}/lab/tree/communication/01_listening.zh.ipynb"
                   f"?token={lab.token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
