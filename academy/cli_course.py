@@ -89,3 +89,38 @@ def progress(
     started = sum(1 for r in rows if r.opened)
     console.print(f"{started} of {len(rows)} trainees have started; "
                   f"{sum(r.completed for r in rows)} module completions.")
+
+
+@app.command()
+def ratings(
+    ctx: typer.Context,
+    course: Annotated[str | None, typer.Option("--course", help="Only this course.")] = None,
+    comments: Annotated[bool, typer.Option("--comments", help="Also list the comments.")] = False,
+    courses: CoursesOpt = None,
+) -> None:
+    """Per module: trainees who opened and completed it, self-check average, reaction ratings."""
+    from academy.errors import AcademyError
+    from training.catalog import load_courses
+    from training.progress import module_summary
+
+    found = load_courses(courses)
+    if course:
+        found = [c for c in found if c.id == course]
+        if not found:
+            raise AcademyError(f"no course {course!r} (see `academy course list`)")
+    keys = [(c.id, m.id) for c in found for m in c.modules]
+    h = open_from(ctx)
+    with h.transaction() as s:
+        rows = module_summary(s, keys)
+    h.close()
+    table = Table("course", "module", "opened", "completed", "self-check avg", "ratings",
+                  "rating avg")
+    for r in rows:
+        table.add_row(r.course, r.module, str(r.opened), str(r.completed),
+                      "" if r.self_check_avg is None else f"{r.self_check_avg:g}", str(r.ratings),
+                      "" if r.rating_avg is None else f"{r.rating_avg:g}")
+    console.print(table)
+    if comments:
+        for r in rows:
+            for text in r.comments:
+                console.print(f"{r.course}/{r.module}: {text}", markup=False)

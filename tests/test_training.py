@@ -25,7 +25,7 @@ from training.kpi import (
     response_compliance,
     weighted_satisfaction,
 )
-from training.progress import ModuleProgress, ReactionRating, progress_report
+from training.progress import ModuleProgress, ReactionRating, module_summary, progress_report
 from training.recorder import Recorder
 from training.selfcheck import Question, check_answer, score
 from training.session import ModuleSession
@@ -387,8 +387,8 @@ def test_does_a_notebook_without_a_home_carry_on_with_a_gentle_notice(tmp_path, 
 
 
 def test_does_the_progress_report_count_completions_per_trainee(sqlite_home):
-    """Does the report show each roster member's opened and completed modules, and list an
-    identity that is not on the roster?"""
+    """Does the report show each roster member's opened and completed modules, list an identity
+    that is not on the roster, and sum up each module's completions and reaction ratings?"""
     from roster.store import import_roster_file
     from roster.synthetic import make_company, write_roster_csv
 
@@ -415,6 +415,13 @@ def test_does_the_progress_report_count_completions_per_trainee(sqlite_home):
     assert report[emp].self_check_avg == 80 and report[emp].rating_avg == 5
     assert report["trainer_wu"].name is None and report["trainer_wu"].opened == 1
     assert len(report) == 21
+    with sqlite_home.transaction() as s:
+        record_reaction(s, "trainer_wu", "c", "01_a", 2, "太长了")
+        by_module = {m.module: m for m in module_summary(s, keys)}
+    a, b = by_module["01_a"], by_module["02_b"]
+    assert (a.opened, a.completed, a.self_check_avg, a.ratings, a.rating_avg) == (2, 1, 80, 2, 3.5)
+    assert a.comments == ("太长了",)
+    assert (b.opened, b.completed, b.ratings, b.rating_avg) == (1, 0, 0, None)
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -444,5 +451,8 @@ def test_do_the_course_commands_list_check_and_report_progress(sqlite_home, tmp_
                        check=True)
     assert "003001" in prog.stdout and "not on the roster" in prog.stdout
     assert "1/3" in prog.stdout and "75" in prog.stdout
+    rated = run_academy("course", "ratings", "--course", "teamwork", "--comments",
+                        home=sqlite_home.root, check=True)
+    assert "01_handover" in rated.stdout and "03_mentoring" in rated.stdout
     unknown = run_academy("course", "progress", "--course", "cooking", home=sqlite_home.root)
     assert unknown.returncode == 1 and "no course 'cooking'" in unknown.stderr

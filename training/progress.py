@@ -209,3 +209,38 @@ def progress_report(session: Session, module_keys: list[tuple[str, str]],
             round(sum(scores) / len(scores), 1) if scores else None,
             round(sum(rates) / len(rates), 2) if rates else None))
     return out
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    course: str
+    module: str
+    opened: int
+    completed: int
+    self_check_avg: float | None
+    ratings: int
+    rating_avg: float | None
+    comments: tuple[str, ...]
+
+
+def module_summary(session: Session, module_keys: list[tuple[str, str]]) -> list[ModuleSummary]:
+    """Per module (in the given order): trainees who opened and completed it, their average best
+    self-check score, and the reaction ratings with their comments (level 1 evaluation)."""
+    progress: dict[tuple[str, str], list[ModuleProgress]] = {k: [] for k in module_keys}
+    for r in session.scalars(select(ModuleProgress)):
+        if (r.course, r.module) in progress:
+            progress[(r.course, r.module)].append(r)
+    rates: dict[tuple[str, str], list[ReactionRating]] = {k: [] for k in module_keys}
+    for r in session.scalars(select(ReactionRating).order_by(ReactionRating.rated_at)):
+        if (r.course, r.module) in rates:
+            rates[(r.course, r.module)].append(r)
+    out = []
+    for key in module_keys:
+        rows, rs = progress[key], rates[key]
+        scores = [r.self_check_best for r in rows if r.self_check_best is not None]
+        out.append(ModuleSummary(
+            key[0], key[1], len(rows), sum(1 for r in rows if module_status(r) == "completed"),
+            round(sum(scores) / len(scores), 1) if scores else None, len(rs),
+            round(sum(r.rating for r in rs) / len(rs), 2) if rs else None,
+            tuple(r.comment for r in rs if r.comment)))
+    return out
