@@ -5,6 +5,7 @@ SQLite (a file in the home) is the embedded default; any PostgreSQL URL works th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -89,14 +90,28 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The schema version stamped in the database (None for an empty one).
+
+    Read with plain SQL: every command checks it, and importing Alembic costs about a second."""
+    from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+_REVISION = re.compile(r'^(down_)?revision\s*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    cfg = _alembic_config(None)  # type: ignore[arg-type]
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    """The newest migration, read from the migration files (the one no other revises)."""
+    revs, downs = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (downs if down else revs).add(value)
+    heads = revs - downs
+    if len(heads) != 1:
+        raise AcademyError(f"the migrations have {len(heads)} heads ({', '.join(sorted(heads))})")
+    return heads.pop()

@@ -76,3 +76,11 @@ def test_is_a_failed_transaction_rolled_back_whole(sqlite_home):
             open_cycle(s, "2026-Q3")  # duplicate: fails
     with sqlite_home.transaction() as s:
         assert list_cycles(s) == []
+
+
+def test_does_the_quick_head_lookup_agree_with_alembic():
+    """Does the migration head read from the files match what Alembic itself computes?"""
+    from alembic.script import ScriptDirectory
+
+    cfg = db._alembic_config(None)
+    assert db.head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
