@@ -96,13 +96,15 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         voila.start()
         started.append(voila)
         if lab_server is not None:
-            out.print(f"[bold]JupyterLab[/bold] (courses, exams, formgrader): {lab_server.url}")
+            out.print(f"[bold]JupyterLab[/bold] (courses, exams, formgrader): {lab_server.url}",
+                      soft_wrap=True)
         out.print(f"[bold]Dashboards[/bold]: {voila.base_url}  (logins below; "
-                  f"`academy serve --issue-token ID` adds one)")
+                  f"`academy serve --issue-token ID` adds one)", soft_wrap=True)
         hierarchy = _hierarchy(home)
         logins = sorted(load_tokens(tokens_file).items(), key=lambda kv: kv[1])
         for tok, who in logins[:SHOWN_LOGINS]:
-            out.print(f"  {who:<24} {voila.url(dashboard_for(hierarchy, who), tok)}")
+            out.print(f"  {who:<24} {voila.url(dashboard_for(hierarchy, who), tok)}",
+                      soft_wrap=True, markup=False)
         if len(logins) > SHOWN_LOGINS:
             out.print(f"  ... and {len(logins) - SHOWN_LOGINS} more in {tokens_file}")
         out.print("Press Ctrl-C to stop.")
@@ -149,7 +151,8 @@ def register(app: typer.Typer) -> None:
                                    "(or use trainer:NAME / admin:NAME)")
             tok = _issue(tokens_path(h.root), who)
             page = dashboard_for(_hierarchy(h), who)
-            console.print(f"{who}: token {tok}")
-            console.print(f"  open /voila/render/{page}?token={tok} on the dashboards server")
+            console.print(f"{who}: token {tok}", soft_wrap=True, markup=False)
+            console.print(f"  open /voila/render/{page}?token={tok} on the dashboards server",
+                          soft_wrap=True, markup=False)
             return
         run_servers(h, lab_port, voila_port, lab=not no_lab)

@@ -346,6 +346,8 @@ def test_are_anonymous_and_file_requests_refused(demo, voila):
 def test_does_a_failing_notebook_show_no_traceback(demo, voila):
     """When a cell raises, does the page hold neither the traceback nor the error's detail?"""
     status, body, _ = _get(voila.url("broken.ipynb", demo["tokens"]["manager"]))
+    assert status == 200
+    assert "Please run Voil" in body  # Voila's generic notice stands in for the error
     assert "secret-detail-42" not in body and "Traceback" not in body
 
 
@@ -435,3 +437,70 @@ def test_do_trainee_and_trainer_pages_draw_in_both_languages(demo, voila, browse
             _shot(page, f"{role}_{lang}.png")
             page.close()
     _only_local(requests)
+
+
+# --- academy serve ---------------------------------------------------------------------------
+
+
+def test_does_serve_refuse_a_taken_port(demo):
+    """Does `academy serve` stop at once with a message naming a dashboards port in use?"""
+    import socket
+
+    from conftest import run_academy
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = run_academy("serve", "--no-lab", "--voila-port", str(port), home=demo["home"].root)
+    assert proc.returncode == 1
+    assert f"port {port}" in proc.stderr and "is taken" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_does_issue_token_print_a_login_for_roster_people_only(demo):
+    """Does `academy serve --issue-token` print a login for an employee and refuse an unknown id?"""
+    from conftest import run_academy
+
+    ok = run_academy("serve", "--issue-token", demo["who"]["trainee"], home=demo["home"].root)
+    assert ok.returncode == 0 and "/voila/render/trainee.ipynb?token=" in ok.stdout
+    bad = run_academy("serve", "--issue-token", "no-such-person", home=demo["home"].root)
+    assert bad.returncode == 1 and "not an active employee id" in bad.stderr
+
+
+@pytest.mark.slow
+def test_does_serve_print_logins_and_stop_cleanly_on_sigterm(demo, tmp_path):
+    """Does `academy serve` start JupyterLab and Voila, print working addresses with tokens, and
+    stop both servers on SIGTERM?"""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import ACADEMY
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ACADEMY_HOME", "ACADEMY_DB_URL")}
+    env.update({"COLUMNS": "120", "NO_COLOR": "1", "JUPYTER_CONFIG_DIR": str(tmp_path / "jcfg")})
+    proc = subprocess.Popen([str(ACADEMY), "--home", str(demo["home"].root), "serve"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line or proc.poll() is not None:
+                break
+        text = "".join(lines)
+        lab = re.search(r"(http://127\.0\.0\.1:\d+/lab\?token=\S+)", text).group(1)
+        login = re.search(r"trainer:demo trainer\s+(http://\S+)", text).group(1)
+        assert _get(lab)[0] == 200
+        status, body, _ = _get(login)
+        assert status == 200 and "ui.preload" not in body
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, text + rest
+    assert "Servers stopped." in rest
+    for url in (lab, login):  # nothing answers any more
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(url, timeout=5)
