@@ -113,8 +113,8 @@ def _copy_courses(tmp_path: Path) -> Path:
 
 
 def test_does_check_report_every_problem_with_its_file(tmp_path):
-    """Are a bad competency tag, a missing notebook, code in a notebook and a wrong answer index
-    all reported together, each naming its file?"""
+    """Are a bad competency tag, a prerequisite loop, a missing notebook, code in a notebook and a
+    wrong answer index all reported, each naming its file?"""
     root = _copy_courses(tmp_path)
     course = min(p for p in root.iterdir() if p.is_dir())
     yml = course / "course.yaml"
@@ -127,6 +127,10 @@ def test_does_check_report_every_problem_with_its_file(tmp_path):
 
     root2 = _copy_courses(tmp_path / "b")
     course = min(p for p in root2.iterdir() if p.is_dir())
+    for name, needs in (("teamwork", "communication"), ("communication", "teamwork")):
+        yml = root2 / name / "course.yaml"
+        yml.write_text(re.sub(r"prerequisites: \[.*\]", f"prerequisites: [{needs}]",
+                              yml.read_text(encoding="utf-8")), encoding="utf-8")
     nbs = sorted(course.glob("0*.ipynb"))
     nbs[0].unlink()
     nb = json.loads(nbs[1].read_text(encoding="utf-8"))
@@ -139,6 +143,7 @@ def test_does_check_report_every_problem_with_its_file(tmp_path):
     with pytest.raises(ProblemsError) as info:
         check_courses(root2)
     msg = str(info.value)
+    assert "prerequisites form a loop" in msg
     assert f"{nbs[0]}: notebook is missing" in msg
     assert f"{nbs[1]}" in msg and "defines a function or class" in msg
     assert str(practice) in msg and "answer 9 is not an option index" in msg

@@ -6,6 +6,7 @@ Training plans use `modules_for_competency` to send a trainee to the modules tha
 
 from __future__ import annotations
 
+import graphlib
 import os
 import re
 from dataclasses import dataclass
@@ -241,6 +242,14 @@ def _course_from_dir(d: Path) -> tuple[Course | None, list[Problem]]:
 def load_courses(root: Path | str | None = None) -> list[Course]:
     """Every course under `root` (default `courses_dir()`), in folder order; all-or-nothing:
     a ProblemsError lists every problem of every course description."""
+    courses, problems = read_courses(root)
+    if problems:
+        raise ProblemsError(problems, what="courses")
+    return courses
+
+
+def read_courses(root: Path | str | None = None) -> tuple[list[Course], list[Problem]]:
+    """The valid courses under `root` and the problems of the others (and of prerequisites)."""
     root = Path(root) if root else courses_dir()
     courses, problems = [], []
     for d in sorted(p for p in root.iterdir() if p.is_dir() and (p / COURSE_FILE).exists()):
@@ -254,12 +263,13 @@ def load_courses(root: Path | str | None = None) -> list[Course]:
             if p not in ids:
                 problems.append(Problem(str(c.dir / COURSE_FILE), None, "prerequisites",
                                         f"unknown course {p!r}"))
-            elif p == c.id:
-                problems.append(Problem(str(c.dir / COURSE_FILE), None, "prerequisites",
-                                        "a course cannot require itself"))
-    if problems:
-        raise ProblemsError(problems, what="courses")
-    return courses
+    try:
+        graphlib.TopologicalSorter({c.id: [p for p in c.spec.prerequisites if p in ids]
+                                    for c in courses}).prepare()
+    except graphlib.CycleError as exc:
+        loop = " -> ".join(exc.args[1])
+        problems.append(Problem(str(root), None, None, f"prerequisites form a loop: {loop}"))
+    return courses, problems
 
 
 def load_course(course_id: str, root: Path | str | None = None) -> Course:

@@ -11,7 +11,7 @@ import yaml
 
 from academy.errors import AcademyError, Problem, ProblemsError
 from graders.competencies import CODES
-from training.catalog import Course, Module, courses_dir, load_courses, load_module_content
+from training.catalog import Course, Module, courses_dir, load_module_content, read_courses
 
 #: the sections every module notebook has, as '## ' headings (English and Chinese spellings)
 SECTIONS = {
@@ -125,8 +125,7 @@ def check_courses(root: Path | str | None = None) -> list[Course]:
     root = Path(root) if root else courses_dir()
     if not root.is_dir():
         raise AcademyError(f"no courses folder at {root}")
-    courses = load_courses(root)
-    problems: list[Problem] = []
+    courses, problems = read_courses(root)
     for c in courses:
         for m in c.modules:
             problems += check_module(m)
