@@ -294,7 +294,8 @@ def test_does_the_conversation_widget_react_to_replies():
 
 
 def test_do_the_kpi_calculators_check_the_exercise():
-    """Do the calculators compute the KPI, say when it matches the exercise, and explain bad input?"""
+    """Do the calculators compute the KPI, say when it matches the exercise, explain bad input,
+    and speak Chinese in a Chinese module?"""
     from training.kpi import KpiTask
 
     done = []
@@ -318,6 +319,10 @@ def test_do_the_kpi_calculators_check_the_exercise():
     s.scores["attitude"].value = 4
     s.button.click()
     assert "90 / 100" in s.result.value and "satisfied" in s.result.value
+    zh = widgets.FcrCalculator(locale="zh")
+    zh.resolved.value, zh.total.value = 3, 4
+    zh.button.click()
+    assert zh.resolved.description == "首次联系即解决的问题数" and "首次解决率: 75 %" in zh.result.value
 
 
 # --- progress and reaction ratings ----------------------------------------------------------------

@@ -286,15 +286,15 @@ class FcrCalculator(_Calculator):
     """First-contact resolution rate = resolved at first contact / all contacted problems x 100 %."""
 
     def __init__(self, task: KpiTask | None = None, locale: str = "en", on_done=None):
-        self.resolved = W.IntText(description="Resolved at first contact", value=0,
+        self.resolved = W.IntText(description=label("fcr_resolved", locale), value=0,
                                   style={"description_width": "initial"})
-        self.total = W.IntText(description="All contacted problems", value=0,
+        self.total = W.IntText(description=label("fcr_total", locale), value=0,
                                style={"description_width": "initial"})
         super().__init__(task, locale, [self.resolved, self.total], on_done)
 
     def compute(self):
         v = first_contact_resolution(self.resolved.value, self.total.value)
-        return v, f"<b>First-contact resolution rate: {v:g} %</b>"
+        return v, f"<b>{label('fcr_rate', self.locale)}: {v:g} %</b>"
 
 
 class SatisfactionCalculator(_Calculator):
@@ -306,7 +306,8 @@ class SatisfactionCalculator(_Calculator):
         self.scale_max = task.scale_max if task else 5
         self.weights = weights
         self.scores = {k: W.BoundedFloatText(value=self.scale_max, min=0, max=self.scale_max,
-                                             step=0.1, description=f"{k} (weight {w:g})",
+                                             step=0.1,
+                                             description=f"{k} ({label('weight', locale)} {w:g})",
                                              style={"description_width": "initial"})
                        for k, w in weights.items()}
         super().__init__(task, locale, list(self.scores.values()), on_done)
@@ -314,8 +315,10 @@ class SatisfactionCalculator(_Calculator):
     def compute(self):
         v = weighted_satisfaction({k: w.value for k, w in self.scores.items()}, self.weights,
                                   self.scale_max)
-        verdict = "satisfied" if v >= SATISFIED_AT else "below the satisfied mark"
-        return v, f"<b>Weighted satisfaction: {v:g} / 100</b> ({verdict}, {SATISFIED_AT:g} needed)"
+        loc = self.locale
+        verdict = label("satisfied" if v >= SATISFIED_AT else "not_satisfied", loc)
+        return v, (f"<b>{label('weighted_satisfaction', loc)}: {v:g} / 100</b> "
+                   f"({verdict}, {SATISFIED_AT:g} {label('needed', loc)})")
 
 
 class ComplianceCalculator(_Calculator):
@@ -325,13 +328,13 @@ class ComplianceCalculator(_Calculator):
         c = Commitments()
         st = {"description_width": "initial"}
         self.response = W.BoundedFloatText(value=c.response_minutes, min=1, max=10000,
-                                           description="Respond within (min)", style=st)
+                                           description=label("respond_within", locale), style=st)
         self.onsite = W.BoundedFloatText(value=c.onsite_hours, min=1, max=1000,
-                                         description="On site within (h)", style=st)
+                                         description=label("onsite_within", locale), style=st)
         self.fix = W.BoundedFloatText(value=c.fix_hours, min=1, max=1000,
-                                      description="Fault cleared within (h)", style=st)
+                                      description=label("fix_within", locale), style=st)
         self.tickets = W.Textarea(value=(task.tickets or "") if task else "",
-                                  placeholder="one ticket a line: response min, on-site h, fix h",
+                                  placeholder=label("tickets_hint", locale),
                                   layout=W.Layout(width="32em", height="10em"))
         super().__init__(task, locale, [self.response, self.onsite, self.fix, self.tickets],
                          on_done)
@@ -343,13 +346,12 @@ class ComplianceCalculator(_Calculator):
 
         def fmt(x):
             return "n/a" if x is None else f"{x:g} %"
+        rows = [("tickets", str(r.tickets)), ("responded_in_time", fmt(r.response_rate)),
+                ("onsite_in_time", fmt(r.onsite_rate)), ("fixed_in_time", fmt(r.fix_rate))]
+        cells = "".join(f"<tr><td>{label(k, self.locale)}</td><td>{v}</td></tr>" for k, v in rows)
         return r.all_met_rate, (
-            f"<table><tr><td>Tickets</td><td>{r.tickets}</td></tr>"
-            f"<tr><td>Responded in time</td><td>{fmt(r.response_rate)}</td></tr>"
-            f"<tr><td>On site in time</td><td>{fmt(r.onsite_rate)}</td></tr>"
-            f"<tr><td>Fault cleared in time</td><td>{fmt(r.fix_rate)}</td></tr>"
-            f"<tr><td><b>Every commitment met</b></td><td><b>{fmt(r.all_met_rate)}</b></td></tr>"
-            f"</table>")
+            f"<table>{cells}<tr><td><b>{label('all_met', self.locale)}</b></td>"
+            f"<td><b>{fmt(r.all_met_rate)}</b></td></tr></table>")
 
 
 CALCULATORS = {"kpi_fcr": FcrCalculator, "kpi_satisfaction": SatisfactionCalculator,
