@@ -75,8 +75,9 @@ def _add_wild_cells(nb_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Both demo exams released, taken by nine kinds of trainee, collected, autograded, the free
-    text marked by a trainer, feedback released and scores stored."""
+    """Both demo exams released, taken by six kinds of trainee (solution, untouched, tampered and
+    late, neighbour's sheet without notebook, junk answers file, id not in the roster), collected,
+    autograded, the free text marked by a trainer, feedback released and scores stored."""
     base = tmp_path_factory.mktemp("exams")
     h, ids = _home_with_roster(base / "home")
     result = {"home": h, "exams": {}}
@@ -84,27 +85,26 @@ def graded(tmp_path_factory):
         bank = lifecycle.build(h, _bank_file(exam))
         due = datetime.now(timezone.utc) + timedelta(days=3)
         lifecycle.release(h, exam, due)
-        who = dict(sol=ids[3], blank=ids[4], locked=ids[5], wild=ids[6], gone=ids[7], junk=ids[8])
-        who["swap"] = next(i for i in ids[9:] if _pool_differs(bank, i, who["sol"]))
+        who = dict(sol=ids[3], blank=ids[4], tampered=ids[5], junk=ids[6])
+        who["swap"] = next(i for i in ids[7:] if _pool_differs(bank, i, who["sol"]))
         work = base / "trainees" / exam
         for role, sid in [*who.items(), ("unknown", UNKNOWN)]:
             folder = trainee.fetch(h, exam, sid, work / sid)
             if role != "blank":
                 sheet_of = who["sol"] if role == "swap" else sid
                 answers, texts = simulate.answer_sheet(bank, sheet_of, 1.0)
-                trainee.write_sheet(folder, exam, sid, answers, texts if role in ("sol", "wild") else {})
-            if role == "locked":
+                trainee.write_sheet(folder, exam, sid, answers, texts if role in ("sol", "tampered") else {})
+            if role == "tampered":
                 _tamper_locked(folder / f"{exam}.ipynb")
-            if role == "wild":
                 _add_wild_cells(folder / f"{exam}.ipynb")
-            if role == "gone":
+            if role == "swap":  # a neighbour's sheet, and the notebook and exam.json deleted
                 (folder / f"{exam}.ipynb").unlink()
                 (folder / "exam.json").unlink()
             if role == "junk":
                 (folder / "answers.json").write_text("{" + "x" * 2_000_000)
             trainee.submit(h, exam, sid, work / sid)
         known, unknown = lifecycle.collect(h, exam)
-        late = h.course_dir / "submitted" / who["locked"] / exam / "timestamp.txt"
+        late = h.course_dir / "submitted" / who["tampered"] / exam / "timestamp.txt"
         late.write_text((due + timedelta(hours=30)).strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam)}
         free = [q for q in bank.questions if q.manual]
@@ -141,22 +141,22 @@ def test_are_tampered_submissions_graded_on_their_answers_with_the_reasons_recor
     e = graded["exams"][exam]
     auto_full = e["outcomes"][e["who"]["sol"]].score
     out = {role: e["outcomes"][sid] for role, sid in e["who"].items()}
-    assert out["locked"].score == auto_full
-    text = " | ".join(out["locked"].reasons)
+    assert out["tampered"].score == auto_full
+    text = " | ".join(out["tampered"].reasons)
     assert "edited (restored)" in text and "deleted (restored)" in text and "changed to 100" in text
-    assert out["wild"].score == auto_full and "4 added cell(s) removed (never run)" in out["wild"].reasons
-    assert out["gone"].score == auto_full and out["gone"].reasons[0].startswith("notebook missing")
+    assert "4 added cell(s) removed (never run)" in out["tampered"].reasons
+    assert out["swap"].status == "repaired" and out["swap"].reasons[0].startswith("notebook missing")
     assert out["junk"].score == 0 and any("larger than" in r for r in out["junk"].reasons)
     with graded["home"].transaction() as s:
         rows = {r.employee_id: r for r in s.scalars(select(ExamResult).where(ExamResult.exam == exam))}
-    assert rows[e["who"]["wild"]].status == "repaired" and rows[e["who"]["wild"]].reasons
-    assert (graded["home"].course_dir / "originals" / e["who"]["locked"] / exam / f"{exam}.ipynb").exists()
+    assert rows[e["who"]["tampered"]].status == "repaired" and rows[e["who"]["tampered"]].reasons
+    assert (graded["home"].course_dir / "originals" / e["who"]["tampered"] / exam / f"{exam}.ipynb").exists()
 
 
 @pytest.mark.parametrize("exam", EXAMS)
 def test_is_each_trainee_graded_against_the_key_of_their_own_variant(graded, exam):
-    """Does a trainee who copies a neighbour's perfect sheet lose exactly the pool questions the
-    neighbour's variant drew differently?"""
+    """Does a trainee who copies a neighbour's perfect sheet (and deletes the notebook) lose exactly
+    the pool questions the neighbour's variant drew differently?"""
     e = graded["exams"][exam]
     bank = e["bank"]
     pub = public_exam(bank)
@@ -191,12 +191,12 @@ def test_do_the_scores_land_as_theory_evidence_per_question_and_competency(grade
     assert len(sol) == len(public_exam(e["bank"])["slots"])
     assert all(r.score == 100 and r.source == "theory" for r in sol)
     assert {r.competency for r in sol} == {"knowledge", "communication", "problem_solving", "teamwork"}
-    late = [r for r in rows if r.employee_id == e["who"]["locked"] and r.raw]
+    late = [r for r in rows if r.employee_id == e["who"]["tampered"] and r.raw]
     pct = e["bank"].late_penalty.percent_per_day * 2  # 30 hours late = 2 days started
     assert late and all(r.score == pytest.approx(100 - pct) for r in late)
     # free text left untouched scores zero at once; written but unmarked free text waits for a trainer
     free = [q.id for q in e["bank"].questions if q.manual]
-    assert all((e["who"]["wild"], q) in e["report"].pending_manual for q in free)
+    assert all((e["who"]["tampered"], q) in e["report"].pending_manual for q in free)
     assert not any(t == e["who"]["blank"] for t, _ in e["report"].pending_manual)
     assert {r.item for r in rows if r.employee_id == e["who"]["blank"] and r.score == 0} >= \
         {f"{exam}/{q}" for q in free}
@@ -279,7 +279,7 @@ def test_are_the_released_files_byte_identical_when_the_key_changes(graded, tmp_
 def test_does_the_exam_command_show_scores_per_competency_and_item_statistics(graded):
     """Do `academy exam scores --by competency` and `academy exam stats` run on the graded home and
     report the competencies, the facility and discrimination of each question and the option counts?"""
-    from tests.conftest import run_academy
+    from conftest import run_academy
 
     h = graded["home"]
     exam = EXAMS[0]

@@ -210,3 +210,15 @@ def test_does_item_analysis_find_the_easy_the_hard_and_the_miskeyed_question():
     assert stats["q3"].discrimination < 0 and "low discrimination" in stats["q3"].flag
     assert "too hard" in stats["q3"].flag
     assert stats["q2"].option_counts == [("right", 3, True), ("wrong", 3, False)]
+
+
+def test_does_plain_nbgrader_autograde_fail_closed_without_the_trainer_side_bank(tmp_path, monkeypatch):
+    """If someone autogrades with plain nbgrader (formgrader's button) instead of `academy exam
+    autograde`, does a question cell raise (0 points) rather than draw widgets (full marks)?"""
+    from graders.exam.widgets import BANK_ENV, ask
+
+    monkeypatch.delenv(BANK_ENV, raising=False)
+    folder = tmp_path / "autograded" / "001011" / "small-exam"
+    write_source(load_bank(DATA / "exam_small.yaml"), folder)
+    with pytest.raises(RuntimeError, match="academy exam autograde"):
+        ask("q01", folder)

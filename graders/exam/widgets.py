@@ -162,6 +162,10 @@ def ask(slot: str, folder: Path | str = "."):
     if os.environ.get(BANK_ENV):
         warnings.simplefilter("ignore")  # nbgrader gives 0 points to any output on stderr
         return _grade(slot, folder)
+    if folder.resolve().parent.parent.name == "autograded":
+        # plain `nbgrader autograde` (e.g. formgrader's button) without the trainer-side bank:
+        # fail closed (0 points) instead of drawing widgets, which nbgrader would count as full marks
+        raise RuntimeError("grade theory exams with `academy exam autograde EXAM`")
     from IPython.display import display
 
     display(question_widget(slot, folder))
