@@ -90,9 +90,14 @@ def test_does_grading_store_traceable_results_and_lock_them_when_published(grade
         b = new_batch(s, c.id, "theory", "exam-2", "trainer")
         s.add(Evidence(batch_id=b.id, cycle_id=c.id, source="theory", employee_id="000103",
                        item="exam-2/q1", raw=0, max_raw=10, score=0.0))
+    with home.transaction() as s:  # a what-if on a published cycle is allowed and writes nothing
+        wi = grade_cycle(s, CYCLE, {**schemes, "technical_support": schemes[
+            "technical_support"].with_weights({"theory": 1, "supervisor": 0})}, "mgr", dry_run=True)
+        assert list(wi.diff["employee_id"]) == ["000104"]  # 53 -> 60: Pass (000103 87 -> 80: Good)
     with home.transaction() as s:
         after = s.scalars(select(GradeResult.final_score).order_by(GradeResult.employee_id)).all()
         assert s.scalar(select(func.count()).select_from(Evidence)) == n_evidence
+        assert s.scalar(select(func.count()).select_from(GradeRun)) == 1
     assert after == before
 
     with home.transaction() as s:
