@@ -345,11 +345,10 @@ def test_does_what_if_with_slider_weights_report_who_changes_band():
     assert wi.diff.set_index("employee_id").loc["A", "change"] == "band"
 
 
-def test_does_the_engine_grade_many_staff_quickly():
-    """Are 20,000 staff graded within seconds (vectorised, no per-person loops)?"""
-    import time
-
-    n = 20_000
+def test_does_the_engine_grade_a_large_company_completely():
+    """Are 5,000 staff in 500 teams all graded, each ranked within a team of ten?
+    (Speed is measured by the benchmark, never asserted in a test.)"""
+    n = 5_000
     rng = np.random.default_rng(7)
     ids = np.char.add("P", np.arange(n).astype(str))
     comp = pd.DataFrame({
@@ -362,11 +361,10 @@ def test_does_the_engine_grade_many_staff_quickly():
                            "competency": np.tile(["knowledge", "communication", "problem_solving",
                                                   "teamwork"], n),
                            "score": rng.uniform(30, 100, 4 * n), "n": 2})
-    start = time.perf_counter()
     res = g.grade(g.GradeInputs(ros, comp, compet), {"technical_support": scheme()})
-    elapsed = time.perf_counter() - start
     assert len(res.results) == n and res.results["final_score"].notna().all()
-    assert elapsed < 30, elapsed  # about 1 s on an idle core; generous for a busy test machine
+    assert (res.results["team_size"] == 10).all()
+    assert res.results["rank_company"].min() == 1 and res.results["rank_team"].max() <= 10
 
 
 def test_does_a_plan_name_the_most_focused_modules_first_up_to_the_limit():
