@@ -41,10 +41,11 @@ def dashboards_cmd(
         console.print(f"Building a company of {staff} staff with {cycles} quarterly cycles in {root}")
         h = bench.build_company(root, staff, cycles=cycles, log=console.print)
     result = bench.run(h, runs=runs, log=console.print)
-    console.print(f"empty Voila notebook, drawn:         {min(result.empty_seconds):.2f} s "
-                  f"(median of {runs}: {sorted(result.empty_seconds)[runs // 2]:.2f} s)")
-    console.print(f"manager dashboard ({result.staff} staff), charts drawn: "
-                  f"{sorted(result.manager_seconds)[runs // 2]:.2f} s (median)  "
-                  f"ratio {result.ratio:.2f} x the empty notebook")
-    console.print(f"manager dashboard kernel memory:      {result.kernel_mb} MB")
+    import statistics
+
+    e, m = statistics.median(result.empty_seconds), statistics.median(result.manager_seconds)
+    console.print(f"empty Voila notebook, drawn: {e:.2f} s (median of {runs})")
+    console.print(f"manager dashboard, {result.staff} staff, {result.cycles} cycles, charts "
+                  f"drawn: {m:.2f} s (median of {runs}); ratio {result.ratio:.2f}")
+    console.print(f"manager dashboard kernel memory: {result.kernel_mb} MB")
     console.print(f"figures written to {bench.write(result, out)}")

@@ -19,10 +19,18 @@ BAND_COLOURS = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"
 PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#718096"]
 
 
+_GRID = dict(gridcolor="#EBF0F8", zerolinecolor="#EBF0F8", linecolor="#EBF0F8")
+#: a small white template: plotly's own ones are large and copied into every figure
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", xaxis=_GRID, yaxis=_GRID,
+    polar=dict(bgcolor="white", radialaxis=dict(gridcolor="#EBF0F8"),
+               angularaxis=dict(gridcolor="#EBF0F8"))))
+
+
 def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
                       margin=dict(l=50, r=20, t=50, b=40), font=dict(family=FONT, size=12),
-                      template="plotly_white", colorway=PALETTE,
+                      template=TEMPLATE, colorway=PALETTE,
                       legend=dict(orientation="h", y=-0.15))
     return fig
 
@@ -139,3 +147,25 @@ def bars(labels: list[str], values: list[float], title: str, loc: str, y_title: 
                            textposition="outside"))
     fig.update_yaxes(title=y_title)
     return _layout(fig, title)
+
+
+def warm_up() -> None:
+    """Build one small figure of every kind used here, so that plotly's lazily imported
+    validators, the template and the renderer are loaded before a request (preheated kernel)."""
+    import plotly.io as pio
+
+    pio.renderers["plotly_mimetype"]  # noqa: B018 - imports the renderer machinery
+    figs = [
+        go.Figure(go.Bar(x=["a"], y=[1], text=[1], textposition="outside")),
+        go.Figure(go.Histogram(x=[1.0], xbins=dict(start=0, end=100, size=5))),
+        go.Figure(go.Scatterpolar(r=[1, 2, 1], theta=["a", "b", "a"], fill="toself")),
+        go.Figure(go.Heatmap(z=[[1.0]], x=["a"], y=["b"], colorscale="RdYlGn",
+                             colorbar=dict(title="x"))),
+        go.Figure(go.Scatter(x=["a"], y=[1], mode="lines+markers")),
+    ]
+    for fig in figs:
+        _layout(fig, "warm-up")
+        fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100])), barmode="stack")
+        fig.update_xaxes(type="category")
+        fig.update_yaxes(autorange="reversed")
+        pio.to_json(fig, validate=False)

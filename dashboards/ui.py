@@ -38,6 +38,8 @@ STYLE = """<style>
 .academy-note {color: #718096; font-size: 12px;}
 .academy-warn {color: #b7791f;}
 </style>"""
+#: logged by every kernel once its data is loaded (dashboards.bench waits for it)
+PRELOADED = "academy: dashboard data preloaded in kernel"
 HALF = dict(width="49%", min_width="400px")
 
 
@@ -52,6 +54,10 @@ def preload(home=None) -> data.Company:
     if graded:
         data.cycle_data(company, graded[-1])
         data.trend_frame(company)
+        data.flags(company, graded[-1])
+    charts.warm_up()
+    # to the server log (the kernel's own stderr), never to the page: lets tools see warm kernels
+    print(f"{PRELOADED} {os.getpid()}", file=sys.__stderr__, flush=True)
     return company
 
 

@@ -371,8 +371,9 @@ def _charts_drawn(page, at_least: int) -> None:
 def _shot(page, name: str) -> None:
     """The whole dashboard: Voila scrolls inside its own panel, so grow the window to fit."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('body *'))"
-                           ".map(e => e.scrollHeight))")
+    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll("
+                           "'.jp-OutputArea, .jp-Cell')).map(e => e.getBoundingClientRect()"
+                           ".bottom))")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 9000)})
     page.wait_for_timeout(500)  # plotly redraws on resize
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
