@@ -81,6 +81,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "effect": ("Points against other trainers", "相对其他考官的分差"),
     "scoring_form": ("Practical scoring form", "实践考核评分表"),
     "count": ("Count", "数量"),
+    "raters": ("Trainers", "考官人数"),
+    "performances": ("Performances", "评分场次"),
+    "shared": ("Shared performances", "共同评分场次"),
+    "bias": ("Leniency (points)", "宽严偏差（分）"),
+    "mean_abs_dev": ("Inconsistency (points)", "不一致程度（分）"),
+    "nothing_yet": ("Nothing yet.", "暂无。"),
     "mean": ("Mean", "平均"),
 }
 

@@ -492,6 +492,8 @@ def _trainer(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         shown = prog.copy()
         shown.columns = [t(c, loc) for c in shown.columns]
         items.append(table(shown))
+    else:
+        items.append(w.HTML(f"<div class='academy-note'>{t('nothing_yet', loc)}</div>"))
     items.append(heading(t("item_analysis", loc)))
     items.append(table(exams.items_to_fix(company.home, loc)))
     cycles = list(company.cycles["name"])
