@@ -75,8 +75,9 @@ def _add_wild_cells(nb_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Both demo exams released, taken by six kinds of trainee (solution, untouched, tampered and
-    late, neighbour's sheet without notebook, junk answers file, id not in the roster), collected,
+    """Both demo exams released, taken by seven kinds of trainee (solution, untouched, tampered and
+    late, neighbour's sheet without notebook, junk answers file, unpreparable, id not in the
+    roster), collected,
     autograded, the free text marked by a trainer, feedback released and scores stored."""
     base = tmp_path_factory.mktemp("exams")
     h, ids = _home_with_roster(base / "home")
@@ -85,8 +86,8 @@ def graded(tmp_path_factory):
         bank = lifecycle.build(h, _bank_file(exam))
         due = datetime.now(timezone.utc) + timedelta(days=3)
         lifecycle.release(h, exam, due)
-        who = dict(sol=ids[3], blank=ids[4], tampered=ids[5], junk=ids[6])
-        who["swap"] = next(i for i in ids[7:] if _pool_differs(bank, i, who["sol"]))
+        who = dict(sol=ids[3], blank=ids[4], tampered=ids[5], junk=ids[6], broken=ids[7])
+        who["swap"] = next(i for i in ids[8:] if _pool_differs(bank, i, who["sol"]))
         work = base / "trainees" / exam
         for role, sid in [*who.items(), ("unknown", UNKNOWN)]:
             folder = trainee.fetch(h, exam, sid, work / sid)
@@ -104,6 +105,10 @@ def graded(tmp_path_factory):
                 (folder / "answers.json").write_text("{" + "x" * 2_000_000)
             trainee.submit(h, exam, sid, work / sid)
         known, unknown = lifecycle.collect(h, exam)
+        # a submission that cannot even be prepared (its notebook path is a folder)
+        broken = h.course_dir / "submitted" / who["broken"] / exam / f"{exam}.ipynb"
+        broken.unlink()
+        broken.mkdir()
         late = h.course_dir / "submitted" / who["tampered"] / exam / "timestamp.txt"
         late.write_text((due + timedelta(hours=30)).strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam)}
@@ -135,7 +140,8 @@ def test_does_the_solution_get_full_marks_and_the_untouched_release_zero(graded,
 def test_are_tampered_submissions_graded_on_their_answers_with_the_reasons_recorded(graded, exam):
     """Do edited, deleted or re-pointed locked cells, added infinite loops, crashes and megabytes
     of output, a missing notebook and a junk answers file each end graded correctly or at zero,
-    with a reason, without stopping the batch?"""
+    with a reason, and does a submission that cannot be graded at all become an error with a
+    reason without stopping the batch?"""
     from graders.exam.models import ExamResult
 
     e = graded["exams"][exam]
@@ -147,6 +153,7 @@ def test_are_tampered_submissions_graded_on_their_answers_with_the_reasons_recor
     assert "4 added cell(s) removed (never run)" in out["tampered"].reasons
     assert out["swap"].status == "repaired" and out["swap"].reasons[0].startswith("notebook missing")
     assert out["junk"].score == 0 and any("larger than" in r for r in out["junk"].reasons)
+    assert out["broken"].status == "error" and out["broken"].reasons[0].startswith("could not prepare")
     with graded["home"].transaction() as s:
         rows = {r.employee_id: r for r in s.scalars(select(ExamResult).where(ExamResult.exam == exam))}
     assert rows[e["who"]["tampered"]].status == "repaired" and rows[e["who"]["tampered"]].reasons

@@ -28,6 +28,7 @@ TEXT = {
         "points": "points",
         "answer_stub": "✎ Double-click here and write your answer, then press Shift+Enter.",
         "mark_scheme": "Mark scheme (trainers only)",
+        "answer_below": "# Question {n}: answer below",
     },
     "zh": {
         "intro": ("**答题说明**\n\n"
@@ -42,6 +43,7 @@ TEXT = {
         "points": "分",
         "answer_stub": "✎ 双击此处写下你的答案，然后按 Shift+Enter。",
         "mark_scheme": "评分标准（仅培训师可见）",
+        "answer_below": "# 第 {n} 题：请在下方作答",
     },
 }
 
@@ -90,7 +92,8 @@ def build_notebook(bank: Bank):
             meta["jupyter"] = {"source_hidden": True}
             meta["tags"] = ["question"]
             cells.append(nbformat.v4.new_code_cell(
-                f'from graders.exam import ask\nask("{sid}")', id=f"{sid}-ask", metadata=meta))
+                tx["answer_below"].format(n=number) + f'\nfrom graders.exam import ask\nask("{sid}")',
+                id=f"{sid}-ask", metadata=meta))
     cells.append(nbformat.v4.new_markdown_cell(tx["end"], id="end", metadata=_meta("end", locked=True)))
     nb.cells = cells
     return nb

@@ -56,6 +56,8 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     c.ClearSolutions.text_stub = answer_stub(language)
     c.Execute.timeout = 60
     c.Execute.interrupt_on_timeout = True
+    # one "kernel is running over TCP" warning per graded submission says nothing to a trainer
+    c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
     if exam:
         c.Autograde.exclude_overwriting = {exam: list(ANSWERS_AND_EXTRAS)}
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
@@ -68,10 +70,21 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     return c
 
 
+def quiet() -> None:
+    """nbgrader 0.9's gradebook trips SQLAlchemy 2 warnings that say nothing to a trainer."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="traitlets")
+
+
 def api(home, exam: str | None = None, language: str = "en"):
     from nbgrader.apps import NbGraderAPI
 
     ensure_path()
+    quiet()
     return NbGraderAPI(config=nbgrader_config(home, exam, language))
 
 

@@ -144,8 +144,7 @@ def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeO
                 else:
                     os.environ[k] = v
         if not result.get("success"):
-            tail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
-            outcomes.append(GradeOutcome(sid, "error", reasons + ["nbgrader: " + " | ".join(tail)]))
+            outcomes.append(GradeOutcome(sid, "error", reasons + ["nbgrader: " + _nbgrader_error(result)]))
             continue
         with course.gradebook(home) as gb:
             sub = gb.find_submission(exam, sid)
@@ -163,6 +162,15 @@ def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeO
             row.score, row.max_score = o.score, o.max_score
             row.graded_at = datetime.now(timezone.utc).replace(microsecond=0)
     return outcomes
+
+
+def _nbgrader_error(result: dict) -> str:
+    """The informative lines of a failed nbgrader run (its ERROR log lines, else the traceback end)."""
+    lines = [ln.strip() for ln in (result.get("log") or "").splitlines()
+             if ln.startswith(("[ERROR]", "[CRITICAL]")) or "Error" in ln]
+    if not lines:
+        lines = (result.get("error") or "").strip().splitlines()[-2:]
+    return " | ".join(lines[-3:])[:500]
 
 
 def sanitize(home, exam: str, sid: str, release_nb: Path) -> list[str]:

@@ -66,7 +66,7 @@ def item_analysis(scores: dict[str, dict[str, tuple[float, float]]], questions: 
         if facility is not None and (facility > 0.95 or facility < 0.2):
             flag = "too easy" if facility > 0.95 else "too hard"
         if disc is not None and disc < 0.1:
-            flag = (flag + "; " if flag else "") + "low discrimination: check the key and wording"
+            flag = (flag + "; " if flag else "") + "low discrimination"
         out.append(ItemStats(qid, comp, len(takers), facility, disc, counts, flag))
     return out
 
