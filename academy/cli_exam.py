@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -35,7 +35,7 @@ def build_cmd(ctx: typer.Context,
 
 @app.command("release")
 def release_cmd(ctx: typer.Context, exam: ExamArg,
-                due: Annotated[Optional[str], typer.Option(
+                due: Annotated[str | None, typer.Option(
                     help="Due date and time, UTC (2026-12-01 or '2026-12-01 18:00'); "
                          "later submissions get the bank's late penalty.")] = None) -> None:
     """Generate the trainee version (no key in any form) and release it to the exchange."""
@@ -44,7 +44,7 @@ def release_cmd(ctx: typer.Context, exam: ExamArg,
     due_at = None
     if due:
         try:
-            due_at = datetime.fromisoformat(due).replace(tzinfo=timezone.utc)
+            due_at = datetime.fromisoformat(due).replace(tzinfo=UTC)
         except ValueError as exc:
             raise AcademyError(f"--due {due!r} is not a date like 2026-12-01 or '2026-12-01 18:00'") from exc
     h = open_from(ctx)
@@ -72,7 +72,7 @@ def collect_cmd(ctx: typer.Context, exam: ExamArg) -> None:
 
 @app.command("autograde")
 def autograde_cmd(ctx: typer.Context, exam: ExamArg,
-                  student: Annotated[Optional[list[str]], typer.Option(
+                  student: Annotated[list[str] | None, typer.Option(
                       help="Only this trainee (repeatable).")] = None) -> None:
     """Grade every collected submission; tampering is undone and reported, errors never stop the batch."""
     from graders.exam import lifecycle
@@ -116,7 +116,7 @@ def grade_cmd(ctx: typer.Context, exam: ExamArg, student: str, question: str, po
 
 @app.command("scores")
 def scores_cmd(ctx: typer.Context, exam: ExamArg,
-               cycle: Annotated[Optional[str], typer.Option(
+               cycle: Annotated[str | None, typer.Option(
                    help="Cycle (default: the current open one).")] = None,
                by: Annotated[str, typer.Option(help="Show per trainee, question or competency.")] = "trainee",
                ) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,9 +83,9 @@ def graded(tmp_path_factory):
     result = {"home": h, "exams": {}}
     for exam in EXAMS:
         bank = lifecycle.build(h, _bank_file(exam))
-        due = datetime.now(timezone.utc) + timedelta(days=3)
+        due = datetime.now(UTC) + timedelta(days=3)
         lifecycle.release(h, exam, due)
-        who = dict(sol=ids[3], blank=ids[4], tampered=ids[5], junk=ids[6], broken=ids[7])
+        who = {"sol": ids[3], "blank": ids[4], "tampered": ids[5], "junk": ids[6], "broken": ids[7]}
         who["swap"] = next(i for i in ids[8:] if _pool_differs(bank, i, who["sol"]))
         work = base / "trainees" / exam
         for role, sid in [*who.items(), ("unknown", UNKNOWN)]:
@@ -117,9 +116,9 @@ def graded(tmp_path_factory):
             lifecycle.grade_free_text(h, exam, who["sol"], q.id, q.points, "Complete answer.")
         feedback = lifecycle.feedback(h, exam)
         report = lifecycle.store_scores(h, exam, "test trainer")
-        result["exams"][exam] = dict(bank=bank, who=who, known=known, unknown=unknown,
-                                     outcomes=outcomes, feedback=feedback, report=report,
-                                     free_points=sum(q.points for q in free))
+        result["exams"][exam] = {"bank": bank, "who": who, "known": known, "unknown": unknown,
+                                 "outcomes": outcomes, "feedback": feedback, "report": report,
+                                 "free_points": sum(q.points for q in free)}
     yield result
     h.close()
 
@@ -391,7 +390,7 @@ def test_can_a_trainee_fetch_answer_by_clicking_and_submit_in_jupyterlab(tmp_pat
                     if attempt == 2:
                         raise
             expected = 0.0
-            for slot, view in sheet.items():
+            for view in sheet.values():
                 q = bank.by_id[view.question]
                 if q.manual:
                     continue

@@ -60,10 +60,15 @@ def test_does_an_excel_bank_give_the_same_exam_as_its_yaml_twin(tmp_path):
                "评分标准", "题组", "部分得分"])
     letters = "ABCDEFGHIJ"
     for q in yaml_bank.questions:
-        key = {"single": lambda: letters[min(q.key_options)],
-               "multiple": lambda: ",".join(letters[i] for i in sorted(q.key_options)),
-               "true_false": lambda: "正确" if q.key_bool else "错误",
-               "numeric": lambda: q.key_number}.get(q.type, lambda: None)()
+        key = None
+        if q.type == "single":
+            key = letters[min(q.key_options)]
+        elif q.type == "multiple":
+            key = ",".join(letters[i] for i in sorted(q.key_options))
+        elif q.type == "true_false":
+            key = "正确" if q.key_bool else "错误"
+        elif q.type == "numeric":
+            key = q.key_number
         ws.append([q.id, q.type, q.stem, "\n".join(q.options) or None, key, q.points, q.competency,
                    q.tolerance or None, q.unit or None, "|".join(q.accepted) or None,
                    q.mark_scheme or None, q.pool, q.partial])
@@ -87,7 +92,7 @@ def test_does_an_excel_bank_give_the_same_exam_as_its_yaml_twin(tmp_path):
 def test_do_the_partial_credit_rules_of_multiple_choice_score_as_documented():
     """Do all-or-nothing, per-option and right-minus-wrong give the expected points, and does an
     empty answer always score zero?"""
-    base = dict(type="multiple", options=["a", "b", "c", "d"], key="A, B", points=4)
+    base = {"type": "multiple", "options": ["a", "b", "c", "d"], "key": "A, B", "points": 4}
     keys = sorted(key_ids("e", _q(**base)))
     other = sorted({"o1", "o2", "o3", "o4"} - set(keys))
     half = [keys[0]]

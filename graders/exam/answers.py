@@ -11,7 +11,7 @@ import getpass
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from graders.exam.public import ANSWERS_FILE
@@ -69,7 +69,7 @@ def save_answer(qid: str, value, folder: Path | str = ".", exam: str = "",
     else:
         answers[qid] = value
     saved = data.get("saved_at") if isinstance(data.get("saved_at"), dict) else {}
-    saved[qid] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    saved[qid] = datetime.now(UTC).isoformat(timespec="seconds")
     data = {"format": 1, "exam": exam or data.get("exam", ""),
             "trainee": trainee or current_trainee(), "answers": answers, "saved_at": saved}
     fd, tmp = tempfile.mkstemp(prefix=".answers-", suffix=".json", dir=folder)

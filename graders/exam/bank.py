@@ -262,8 +262,8 @@ def _exam_settings(data: dict, file: str, locate_exam) -> tuple[dict, list[Probl
         late = LatePenalty(float(lp.get("percent_per_day", 0) or 0), float(lp.get("max_percent", 100)))
     except (TypeError, ValueError, AttributeError):
         problems.append(locate_exam("late_penalty", "late_penalty needs numbers percent_per_day and max_percent"))
-    return dict(name=name, title=str(data.get("title") or name), language=language,
-                intro=str(data.get("intro") or ""), pools=pools, late_penalty=late), problems
+    return {"name": name, "title": str(data.get("title") or name), "language": language,
+            "intro": str(data.get("intro") or ""), "pools": pools, "late_penalty": late}, problems
 
 
 def _check_bank(bank: Bank, file: str) -> list[Problem]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from graders.exam import lifecycle, simulate, trainee
@@ -19,7 +19,7 @@ def demo_exam(home, bank_file: Path, staff_ids: list[str], seed: int,
     """Run one exam cycle on simulated trainees; returns notes for the demo summary."""
     rng = random.Random(f"{seed}|{bank_file.name}")
     bank = lifecycle.build(home, bank_file)
-    due = datetime.now(timezone.utc) + timedelta(days=7)
+    due = datetime.now(UTC) + timedelta(days=7)
     lifecycle.release(home, bank.name, due)
     abilities = {}
     work = Path(tempfile.mkdtemp(prefix="academy-demo-trainees-"))
@@ -41,17 +41,18 @@ def demo_exam(home, bank_file: Path, staff_ids: list[str], seed: int,
     marks = 0
     for o in outcomes:
         if o.status in ("graded", "repaired"):
-            sheet, texts = simulate.answer_sheet(bank, o.employee_id, abilities[o.employee_id], seed)
+            _, texts = simulate.answer_sheet(bank, o.employee_id, abilities[o.employee_id], seed)
             for slot, text in texts.items():
                 pts = simulate.trainer_mark(bank, slot, text, rng)
                 lifecycle.grade_free_text(home, bank.name, o.employee_id, slot, pts,
                                           "Graded against the mark scheme.")
                 marks += 1
     released = lifecycle.feedback(home, bank.name)
-    return [f"exam {bank.name}: {len(staff_ids)} trainees submitted"
+    note = (f"exam {bank.name}: {len(staff_ids)} trainees submitted"
             f"{' (+1 id not in the roster, reported)' if unknown_id else ''}, "
             f"{sum(o.status in ('graded', 'repaired') for o in outcomes)} autograded, "
-            f"{marks} free-text answers marked by a trainer, feedback to {len(released)}"]
+            f"{marks} free-text answers marked by a trainer, feedback to {len(released)}")
+    return [note]
 
 
 def run_demo_exams(home, banks_dir: Path, staff_ids: list[str], seed: int, entered_by: str) -> list[str]:

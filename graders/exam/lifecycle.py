@@ -10,7 +10,7 @@ import math
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -160,7 +160,7 @@ def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeO
             row.in_roster = o.status != "unknown_trainee"
             row.status, row.reasons = o.status, o.reasons
             row.score, row.max_score = o.score, o.max_score
-            row.graded_at = datetime.now(timezone.utc).replace(microsecond=0)
+            row.graded_at = datetime.now(UTC).replace(microsecond=0)
     return outcomes
 
 
