@@ -20,11 +20,19 @@ ExamArg = Annotated[str, typer.Argument(help="Exam name (the nbgrader assignment
 
 @app.command("build")
 def build_cmd(ctx: typer.Context,
-              bank: Annotated[Path, typer.Argument(help="Question bank: .yaml or .xlsx file.")]) -> None:
+              bank: Annotated[Path, typer.Argument(
+                  help="Question bank: a .yaml or .xlsx file, or the name of one in the home's "
+                       "assessments/banks/.")]) -> None:
     """Check a question bank and generate the exam's nbgrader source notebook from it."""
     from graders.exam import lifecycle
 
     h = open_from(ctx)
+    if not bank.exists() and bank.parent == Path("."):
+        for ext in (".yaml", ".yml", ".xlsx"):
+            candidate = h.assessments_dir / "banks" / f"{bank.name}{ext}"
+            if candidate.exists():
+                bank = candidate
+                break
     b = lifecycle.build(h, bank)
     kinds = sorted({q.type for q in b.questions})
     console.print(f"Built exam [bold]{b.name}[/bold] ({b.title}): {len(b.questions)} questions "

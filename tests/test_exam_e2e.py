@@ -298,6 +298,12 @@ def test_does_the_exam_command_show_scores_per_competency_and_item_statistics(gr
     bad = run_academy("exam", "autograde", "no-such-exam", home=h.root)
     assert bad.returncode != 0 and "no question bank" in (bad.stdout + bad.stderr)
     assert "Traceback" not in bad.stderr
+    bank = h.imports_dir / "bank.yaml"
+    bank.write_text("name: ok\nquestions:\n  - id: q1\n    type: numeric\n    stem: s\n"
+                    "    key: many\n    competency: knowledge\n", encoding="utf-8")
+    bad = run_academy("exam", "build", str(bank), home=h.root)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert 'bank.yaml, line 6, field "questions[1].key": key \'many\' is not a number' in bad.stderr
 
 
 def test_do_widget_answers_survive_a_kernel_restart(tmp_path):
