@@ -23,7 +23,7 @@ from academy.errors import ProblemsError
 from academy.tabular import Table, map_columns, normalize_header, parse_date, read_table
 from graders.forms_config import BehaviourList, EvidenceConfig
 from graders.importing import ImportResult, Located, parse_number, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, SourceResult
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult
 
 SYNONYMS = {
     "employee_id": ["staff_id", "工号", "员工编号", "engineer"],
@@ -108,7 +108,8 @@ def parse_sheet(table: Table, blist: BehaviourList, family_of: dict[str, str],
                 source="key_behaviour", employee_id=emp, rater_id=None, item=f"{month}/{b.code}",
                 competency=b.competency, raw=b.deduction * count, max_raw=None, score=None,
                 details={"month": month, "code": b.code, "count": int(count),
-                         "deduction": b.deduction, "note": loc.text(cells, "note") or None}))
+                         "deduction": b.deduction, "critical": b.critical,
+                         "note": loc.text(cells, "note") or None}))
     if loc.problems:
         raise ProblemsError(loc.problems, what=table.file)
     return records
@@ -184,4 +185,11 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
                                   "competency": code, "score": 100.0 * agg.to_numpy() / blist.standard_score,
                                   "n": len(months)}))
     by = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COMPETENCY_COLUMNS)
-    return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS])
+    flags = []
+    if len(ev):
+        crit = d.get("critical", pd.Series(False, index=d.index)).fillna(False).astype(bool)
+        for emp, code, month in zip(ev["employee_id"][crit.to_numpy()], d["code"][crit],
+                                    d["month"][crit]):
+            flags.append(("critical", "key_behaviour", emp, f"critical behaviour {code} in {month}"))
+    return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS],
+                        pd.DataFrame(flags, columns=FLAG_COLUMNS))

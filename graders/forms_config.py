@@ -192,6 +192,8 @@ class Behaviour(BaseModel):
     text_zh: str | None = None
     deduction: float = Field(gt=0)
     competency: str | None = None
+    #: a critical behaviour raises a "critical" flag on the person (e.g. no award that cycle)
+    critical: bool = False
 
 
 class BehaviourList(BaseModel):

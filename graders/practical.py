@@ -217,6 +217,12 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
     by["component"] = "practical"
     rules = latest_config(session, ev, "rules", PracticalRules) if session is not None else None
     flags = practical_flags(ev, rules)
+    failed_rows = [("critical", "practical", r.employee_id,
+                    f"critical criterion missed in scenario {r.rubric}")
+                   for r in sc[sc["failed"]].itertuples()]
+    if failed_rows:
+        flags = pd.concat([flags, pd.DataFrame(failed_rows, columns=FLAG_COLUMNS)],
+                          ignore_index=True)
     return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS], flags)
 
 

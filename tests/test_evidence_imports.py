@@ -362,3 +362,14 @@ def test_is_a_bad_rubric_rejected_with_its_file_line_and_field(tmp_path):
     assert (p.file, p.row, p.column) == ("r.yaml", 12, "criteria.1.competency")
     assert "unknown competency 'juggling'" in p.message
     assert str(p).startswith('r.yaml, line 12, field "criteria.1.competency"')
+
+
+def test_does_a_critical_key_behaviour_flag_the_engineer(ev_home, company, tmp_path):
+    """Does a justified complaint (a critical behaviour) flag the engineer, and a late response not?"""
+    field = [p for p in company[0] if p.role == "field_service"]
+    rows = [["工号", "月份", "扣分项"], [field[0].employee_id, "2026-11", "customer_complaint"],
+            [field[1].employee_id, "2026-11", "late_response"]]
+    run(ev_home, behaviour.import_file, write(tmp_path / "kb.csv", rows))
+    with ev_home.transaction() as s:
+        flags = collect(s, 1, []).flags
+    assert flags[flags["kind"] == "critical"]["subject"].tolist() == [field[0].employee_id]

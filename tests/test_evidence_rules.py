@@ -214,3 +214,11 @@ def test_does_a_monthly_key_behaviour_score_stay_between_zero_and_the_standard()
         ["employee_id", "month"])["score"]
     assert m[("A", "2026-10")] == 85 and m[("A", "2026-11")] == 0 and m[("A", "2026-12")] == 100
     assert (m.loc["B"] == 100).all()
+
+
+def test_does_a_failed_critical_criterion_raise_a_critical_flag_on_that_trainee_only():
+    """Is a trainee who failed a scenario on a critical criterion flagged "critical", and a passing one not?"""
+    ev = practical_rows({("A", "T1"): {"safety": 1, "talk": 5}, ("B", "T1"): {"safety": 4, "talk": 5}})
+    flags = practical_aggregate(None, None, ev).flags
+    crit = flags[flags["kind"] == "critical"]
+    assert crit["subject"].tolist() == ["A"] and "scenario r" in crit["detail"].iloc[0]
