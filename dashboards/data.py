@@ -143,15 +143,33 @@ def trend_frame(company: Company) -> pd.DataFrame:
         return company._trend
 
 
-def flags(company: Company, cycle: str) -> pd.DataFrame:
-    """Evidence-quality flags of a cycle (graders.sources.collect): kind, source, subject, detail."""
+def _flags_job(home_root: str, cycle: str) -> pd.DataFrame:
     from academy.cycles import get_cycle
+    from academy.home import open_home
     from graders.sources import collect
+
+    home = open_home(home_root, upgrade=False)
+    with Session(home.engine) as s:
+        return collect(s, get_cycle(s, cycle).id, []).flags
+
+
+def flags(company: Company, cycle: str) -> pd.DataFrame:
+    """Evidence-quality flags of a cycle (graders.sources.collect): kind, source, subject, detail.
+
+    Computed in a short-lived child process: collecting the whole cycle's evidence needs far more
+    memory than the few flags it yields, and a child gives all of it back when it exits (the
+    dashboard kernel stays small for a day of use)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     with _LOCK:
         if cycle not in company._flags:
-            with Session(company.home.engine) as s:
-                company._flags[cycle] = collect(s, get_cycle(s, cycle).id, []).flags
+            try:
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+                    company._flags[cycle] = ex.submit(_flags_job, str(company.home.root),
+                                                      cycle).result()
+            except (OSError, RuntimeError):  # no child processes here: compute in place
+                company._flags[cycle] = _flags_job(str(company.home.root), cycle)
         return company._flags[cycle]
 
 

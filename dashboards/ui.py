@@ -56,9 +56,22 @@ def preload(home=None) -> data.Company:
         data.trend_frame(company)
         data.flags(company, graded[-1])
     charts.warm_up()
+    _give_back_memory()
     # to the server log (the kernel's own stderr), never to the page: lets tools see warm kernels
     print(f"{PRELOADED} {os.getpid()}", file=sys.__stderr__, flush=True)
     return company
+
+
+def _give_back_memory() -> None:
+    """Return the loading's freed heap to the system (glibc keeps it otherwise)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def wait_for_request() -> None:
