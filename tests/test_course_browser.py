@@ -3,6 +3,7 @@ clicking, the feedback appears, and the reaction rating reaches the platform dat
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -21,8 +22,17 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
     reaction rating stored under the serving identity? Does the Chinese notebook answer in Chinese?"""
     root = tmp_path / "courses"
     shutil.copytree(courses_dir(), root)  # JupyterLab may save what it opens: never the checkout
+    # JupyterLab renders every cell (no windowing), so scrolling to a widget is reliable
+    settings = tmp_path / "lab-settings"
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"}), encoding="utf-8")
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8")
     env = {"ACADEMY_HOME": str(sqlite_home.root), "ACADEMY_USER": "001077",
-           "ACADEMY_COURSES": str(root), "JUPYTER_CONFIG_DIR": str(tmp_path / "jcfg")}
+           "ACADEMY_COURSES": str(root), "JUPYTER_CONFIG_DIR": str(tmp_path / "jcfg"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     lab = JupyterLab(root, env=env, log=tmp_path / "lab.log")
     with lab:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -74,8 +84,10 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.locator(".academy-reaction").wait_for(state="attached")
-        q = page.locator(".academy-self-check .academy-question").nth(1)
+        # JupyterLab restores the first notebook in a hidden tab: look in the visible one only
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        panel.locator(".academy-reaction").wait_for(state="attached")
+        q = panel.locator(".academy-self-check .academy-question").nth(1)
         q.scroll_into_view_if_needed()
         q.get_by_text("我来帮您问清楚", exact=False).click()
         q.get_by_role("button", name="检查答案").click()
