@@ -34,13 +34,14 @@ c.Exchange.root = {exchange_dir!r}
 c.Exchange.path_includes_course = True
 c.Exchange.timezone = "UTC"
 # Theory exams (graders.exam; grade them with `academy exam autograde`): mark schemes sit in
-# read-only question cells, and feedback made here or in formgrader never shows mark schemes or
-# hidden tests.
+# read-only question cells, and feedback made here or in formgrader never shows mark schemes,
+# hidden tests or the answers that scored (they would give the key to the next group).
 c.ClearMarkScheme.enforce_metadata = False
 c.ClearHiddenTests.enforce_metadata = False
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
-    "nbgrader.preprocessors.ClearMarkScheme", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+    "nbgrader.preprocessors.ClearMarkScheme", "graders.exam.feedback.HideCorrectAnswers",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 '''
 
 

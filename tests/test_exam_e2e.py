@@ -210,8 +210,8 @@ def test_do_the_scores_land_as_theory_evidence_per_question_and_competency(grade
 
 @pytest.mark.parametrize("exam", EXAMS)
 def test_does_feedback_give_each_result_without_handing_out_the_key(graded, exam):
-    """Does the released feedback show the trainee's own answers and points but no mark scheme,
-    no hidden test and, where they were wrong, not the right option?"""
+    """Does the released feedback show each question's verdict and points but no mark scheme, no
+    hidden test and no right option (a right answer's text is left out, a wrong one's kept)?"""
     e = graded["exams"][exam]
     h, bank = graded["home"], e["bank"]
     assert set(e["feedback"]) >= {e["who"]["sol"], e["who"]["blank"]}
@@ -229,11 +229,14 @@ def test_does_feedback_give_each_result_without_handing_out_the_key(graded, exam
         for q in bank.questions:
             if q.mark_scheme:
                 assert q.mark_scheme.strip()[:30] not in t
+    sol_html = (h.course_dir / "feedback" / e["who"]["sol"] / exam / f"{exam}.html").read_text("utf-8")
+    assert ("correct: " in sol_html) or ("正确: " in sol_html)
+    assert "Your answer:" not in sol_html and "你的答案:" not in sol_html
     for q in bank.questions:
         if q.type == "single":
             key_text = q.options[min(q.key_options)]
             if key_text not in stems:
-                assert key_text not in blank_html
+                assert key_text not in blank_html and key_text not in sol_html
 
 
 def _rekeyed_yaml(src: Path, dst: Path) -> None:

@@ -227,3 +227,25 @@ def test_does_plain_nbgrader_autograde_fail_closed_without_the_trainer_side_bank
     write_source(load_bank(DATA / "exam_small.yaml"), folder)
     with pytest.raises(RuntimeError, match="academy exam autograde"):
         ask("q01", folder)
+
+
+def test_does_feedback_drop_the_answer_text_only_where_it_scored():
+    """Does the feedback preprocessor remove 'Your answer' from a question that scored points, keep
+    it where the answer was wrong, and leave other cells alone?"""
+    import nbformat
+
+    from graders.exam.feedback import HideCorrectAnswers
+
+    def cell(points: float, answer: str):
+        c = nbformat.v4.new_code_cell('ask("q1")', metadata={"nbgrader": {"grade": True, "solution": False}})
+        c.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                            text=f"1. stem\nYour answer: {answer}\nverdict\n"),
+                     nbformat.v4.new_output("execute_result", data={"text/plain": str(points)},
+                                            execution_count=1)]
+        return c
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell(2.0, "the key"), cell(0.0, "a wrong option"), nbformat.v4.new_markdown_cell("x")]
+    nb, _ = HideCorrectAnswers()(nb, {})
+    assert nb.cells[0].outputs[0].text == "1. stem\nverdict\n"
+    assert "Your answer: a wrong option" in nb.cells[1].outputs[0].text

@@ -65,8 +65,10 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
 
     c.ClearHiddenTests.enforce_metadata = False
     # nbgrader's feedback shows hidden tests and mark schemes by design: strip both
+    from graders.exam.feedback import HideCorrectAnswers
+
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ClearMarkScheme,
-                                        CSSHTMLHeaderPreprocessor]
+                                        HideCorrectAnswers, CSSHTMLHeaderPreprocessor]
     return c
 
 
