@@ -38,6 +38,8 @@ STYLE = """<style>
 .academy-note {color: #718096; font-size: 12px;}
 .academy-warn {color: #b7791f;}
 </style>"""
+#: above this many people the drill-down takes a typed employee id instead of a list
+PICKER_LIMIT = 500
 #: logged by every kernel once its data is loaded (dashboards.bench waits for it)
 PRELOADED = "academy: dashboard data preloaded in kernel"
 HALF = dict(width="49%", min_width="400px")
@@ -278,16 +280,22 @@ class ManagerDashboard:
 
     def _drilldown(self, res: pd.DataFrame) -> w.VBox:
         loc = self.loc
-        opts = [(f"{n} ({e}, {tm})", e) for e, n, tm in
-                zip(res["employee_id"], res["name"], res["team"])]
-        pick = w.Dropdown(options=[("-", "")] + opts, value="", description=t("person", loc))
         out = w.VBox()
+        if len(res) <= PICKER_LIMIT:
+            opts = [(f"{n} ({e}, {tm})", e) for e, n, tm in
+                    zip(res["employee_id"], res["name"], res["team"])]
+            pick = w.Dropdown(options=[("-", "")] + opts, value="",
+                              description=t("person", loc))
+        else:  # a list of thousands helps nobody and weighs on the page: type the id instead
+            pick = w.Text(value="", placeholder=t("employee_id", loc), continuous_update=False,
+                          description=t("person", loc))
 
         def show(_ch=None):
-            if not pick.value:
+            emp = (pick.value or "").strip()
+            if not emp:
                 out.children = []
                 return
-            out.children = [guarded(lambda: self._person(pick.value), loc)]
+            out.children = [guarded(lambda: self._person(emp), loc)]
 
         pick.observe(show, names="value")
         self.person_picker = pick
