@@ -298,7 +298,7 @@ class ManagerDashboard:
             out.children = [guarded(lambda: self._person(emp), loc)]
 
         pick.observe(show, names="value")
-        self.person_picker = pick
+        self.person_picker, self.person_out = pick, out
         return w.VBox([pick, out])
 
     def _person(self, employee_id: str) -> w.VBox:

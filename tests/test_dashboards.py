@@ -221,6 +221,23 @@ def test_does_every_panel_build_for_its_viewers(demo, lang):
     assert "href='data:application/vnd.openxml" in board._workbook_link()
 
 
+def test_does_typing_another_teams_id_into_the_drilldown_reveal_nothing(demo, monkeypatch):
+    """With the typed-id drill-down, does a manager's own person show and a person from another
+    team only bring a refusal, with none of that person's figures?"""
+    from dashboards import ui
+
+    monkeypatch.setattr(ui, "PICKER_LIMIT", 1)
+    who = demo["who"]
+    board = ui.ManagerDashboard(demo["company"], Viewer(who["manager"]), "en")
+    board.person_picker.value = who["trainee"]
+    assert _notices(board.widget) == []
+    board.person_picker.value = who["stranger"]
+    notices = _notices(board.widget)
+    assert len(notices) == 1 and "no access" in notices[0]
+    (only,) = board.person_out.children  # the refusal and nothing else
+    assert "academy-notice" in only.value and who["stranger"] not in only.value
+
+
 def test_does_a_trainee_get_no_manager_dashboard(demo):
     """Does a trainee opening the manager dashboard get a refusal notice and no charts?"""
     from dashboards import ui
