@@ -35,23 +35,10 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
            "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     lab = JupyterLab(root, env=env, log=tmp_path / "lab.log")
     with lab:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)  # a loaded CI machine starts kernels slowly
-        page.goto(f"http://127.0.0.1:{lab.port}/lab/tree/product_knowledge/01_product_line.ipynb"
-                  f"?token={lab.token}")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-        page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()  # kernel ready
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
-        questions = page.locator(".academy-self-check .academy-question")
-        try:  # attached, not visible: JupyterLab may have scrolled past it
-            questions.first.wait_for(state="attached")
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"))
-            raise
-        page.locator(".academy-reaction").wait_for(state="attached")  # every cell has run
-        assert "AquaPure product knowledge" in page.locator(".jp-OutputArea").first.text_content()
+        page, panel = _open_and_run(browser, lab, "product_knowledge/01_product_line.ipynb", "en",
+                                    tmp_path)
+        assert "AquaPure product knowledge" in panel.locator(".jp-OutputArea").first.text_content()
+        questions = panel.locator(".academy-self-check .academy-question")
 
         first = questions.nth(0)  # "...fills by hand. Which model is it?" answer: C3
         first.scroll_into_view_if_needed()
@@ -67,7 +54,7 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         second.get_by_text("Not quite.", exact=False).wait_for()
         assert "The right answer: The waste water carries away" in second.inner_text()
 
-        reaction = page.locator(".academy-reaction")
+        reaction = panel.locator(".academy-reaction")
         reaction.scroll_into_view_if_needed()
         reaction.get_by_role("button", name="4", exact=True).click()
         reaction.locator("textarea").fill("清楚的例子，谢谢")
@@ -76,17 +63,8 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         page.close()
 
         # the Chinese twin of a communication module: Chinese options and feedback
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)  # a loaded CI machine starts kernels slowly
-        page.goto(f"http://127.0.0.1:{lab.port}/lab/tree/communication/01_listening.zh.ipynb"
-                  f"?token={lab.token}")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-        page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        # JupyterLab restores the first notebook in a hidden tab: look in the visible one only
-        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-        panel.locator(".academy-reaction").wait_for(state="attached")
+        page, panel = _open_and_run(browser, lab, "communication/01_listening.zh.ipynb", "zh",
+                                    tmp_path)
         q = panel.locator(".academy-self-check .academy-question").nth(1)
         q.scroll_into_view_if_needed()
         q.get_by_text("我来帮您问清楚", exact=False).click()
@@ -101,3 +79,23 @@ def test_does_a_trainee_answer_a_self_check_in_jupyterlab_and_see_its_feedback(
         "001077", "product_knowledge", "01_product_line", 4, "清楚的例子，谢谢")
     assert opened == {("001077", "product_knowledge", "01_product_line"),
                       ("001077", "communication", "01_listening")}
+
+
+def _open_and_run(browser, lab, notebook: str, workspace: str, tmp_path):
+    """Open `notebook` in its own JupyterLab workspace (nothing else open), run all cells, and
+    return the page and the notebook panel once the last widget (the reaction rating) is there."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)  # a loaded machine starts kernels slowly
+    page.goto(f"http://127.0.0.1:{lab.port}/lab/workspaces/{workspace}/tree/{notebook}"
+              f"?token={lab.token}")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    panel.locator(".jp-Cell").first.wait_for()
+    page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()  # kernel ready
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    try:  # attached, not visible: the notebook may be scrolled elsewhere
+        panel.locator(".academy-reaction").wait_for(state="attached")
+    except Exception:
+        page.screenshot(path=str(tmp_path / f"failure-{workspace}.png"))
+        raise
+    return page, panel
