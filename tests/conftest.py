@@ -175,3 +175,17 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory):
+    """One demo company (60 staff) built once per test session by the real `academy demo`.
+
+    Returns the home folder and the finished command (its output is checked by the CLI test).
+    Tests that use it only read it."""
+    home = tmp_path_factory.mktemp("demo") / "home"
+    proc = run_academy("demo", "--home", str(home), "--staff", "60", "--no-serve", check=True)
+    return home, proc

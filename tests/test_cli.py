@@ -89,10 +89,9 @@ def test_is_a_missing_home_reported_plainly(tmp_path, args, message):
     assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_does_the_demo_build_a_company(tmp_path):
-    """Does `academy demo` build a fresh home with both role families, supervisors and open cycle?"""
-    home = tmp_path / "demo"
-    proc = run_academy("demo", "--home", str(home), "--staff", "60", "--no-serve", check=True)
+def test_does_the_demo_build_a_company(demo_home):
+    """Does `academy demo` build a fresh home with both role families, supervisors and an open cycle?"""
+    home, proc = demo_home
     assert "60 staff" in proc.stdout
     listed = run_academy("roster", "list", "--format", "csv", home=home, check=True)
     rows = list(csv.DictReader(io.StringIO(listed.stdout)))
@@ -100,7 +99,33 @@ def test_does_the_demo_build_a_company(tmp_path):
     roles = {r["Role"] for r in rows}
     assert {"Field service engineer", "Supervisor", "Department manager"} <= roles
     assert "open" in run_academy("cycle", "list", home=home, check=True).stdout
+
+
+def test_does_the_demo_refuse_to_overwrite_without_reset(demo_home, tmp_path):
+    """Does the demo refuse a home that is not empty, and refuse --reset on a folder that is no home?"""
+    home, _ = demo_home
     again = run_academy("demo", "--home", str(home), "--no-serve")
     assert again.returncode == 1 and "--reset" in again.stderr
-    run_academy("demo", "--home", str(home), "--staff", "40", "--no-serve", "--reset", check=True)
-    assert len(run_academy("roster", "list", "--format", "csv", home=home).stdout.splitlines()) == 41
+    other = tmp_path / "my-files"
+    other.mkdir()
+    (other / "precious.txt").write_text("keep me", encoding="utf-8")
+    refused = run_academy("demo", "--home", str(other), "--no-serve", "--reset")
+    assert refused.returncode == 1 and "not an academy home" in refused.stderr
+    assert (other / "precious.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_does_reset_rebuild_the_demo_from_scratch(tmp_path, monkeypatch):
+    """Does --reset delete an earlier demo home and build a new company in its place?"""
+    from academy import demo
+    from academy.home import open_home
+    from roster.store import list_staff
+
+    monkeypatch.setattr(demo, "DEMO_STEPS", demo.DEMO_STEPS[:2])  # roster and cycles only
+    demo.run_demo(tmp_path / "h", staff=60, serve=False)
+    (tmp_path / "h" / "imports" / "leftover.csv").write_text("x", encoding="utf-8")
+    demo.run_demo(tmp_path / "h", staff=40, serve=False, reset=True)
+    h = open_home(tmp_path / "h")
+    with h.transaction() as s:
+        assert len(list_staff(s)) == 40
+    assert not (tmp_path / "h" / "imports" / "leftover.csv").exists()
+    h.close()
