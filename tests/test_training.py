@@ -466,3 +466,24 @@ def test_do_the_course_commands_list_check_and_report_progress(sqlite_home, tmp_
     assert "01_handover" in rated.stdout and "03_mentoring" in rated.stdout
     unknown = run_academy("course", "progress", "--course", "cooking", home=sqlite_home.root)
     assert unknown.returncode == 1 and "no course 'cooking'" in unknown.stderr
+
+
+def test_are_two_tabs_opening_the_same_module_at_once_both_counted(sqlite_home):
+    """When another tab creates the progress row between this tab's read and its write, is the
+    opening still recorded, and counted twice, instead of lost?"""
+    from training import progress
+
+    calls = []
+
+    def write(session, who):
+        if not calls:
+            calls.append(1)
+            assert session.scalar(select(ModuleProgress)) is None  # this tab looks first ...
+            other = Recorder(who, sqlite_home)  # ... the other tab records in between
+            assert other.run(lambda s2, w: progress.record_opened(s2, w, "c", "m")) is None
+        progress.record_opened(session, who, "c", "m")
+
+    assert Recorder("001042", sqlite_home).run(write) is None
+    with sqlite_home.transaction() as s:
+        rows = s.scalars(select(ModuleProgress)).all()
+    assert [(r.employee_id, r.times_opened) for r in rows] == [("001042", 2)]

@@ -95,7 +95,10 @@ def record_opened(session: Session, trainee: str, course: str, module: str,
                   now: datetime | None = None) -> ModuleProgress:
     now = now or utcnow()
     row = _row(session, trainee, course, module, now)
-    row.times_opened = (row.times_opened or 0) + 1
+    if row.id is None:
+        row.times_opened = 1
+    else:  # incremented in SQL, so two tabs opening at once both count
+        row.times_opened = ModuleProgress.times_opened + 1
     row.last_opened_at = now
     session.flush()
     return row

@@ -42,9 +42,18 @@ class Recorder:
         """Run `write(session, trainee)` in one transaction; None if stored, else why not."""
         if self.home is None:
             return self.reason
-        try:
-            with self.home.transaction() as session:
-                write(session, self.trainee)
-        except Exception as exc:  # noqa: BLE001  (a notebook must never crash on recording)
-            return f"the database refused the record ({type(exc).__name__}: {exc})"
+        from sqlalchemy.exc import IntegrityError
+
+        for attempt in (1, 2):
+            try:
+                with self.home.transaction() as session:
+                    write(session, self.trainee)
+                return None
+            except IntegrityError as exc:
+                # The same module opened in two tabs at once: the other one created the row
+                # first. Once more, and the row is found and updated.
+                if attempt == 2:
+                    return f"the database refused the record ({type(exc).__name__}: {exc})"
+            except Exception as exc:  # noqa: BLE001  (a notebook must never crash on recording)
+                return f"the database refused the record ({type(exc).__name__}: {exc})"
         return None
