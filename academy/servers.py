@@ -136,6 +136,7 @@ class Voila(ServerProcess):
         cmd = [sys.executable, "-m", "dashboards.server", str(notebooks), "--no-browser",
                f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
                "--Voila.identity_provider_class=dashboards.server.AcademyIdentityProvider",
+               "--Voila.authorizer_class=dashboards.server.AcademyAuthorizer",
                f"--AcademyIdentityProvider.tokens_file={tokens_file}",
                "--VoilaConfiguration.template=academy",
                "--VoilaConfiguration.strip_sources=True",

@@ -20,13 +20,19 @@ import os
 from pathlib import Path
 
 import tornado.web
+from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 from traitlets import Unicode
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from dashboards.access import VIEWER_HEADER
+from dashboards.access import VIEWER_ENV, VIEWER_HEADER
 from dashboards.identity import identity_for, load_tokens
+
+#: kernel id -> the identity whose page it renders (recorded when a preheated kernel is handed
+#: the request); read by AcademyAuthorizer
+KERNEL_OWNERS: dict[str, str] = {}
 
 
 class AcademyIdentityProvider(IdentityProvider):
@@ -85,10 +91,38 @@ class AcademyVoilaHandler(TornadoVoilaHandler):
         await super().get(path)
 
 
+class AcademyAuthorizer(Authorizer):
+    """Only the person a kernel renders for may reach it (websocket, kernel API): another
+    signed-in user who learnt its id gets 403. Kernels started without the pool (no owner
+    recorded) fall back to Voila's default, any signed-in user."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        kernel_id = (getattr(handler, "path_kwargs", None) or {}).get("kernel_id")
+        if resource == "kernels" and kernel_id:
+            owner = KERNEL_OWNERS.get(kernel_id)
+            return owner is None or (user is not None and owner == user.username)
+        return True
+
+
+_send_updates = RequestInfoSocketHandler.send_updates.__func__
+
+
+def _send_updates_recording_owner(cls, msg):
+    who = (msg.get("payload") or {}).get(VIEWER_ENV)
+    if who:
+        KERNEL_OWNERS[msg["kernel_id"]] = who
+    return _send_updates(cls, msg)
+
+
 class AcademyVoila(Voila):
     """Voila serving the dashboards folder with AcademyVoilaHandler for every notebook."""
 
     name = "academy-dashboards"
+
+    def initialize(self, argv=None):
+        # Voila hands a preheated kernel its request here: remember whose page the kernel is.
+        RequestInfoSocketHandler.send_updates = classmethod(_send_updates_recording_owner)
+        super().initialize(argv)
 
     def init_handlers(self):
         handlers = super().init_handlers()
@@ -106,8 +140,12 @@ def template_root() -> Path:
 
 
 def main() -> None:
+    # Launch the package's classes, not this file's copy under __main__: the authorizer (loaded
+    # by name from dashboards.server) must share KERNEL_OWNERS with the app that fills it.
+    from dashboards.server import AcademyVoila as App
+
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    AcademyVoila.launch_instance()
+    App.launch_instance()
 
 
 if __name__ == "__main__":

@@ -405,8 +405,8 @@ def _only_local(requests: list[str]) -> None:
 @pytest.mark.slow
 def test_does_a_manager_see_charts_and_filter_them_in_chromium(demo, voila, browser):
     """Does the manager's page draw its charts from local files only, show the manager's own
-    identity even when the browser forges one, and redraw when a team is unselected; and does
-    the Chinese page render Chinese labels?"""
+    identity even when the browser forges one, keep its kernel from other users, and redraw when
+    a filter changes; and does the Chinese page render Chinese labels?"""
     requests: list[str] = []
     forged = {"X-Academy-Viewer": demo["who"]["stranger"]}
     page = _open(browser, voila.url("manager.ipynb", demo["tokens"]["manager"]) +
@@ -414,6 +414,11 @@ def test_does_a_manager_see_charts_and_filter_them_in_chromium(demo, voila, brow
     _charts_drawn(page, 6)
     assert page.locator(".academy-viewer").inner_text() == demo["who"]["manager"]
     assert "token=" not in page.url
+    kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                           ".textContent).kernelId")
+    api = f"{voila.base_url}api/kernels/{kernel}?token="
+    assert _get(api + demo["tokens"]["manager"])[0] == 200
+    assert _get(api + demo["tokens"]["trainee"])[0] == 403  # another user who learnt the id
     _shot(page, "manager_en.png")
     state = page.locator(".academy-state")
     before = state.inner_text()
