@@ -86,7 +86,11 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         env = {"ACADEMY_HOME": str(home.root)}
         lab_server = None
         if lab:
-            lab_server = JupyterLab(REPO_ROOT, port=lab_port, env=env, log=logs / "jupyterlab.log")
+            # nbgrader's Assignments panel and formgrader read the home's course configuration
+            # (exchange and course id) from the Jupyter config dir.
+            lab_env = {**env, "JUPYTER_CONFIG_DIR": str(home.course_dir)}
+            lab_server = JupyterLab(REPO_ROOT, port=lab_port, env=lab_env,
+                                    log=logs / "jupyterlab.log")
             out.print("Starting JupyterLab ...")
             lab_server.start()
             started.append(lab_server)
