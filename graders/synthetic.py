@@ -88,7 +88,9 @@ def write_evidence_files(people: list[Person], cfg: EvidenceConfig, folder: Path
         for trainer in pair:
             cells = {}
             for c in rubric.criteria:
-                level = 3 + 1.6 * a + rng.gauss(0, 0.45) + (1.2 if trainer == LENIENT_TRAINER else 0)
+                # most trainees do the safety-critical steps; weak ones still miss some
+                level = (3.4 + 1.4 * a + (0.8 if c.critical else 0) + rng.gauss(0, 0.45)
+                         + (1.2 if trainer == LENIENT_TRAINER else 0))
                 cells[c.id] = int(min(rubric.scale.max, max(rubric.scale.min, round(level))))
             rows.append([p.employee_id, rubric.id, trainer, *[cells.get(c, None) for c in crit_ids]])
     planted.files["practical"] = _xlsx(folder / "practical_scores.xlsx",
@@ -169,7 +171,8 @@ def write_evidence_files(people: list[Person], cfg: EvidenceConfig, folder: Path
                                     responses, "utf-8-sig")
 
     # Key-behaviour deductions for some field engineers.
-    codes = [b.code for b in cfg.behaviours.behaviours]
+    codes = [b.code for b in cfg.behaviours.behaviours if not b.critical]
+    critical_codes = [b.code for b in cfg.behaviours.behaviours if b.critical] or codes
     rows = []
     for p in staff:
         if p.family not in cfg.behaviours.families:
@@ -177,7 +180,8 @@ def write_evidence_files(people: list[Person], cfg: EvidenceConfig, folder: Path
         a = ability(p.employee_id, seed)
         for month in months:
             if rng.random() < 0.35 - 0.25 * a:
-                rows.append([p.employee_id, month, rng.choice(codes), rng.choice([1, 1, 2])])
+                code = rng.choice(critical_codes if rng.random() < 0.08 else codes)
+                rows.append([p.employee_id, month, code, rng.choice([1, 1, 2])])
     planted.files["behaviour"] = _csv(folder / "key_behaviours.csv",
                                       ["工号", "月份", "扣分项", "次数"], rows, "utf-8")
     return planted
