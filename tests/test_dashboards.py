@@ -374,7 +374,9 @@ def test_does_a_failing_notebook_show_no_traceback(demo, voila):
 def _open(browser, url: str, requests: list[str], headers: dict | None = None):
     page = browser.new_page(viewport={"width": 1400, "height": 1000},
                             extra_http_headers=headers or {})
-    page.set_default_timeout(120_000)
+    # Generous: a page whose preheated kernel was just used renders in a fresh kernel, which on a
+    # busy 2-core machine can take minutes. Waiting is not timing: nothing asserts a duration.
+    page.set_default_timeout(300_000)
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url)
     return page
