@@ -54,6 +54,19 @@ def check(courses: CoursesOpt = None) -> None:
     console.print(f"{len(found)} courses, {n} modules: all well formed.")
 
 
+def _module_keys(courses, course: str | None) -> list[tuple[str, str]]:
+    """(course, module) of every module, or of one course's modules; an unknown course is an error."""
+    from academy.errors import AcademyError
+    from training.catalog import load_courses
+
+    found = load_courses(courses)
+    if course:
+        found = [c for c in found if c.id == course]
+        if not found:
+            raise AcademyError(f"no course {course!r} (see `academy course list`)")
+    return [(c.id, m.id) for c in found for m in c.modules]
+
+
 @app.command()
 def progress(
     ctx: typer.Context,
@@ -63,15 +76,9 @@ def progress(
 ) -> None:
     """Trainees' progress: modules opened and completed, self-check average, reaction rating."""
     from academy.errors import AcademyError
-    from training.catalog import load_courses
     from training.progress import progress_report
 
-    found = load_courses(courses)
-    if course:
-        found = [c for c in found if c.id == course]
-        if not found:
-            raise AcademyError(f"no course {course!r} (see `academy course list`)")
-    keys = [(c.id, m.id) for c in found for m in c.modules]
+    keys = _module_keys(courses, course)
     h = open_from(ctx)
     with h.transaction() as s:
         rows = progress_report(s, keys, team=team)
@@ -99,16 +106,9 @@ def ratings(
     courses: CoursesOpt = None,
 ) -> None:
     """Per module: trainees who opened and completed it, self-check average, reaction ratings."""
-    from academy.errors import AcademyError
-    from training.catalog import load_courses
     from training.progress import module_summary
 
-    found = load_courses(courses)
-    if course:
-        found = [c for c in found if c.id == course]
-        if not found:
-            raise AcademyError(f"no course {course!r} (see `academy course list`)")
-    keys = [(c.id, m.id) for c in found for m in c.modules]
+    keys = _module_keys(courses, course)
     h = open_from(ctx)
     with h.transaction() as s:
         rows = module_summary(s, keys)

@@ -34,11 +34,11 @@ class Scale(BaseModel):
         return self.min <= value <= self.max
 
 
-def _unique(items, what: str):
-    ids = [i.id for i in items]
+def _unique(items, what: str, attr: str = "id"):
+    ids = [getattr(i, attr) for i in items]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise ValueError(f"{what} ids must be unique; repeated: {', '.join(dupes)}")
+        raise ValueError(f"{what} {attr}s must be unique; repeated: {', '.join(dupes)}")
     return items
 
 
@@ -205,11 +205,7 @@ class BehaviourList(BaseModel):
     @field_validator("behaviours")
     @classmethod
     def _codes_unique(cls, v):
-        codes = [b.code for b in v]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            raise ValueError(f"behaviour codes must be unique; repeated: {', '.join(dupes)}")
-        return v
+        return _unique(v, "behaviour", "code")
 
 
 # --- loading ----------------------------------------------------------------------------------
