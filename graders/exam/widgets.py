@@ -72,13 +72,23 @@ def _answer_text(qpub: dict, answer, lang: str) -> str:
     return str(answer)[:2000]
 
 
+def grading_trainee(folder: Path) -> str:
+    """Whose submission is graded: nbgrader runs it in `autograded/<trainee>/<exam>/`, so the folder
+    names the trainee (plain `nbgrader autograde` of many trainees in one process works too);
+    elsewhere the usual identity."""
+    here = Path(folder).resolve()
+    if here.parent.parent.name == "autograded":
+        return here.parent.name
+    return current_trainee()
+
+
 def _grade(slot: str, folder: Path) -> float:
     from graders.exam.scoring import score_answer
 
     bank = _grading_bank()
     public = load_public(folder)
     lang = public.get("language", "en")
-    view = variant(public, current_trainee())[slot]
+    view = variant(public, grading_trainee(folder))[slot]
     q = bank.by_id[view.question]
     answers, problem = read_answers(folder)
     answer = answers.get(view.question)
