@@ -49,3 +49,52 @@ def dashboards_cmd(
                   f"drawn: {m:.2f} s (median of {runs}); ratio {result.ratio:.2f}")
     console.print(f"manager dashboard kernel memory: {result.kernel_mb} MB")
     console.print(f"figures written to {bench.write(result, out)}")
+
+
+@app.command("autograde")
+def autograde_cmd(
+    submissions: Annotated[int, typer.Option(
+        help="Demo submissions, split between the two demo exams.")] = 200,
+    workers: Annotated[int | None, typer.Option(
+        help="Our autograde's workers (default: its own default, one per core).")] = None,
+    stock_env: Annotated[Path | None, typer.Option(
+        "--stock-env", help="The stock nbgrader environment (made there if missing; default "
+                            "~/.cache/service-academy/bench/stock-nbgrader-<version>).")] = None,
+    home: Annotated[Path | None, typer.Option(
+        "--bench-home", help="Where to build the workload (reused with --reuse).")] = None,
+    reuse: Annotated[bool, typer.Option(
+        "--reuse", help="Reuse the workload already built in --bench-home.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="JSON file for the figures.")] =
+        Path("bench-results/autograde.json"),
+) -> None:
+    """Exam autograde throughput: `academy exam autograde` against stock `nbgrader autograde`
+    (its own environment, as a user installs it) on the same demo submissions, and whether both
+    gave the same scores (exit code 1 if not)."""
+    import tempfile
+
+    from graders.exam import bench
+
+    if submissions < 1:
+        raise typer.BadParameter("at least one submission", param_hint="--submissions")
+    root = (home or Path(tempfile.gettempdir()) / f"academy-bench-autograde-{submissions}").resolve()
+    r = bench.run(root, submissions, workers=workers, stock_env=stock_env, reuse=reuse,
+                  log=console.print)
+    console.print(f"stock nbgrader autograde: {r.submissions} submissions in {r.stock_seconds:.1f} s "
+                  f"({r.stock_seconds_each:.2f} s each; rfc3987-syntax "
+                  f"{'installed' if r.stock_packages.get('rfc3987-syntax') else 'absent'})")
+    console.print(f"academy exam autograde ({r.workers}): {r.submissions} in {r.ours_seconds:.1f} s "
+                  f"({r.ours_seconds_each:.2f} s each); throughput ratio "
+                  f"{r.throughput_ratio:.1f}x (target >= {r.target_ratio:g}x)")
+    if r.same_scores:
+        console.print(f"same scores: yes ({r.cells_compared} cells of {r.submissions} submissions)")
+    else:
+        console.print(f"same scores: NO ({len(r.differences)} difference(s) shown, "
+                      f"graded submissions {r.submissions_graded})")
+        for d in r.differences[:10]:
+            console.print(f"  {d}", markup=False)
+    for e in r.errors[:10]:
+        console.print(f"  error: {e}", markup=False)
+    console.print(f"load average {r.load_before[0]:.2f} before, {r.load_after[0]:.2f} after; "
+                  f"figures written to {bench.write(r, out)}")
+    if not r.same_scores or r.errors:
+        raise typer.Exit(1)
