@@ -23,7 +23,8 @@ from academy.errors import ProblemsError
 from academy.tabular import Table, map_columns, normalize_header, parse_date, read_table
 from graders.forms_config import BehaviourList, EvidenceConfig
 from graders.importing import ImportResult, Located, parse_number, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
+    details_frame
 
 SYNONYMS = {
     "employee_id": ["staff_id", "工号", "员工编号", "engineer"],
@@ -165,7 +166,7 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
         .where(Staff.active.is_(True), Role.family.in_(blist.families))))
     people = sorted(set(people) | set(ev["employee_id"]))
     months = cycle_months(session.get(Cycle, cycle_id))
-    d = pd.json_normalize(ev["details"].tolist()) if len(ev) else pd.DataFrame(columns=["month"])
+    d = details_frame(ev) if len(ev) else pd.DataFrame(columns=["month"])
     ded = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                         "month": d["month"].to_numpy() if len(ev) else [],
                         "points": ev["raw"].astype(float).to_numpy(),

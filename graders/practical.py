@@ -21,7 +21,8 @@ from academy.tabular import Table, map_columns, parse_date, read_table
 from graders.forms_config import EvidenceConfig, PracticalRules, Rubric
 from graders.importing import ImportResult, Located, item_columns, latest_config, \
     parse_number, staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
+    details_frame
 
 SYNONYMS = {
     "employee_id": ["trainee", "trainee_id", "工号", "学员工号", "学员", "员工编号", "staff_id"],
@@ -164,7 +165,7 @@ def ratings(ev: pd.DataFrame) -> pd.DataFrame:
     """One row per (trainee, rubric, rater): weighted scenario score and critical miss."""
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rubric", "rater_id", "score", "critical_miss"])
-    d = pd.json_normalize(ev["details"].tolist())
+    d = details_frame(ev)
     df = pd.DataFrame({
         "employee_id": ev["employee_id"].to_numpy(), "rater_id": ev["rater_id"].to_numpy(),
         "rubric": d["rubric"].to_numpy(), "weight": d["weight"].astype(float).to_numpy(),
@@ -205,7 +206,7 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
     comp["note"] = comp["employee_id"].map(
         lambda e: f"critical criterion missed in: {failed[e]}" if e in failed.index else "")
     comp["component"], comp["status"] = "practical", "ok"
-    d = pd.json_normalize(ev["details"].tolist())
+    d = details_frame(ev)
     cdf = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                         "competency": ev["competency"].to_numpy(),
                         "w": d["weight"].astype(float).to_numpy(),
@@ -244,7 +245,7 @@ def agreement(ev: pd.DataFrame, rules: PracticalRules | None = None) -> tuple[pd
     if ev.empty:
         return (pd.DataFrame(columns=["rubric", "alpha", "raters", "performances", "status"]),
                 pd.DataFrame(columns=["rater_id", "shared", "bias", "mean_abs_dev", "status"]))
-    d = pd.json_normalize(ev["details"].tolist())
+    d = details_frame(ev)
     frame = ev.assign(rubric=d["rubric"].to_numpy(), unit=ev["employee_id"] + "|" + ev["item"])
     for rubric, g in frame.groupby("rubric"):
         pivot = g.pivot_table(index="rater_id", columns="unit", values="raw", aggfunc="mean")

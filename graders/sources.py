@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from graders.evidence import Evidence, EvidenceBatch
@@ -41,19 +41,55 @@ class SourceResult:
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
 
 
+EVIDENCE_COLUMNS = ["employee_id", "source", "rater_id", "item", "competency", "raw", "max_raw",
+                    "score", "details", "batch_id"]
+_FLOATS = ("raw", "max_raw", "score")
+#: rows read and turned into columns at a time: keeps a large company's peak memory down
+CHUNK_ROWS = 200_000
+
+
 def evidence_frame(session: Session, cycle_id: int, source: str | None = None) -> pd.DataFrame:
-    """Current (not superseded) evidence of a cycle as a DataFrame."""
+    """Current (not superseded) evidence of a cycle as a DataFrame.
+
+    Read in chunks straight into columns (no ORM objects; `details` stays JSON text until a
+    source that needs it calls `details_frame`): a 100,000-staff company has about ten million
+    evidence rows, and row objects plus parsed dicts for all of them would not fit in memory.
+    """
+    import numpy as np
+
     q = (select(Evidence.employee_id, Evidence.source, Evidence.rater_id, Evidence.item,
                 Evidence.competency, Evidence.raw, Evidence.max_raw, Evidence.score,
-                Evidence.details, Evidence.batch_id)
+                cast(Evidence.details, Text), Evidence.batch_id)
          .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
          .where(Evidence.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None)))
     if source is not None:
         q = q.where(Evidence.source == source)
-    rows = session.execute(q).all()
-    cols = ["employee_id", "source", "rater_id", "item", "competency", "raw", "max_raw", "score",
-            "details", "batch_id"]
-    return pd.DataFrame(rows, columns=cols)
+    parts = []
+    for rows in session.execute(q).partitions(CHUNK_ROWS):
+        columns = list(zip(*rows))
+        parts.append(pd.DataFrame({
+            name: np.array(col, dtype=float) if name in _FLOATS
+            else np.array(col, dtype=np.int64) if name == "batch_id"
+            else np.array(col, dtype=object)
+            for name, col in zip(EVIDENCE_COLUMNS, columns)}))
+    if not parts:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def details_frame(ev: pd.DataFrame) -> pd.DataFrame:
+    """The `details` of evidence rows as columns (position-aligned with `ev`, RangeIndex); they
+    come as JSON text from `evidence_frame` or as dicts from a caller's own frame."""
+    import json
+
+    values = ev["details"].tolist()
+    if not values:
+        return pd.DataFrame()
+    if all(isinstance(v, str) for v in values):
+        dicts = json.loads("[" + ",".join(values) + "]")  # one decoder call, not one per row
+    else:
+        dicts = [json.loads(v) if isinstance(v, str) else (v or {}) for v in values]
+    return pd.DataFrame.from_records(dicts)
 
 
 def plain_average(ev: pd.DataFrame, source: str) -> SourceResult:
@@ -90,18 +126,21 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
     """
     import graders.register  # noqa: F401  (fills AGGREGATORS)
 
-    ev = evidence_frame(session, cycle_id)
     parts, comps, flags = [], [], []
+    everyone: set[str] = set()
     for source in COMPONENTS:
-        sub = ev[ev["source"] == source]
+        # one source at a time: only its rows are in memory while its aggregator runs
+        sub = evidence_frame(session, cycle_id, source)
+        everyone.update(sub["employee_id"].unique())
         agg = AGGREGATORS.get(source)
         res = agg(session, cycle_id, sub) if agg else plain_average(sub, source)
+        del sub
         parts.append(res.components)
         comps.append(res.competencies)
         flags.append(res.flags)
     components = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COMPONENT_COLUMNS)],
                            ignore_index=True)
-    ids = sorted(set(employee_ids) if employee_ids is not None else set(ev["employee_id"]))
+    ids = sorted(set(employee_ids) if employee_ids is not None else everyone)
     full = pd.MultiIndex.from_product([ids, COMPONENTS], names=["employee_id", "component"])
     components = (components.set_index(["employee_id", "component"]).reindex(full).reset_index())
     components["status"] = components["status"].fillna("missing")

@@ -25,7 +25,8 @@ from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
     staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
+    details_frame
 
 SYNONYMS = {
     "response_id": ["response", "respondent_id", "问卷编号", "答卷编号", "序号"],
@@ -186,7 +187,7 @@ def responses(ev: pd.DataFrame) -> pd.DataFrame:
     """One row per response: staff member, customer and weighted satisfaction (0-100)."""
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
-    w = pd.json_normalize(ev["details"].tolist())["weight"].astype(float).to_numpy()
+    w = details_frame(ev)["weight"].astype(float).to_numpy()
     df = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                        "rater_id": ev["rater_id"].to_numpy(),
                        "ws": w * ev["score"].astype(float).to_numpy(), "w": w})
