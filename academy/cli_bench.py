@@ -98,3 +98,35 @@ def autograde_cmd(
                   f"figures written to {bench.write(r, out)}")
     if not r.same_scores or r.errors:
         raise typer.Exit(1)
+
+
+@app.command("grade")
+def grade_cmd(
+    staff: Annotated[int, typer.Option(help="Staff of the smaller company; the larger has ten "
+                                            "times as many.")] = 10_000,
+    runs: Annotated[int, typer.Option(help="Timed `academy grade` runs of each company.")] = 1,
+    home: Annotated[Optional[Path], typer.Option(
+        "--bench-home", help="Folder for both companies (reused with --reuse).")] = None,
+    reuse: Annotated[bool, typer.Option(
+        "--reuse", help="Reuse the companies already built in --bench-home.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="JSON file for the figures.")] =
+        Path("bench-results/grade.json"),
+) -> None:
+    """`academy grade` on 10,000 and on 100,000 staff, and the ratio of the two (how cost grows)."""
+    import tempfile
+
+    from graders import grade_bench
+
+    if staff < 10 or runs < 1:
+        raise typer.BadParameter("at least 10 staff and one run")
+    base = (home or Path(tempfile.gettempdir()) / "academy-bench-grade").resolve()
+    r = grade_bench.run(base, staff, runs=runs, reuse=reuse, log=console.print)
+    import statistics
+
+    s, big = statistics.median(r.small_seconds), statistics.median(r.large_seconds)
+    console.print(f"academy grade, {r.small_staff} staff: {s:.1f} s (median of {runs}), "
+                  f"peak {r.small_peak_mb:.0f} MB")
+    console.print(f"academy grade, {r.large_staff} staff: {big:.1f} s (median of {runs}), "
+                  f"peak {r.large_peak_mb:.0f} MB; ratio {r.ratio:.2f} for {r.size_ratio:g}x "
+                  f"the staff (target <= 12)")
+    console.print(f"figures written to {grade_bench.write(r, out)}")

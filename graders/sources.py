@@ -92,23 +92,31 @@ def details_frame(ev: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(dicts)
 
 
+def _plain_scores(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of `keys`: sum of raw over sum of maxima where both are known (and the maxima add
+    up to more than 0), else the mean 0-100 score; and the number of rows. Vectorised."""
+    known = ev["raw"].notna() & ev["max_raw"].notna()
+    frame = ev[keys].assign(raw=ev["raw"].where(known, 0.0).astype(float),
+                            max_raw=ev["max_raw"].where(known, 0.0).astype(float),
+                            known=known, score=ev["score"].astype(float))
+    g = frame.groupby(keys, sort=True)
+    out = g.agg(raw=("raw", "sum"), max_raw=("max_raw", "sum"), known=("known", "sum"),
+                mean=("score", "mean"), n=("score", "size"))
+    use_raw = (out["known"] > 0) & (out["max_raw"] > 0)
+    ratio = 100.0 * out["raw"] / out["max_raw"].where(use_raw)
+    out["score"] = ratio.where(use_raw, out["mean"]).astype(float)
+    out["n"] = out["n"].astype(int)
+    return out[["score", "n"]].reset_index()
+
+
 def plain_average(ev: pd.DataFrame, source: str) -> SourceResult:
     """Sum of raw points over sum of maxima where both are known, else the mean 0-100 score."""
-    def agg(g: pd.DataFrame) -> pd.Series:
-        known = g.dropna(subset=["raw", "max_raw"])
-        if len(known) and known["max_raw"].sum() > 0:
-            score = 100.0 * known["raw"].sum() / known["max_raw"].sum()
-        else:
-            score = g["score"].mean()
-        return pd.Series({"score": float(score), "n": int(len(g))})
-
     if ev.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))
-    comp = ev.groupby("employee_id").apply(agg, include_groups=False).reset_index()
+    comp = _plain_scores(ev, ["employee_id"])
     comp["component"], comp["status"], comp["note"] = source, "ok", ""
-    by_c = (ev.dropna(subset=["competency"]).groupby(["employee_id", "competency"])
-            .apply(agg, include_groups=False).reset_index())
+    by_c = _plain_scores(ev.dropna(subset=["competency"]), ["employee_id", "competency"])
     by_c["component"] = source
     return SourceResult(comp[COMPONENT_COLUMNS], by_c[COMPETENCY_COLUMNS])
 
