@@ -81,12 +81,34 @@ def collect_cmd(ctx: typer.Context, exam: ExamArg) -> None:
 @app.command("autograde")
 def autograde_cmd(ctx: typer.Context, exam: ExamArg,
                   student: Annotated[list[str] | None, typer.Option(
-                      help="Only this trainee (repeatable).")] = None) -> None:
+                      help="Only this trainee (repeatable).")] = None,
+                  workers: Annotated[int | None, typer.Option(
+                      min=1, help="Submissions graded at once, each by its own process and warm "
+                                  "kernel (default: one per CPU core).")] = None) -> None:
     """Grade every collected submission; tampering is undone and reported, errors never stop the batch."""
     from graders.exam import lifecycle
 
     h = open_from(ctx)
-    outcomes = lifecycle.autograde(h, exam, student or None)
+    if console.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        with Progress(TextColumn(f"Autograding {exam}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TextColumn("{task.description}"), console=console,
+                      transient=True) as bar:
+            task = bar.add_task("", total=None)
+
+            def show(done: int, total: int, o) -> None:
+                bar.update(task, completed=done, total=total, description=f"{o.employee_id}: {o.status}")
+
+            outcomes = lifecycle.autograde(h, exam, student or None, workers=workers, progress=show)
+    else:
+        outcomes = lifecycle.autograde(h, exam, student or None, workers=workers)
     table = RichTable("trainee", "status", "score", "reasons")
     for o in outcomes:
         score = "" if o.score is None else f"{o.score:g} / {o.max_score:g}"

@@ -16,6 +16,8 @@ from pathlib import Path
 from academy.errors import AcademyError
 
 ANSWERS_AND_EXTRAS = ["answers.json"]
+#: nbgrader's limit per cell when autograding (the cell is interrupted and scores zero)
+CELL_TIMEOUT = 60
 
 
 def ensure_path() -> None:
@@ -54,7 +56,7 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     # mark schemes sit in read-only stem cells (not task cells); removed on release and in feedback
     c.ClearMarkScheme.enforce_metadata = False
     c.ClearSolutions.text_stub = answer_stub(language)
-    c.Execute.timeout = 60
+    c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     # one "kernel is running over TCP" warning per graded submission says nothing to a trainer
     c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,8 +108,17 @@ class GradeOutcome:
     max_score: float | None = None
 
 
-def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeOutcome]:
-    """Autograde every collected submission (or the ones named); one bad one never stops the rest."""
+def autograde(home, exam: str, students: list[str] | None = None, workers: int | None = None,
+              progress: Callable[[int, int, GradeOutcome], None] | None = None,
+              timeout: float | None = None) -> list[GradeOutcome]:
+    """Autograde every collected submission (or the ones named); one bad one never stops the rest.
+
+    `workers` grading processes (default: one per core) each grade one submission at a time with
+    nbgrader's Autograde on a warm kernel (graders.exam.worker); `timeout` is the limit per
+    submission in seconds (default: nbgrader's limit per cell times the cells, plus two minutes).
+    `progress(done, total, outcome)` is called as each submission is finished.
+    """
+    from graders.exam import parallel
     from graders.exam.models import ExamResult
 
     bank_file = course.bank_path(home, exam)
@@ -118,38 +128,53 @@ def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeO
         raise AcademyError(f"exam {exam!r} was not released: run `academy exam release {exam}`")
     ids = students if students is not None else _submitted(home, exam)
     known, unknown = _split_known(home, ids)
-    api = course.api(home, exam, bank.language)
-    outcomes: list[GradeOutcome] = []
+    order = unknown + known
+    done: dict[str, GradeOutcome] = {}
+
+    def finished(o: GradeOutcome) -> None:
+        done[o.employee_id] = o
+        if progress is not None:
+            progress(len(done), len(order), o)
+
     for sid in unknown:
-        outcomes.append(GradeOutcome(sid, "unknown_trainee", ["not in the roster: not graded"]))
+        finished(GradeOutcome(sid, "unknown_trainee", ["not in the roster: not graded"]))
+    todo = []
     for sid in known:
-        sub_dir = home.course_dir / "submitted" / sid / exam
-        if not sub_dir.is_dir():
-            outcomes.append(GradeOutcome(sid, "error", ["no submission collected"]))
-            continue
+        if (home.course_dir / "submitted" / sid / exam).is_dir():
+            todo.append(sid)
+        else:
+            finished(GradeOutcome(sid, "error", ["no submission collected"]))
+    # the gradebook is created (nbgrader's create_all + alembic stamp) here, once, before any
+    # worker opens it, and it must know the exam and its notebook
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook(home) as gb:
         try:
-            reasons = sanitize(home, exam, sid, release_nb)
-        except Exception as exc:  # noqa: BLE001 - reported per submission
-            outcomes.append(GradeOutcome(sid, "error", [f"could not prepare: {exc}"]))
-            continue
-        saved = {k: os.environ.get(k) for k in (BANK_ENV, "ACADEMY_EXAM_STUDENT")}
-        os.environ[BANK_ENV] = str(bank_file)
-        os.environ["ACADEMY_EXAM_STUDENT"] = sid
-        try:
-            result = api.autograde(exam, sid, force=True, create=True)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-        if not result.get("success"):
-            outcomes.append(GradeOutcome(sid, "error", reasons + ["nbgrader: " + _nbgrader_error(result)]))
-            continue
-        with course.gradebook(home) as gb:
-            sub = gb.find_submission(exam, sid)
-            score, max_score = sub.score, sub.max_score
-        outcomes.append(GradeOutcome(sid, "repaired" if reasons else "graded", reasons, score, max_score))
+            notebooks = {nb.name for nb in gb.find_assignment(exam).notebooks}
+        except MissingEntry:
+            notebooks = set()
+    if todo and exam not in notebooks:
+        raise AcademyError(f"the gradebook does not know exam {exam!r}: run `academy exam release {exam}`")
+    spec = {"course_dir": str(home.course_dir), "exchange_dir": str(home.exchange_dir),
+            "course_id": home.settings.course_id, "gradebook_url": parallel.busy_url(home.gradebook_url),
+            "exam": exam, "language": bank.language, "release_nb": str(release_nb)}
+    if timeout is None:
+        cells = sum(c.cell_type == "code" for c in _read_nb(release_nb).cells)
+        timeout = course.CELL_TIMEOUT * max(cells, 1) + 120
+    env = dict(os.environ, **{BANK_ENV: str(bank_file)})
+    course.ensure_path()
+    env["PATH"] = os.environ["PATH"]
+
+    def graded(r: dict) -> None:
+        finished(GradeOutcome(r["sid"], r["status"], r.get("reasons") or []))
+
+    parallel.grade_all(spec, todo, workers or parallel.default_workers(), timeout, graded, env)
+    outcomes = [done[sid] for sid in order]
+    with course.gradebook(home) as gb:
+        for o in outcomes:
+            if o.status in ("graded", "repaired"):
+                sub = gb.find_submission(exam, o.employee_id)
+                o.score, o.max_score = sub.score, sub.max_score
     with home.transaction() as s:
         for o in outcomes:
             row = s.scalar(select(ExamResult).where(ExamResult.exam == exam,
@@ -162,6 +187,12 @@ def autograde(home, exam: str, students: list[str] | None = None) -> list[GradeO
             row.score, row.max_score = o.score, o.max_score
             row.graded_at = datetime.now(UTC).replace(microsecond=0)
     return outcomes
+
+
+def _read_nb(path: Path):
+    import nbformat
+
+    return nbformat.read(path, as_version=4)
 
 
 def _nbgrader_error(result: dict) -> str:

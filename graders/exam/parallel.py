@@ -1,0 +1,231 @@
+"""Parallel autograding: a pool of grading workers (`graders.exam.worker`), one submission each at
+a time, with a deadline per submission.
+
+Each worker is its own process (its own session, so it and everything it starts can be killed
+together) with its own warm kernel. The parent hands out trainee ids, waits for each result up to
+the deadline and, when a worker overruns or dies, kills it and its kernel, reports that submission
+as an error, removes its half-written `autograded/` folder (as nbgrader does for a failed
+submission) and starts a fresh worker for the next one. Nothing a submission does reaches another.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+#: how long a new worker may take to import nbgrader and start its kernel
+STARTUP_TIMEOUT = 180.0
+#: SQLite waits this long for another worker's write instead of failing with "database is locked"
+BUSY_TIMEOUT = 60
+
+
+class WorkerDied(Exception):
+    pass
+
+
+def busy_url(url: str) -> str:
+    """The gradebook URL with a busy timeout for SQLite (pysqlite reads `?timeout=` from the URL)."""
+    if not url.startswith("sqlite") or "timeout=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}timeout={BUSY_TIMEOUT}"
+
+
+class Worker:
+    """One `python -m graders.exam.worker` process and its kernel."""
+
+    def __init__(self, spec: dict, env: dict):
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr, closed in _close_files
+        self.proc = subprocess.Popen([sys.executable, "-m", "graders.exam.worker"], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                     start_new_session=True)
+        self.kernels: set[int] = set()
+        self._buf = b""
+        self._send(spec)
+
+    def _send(self, msg: dict) -> None:
+        try:
+            self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerDied(self.stderr_tail() or str(exc)) from exc
+
+    def _receive(self, until: float) -> dict | None:
+        """The next message, or None when the time is up."""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = until - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.proc.wait()
+                raise WorkerDied(self.stderr_tail() or f"exit code {self.proc.returncode}")
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def wait_for(self, key: str, until: float) -> dict | None:
+        while True:
+            msg = self._receive(until)
+            if msg is None:
+                return None
+            if "kernel" in msg:
+                self.kernels.add(int(msg["kernel"]))
+            if key in msg:
+                return msg
+
+    def grade(self, sid: str, deadline: float) -> dict | None:
+        self._send({"sid": sid})
+        msg = self.wait_for("result", time.monotonic() + deadline)
+        return None if msg is None else msg["result"]
+
+    def stderr_tail(self, lines: int = 3) -> str:
+        try:
+            self.log.seek(0)
+            text = self.log.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+        tail = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        errors = [ln for ln in tail if re.match(r"[\w.]+(Error|Exception|Interrupt)\b", ln)]
+        return (errors[-1] if errors else " | ".join(tail[-lines:]))[:500]
+
+    def kill(self) -> None:
+        """The worker's process group and every kernel it started (kernels have sessions of their own)."""
+        for pid in [self.proc.pid, *self.kernels]:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        self.proc.wait()
+        self._close_files()
+
+    def close(self, grace: float = 15.0) -> None:
+        """End of the jobs: the worker shuts its kernel down and exits (killed if it does not)."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=grace)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.proc.poll() is None:
+            self.kill()
+        else:
+            for pid in self.kernels:  # a kernel left behind by a worker that could not stop it
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            self._close_files()
+
+    def _close_files(self) -> None:
+        for f in (self.proc.stdin, self.proc.stdout, self.log):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
+
+
+def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
+              on_result: Callable[[dict], None], env: dict | None = None) -> None:
+    """Grade the trainees' submissions on `workers` worker processes; `on_result` gets each
+    worker's result dict ({sid, status, reasons}) as soon as it is in, from one thread at a time."""
+    if not sids:
+        return
+    env = dict(os.environ if env is None else env)
+    env.pop("ACADEMY_EXAM_STUDENT", None)
+    jobs: queue.Queue[str] = queue.Queue()
+    for sid in sids:
+        jobs.put(sid)
+    lock = threading.Lock()
+    live: set[Worker] = set()
+    stopping = threading.Event()
+    cannot_start: list[str] = []
+    autograded = Path(spec["course_dir"]) / "autograded"
+
+    def report(result: dict) -> None:
+        with lock:
+            on_result(result)
+
+    def failed(worker: Worker | None, sid: str, reason: str) -> dict:
+        if worker is not None:
+            worker.kill()
+            with lock:
+                live.discard(worker)
+        # a submission stopped half-way leaves no half-written autograded folder (as nbgrader's own
+        # failure handling does)
+        shutil.rmtree(autograded / sid / spec["exam"], ignore_errors=True)
+        return {"sid": sid, "status": "error", "reasons": [reason]}
+
+    def slot() -> None:
+        worker: Worker | None = None
+        try:
+            while not stopping.is_set():
+                try:
+                    sid = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                if cannot_start:
+                    report({"sid": sid, "status": "error", "reasons": cannot_start[:1]})
+                    continue
+                try:
+                    if worker is None:
+                        worker = Worker(spec, env)
+                        with lock:
+                            live.add(worker)
+                        try:
+                            if worker.wait_for("ready", time.monotonic() + STARTUP_TIMEOUT) is None:
+                                raise WorkerDied(f"not ready after {STARTUP_TIMEOUT:g} s")
+                        except WorkerDied as exc:  # the same for every worker: do not try each submission
+                            cannot_start.append(f"the grading process could not start: {exc}")
+                            report(failed(worker, sid, cannot_start[0]))
+                            worker = None
+                            continue
+                    result = worker.grade(sid, deadline)
+                    if result is None:
+                        result = failed(worker, sid, f"timed out: grading took longer than {deadline:g} s "
+                                                     "(stopped; the other submissions are not affected)")
+                        worker = None
+                except WorkerDied as exc:
+                    result = failed(worker, sid, f"the grading process died: {exc}")
+                    worker = None
+                report(result)
+        finally:
+            if worker is not None:
+                worker.close()
+                with lock:
+                    live.discard(worker)
+
+    threads = [threading.Thread(target=slot, name=f"autograde-{i}", daemon=True)
+               for i in range(max(1, min(workers, len(sids))))]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.5)
+    except BaseException:
+        stopping.set()
+        with lock:
+            doomed = list(live)
+        for w in doomed:
+            w.kill()
+        raise
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

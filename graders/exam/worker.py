@@ -1,0 +1,249 @@
+"""One grading worker: a long-lived process that autogrades submissions one at a time with
+nbgrader's own Autograde converter, on a warm kernel it keeps from one submission to the next.
+
+nbgrader starts a fresh kernel for every notebook (ipykernel start-up, then importing our grading
+code and loading the bank: most of the ~2 s a small submission costs). `WarmExecute` is nbgrader's
+`Execute` preprocessor running the notebook on the worker's kernel instead. That is safe because
+`sanitize` rebuilds every submission from the released notebook: the only code a kernel ever runs
+is our released `ask("q01")` cells, never trainee code. Before each notebook the kernel is put back
+into the state a fresh kernel would be in for it (empty namespace, the notebook's folder as working
+directory, the same environment, execution counter 1), so the autograded notebook is the one a
+fresh kernel gives. A kernel that dies or times out on a cell is thrown away; the next submission
+gets a new one.
+
+Started by `graders.exam.parallel` as `python -m graders.exam.worker`. Protocol, JSON lines: the
+first line on stdin describes the course and exam, every further line is a job `{"sid": ...}`;
+on the protocol pipe (the process's original stdout; anything printed goes to stderr) the worker
+sends `{"ready": true}`, `{"kernel": pid}` whenever it starts a kernel, and one
+`{"result": {...}}` per job. End of stdin ends the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+#: Test only: JSON {trainee id: "kill-kernel" | "hang-kernel"}; the worker kills that trainee's
+#: kernel as the notebook starts, or makes it unresponsive (ignores interrupts, never answers).
+FAULTS_ENV = "ACADEMY_EXAM_TEST_FAULTS"
+STUDENT_ENV = "ACADEMY_EXAM_STUDENT"
+#: Imported (and the bank loaded) once per kernel: what a fresh kernel pays for on every notebook.
+WARM_UP = ("import graders.exam, graders.exam.widgets, graders.exam.scoring, graders.exam.answers, "
+           "graders.exam.public\ngraders.exam.widgets._grading_bank()")
+HANG = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(86400)"
+
+_send = None  # set by main(): sends one message to the parent
+
+
+class _Kernel:
+    """The worker's warm kernel: manager and client, reused across notebooks."""
+
+    current: _Kernel | None = None
+
+    def __init__(self, km, kc):
+        self.km, self.kc = km, kc
+        self.pid = getattr(km.provisioner, "pid", None)
+
+    def run_silently(self, pre, code: str) -> None:
+        """Run code without touching the execution counter or history; raise if it fails."""
+        reply = pre.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+        if reply is None or reply["content"]["status"] != "ok":
+            content = {} if reply is None else reply["content"]
+            raise RuntimeError(f"kernel preparation failed: {content.get('ename', 'no reply')} "
+                               f"{content.get('evalue', '')}")
+
+    def prepare(self, pre, path: str) -> None:
+        """The state a fresh kernel started for this notebook has: nbgrader starts it in the
+        notebook's folder with NBGRADER_EXECUTION=autograde and the trainee in the environment."""
+        env = {"NBGRADER_EXECUTION": "autograde", STUDENT_ENV: Path(path).parent.name}
+        self.run_silently(pre, f"__import__('os').chdir({path!r}); "
+                               f"__import__('os').environ.update({env!r}); "
+                               "get_ipython().run_line_magic('reset', '-f'); "
+                               "get_ipython().execution_count = 1")
+
+    def discard(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            self.kc.stop_channels()
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - a dead kernel may not shut down cleanly
+            if self.pid:
+                _kill_group(self.pid)
+        with contextlib.suppress(Exception):
+            run_sync(self.km.cleanup_resources)()
+
+
+def _kill_group(pid: int) -> None:
+    for kill, target in ((os.killpg, pid), (os.kill, pid)):
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _start_kernel(pre) -> _Kernel:
+    """Start a kernel the way nbclient does for nbgrader (same kernel, arguments, cwd), warm it."""
+    pre.km = pre.create_kernel_manager()
+    pre.start_new_kernel()
+    pre.start_new_kernel_client()
+    kernel = _Kernel(pre.km, pre.kc)
+    if _send and kernel.pid:
+        _send({"kernel": kernel.pid})
+    kernel.run_silently(pre, WARM_UP)
+    return kernel
+
+
+def _fault_for(path: str) -> str | None:
+    faults = os.environ.get(FAULTS_ENV)
+    return json.loads(faults).get(Path(path).parent.name) if faults else None
+
+
+def _execute_class():
+    from nbclient.client import NotebookClient
+    from nbgrader.preprocessors import Execute
+
+    class WarmExecute(Execute):
+        """nbgrader's Execute, on the worker's warm kernel instead of a fresh one per notebook."""
+
+        def preprocess(self, nb, resources=None, km=None):
+            # what nbconvert's ExecutePreprocessor.preprocess does, with our kernel manager
+            kernel = _Kernel.current
+            NotebookClient.__init__(self, nb, kernel.km if kernel else None)
+            self.reset_execution_trackers()
+            self._check_assign_resources(resources)
+            self._timed_out = False
+            path = os.path.abspath((self.resources or {}).get("metadata", {}).get("path") or ".")
+            healthy = False
+            try:
+                if kernel is None:
+                    kernel = _Kernel.current = _start_kernel(self)
+                self.km, self.kc, self.owns_km = kernel.km, kernel.kc, False
+                kernel.prepare(self, path)
+                fault = _fault_for(path)
+                if fault == "kill-kernel":
+                    _kill_group(kernel.pid)
+                elif fault == "hang-kernel":
+                    self.kc.execute(HANG, silent=True, store_history=False)
+                with self.setup_kernel():
+                    info_msg = self.wait_for_reply(self.kc.kernel_info())
+                    self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                    for index, cell in enumerate(self.nb.cells):
+                        self.preprocess_cell(cell, resources, index)
+                healthy = not self._timed_out
+            finally:
+                if not healthy and kernel is not None:
+                    kernel.discard()
+                    _Kernel.current = None
+            self.set_widgets_metadata()
+            return self.nb, self.resources
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            self._timed_out = True  # interrupted mid-cell: this kernel is not reused
+            return await super()._async_handle_timeout(timeout, cell)
+
+    return WarmExecute
+
+
+def autograde_config(spec: dict):
+    """The home's nbgrader configuration with the warm-kernel Execute in nbgrader's own list of
+    autograde preprocessors, and a generous SQLite busy timeout for the shared gradebook."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from graders.exam import course
+
+    home = SimpleNamespace(course_dir=Path(spec["course_dir"]), exchange_dir=Path(spec["exchange_dir"]),
+                           gradebook_url=spec["gradebook_url"],
+                           settings=SimpleNamespace(course_id=spec["course_id"]))
+    c = course.nbgrader_config(home, spec["exam"], spec["language"])
+    warm = _execute_class()
+    stock = Autograde.class_traits()["autograde_preprocessors"].default()
+    c.Autograde.autograde_preprocessors = [warm if p is Execute else p for p in stock]
+    return home, c, warm
+
+
+def is_locked(result: dict) -> bool:
+    return "database is locked" in (result.get("log") or "") + (result.get("error") or "")
+
+
+class Grader:
+    """Grades one submission after another on this process's nbgrader and warm kernel."""
+
+    def __init__(self, spec: dict):
+        from nbgrader.apps import NbGraderAPI
+
+        from graders.exam import course
+
+        course.ensure_path()
+        course.quiet()
+        self.spec = spec
+        self.home, config, self.execute_class = autograde_config(spec)
+        self.api = NbGraderAPI(config=config)
+        self.release_nb = Path(spec["release_nb"])
+
+    def warm_up(self) -> None:
+        """Start the kernel before the first submission arrives (the parent waits for it)."""
+        import nbformat
+
+        nb = nbformat.read(self.release_nb, as_version=4)  # its kernel, no cells
+        nb.cells = []
+        pre = self.execute_class(config=self.api.config)
+        pre.preprocess(nb, {"metadata": {"path": str(self.home.course_dir)}})
+
+    def grade(self, sid: str) -> dict:
+        from graders.exam.lifecycle import _nbgrader_error, sanitize
+
+        exam = self.spec["exam"]
+        try:
+            reasons = sanitize(self.home, exam, sid, self.release_nb)
+        except Exception as exc:  # noqa: BLE001 - reported per submission
+            return {"sid": sid, "status": "error", "reasons": [f"could not prepare: {exc}"]}
+        os.environ[STUDENT_ENV] = sid
+        result = self.api.autograde(exam, sid, force=True, create=True)
+        if not result.get("success") and is_locked(result):
+            result = self.api.autograde(exam, sid, force=True, create=True)  # once, after a busy gradebook
+        if not result.get("success"):
+            return {"sid": sid, "status": "error", "reasons": reasons + ["nbgrader: " + _nbgrader_error(result)]}
+        return {"sid": sid, "status": "repaired" if reasons else "graded", "reasons": reasons}
+
+
+def main() -> None:
+    global _send
+
+    # the protocol gets the original stdout; prints (ours, nbgrader's, a library's) go to stderr
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def send(msg: dict) -> None:
+        proto.write(json.dumps(msg) + "\n")
+        proto.flush()
+
+    _send = send
+    spec = json.loads(sys.stdin.readline())
+    grader = Grader(spec)
+    grader.warm_up()
+    send({"ready": True})
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            sid = json.loads(line)["sid"]
+            try:
+                result = grader.grade(sid)
+            except Exception as exc:  # noqa: BLE001 - never lose the worker over one submission
+                result = {"sid": sid, "status": "error", "reasons": [f"grading failed: {exc}"]}
+            send({"result": result})
+    finally:
+        if _Kernel.current is not None:
+            _Kernel.current.discard()
+
+
+if __name__ == "__main__":
+    main()
