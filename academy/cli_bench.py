@@ -130,3 +130,19 @@ def grade_cmd(
                   f"peak {r.large_peak_mb:.0f} MB; ratio {r.ratio:.2f} for {r.size_ratio:g}x "
                   f"the staff (target <= 12)")
     console.print(f"figures written to {grade_bench.write(r, out)}")
+
+
+@app.command("imports")
+def imports_cmd(
+    runs: Annotated[int, typer.Option(help="Timed imports of each entry point on each side.")] = 3,
+    out: Annotated[Path, typer.Option("--out", help="JSON file for the figures.")] =
+        Path("bench-results/imports.json"),
+) -> None:
+    """The lean runtime: import time of the platform's entry points without rfc3987-syntax (as
+    installed) against the same environment with it put back."""
+    from academy import bench_imports
+
+    if runs < 1:
+        raise typer.BadParameter("at least one run", param_hint="--runs")
+    r = bench_imports.run(runs, log=console.print)
+    console.print(f"figures written to {bench_imports.write(r, out)}")
