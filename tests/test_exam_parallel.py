@@ -102,9 +102,10 @@ def forget_grading(h, exam: str, sids: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def stocked(tmp_path_factory):
-    """One demo exam taken by eight trainees of abilities from none to full, one with a junk answers
-    file, one whose notebook cannot be prepared and one id not in the roster; collected and graded
-    by stock nbgrader; returns the home, the ids, the stock gradebook, outputs and statuses."""
+    """One demo exam taken by eight trainees of abilities from none to full (one also submitting a
+    `graders` package of their own), one with a junk answers file, one whose notebook cannot be
+    prepared and one id not in the roster; collected and graded by stock nbgrader; returns the
+    home, the ids, the stock gradebook, outputs and statuses."""
     base = tmp_path_factory.mktemp("parallel")
     h, ids = _home_with_roster(base / "home")
     bank = lifecycle.build(h, BANKS / "aquapure-service-basics.yaml")
@@ -118,14 +119,20 @@ def stocked(tmp_path_factory):
         trainee.write_sheet(folder, exam, sid, answers, texts)
         if sid == junk:
             (folder / "answers.json").write_text("{" + "x" * 2_000_000)
+        if sid == who[0.45]:  # ships its own `graders` package next to the notebook
+            (folder / "graders" / "exam").mkdir(parents=True)
+            (folder / "graders" / "__init__.py").write_text(f"open({str(base / 'RAN')!r}, 'w')\n")
+            (folder / "graders" / "exam" / "__init__.py").write_text("def ask(slot):\n    return 100.0\n")
         trainee.submit(h, exam, sid, base / "trainees" / sid)
     known, unknown = lifecycle.collect(h, exam)
     assert unknown == [UNKNOWN]
     nb = h.course_dir / "submitted" / broken / exam / f"{exam}.ipynb"
     nb.unlink()
     nb.mkdir()  # a notebook path that is a folder: the submission cannot be prepared
+    assert (h.course_dir / "submitted" / who[0.45] / exam / "graders" / "exam" / "__init__.py").exists()
     statuses = stock_autograde(h, exam, known)
-    yield {"home": h, "exam": exam, "known": known, "who": who, "junk": junk, "broken": broken,
+    assert not (base / "RAN").exists()
+    yield {"base": base, "home": h, "exam": exam, "known": known, "who": who, "junk": junk, "broken": broken,
            "gradebook": gradebook_contents(h, exam), "outputs": autograded_outputs(h, exam),
            "statuses": statuses}
     h.close()
@@ -155,6 +162,8 @@ def test_does_parallel_grading_give_the_gradebook_of_stock_nbgrader(stocked):
         if by_id[sid].status in ("graded", "repaired"):
             assert by_id[sid].score == stocked["gradebook"][sid][0]
     assert len({by_id[stocked["who"][a]].score for a in stocked["who"]}) >= 5  # varied abilities
+    assert not (stocked["base"] / "RAN").exists()  # a submitted package never runs, warm or fresh
+    assert (h.course_dir / "autograded" / stocked["who"][0.45] / exam / "graders").is_dir()
     assert seen == [(i, len(known) + 1) for i in range(1, len(known) + 2)]
     with h.transaction() as s:
         rows = {r.employee_id: r.status for r in s.scalars(select(ExamResult).where(ExamResult.exam == exam))}

@@ -59,7 +59,9 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     # one "kernel is running over TCP" warning per graded submission says nothing to a trainer
-    c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+    # ignore_cwd: a trainee's file next to the notebook (nbgrader copies every submitted file into
+    # autograded/) must never shadow a module the grading imports (`graders/`, `yaml.py` ...)
+    c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR", "--IPKernelApp.ignore_cwd=True"]
     if exam:
         c.Autograde.exclude_overwriting = {exam: list(ANSWERS_AND_EXTRAS)}
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
