@@ -114,19 +114,24 @@ class Voila(ServerProcess):
     """The dashboards' Voila server (dashboards.server) on 127.0.0.1, set up for production use.
 
     Sources stripped, no tracebacks, notebooks never served as files, one preheated kernel per
-    dashboard (imports and company data loaded before anyone asks), idle kernels culled, lab
-    extensions that fail inside Voila denied, and a page template that requests nothing from a CDN.
+    dashboard (imports and company data loaded before anyone asks), kernels idle for
+    `cull_idle_seconds` shut down (even with their tab still open), lab
+    extensions that fail inside Voila or that the dashboards do not need denied, and a page
+    template that requests nothing from a CDN.
     Logins use the home's tokens file (dashboards.identity); anonymous requests are refused.
     """
 
     name = "Voila dashboards server"
-    #: lab extensions that do not work inside Voila (nbgrader's needs JupyterLab's shell)
+    #: lab extensions that do not work inside Voila (nbgrader's needs JupyterLab's shell) or
+    #: that the dashboards do not use: plotly's renderer is a 4.8 MB bundle that every page would
+    #: load and evaluate (the dashboards draw their charts as SVG in the kernel, dashboards.charts)
     DENIED_EXTENSIONS = ["@jupyter/nbgrader", "@voila-dashboards/jupyterlab-preview",
-                         "@jupyter-notebook/lab-extension"]
+                         "@jupyter-notebook/lab-extension", "jupyterlab-plotly"]
 
     def __init__(self, home_root: Path, tokens_file: Path, port: int | None = None,
                  notebooks: Path | None = None, env: dict | None = None, preheat: bool = True,
-                 cull_idle_seconds: int = 900, extra_args: list[str] | None = None,
+                 cull_idle_seconds: int = 900, cull_interval_seconds: int = 60,
+                 extra_args: list[str] | None = None,
                  log: Path | None = None):
         from dashboards.server import template_root
 
@@ -145,9 +150,12 @@ class Voila(ServerProcess):
                f"--VoilaConfiguration.extension_denylist={denied}",
                f"--VoilaConfiguration.preheat_kernel={preheat}",
                "--VoilaConfiguration.default_pool_size=1",
+               # an idle page's kernel is shut down even while its tab stays open (a dashboard
+               # kernel holds 100-250 MB; a day of tabs left open would otherwise pile them
+               # up); Voila never culls its preheated pool, and a reload brings a fresh page
                f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
-               "--MappingKernelManager.cull_interval=60",
-               "--MappingKernelManager.cull_connected=False"]
+               f"--MappingKernelManager.cull_interval={cull_interval_seconds}",
+               "--MappingKernelManager.cull_connected=True"]
         cmd += extra_args or []
         jpath = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH"))
                                 if p)

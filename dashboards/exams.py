@@ -39,15 +39,12 @@ def grading_progress(home) -> pd.DataFrame:
 
 
 def progress_figure(progress: pd.DataFrame, loc: str):
-    import plotly.graph_objects as go
+    from dashboards.charts import PALETTE, bar_chart
 
-    from dashboards.charts import _layout
-
-    fig = go.Figure()
-    for col in ("submitted", "autograded", "needs_manual"):
-        fig.add_trace(go.Bar(x=progress["exam"], y=progress[col], name=t(col, loc)))
-    fig.update_layout(barmode="group")
-    return _layout(fig, t("grading_progress", loc))
+    cols = ("submitted", "autograded", "needs_manual")
+    return bar_chart("progress", t("grading_progress", loc), list(progress["exam"]),
+                     [(t(c, loc), [int(v) for v in progress[c]], PALETTE[k])
+                      for k, c in enumerate(cols)], t("people", loc), labels=True)
 
 
 def items_to_fix(home, loc: str) -> pd.DataFrame:

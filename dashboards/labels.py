@@ -10,6 +10,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "trainee_title": ("My assessment report", "我的考核报告"),
     "trainer_title": ("Trainer view", "培训师视图"),
     "signed_in_as": ("Signed in as", "当前用户"),
+    "loading": ("Loading the dashboard…", "正在加载看板…"),
     "all_roles": ("All roles", "全部岗位"),
     "teams": ("Teams", "团队"),
     "band_distribution": ("Grade bands", "等级分布"),

@@ -57,7 +57,6 @@ def preload(home=None) -> data.Company:
         data.cycle_data(company, graded[-1])
         data.trend_frame(company)
         data.flags(company, graded[-1])
-    charts.warm_up()
     _give_back_memory()
     # to the server log (the kernel's own stderr), never to the page: lets tools see warm kernels
     print(f"{PRELOADED} {os.getpid()}", file=sys.__stderr__, flush=True)
@@ -124,11 +123,9 @@ def guarded(build, loc: str):
 # --- small building blocks -----------------------------------------------------------------------
 
 
-def chart(fig) -> w.Output:
-    out = w.Output()
-    with out:
-        fig.show(renderer="plotly_mimetype", config={"displaylogo": False})
-    return out
+def chart(fig: charts.Chart) -> w.HTML:
+    """A chart drawn by dashboards.charts: its SVG, shown as it is (no chart library needed)."""
+    return w.HTML(fig.svg, layout=w.Layout(overflow="hidden"))
 
 
 def table(frame: pd.DataFrame, max_rows: int = 200) -> w.HTML:
@@ -167,7 +164,13 @@ def header(title_key: str, viewer: Viewer, loc: str, extra: str = "") -> w.HTML:
 # --- manager ----------------------------------------------------------------------------------
 
 
-def manager_dashboard(company: data.Company, viewer: str | None = None, lang: str | None = None):
+def manager_dashboard(company: data.Company, viewer: str | None = None, lang: str | None = None,
+                      progressive: bool | None = None):
+    """The manager's dashboard for the viewer. `progressive` (default: when served by Voila)
+    returns a placeholder at once and builds the panels right after the cell ends, in the
+    kernel's own event loop: Voila finishes the page without waiting for the build, and the
+    browser loads its scripts while the kernel builds (the panels appear when both are done).
+    """
     import time
 
     start = time.perf_counter()
@@ -175,10 +178,39 @@ def manager_dashboard(company: data.Company, viewer: str | None = None, lang: st
     v = resolve_viewer(viewer)
     if v is None:
         return _notice(t("not_signed_in", loc), "#b42318")
-    widget = guarded(lambda: ManagerDashboard(company, v, loc).widget, loc)
-    print(f"academy: manager dashboard built in {time.perf_counter() - start:.2f} s",
-          file=sys.__stderr__, flush=True)
-    return widget
+
+    def build():
+        widget = guarded(lambda: ManagerDashboard(company, v, loc).widget, loc)
+        print(f"academy: manager dashboard built in {time.perf_counter() - start:.2f} s",
+              file=sys.__stderr__, flush=True)
+        return widget
+
+    if progressive is None:
+        progressive = bool(os.environ.get("VOILA_KERNEL_ID"))
+    if not progressive:
+        return build()
+    holder = w.VBox([w.HTML(f"{STYLE}<div class='academy-note academy-loading'>"
+                            f"{html.escape(t('loading', loc))}</div>")])
+
+    def fill():
+        holder.children = [build()]
+
+    after_cell(fill)
+    return holder
+
+
+def after_cell(fn) -> None:
+    """Run `fn` in the kernel's event loop once the running cell has ended (at once when there
+    is no running loop). The kernel answers nothing else meanwhile, so a browser asking for the
+    widgets' state gets the finished dashboard, never half of it."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        fn()
+        return
+    loop.call_later(0.01, fn)
 
 
 class ManagerDashboard:

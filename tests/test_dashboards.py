@@ -4,6 +4,7 @@ headless Chromium, in English and Chinese, with screenshots for review in tests/
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -173,20 +174,38 @@ def test_are_login_tokens_mapped_to_one_identity_each(tmp_path):
 
 
 def test_do_the_charts_carry_chinese_labels_and_names(demo):
-    """Are band names, competency axes and staff names in Chinese in the zh figures?"""
+    """Are band names, competency axes and staff names in Chinese in the zh charts, in fonts
+    with Chinese glyphs, and are the histogram's bins counted in the kernel?"""
     from dashboards import charts, data
 
     company = demo["company"]
     cd = data.cycle_data(company, data.graded_cycles(company)[-1])
     res = cd.result.results
-    bands = charts.band_distribution(res, cd.schemes, "zh").to_plotly_json()
-    assert any(re.search(r"[\u4e00-\u9fff]", str(x)) for x in bands["data"][0]["x"])
+    bands = charts.band_distribution(res, cd.schemes, "zh")
+    assert any(re.search(r"[\u4e00-\u9fff]", x) for x in bands.categories)
+    assert all(f">{html.escape(x)}<" in bands.svg for x in bands.categories)
     radar = charts.radar({"团队": cd.result.competencies.groupby("competency")["score"].mean()},
                          "zh")
-    assert "专业知识与技能" in list(radar.data[0].theta)
+    assert "专业知识与技能" in radar.categories and "专业知识与技能" in radar.svg
     heat = charts.competency_heatmap(cd.result.competencies, res, "zh")
-    assert len(heat.data[0].y) == min(40, len(res))
-    assert "WenQuanYi" in heat.layout.font.family
+    assert len(heat.series) == min(40, len(res))
+    assert "WenQuanYi" in heat.svg and "能力热力图" in heat.svg
+    scores = charts.score_distribution(res, "zh")
+    assert len(scores.categories) == 20
+    assert sum(scores.series["人数"]) == res["final_score"].notna().sum()
+
+
+def test_do_chart_labels_wrap_and_values_stay_readable():
+    """Are long labels wrapped (Chinese anywhere, words kept whole) and are negative bars drawn
+    under a zero line?"""
+    from dashboards import charts
+
+    assert charts.wrap("Professional knowledge and skills", 90, 11) == [
+        "Professional", "knowledge and", "skills"]
+    assert all(charts.text_width(x, 11) <= 44 for x in charts.wrap("专业知识与技能服务态度", 44, 11))
+    assert charts.wrap("a b c d e f g h", 20, 11, max_lines=2)[-1].endswith("…")
+    effects = charts.bars(["甲", "乙"], [1.5, -2.0], "effect", "zh")
+    assert effects.series == {"effect": [1.5, -2.0]} and "stroke='#a0aec0'" in effects.svg
 
 
 def _notices(widget) -> list[str]:
@@ -244,6 +263,29 @@ def test_does_a_trainee_get_no_manager_dashboard(demo):
 
     widget = ui.manager_dashboard(demo["company"], demo["who"]["trainee"], "en")
     assert "no access" in widget.value
+
+
+def test_does_the_served_manager_dashboard_fill_its_placeholder_after_the_cell(demo):
+    """Served by Voila, does the manager dashboard return a loading placeholder at once and put
+    the finished panels in it once the cell has ended (in the kernel's event loop)?"""
+    import asyncio
+
+    from dashboards import ui
+
+    async def serve():
+        holder = ui.manager_dashboard(demo["company"], demo["who"]["manager"], "en",
+                                      progressive=True)
+        placeholder = holder.children[0].value
+        for _ in range(600):
+            await asyncio.sleep(0.05)
+            if "academy-loading" not in str(getattr(holder.children[0], "value", "")):
+                break
+        return placeholder, holder
+
+    placeholder, holder = asyncio.run(serve())
+    assert "academy-loading" in placeholder
+    (board,) = holder.children
+    assert _notices(board) == [] and "academy-head" in board.children[0].value
 
 
 # --- the notebooks, executed headless -----------------------------------------------------------
@@ -384,7 +426,7 @@ def _open(browser, url: str, requests: list[str], headers: dict | None = None):
 
 def _charts_drawn(page, at_least: int) -> None:
     page.wait_for_function(
-        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {at_least}")
+        f"document.querySelectorAll('svg.academy-chart').length >= {at_least}")
 
 
 def _shot(page, name: str) -> None:
@@ -394,7 +436,7 @@ def _shot(page, name: str) -> None:
                            "'.jp-OutputArea, .jp-Cell')).map(e => e.getBoundingClientRect()"
                            ".bottom))")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 9000)})
-    page.wait_for_timeout(500)  # plotly redraws on resize
+    page.wait_for_timeout(300)  # the page reflows at the new size
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
@@ -413,7 +455,7 @@ def test_does_a_manager_see_charts_and_filter_them_in_chromium(demo, voila, brow
     forged = {"X-Academy-Viewer": demo["who"]["stranger"]}
     page = _open(browser, voila.url("manager.ipynb", demo["tokens"]["manager"]) +
                  f"&viewer={demo['who']['stranger']}", requests, forged)
-    _charts_drawn(page, 6)
+    _charts_drawn(page, 7)
     assert page.locator(".academy-viewer").inner_text() == demo["who"]["manager"]
     assert "token=" not in page.url
     kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
@@ -432,17 +474,20 @@ def test_does_a_manager_see_charts_and_filter_them_in_chromium(demo, voila, brow
         page.locator("select").nth(2).select_option(index=1)  # a role instead
     page.wait_for_function(f"document.querySelector('.academy-state') && "
                            f"document.querySelector('.academy-state').innerText != {before!r}")
-    _charts_drawn(page, 6)
+    _charts_drawn(page, 7)
     assert state.inner_text() != before
     page.close()
 
     page = _open(browser, voila.url("manager.ipynb", demo["tokens"]["manager"]) + "&lang=zh",
                  requests)
-    _charts_drawn(page, 6)
+    _charts_drawn(page, 7)
     assert "团队能力看板" in page.inner_text("body")
+    assert page.locator("svg.academy-chart text", has_text="专业知识与技能").count() >= 1
     _shot(page, "manager_zh.png")
     page.close()
     _only_local(requests)
+    # the charts are SVG drawn in the kernel: no chart library is sent to the browser
+    assert not [u for u in requests if "plotly" in u]
 
 
 @pytest.mark.slow
@@ -462,6 +507,42 @@ def test_do_trainee_and_trainer_pages_draw_in_both_languages(demo, voila, browse
             _shot(page, f"{role}_{lang}.png")
             page.close()
     _only_local(requests)
+
+
+@pytest.mark.slow
+def test_is_an_idle_dashboard_kernel_culled_with_its_tab_open(demo, browser, tmp_path):
+    """With a short idle timeout, is a page's kernel shut down while its tab stays open (memory
+    stays flat over a day of tabs left open), and does the server keep its preheated kernel and
+    serve the next page?"""
+    import time
+
+    from academy.servers import Voila
+
+    root = tmp_path / "served"
+    root.mkdir()
+    (root / "tiny.ipynb").write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": "one", "metadata": {},
+                   "outputs": [], "source": "print('tiny')"}],
+        "metadata": BROKEN["metadata"], "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    token = demo["tokens"]["manager"]
+    with Voila(demo["home"].root, demo["tokens_file"], notebooks=root, cull_idle_seconds=4,
+               cull_interval_seconds=1, log=tmp_path / "voila.log") as server:
+        page = _open(browser, server.url("tiny.ipynb", token), [])
+        page.wait_for_selector("#rendered_cells", state="visible")
+        kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                               ".textContent).kernelId")
+        api = f"{server.base_url}api/kernels"
+        assert _get(f"{api}/{kernel}?token={token}")[0] == 200
+        deadline = time.monotonic() + 120
+        while _get(f"{api}/{kernel}?token={token}")[0] != 404:
+            assert time.monotonic() < deadline, "the idle kernel was not culled"
+            time.sleep(1)
+        assert "seconds of inactivity" in (tmp_path / "voila.log").read_text(errors="replace")
+        page.close()
+        page = _open(browser, server.url("tiny.ipynb", token), [])
+        page.wait_for_selector("#rendered_cells", state="visible")
+        assert "tiny" in page.inner_text("body")
+        page.close()
 
 
 # --- academy serve ---------------------------------------------------------------------------
