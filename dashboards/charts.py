@@ -123,7 +123,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
         hi = lo + 1
     raw = (hi - lo) / max(n, 1)
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
     ticks, v = [], start
     while v <= hi + step * 1e-9:
@@ -137,7 +137,9 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 def _fmt(v: float) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+    if float(v).is_integer():
+        return f"{v:.0f}"
+    return f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}".rstrip("0")
 
 
 def _colour_scale(v: float, lo: float = 0, hi: float = 100) -> str:
