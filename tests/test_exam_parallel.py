@@ -186,7 +186,7 @@ def test_is_a_crashed_or_hung_submission_confined_to_itself(stocked, monkeypatch
     sids = [killed, *others[:2], hung, *others[2:]]
     forget_grading(h, exam, sids)
     monkeypatch.setenv(FAULTS_ENV, json.dumps({killed: "kill-kernel", hung: "hang-kernel"}))
-    outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam, sids, workers=2, timeout=12)}
+    outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam, sids, workers=2, timeout=15)}
     assert outcomes[killed].status == "error" and "Kernel died" in " ".join(outcomes[killed].reasons)
     assert outcomes[hung].status == "error" and outcomes[hung].reasons[0].startswith("timed out")
     assert not (h.course_dir / "autograded" / hung / exam).exists()

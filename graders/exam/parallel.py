@@ -51,6 +51,7 @@ class Worker:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      start_new_session=True)
         self.kernels: set[int] = set()
+        self.warming = True  # until it says ready: at start, and after it lost its kernel
         self._buf = b""
         self._send(spec)
 
@@ -89,10 +90,20 @@ class Worker:
             if key in msg:
                 return msg
 
+    def ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Wait until the worker's kernel is warm; WorkerDied if it never gets there."""
+        if self.warming:
+            if self.wait_for("ready", time.monotonic() + timeout) is None:
+                raise WorkerDied(f"not ready after {timeout:g} s")
+            self.warming = False
+
     def grade(self, sid: str, deadline: float) -> dict | None:
         self._send({"sid": sid})
         msg = self.wait_for("result", time.monotonic() + deadline)
-        return None if msg is None else msg["result"]
+        if msg is None:
+            return None
+        self.warming = bool(msg["result"].pop("kernel_lost", False))
+        return msg["result"]
 
     def stderr_tail(self, lines: int = 3) -> str:
         try:
@@ -161,11 +172,14 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
         with lock:
             on_result(result)
 
-    def failed(worker: Worker | None, sid: str, reason: str) -> dict:
+    def discard(worker: Worker | None) -> None:
         if worker is not None:
             worker.kill()
             with lock:
                 live.discard(worker)
+
+    def failed(worker: Worker | None, sid: str, reason: str) -> dict:
+        discard(worker)
         # a submission stopped half-way leaves no half-written autograded folder (as nbgrader's own
         # failure handling does)
         shutil.rmtree(autograded / sid / spec["exam"], ignore_errors=True)
@@ -182,17 +196,23 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                 if cannot_start:
                     report({"sid": sid, "status": "error", "reasons": cannot_start[:1]})
                     continue
+                if worker is not None:
+                    try:
+                        worker.ready()  # its new kernel, after the previous submission lost one
+                    except WorkerDied:  # could not start a new kernel: a new worker instead
+                        discard(worker)
+                        worker = None
                 try:
                     if worker is None:
                         worker = Worker(spec, env)
                         with lock:
                             live.add(worker)
                         try:
-                            if worker.wait_for("ready", time.monotonic() + STARTUP_TIMEOUT) is None:
-                                raise WorkerDied(f"not ready after {STARTUP_TIMEOUT:g} s")
+                            worker.ready()
                         except WorkerDied as exc:  # the same for every worker: do not try each submission
                             cannot_start.append(f"the grading process could not start: {exc}")
-                            report(failed(worker, sid, cannot_start[0]))
+                            discard(worker)
+                            report({"sid": sid, "status": "error", "reasons": cannot_start[:1]})
                             worker = None
                             continue
                     result = worker.grade(sid, deadline)

@@ -14,8 +14,8 @@ gets a new one.
 Started by `graders.exam.parallel` as `python -m graders.exam.worker`. Protocol, JSON lines: the
 first line on stdin describes the course and exam, every further line is a job `{"sid": ...}`;
 on the protocol pipe (the process's original stdout; anything printed goes to stderr) the worker
-sends `{"ready": true}`, `{"kernel": pid}` whenever it starts a kernel, and one
-`{"result": {...}}` per job. End of stdin ends the worker.
+sends `{"ready": true}` when its kernel is warm (again after a kernel was lost), `{"kernel": pid}`
+whenever it starts a kernel, and one `{"result": {...}}` per job. End of stdin ends the worker.
 """
 
 from __future__ import annotations
@@ -150,6 +150,31 @@ def _execute_class():
     return WarmExecute
 
 
+def check_schemas_once() -> None:
+    """nbgrader validates each cell's metadata with `jsonschema.validate`, which first checks the
+    schema itself against jsonschema's meta-schema: the same check for every cell, twice per
+    notebook, a quarter of a worker's CPU. Here the same validation (same validator, same
+    best-match error) checks each schema once per process."""
+    from jsonschema import exceptions
+    from jsonschema.validators import validator_for
+    from nbgrader.nbgraderformat import common
+
+    checked: dict = {}  # (class, id of the schema) -> the schema, kept alive so ids stay unique
+
+    def validate(instance, schema, cls=None, *args, **kwargs):
+        if cls is None:
+            cls = validator_for(schema)
+        key = (cls, id(schema))
+        if checked.get(key) is not schema:
+            cls.check_schema(schema)
+            checked[key] = schema
+        error = exceptions.best_match(cls(schema, *args, **kwargs).iter_errors(instance))
+        if error is not None:
+            raise error
+
+    common.jsonschema = SimpleNamespace(validate=validate)
+
+
 def autograde_config(spec: dict):
     """The home's nbgrader configuration with the warm-kernel Execute in nbgrader's own list of
     autograde preprocessors, and a generous SQLite busy timeout for the shared gradebook."""
@@ -182,6 +207,7 @@ class Grader:
 
         course.ensure_path()
         course.quiet()
+        check_schemas_once()
         self.spec = spec
         self.home, config, self.execute_class = autograde_config(spec)
         self.api = NbGraderAPI(config=config)
@@ -204,7 +230,6 @@ class Grader:
             reasons = sanitize(self.home, exam, sid, self.release_nb)
         except Exception as exc:  # noqa: BLE001 - reported per submission
             return {"sid": sid, "status": "error", "reasons": [f"could not prepare: {exc}"]}
-        os.environ[STUDENT_ENV] = sid
         result = self.api.autograde(exam, sid, force=True, create=True)
         if not result.get("success") and is_locked(result):
             result = self.api.autograde(exam, sid, force=True, create=True)  # once, after a busy gradebook
@@ -239,7 +264,11 @@ def main() -> None:
                 result = grader.grade(sid)
             except Exception as exc:  # noqa: BLE001 - never lose the worker over one submission
                 result = {"sid": sid, "status": "error", "reasons": [f"grading failed: {exc}"]}
-            send({"result": result})
+            lost = _Kernel.current is None
+            send({"result": {**result, "kernel_lost": lost}})
+            if lost:  # a new kernel before the next submission (whose deadline then starts warm)
+                grader.warm_up()
+                send({"ready": True})
     finally:
         if _Kernel.current is not None:
             _Kernel.current.discard()
