@@ -208,6 +208,41 @@ def test_do_chart_labels_wrap_and_values_stay_readable():
     assert effects.series == {"effect": [1.5, -2.0]} and "stroke='#a0aec0'" in effects.svg
 
 
+def test_are_evidence_flags_kept_for_the_next_kernel_until_their_inputs_change(demo,
+                                                                              monkeypatch):
+    """Does a fresh kernel (a fresh company load) read a cycle's flags from the home's cache
+    instead of collecting the evidence again, and does a roster change change the key? (A
+    published cycle's evidence cannot change; new batches are in the key too.)"""
+    from sqlalchemy import select
+
+    from dashboards import data
+    from roster.models import Team
+
+    company = demo["company"]
+    cycle = data.graded_cycles(company)[-1]
+    first = data.flags(company, cycle)
+    key = data.flags_key(company, cycle)
+    assert data._flags_cache(company, cycle, key).exists()
+
+    def no_collecting(*_a, **_k):
+        raise AssertionError("collected the evidence again")
+
+    monkeypatch.setattr(data, "_flags_job", no_collecting)
+    fresh = data.load_company(demo["home"], refresh=True)
+    again = data.flags(fresh, cycle)
+    assert again.astype(str).values.tolist() == first.astype(str).values.tolist()
+    with demo["home"].transaction() as s:  # a team renamed (flags name teams)
+        team = s.scalars(select(Team).order_by(Team.id)).first()
+        name = team.name
+        team.name = name + " (renamed)"
+    try:
+        assert data.flags_key(fresh, cycle) != key
+    finally:
+        with demo["home"].transaction() as s:
+            s.get(Team, team.id).name = name
+    assert data.flags_key(fresh, cycle) == key
+
+
 def _notices(widget) -> list[str]:
     found = []
     if "academy-notice" in str(getattr(widget, "value", "")):
