@@ -95,7 +95,11 @@ def _start_kernel(pre) -> _Kernel:
     kernel = _Kernel(pre.km, pre.kc)
     if _send and kernel.pid:
         _send({"kernel": kernel.pid})
-    kernel.run_silently(pre, WARM_UP)
+    try:
+        kernel.run_silently(pre, WARM_UP)
+    except BaseException:
+        kernel.discard()
+        raise
     return kernel
 
 
