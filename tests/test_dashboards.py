@@ -304,6 +304,7 @@ def test_does_the_served_manager_dashboard_fill_its_placeholder_after_the_cell(d
     """Served by Voila, does the manager dashboard return a loading placeholder at once and put
     the finished panels in it once the cell has ended (in the kernel's event loop)?"""
     import asyncio
+    import threading
 
     from dashboards import ui
 
@@ -317,7 +318,11 @@ def test_does_the_served_manager_dashboard_fill_its_placeholder_after_the_cell(d
                 break
         return placeholder, holder
 
-    placeholder, holder = asyncio.run(serve())
+    got = {}  # in a thread of its own: the session's Playwright may hold this thread's loop
+    runner = threading.Thread(target=lambda: got.update(out=asyncio.run(serve())))
+    runner.start()
+    runner.join(120)
+    placeholder, holder = got["out"]
     assert "academy-loading" in placeholder
     (board,) = holder.children
     assert _notices(board) == [] and "academy-head" in board.children[0].value
