@@ -11,7 +11,7 @@ from datetime import datetime
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from academy.db import Base, utcnow
@@ -42,6 +42,7 @@ class Evidence(Base):
     """One score: who was scored, by whom, on which item and competency, raw and on 0-100."""
 
     __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_cycle_source", "cycle_id", "source"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("evidence_batches.id"), index=True)
