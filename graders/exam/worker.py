@@ -157,7 +157,7 @@ def _execute_class():
 def check_schemas_once() -> None:
     """nbgrader validates each cell's metadata with `jsonschema.validate`, which first checks the
     schema itself against jsonschema's meta-schema: the same check for every cell, twice per
-    notebook, a quarter of a worker's CPU. Here the same validation (same validator, same
+    notebook, about a seventh of a worker's CPU. Here the same validation (same validator, same
     best-match error) checks each schema once per process."""
     from jsonschema import exceptions
     from jsonschema.validators import validator_for
