@@ -35,9 +35,10 @@ ENTRY_POINTS = [
     ("nbgrader apps (academy exam ...)",
      "from nbgrader.apps import NbGraderAPI\nimport nbformat\n"
      "nbformat.validate(nbformat.v4.new_notebook())"),
-    ("exam kernel: graders.exam.ask", "from graders.exam import ask"),
-    ("dashboard kernel: dashboards.ui and plotly",
-     "import dashboards.ui\nimport plotly.graph_objects"),
+    ("exam grading kernel: ipykernel and graders.exam.ask",
+     "import ipykernel.kernelapp\nfrom graders.exam import ask"),
+    ("dashboard kernel: ipykernel and dashboards.ui",
+     "import ipykernel.kernelapp\nimport dashboards.ui"),
     ("Voila server", "import voila.app"),
 ]
 
