@@ -31,6 +31,16 @@ class DemoContext:
     extras: dict = field(default_factory=dict)
 
 
+def synthetic_company(root: Path, staff: int, seed: int, today: date) -> DemoContext:
+    """A fresh home at `root` (an old one removed) holding the demo roster of `staff` people:
+    where the benchmarks start their companies."""
+    if root.exists():
+        shutil.rmtree(root)
+    ctx = DemoContext(init_home(root), staff, seed, today, Console(quiet=True), [])
+    step_roster(ctx)
+    return ctx
+
+
 def step_roster(ctx: DemoContext) -> None:
     from roster.store import import_roster_file
     from roster.synthetic import make_company, write_roster_csv

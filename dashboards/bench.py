@@ -64,20 +64,12 @@ def build_company(root: Path, staff: int, seed: int = 2026, cycles: int = 4,
     quarter through the demo's own steps (evidence files imported, graded by the engine,
     published); the earlier quarters as stored copies of it with scores shifted per person (so
     the trend has a year of history without importing evidence four times)."""
-    import shutil
-
-    from rich.console import Console
-
     from academy import demo as d
     from academy.cycles import close_cycle, open_cycle
-    from academy.home import init_home
 
-    if root.exists():
-        shutil.rmtree(root)
-    home = init_home(root)
-    ctx = d.DemoContext(home, staff, seed, today, Console(quiet=True), [])
     t = time.monotonic()
-    d.step_roster(ctx)
+    ctx = d.synthetic_company(root, staff, seed, today)
+    home = ctx.home
     log(f"roster of {staff} staff: {time.monotonic() - t:.0f} s")
     plan = quarters_back(today, cycles)
     with home.transaction() as s:

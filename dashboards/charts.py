@@ -283,12 +283,18 @@ def bar_chart(kind: str, title: str, categories: list[str],
     if lo < 0 < hi:
         parts.append(f"<line x1='{left}' x2='{right}' y1='{ypos(0):.1f}' y2='{ypos(0):.1f}' "
                      f"stroke='{AXIS}'/>")
+    _footer(parts, cats, centre, band, bottom, xlab_h, legend_svg)
+    return Chart(kind, title, _svg(kind, width, height, title, "".join(parts)), cats,
+                 {s[0]: vals[k] for k, s in enumerate(series)})
+
+
+def _footer(parts: list[str], cats: list[str], centre, band: float, bottom: float,
+            xlab_h: float, legend_svg: str) -> None:
+    """Category labels under the plot, then the legend (if any) under them."""
     xl, _h = _x_labels(cats, centre, band, bottom)
     parts.append(xl)
     if legend_svg:
         parts.append(f"<g transform='translate(0 {bottom + xlab_h + 12:.1f})'>{legend_svg}</g>")
-    return Chart(kind, title, _svg(kind, width, height, title, "".join(parts)), cats,
-                 {s[0]: vals[k] for k, s in enumerate(series)})
 
 
 def line_chart(kind: str, title: str, categories: list[str],
@@ -314,19 +320,16 @@ def line_chart(kind: str, title: str, categories: list[str],
     parts = [_y_axis(ticks, ypos, left, right, y_title)]
     for k, (name, values) in enumerate(series):
         colour = items[k][1]
-        pts = [(centre(i), ypos(float(v)), float(v)) for i, v in enumerate(values)
+        pts = [(i, centre(i), ypos(float(v)), float(v)) for i, v in enumerate(values)
                if v is not None and not pd.isna(v)]
         if len(pts) > 1:
             parts.append("<polyline fill='none' stroke-width='2' stroke='" + colour + "' points='"
-                         + " ".join(f"{x:.1f},{y:.1f}" for x, y, _v in pts) + "'/>")
-        for i, (x, y, v) in enumerate(pts):
+                         + " ".join(f"{x:.1f},{y:.1f}" for _i, x, y, _v in pts) + "'/>")
+        for i, x, y, v in pts:  # i: the category's own index, also where values are missing
             parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{colour}'>"
                          f"<title>{_e(name)} · {_e(cats[i] if i < len(cats) else '')}: "
                          f"{_fmt(v)}</title></circle>")
-    xl, _h = _x_labels(cats, centre, band, bottom)
-    parts.append(xl)
-    if legend_svg:
-        parts.append(f"<g transform='translate(0 {bottom + xlab_h + 12:.1f})'>{legend_svg}</g>")
+    _footer(parts, cats, centre, band, bottom, xlab_h, legend_svg)
     return Chart(kind, title, _svg(kind, width, height, title, "".join(parts)), cats,
                  {name: [float(v) for v in values] for name, values in series})
 

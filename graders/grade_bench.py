@@ -39,18 +39,12 @@ COPIES = 10  # the large company is this many copies of the small one
 
 def build_small(root: Path, staff: int = 10_000, seed: int = 2026, log=print):
     """A fresh home with `staff` people and one open, ungraded cycle full of evidence."""
-    from rich.console import Console
-
     from academy import demo as d
     from academy.cycles import open_cycle
-    from academy.home import init_home
 
-    if root.exists():
-        shutil.rmtree(root)
-    home = init_home(root)
-    ctx = d.DemoContext(home, staff, seed, TODAY, Console(quiet=True), [])
     t = time.monotonic()
-    d.step_roster(ctx)
+    ctx = d.synthetic_company(root, staff, seed, TODAY)
+    home = ctx.home
     log(f"  roster of {staff} staff imported: {time.monotonic() - t:.0f} s")
     with home.transaction() as s:
         open_cycle(s, CYCLE)
