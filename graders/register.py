@@ -1,6 +1,6 @@
 """Registers the per-source aggregators of graders.sources (import for its side effect)."""
 
-from graders import behaviour, practical, reviews, surveys
+from graders import behaviour, operations_store, practical, reviews, surveys
 from graders.sources import AGGREGATORS
 
 AGGREGATORS.update({
@@ -10,4 +10,5 @@ AGGREGATORS.update({
     "self": reviews.aggregate_self,
     "customer": surveys.aggregate,
     "key_behaviour": behaviour.aggregate,
+    "operations": operations_store.aggregate,
 })

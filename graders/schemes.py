@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from academy.errors import AcademyError, Problem, ProblemsError
+from graders.kpi_items import KpiScheme
 from graders.sources import COMPONENTS
 
 Family = Literal["technical_support", "field_service", "management"]
@@ -149,6 +150,8 @@ class Scheme(_Strict):
     promotion: Promotion = Promotion()
     corrective: Corrective = Corrective()
     training: Training = Training()
+    #: operational KPI items for monthly performance pay (graders.kpi_items); None: no monthly pay
+    kpi: KpiScheme | None = None
     source: str = ""
     sha256: str = ""
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from graders.evidence import Evidence, EvidenceBatch
 
-COMPONENTS = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
+COMPONENTS = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour",
+              "operations")  # operations: from service tickets (graders.operations_store)
 STATUSES = ("ok", "insufficient", "missing")
 
 COMPONENT_COLUMNS = ["employee_id", "component", "score", "n", "status", "note"]
