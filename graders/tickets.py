@@ -189,8 +189,8 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
     excel = table.encoding == "xlsx"
     wanted = sorted(cols.index.items(), key=lambda kv: kv[1])
     if n:
-        frame = pd.DataFrame.from_records([[cells[i] for _, i in wanted] for _, cells in table.rows],
-                                          columns=[f for f, _ in wanted])
+        frame = pd.DataFrame([[cells[i] for _, i in wanted] for _, cells in table.rows],
+                             columns=[f for f, _ in wanted], dtype=object)
     else:
         frame = pd.DataFrame(columns=[f for f, _ in wanted])
     p = _Problems(table, cols, rows)

@@ -1,0 +1,240 @@
+"""Ticket exports with timestamps: every encoding and layout, every refusal, replacement with
+history, and storage on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from academy.errors import ProblemsError
+from academy.tabular import read_table
+from graders.operations_store import load_operations_kpis
+from graders.ticket_models import Ticket, TicketBatch
+from graders.tickets import current_tickets, import_tickets, parse_tickets
+from roster.store import import_roster_file
+
+from conftest import run_academy
+
+ROSTER = """employee_id,name,team,role
+E1,Li Lei,Field Shanghai,field_service
+E2,Han Mei,Field Shanghai,field_service
+H1,Wang Fang,Hotline Shanghai,hotline_support
+"""
+EN_HEADER = ["ticket_no", "staff_id", "channel", "customer", "repair_call", "first_response",
+             "arrival", "start_of_work", "fault_cleared", "closed", "first_contact_resolution",
+             "reopened", "complaint", "complaint_resolved", "survey_sent"]
+ZH_HEADER = ["工单号", "工号", "服务方式", "客户", "报修时间", "首次响应时间", "到达时间",
+             "开始维修时间", "故障排除时间", "关闭时间", "是否一次解决", "是否重开", "是否投诉",
+             "投诉是否解决", "回访"]
+ROWS = [
+    ["T1", "E1", "on site", "C1", "2026-11-02 09:00", "2026-11-02 09:30", "2026-11-03 09:00",
+     "2026-11-03 09:10", "2026-11-03 11:00", "2026-11-03 12:00", "", "no", "no", "", "yes"],
+    ["T2", "H1", "hotline", "C2", "2026/11/2 10:00", "2026/11/2 10:31:00", "", "", "", "2026/11/2 11:00",
+     "yes", "", "yes", "yes", "no"],
+    ["T3", "E2", "上门", "客户甲", "2026年11月5日 9:00", "2026年11月5日 9:05", "2026-11-06 10:00",
+     "2026-11-06 10:00", "2026-11-07 11:00", "", "", "", "", "", ""],
+]
+ZH_ROWS = [[{"on site": "上门", "hotline": "热线"}.get(c, {"yes": "是", "no": "否"}.get(c, c))
+            for c in r] for r in ROWS]
+
+
+def _write_csv(path, header, rows, encoding):
+    text = "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _write_xlsx(path, header, rows, as_dates=True):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for r in rows:
+        cells = []
+        for c in r:
+            try:
+                cells.append(datetime.strptime(c, "%Y-%m-%d %H:%M") if as_dates else c)
+            except ValueError:
+                cells.append(c)
+        ws.append(cells)
+    wb.save(path)
+    return path
+
+
+def _check_parsed(df):
+    assert list(df["ticket_id"]) == ["T1", "T2", "T3"]
+    assert list(df["channel"]) == ["on_site", "hotline", "on_site"]
+    assert df.loc[0, "reported_at"] == datetime(2026, 11, 2, 9, 0)
+    assert df.loc[1, "responded_at"] == datetime(2026, 11, 2, 10, 31)
+    assert df.loc[2, "reported_at"] == datetime(2026, 11, 5, 9, 0)
+    assert df.loc[0, "arrived_at"] == datetime(2026, 11, 3, 9, 0)
+    assert df["closed_at"].isna().tolist() == [False, False, True]
+    assert df["fcr_given"].tolist()[1] is True and df["fcr_given"].isna().tolist()[0]
+    assert df["complaint"].tolist() == [False, True, False]
+    assert df["complaint_resolved"].tolist()[1] is True
+    assert df["surveyed"].tolist() == [True, False, False]
+    assert list(df["month"]) == ["2026-11"] * 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "gb18030"])
+@pytest.mark.parametrize("headers", ["en", "zh"])
+def test_every_encoding_and_header_language(tmp_path, encoding, headers):
+    """Is a ticket export read the same in UTF-8 (with or without BOM), UTF-16 and GB18030, with
+    English or Chinese headers and values?"""
+    header, rows = (EN_HEADER, ROWS) if headers == "en" else (ZH_HEADER, ZH_ROWS)
+    path = _write_csv(tmp_path / "tickets.csv", header, rows, encoding)
+    _check_parsed(parse_tickets(read_table(path), {"E1", "E2", "H1"}))
+
+
+@pytest.mark.parametrize("as_dates", [True, False])
+def test_excel_workbook_with_date_cells_or_text(tmp_path, as_dates):
+    """Is an .xlsx export read alike whether its times are Excel date cells or text?"""
+    path = _write_xlsx(tmp_path / "tickets.xlsx", ZH_HEADER, ZH_ROWS, as_dates)
+    _check_parsed(parse_tickets(read_table(path), {"E1", "E2", "H1"}))
+
+
+def test_columns_in_any_order_and_semicolons(tmp_path):
+    """Are columns matched by name in any order, with a semicolon-separated file?"""
+    order = [4, 0, 2, 1, 9, 5, 6, 7, 8, 3, 10, 11, 12, 13, 14]
+    header = [EN_HEADER[i] for i in order]
+    rows = [[r[i] for i in order] for r in ROWS]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(";".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    _check_parsed(parse_tickets(read_table(path), {"E1", "E2", "H1"}))
+
+
+BAD = [
+    # ticket, staff, channel, customer, call, response, arrival, start, cleared, closed, fcr...
+    ["B1", "E1", "on site", "C1", "2026-11-02 09:00", "", "", "", "", "2026-11-01 09:00", "", "", "", "", ""],
+    ["B2", "X9", "hotline", "C2", "2026-11-02 10:00", "2026-11-02 10:10", "", "", "", "", "", "", "", "", ""],
+    ["B2", "E1", "hotline", "C3", "2026-11-02 11:00", "", "", "", "", "", "", "", "", "", ""],
+    ["B4", "E1", "hotline", "C4", "2026-02-30 10:00", "", "", "", "", "", "", "", "", "", ""],
+    ["B5", "", "on site", "C5", "", "", "", "", "", "", "", "", "", "", ""],
+    ["B6", "E2", "carrier pigeon", "C6", "2026-11-03 10:00", "2026-11-03 09:00", "", "", "", "", "maybe", "", "", "", ""],
+    ["B7", "E2", "on site", "C7", "2026-11-03 10:00", "", "2026-11-03 12:00", "2026-11-03 11:00", "2026-11-03 10:30", "", "", "", "", "", ""],
+    ["B8", "E2", "on site", "C8", "2026-11-03", "", "", "", "", "", "", "", "no", "yes", ""],
+    ["B9", "E2", "on site", "C9", "2099-01-01 10:00", "", "", "", "", "", "", "", "", "", ""],
+]
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(sqlite_home, tmp_path):
+    """Is a file with times out of order, an unknown staff id, a duplicate ticket, an impossible
+    date, missing required fields, an unknown channel and a date in the future refused whole, each
+    problem named by row and column?"""
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    import_roster_file(sqlite_home, roster)
+    path = _write_csv(tmp_path / "bad.csv", EN_HEADER, BAD, "utf-8")
+    with sqlite_home.transaction() as s, pytest.raises(ProblemsError) as exc:
+        import_tickets(s, path, "tester")
+    text = str(exc.value)
+    where = {(p.row, p.column) for p in exc.value.problems}
+    assert "closed before it was reported" in text and (2, "closed") in where
+    assert "unknown staff id 'X9'" in text and (3, "staff_id") in where
+    assert "duplicate ticket B2 (first on row 3)" in text and (4, "ticket_no") in where
+    assert (5, "repair_call") in where and "impossible" in text
+    assert (6, "staff_id") in where and (6, "repair_call") in where
+    assert "unknown channel 'carrier pigeon'" in text and (7, "channel") in where
+    assert "first response before the customer's repair call" in text and (7, "first_response") in where
+    assert (7, "first_contact_resolution") in where
+    assert "start of work on site before the arrival" in text and (8, "start_of_work") in where
+    assert "fault cleared before work started" in text and (8, "fault_cleared") in where
+    assert "no time of day" in text and (9, "repair_call") in where
+    assert "marked resolved but the ticket has no complaint" in text and (9, "complaint_resolved") in where
+    assert "in the future" in text and (10, "repair_call") in where
+    assert all(p.file == "bad.csv" for p in exc.value.problems)
+    assert all(p.letter for p in exc.value.problems if p.column)
+    with sqlite_home.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 0
+        assert s.scalar(select(func.count()).select_from(TicketBatch)) == 0
+
+
+def test_missing_required_column_is_refused(tmp_path):
+    """Is a file without a repair-call column refused before any row is read?"""
+    header = [h for h in EN_HEADER if h != "repair_call"]
+    rows = [[c for h, c in zip(EN_HEADER, r) if h != "repair_call"] for r in ROWS]
+    path = _write_csv(tmp_path / "t.csv", header, rows, "utf-8")
+    with pytest.raises(ProblemsError, match="missing required column 'reported_at'"):
+        parse_tickets(read_table(path), {"E1", "E2", "H1"})
+
+
+def test_unreadable_encoding_is_refused(tmp_path):
+    """Is a file in neither UTF-8, UTF-16 nor GB18030 refused with a clear message?"""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xff\xff\x00\x81\x30\xfe\x00")
+    with pytest.raises(ProblemsError, match="unreadable encoding"):
+        read_table(path)
+
+
+@pytest.fixture
+def ops_home(home, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    import_roster_file(home, roster)
+    return home
+
+
+def test_store_read_back_and_replace_with_history(ops_home, tmp_path):
+    """Are tickets stored and read back exactly on SQLite and PostgreSQL, and does re-importing
+    the same file replace its batch while the replaced tickets stay in the history?"""
+    path = _write_csv(tmp_path / "tickets.csv", EN_HEADER, ROWS, "utf-8")
+    with ops_home.transaction() as s:
+        first = import_tickets(s, path, "tester")
+    assert first.rows == 3 and first.months == ["2026-11"] and first.extra["open"] == 1
+    with ops_home.transaction() as s:
+        tk = current_tickets(s)
+    _check_parsed(tk.sort_values("ticket_id").reset_index(drop=True))
+    # the corrected export: T3 is closed now, T2 dropped
+    fixed = [ROWS[0], ROWS[2][:9] + ["2026-11-07 12:00"] + ROWS[2][10:]]
+    _write_csv(path, EN_HEADER, fixed, "utf-8")
+    with ops_home.transaction() as s:
+        second = import_tickets(s, path, "tester")
+    assert second.replaced == [first.batch_id]
+    with ops_home.transaction() as s:
+        tk = current_tickets(s)
+        assert sorted(tk["ticket_id"]) == ["T1", "T3"]
+        assert tk.set_index("ticket_id").loc["T3", "closed_at"] == datetime(2026, 11, 7, 12)
+        old = s.get(TicketBatch, first.batch_id)
+        assert old.superseded_by == second.batch_id
+        assert s.scalar(select(func.count()).select_from(Ticket)
+                        .where(Ticket.batch_id == first.batch_id)) == 3
+        ops = load_operations_kpis(s, ["2026-11"])
+    e2 = ops.people.set_index("employee_id").loc["E2"]
+    assert e2["tickets"] == 1 and e2["arrival_rate"] == 0.0 and e2["fix_rate"] == 0.0
+
+
+def test_a_ticket_is_imported_from_one_file_only(ops_home, tmp_path):
+    """Is a ticket already imported from another file refused, naming that file?"""
+    a = _write_csv(tmp_path / "october.csv", EN_HEADER, ROWS[:1], "utf-8")
+    b = _write_csv(tmp_path / "november.csv", EN_HEADER, ROWS, "utf-8")
+    with ops_home.transaction() as s:
+        import_tickets(s, a, "tester")
+    with ops_home.transaction() as s, pytest.raises(ProblemsError,
+                                                    match="T1 was already imported from october.csv"):
+        import_tickets(s, b, "tester")
+
+
+def test_command_lists_problems_without_traceback(tmp_path):
+    """Does `academy tickets import` print every problem with row and column, no traceback, and
+    a dry run write nothing?"""
+    h = tmp_path / "h"
+    run_academy("init", home=h, check=True)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    run_academy("roster", "import", str(roster), home=h, check=True)
+    bad = _write_csv(tmp_path / "bad.csv", EN_HEADER, BAD[:2], "gb18030")
+    proc = run_academy("tickets", "import", str(bad), home=h)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    assert 'bad.csv, row 2, column "closed"' in out and "unknown staff id 'X9'" in out
+    good = _write_csv(tmp_path / "good.csv", ZH_HEADER, ZH_ROWS, "gb18030")
+    proc = run_academy("tickets", "import", str(good), "--dry-run", home=h, check=True)
+    assert "3 tickets" in proc.stdout and "Dry run" in proc.stdout
+    proc = run_academy("tickets", "batches", home=h, check=True)
+    assert "good.csv" not in proc.stdout
+    run_academy("tickets", "import", str(good), home=h, check=True)
+    proc = run_academy("tickets", "breaches", "--month", "2026-11", home=h, check=True)
+    assert "T2" in proc.stdout and "T3" in proc.stdout  # late response; arrival 25 h
