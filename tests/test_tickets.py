@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from academy.errors import ProblemsError
@@ -238,3 +238,61 @@ def test_command_lists_problems_without_traceback(tmp_path):
     run_academy("tickets", "import", str(good), home=h, check=True)
     proc = run_academy("tickets", "breaches", "--month", "2026-11", home=h, check=True)
     assert "T2" in proc.stdout and "T3" in proc.stdout  # late response; arrival 25 h
+
+
+def test_cycle_pay_workbook_and_operations_component(ops_home, tmp_path):
+    """Does a cycle's monthly pay come from the imported tickets (SQLite and PostgreSQL), is the
+    pay sheet written in Chinese for a Chinese home, and are operational KPIs a grade component?"""
+    from academy.cycles import open_cycle
+    from graders.operations_export import write_pay_workbook
+    from graders.operations_store import cycle_pay
+    from graders.schemes import home_schemes
+    from graders.sources import collect
+
+    path = _write_csv(tmp_path / "tickets.csv", EN_HEADER, ROWS, "utf-8")
+    with ops_home.transaction() as s:
+        import_tickets(s, path, "tester")
+        cycle = open_cycle(s, "2026-Q4")
+        ops = load_operations_kpis(s, ["2026-10", "2026-11", "2026-12"])
+        pay, items, checks = cycle_pay(s, cycle, home_schemes(ops_home), None, ops)
+        comp = collect(s, cycle.id, ["E1", "E2", "H1"]).components
+    p = pay.set_index(["month", "employee_id"])
+    assert set(pay["month"]) == {"2026-10", "2026-11", "2026-12"}
+    assert p.loc[("2026-10", "E1"), "status"] == "no_data"
+    # E1 in November: response 1/0.95, arrival 1/0.9, fix 1/0.9, FCR 1/0.75 each; no complaints
+    # (complaint rate 0: capped at 2); repeat rate 0 (capped at 2); complaint resolution: no data
+    e1 = (0.15 / 0.95 + 0.2 / 0.9 + 0.2 / 0.9 + 0.2 / 0.75 + 0.05 * 2 + 0.1 * 2) / 0.9
+    assert p.loc[("2026-11", "E1"), "kpi"] == pytest.approx(round(e1, 4))
+    assert p.loc[("2026-11", "E1"), "total_pay"] == pytest.approx(
+        9000 * 0.6 + round(9000 * 0.4 * round(e1, 4), 2))
+    ops_c = comp[comp["component"] == "operations"].set_index("employee_id")
+    assert ops_c.loc["E1", "score"] == pytest.approx(100.0)
+    # E2: response met, arrival 25 h and fix 25 h late, ticket still open (FCR undecided)
+    assert ops_c.loc["E2", "score"] == pytest.approx(100 / 3)
+    assert ops_c.loc["E2", "n"] == 1
+    out = write_pay_workbook(tmp_path / "pay.xlsx", pay, items, checks, ops.people, ops.teams,
+                             ops.breaches, "zh")
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["月度绩效工资", "KPI指标", "方案合理性检查", "服务运营", "团队",
+                             "未达成的服务承诺"]
+    header = [c.value for c in next(wb["月度绩效工资"].iter_rows(max_row=1))]
+    assert header[:3] == ["月份", "工号", "姓名"] and "实际工资" in header
+    assert not any(h and h.isascii() and h.isalpha() for h in header)
+    breaches = list(wb["未达成的服务承诺"].iter_rows(values_only=True))
+    assert {r[6] for r in breaches[1:]} == {"按时响应", "按时到场", "按时排障"}
+    wb.close()
+
+
+def test_scheme_may_weight_operations_as_a_component():
+    """Is `operations` accepted as a weighted grade component of a role scheme?"""
+    from pathlib import Path
+
+    from graders.schemes import parse_scheme
+
+    text = (Path(__file__).parent.parent / "assessments" / "schemes" / "field_service.yaml").read_text()
+    text = text.replace("key_behaviour: {weight: 0.30", "key_behaviour: {weight: 0.10")
+    text = text.replace("  customer:      {weight: 0.25, kind: result}",
+                        "  customer:      {weight: 0.25, kind: result}\n"
+                        "  operations:    {weight: 0.20, kind: result}")
+    s = parse_scheme(text, "fs.yaml")
+    assert s.weights["operations"] == 0.2 and s.result_share == 0.65
