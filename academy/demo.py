@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from academy.errors import AcademyError
 from academy.home import Home, init_home, _resolve
 from academy.settings import SETTINGS_FILE
+from academy.demo_operations import step_tickets as _step_tickets
 
 
 @dataclass
@@ -166,6 +167,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Training courses: demo progress and reaction ratings", step_courses),
     ("Theory exams (nbgrader)", step_exams),
     ("Practical exams, reviews, surveys, deductions", step_evidence),
+    ("Service tickets, operational KPIs, monthly pay", _step_tickets),
     ("Final grades: publish and export", step_grades),
 ]
 
