@@ -32,14 +32,14 @@ def commitment_timeline(c: Commitments | None = None) -> go.Figure:
     c = c or Commitments()
     respond_h = c.response_minutes / 60
     stages = [("1. Respond to the customer", 0, respond_h),
-              ("2. Arrive on site", 0, c.onsite_hours),
+              ("2. Arrive on site (from the repair call)", 0, c.onsite_hours),
               ("3. Clear the fault (from start of work)", c.onsite_hours, c.fix_hours)]
     fig = go.Figure()
     for name, start, length in stages:
         fig.add_trace(go.Bar(y=[name], x=[length], base=[start], orientation="h", name=name,
                              text=[f"≤ {c.response_minutes:g} min" if length == respond_h
                                    else f"≤ {length:g} h"], textposition="auto"))
-    fig.update_layout(title="Service commitments (hours after the request)", barmode="overlay",
+    fig.update_layout(title="Service commitments (hours after the customer's repair call)", barmode="overlay",
                       showlegend=False, height=280, xaxis={"title": "hours"},
                       yaxis={"autorange": "reversed"}, margin={"l": 260})
     return fig

@@ -53,8 +53,9 @@ class Commitments(BaseModel):
 
 @dataclass(frozen=True)
 class Ticket:
-    """Times of one service request: minutes to respond, hours to be on site, hours to clear
-    the fault after starting work (None when the step did not apply, e.g. solved by phone)."""
+    """Times of one service request: minutes to respond and hours to be on site, both from the
+    customer's repair call, and hours to clear the fault after starting work (None when the step
+    did not apply, e.g. solved by phone)."""
 
     response_minutes: float
     onsite_hours: float | None = None
