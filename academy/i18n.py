@@ -161,4 +161,21 @@ LABELS.update({
     "level": ("Level", "级别"),
     "message": ("Message", "说明"),
     "pay_checks": ("Scheme health check", "方案合理性检查"),
+    "operations_title": ("Service operations by month", "服务运营月度指标"),
+    "my_operations": ("My service operations", "我的服务运营指标"),
+    "operations_trend": ("Commitments met and first-contact resolution by month (%)",
+                         "服务承诺达成率与一次解决率（按月，%）"),
+    "all_teams": ("All my teams", "我的全部团队"),
+    "no_breaches": ("No missed commitments this month.", "本月无未达成的服务承诺。"),
+    "no_kpi_items": ("The role schemes have no KPI items: no monthly pay.",
+                     "考核方案未设置KPI指标，不计算月度绩效工资。"),
+    "pay_formula": ("Actual pay = base pay (last-month average pay x base coefficient) + performance "
+                    "pay (last-month average pay x (1 - base coefficient) x KPI value); the "
+                    "scheme's reference pay stands in for last month's average pay.",
+                    "实际工资 = 基本工资（上月平均工资 × 基本系数）+ 绩效工资（上月平均工资 × "
+                    "（1 − 基本系数）× KPI值）；上月平均工资取考核方案中的参考工资。"),
+    "health_line": ("{role}: {below} of {staff} staff ({share}) have a KPI value below 1.",
+                    "{role}：{staff}人中有{below}人（{share}）KPI值低于1。"),
+    "revise_scheme": ("At least 80%: the KPI scheme is unreasonable and must be revised.",
+                      "达到80%及以上：KPI方案不合理，必须修订。"),
 })

@@ -57,11 +57,11 @@ def make_tickets(staff: pd.DataFrame, months: list[str], seed: int, now: datetim
     # the day: weekends half as likely as weekdays
     day = rng.integers(0, days_in[month_idx])
     base = starts[month_idx] + (day * 1440).astype("timedelta64[m]").astype("timedelta64[us]")
-    weekday = pd.DatetimeIndex(base).dayofweek.to_numpy()
+    weekday = pd.DatetimeIndex(base).day_of_week.to_numpy()
     redo = (weekday >= 5) & (rng.random(n) < 0.5)
     day = np.where(redo, rng.integers(0, days_in[month_idx]), day)
     base = starts[month_idx] + (day * 1440).astype("timedelta64[m]").astype("timedelta64[us]")
-    weekday = pd.DatetimeIndex(base).dayofweek.to_numpy()
+    weekday = pd.DatetimeIndex(base).day_of_week.to_numpy()
     # the hour: office hours, evenings, night calls
     kind = rng.choice(3, n, p=[0.78, 0.16, 0.06])
     hour = np.select([kind == 0, kind == 1],
