@@ -146,3 +146,36 @@ def imports_cmd(
         raise typer.BadParameter("at least one run", param_hint="--runs")
     r = bench_imports.run(runs, log=console.print)
     console.print(f"figures written to {bench_imports.write(r, out)}")
+
+
+@app.command("tickets")
+def tickets_cmd(
+    staff: Annotated[int, typer.Option(help="Staff of the large company; the baseline has a "
+                                            "tenth as many.")] = 10_000,
+    per_month: Annotated[float, typer.Option(help="Tickets per serving person and month.")] = 20.0,
+    home: Annotated[Optional[Path], typer.Option(
+        "--bench-home", help="Folder for both companies (their CSV exports reused with --reuse).")]
+        = None,
+    reuse: Annotated[bool, typer.Option(
+        "--reuse", help="Reuse the ticket exports already written in --bench-home.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="JSON file for the figures.")] =
+        Path("bench-results/tickets.json"),
+) -> None:
+    """A year of tickets (about 2 million for 10,000 staff) imported and turned into monthly KPIs
+    and pay, against a company a tenth the size: the ratio of the two (ideal 10)."""
+    import tempfile
+
+    from graders import ticket_bench
+
+    if staff < 100:
+        raise typer.BadParameter("at least 100 staff", param_hint="--staff")
+    base = (home or Path(tempfile.gettempdir()) / "academy-bench-tickets").resolve()
+    r = ticket_bench.run(base, staff, per_month, reuse, log=console.print)
+    console.print(f"import: {r.small_tickets:,} tickets ({r.small_staff} staff) {r.small_import_seconds:.1f} s; "
+                  f"{r.large_tickets:,} tickets ({r.large_staff} staff) {r.large_import_seconds:.1f} s; "
+                  f"ratio {r.import_ratio:.2f} for {r.ticket_ratio:g}x the tickets")
+    console.print(f"monthly KPIs and pay: {r.small_kpi_seconds:.1f} s; {r.large_kpi_seconds:.1f} s; "
+                  f"ratio {r.kpi_ratio:.2f}")
+    console.print(f"peak memory {r.small_peak_mb:.0f} MB and {r.large_peak_mb:.0f} MB; load average "
+                  f"{r.load_before[0]:.2f} before, {r.load_after[0]:.2f} after")
+    console.print(f"figures written to {ticket_bench.write(r, out)}")

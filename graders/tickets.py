@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from academy.db import utcnow
 from academy.errors import Problem, ProblemsError
-from academy.tabular import ColumnMap, Table, column_letter, map_columns, normalize_text, read_table
+from academy.tabular import ColumnMap, Table, map_columns, normalize_text, read_table
 from graders.operations_config import OperationsConfig
 from graders.ticket_models import CHANNELS, Ticket, TicketBatch
 from roster.models import Staff
@@ -100,47 +100,89 @@ class TicketImport:
     extra: dict = field(default_factory=dict)
 
 
-def _text(s: pd.Series, excel: bool) -> pd.Series:
-    """Cells as normalised text (NFKC, trimmed, '' for empty); vectorised for CSV text."""
-    if excel:
-        return pd.Series([normalize_text(v) for v in s], index=s.index, dtype=object)
-    s = s.where(s.notna(), "").astype(object).astype(str)
-    return s.str.normalize("NFKC").str.strip().astype(object)
+def _per_unique(s: pd.Series, fn) -> pd.Series:
+    """`fn` applied once per distinct cell value (ids, channels, yes/no and minutes repeat a lot
+    in a ticket export), spread back to every row: vectorised except for the distinct values."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = [fn(u) for u in uniques]
+    values[-1] = fn(None)
+    return pd.Series(values[codes], index=s.index, dtype=object)
 
 
-def parse_times(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps from Excel date cells or text such as 2026-11-03 09:15, 2026/11/3 9:15:00,
-    2026年11月3日 9时15分. Returns (times, why) where `why` says what is wrong with each bad
-    non-empty cell ('' where fine)."""
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    why = pd.Series("", index=raw.index, dtype=object)
-    is_dt = raw.map(lambda v: isinstance(v, datetime)) if raw.dtype == object else \
-        pd.Series(False, index=raw.index)
+def _normalise(v) -> str:
+    """academy.tabular.normalize_text, with a shortcut for plain ASCII text (unchanged by NFKC)."""
+    if type(v) is str and v.isascii() and v.isprintable() and "  " not in v:
+        return v.strip()
+    return normalize_text(v)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Cells as normalised text (academy.tabular.normalize_text: NFKC, trimmed, '' for empty)."""
+    return _per_unique(s, _normalise)
+
+
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+_NO_TIME = "no time of day (write it as YYYY-MM-DD hh:mm)"
+_BAD_TIME = "not a date and time, or an impossible one (write it as YYYY-MM-DD hh:mm)"
+
+
+def _parse_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct cell values -> (datetime64[us] or NaT, why bad or '')."""
+    n = len(values)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    why = np.full(n, "", dtype=object)
+    is_dt = np.fromiter((isinstance(v, datetime) for v in values), dtype=bool, count=n)
     if is_dt.any():
-        out[is_dt] = pd.to_datetime(raw[is_dt].tolist()).as_unit("us")
-    todo = (~is_dt) & (text != "")
-    if todo.any():
+        out[is_dt] = pd.to_datetime(list(values[is_dt])).as_unit("us").to_numpy()
+    text = pd.Series([_normalise(v) if not d else "" for v, d in zip(values, is_dt)],
+                     dtype=object)
+    todo = (~is_dt) & (text != "").to_numpy()
+    for fmt in _FORMATS:  # the usual layouts, parsed in C
+        if not todo.any():
+            break
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
+        idx = np.flatnonzero(todo)
+        ok = ~np.isnat(got)
+        out[idx[ok]] = got[ok]
+        todo[idx[ok]] = False
+    if todo.any():  # 2026/11/3 9:15, 2026年11月3日 9时15分, impossible dates ...
         parts = text[todo].str.extract(_STAMP)
         parts.columns = ["year", "month", "day", "hour", "minute", "second"]
         nums = parts.apply(pd.to_numeric, errors="coerce")
-        no_time = nums["year"].notna() & nums["hour"].isna()
+        no_time = (nums["year"].notna() & nums["hour"].isna()).to_numpy()
         stamp = pd.to_datetime(nums.fillna({"second": 0}), errors="coerce")
-        out[todo] = stamp.to_numpy(dtype="datetime64[us]")
-        bad = stamp.isna()
-        why[bad.index[bad & ~no_time]] = "not a date and time, or an impossible one " \
-                                         "(write it as YYYY-MM-DD hh:mm)"
-        why[bad.index[no_time]] = "no time of day (write it as YYYY-MM-DD hh:mm)"
+        stamp = stamp.to_numpy(dtype="datetime64[us]")
+        idx = np.flatnonzero(todo)
+        out[idx] = stamp
+        bad = np.isnat(stamp)
+        why[idx[bad & ~no_time]] = _BAD_TIME
+        why[idx[no_time]] = _NO_TIME
     return out, why
+
+
+def parse_times(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Timestamps from Excel date cells or text such as 2026-11-03 09:15, 2026/11/3 9:15:00,
+    2026年11月3日 9时15分. Returns (times, why) where `why` says what is wrong with each bad
+    non-empty cell ('' where fine). Each distinct value is parsed once."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    times, why = _parse_distinct(np.asarray(uniques, dtype=object))
+    times = np.append(times, np.datetime64("NaT", "us"))
+    why = np.append(why, "")
+    return (pd.Series(times[codes], index=raw.index, dtype="datetime64[us]"),
+            pd.Series(why[codes], index=raw.index, dtype=object))
+
+
+def _flag(text: str | None):
+    low = (text or "").lower()
+    return True if low in _TRUE else False if low in _FALSE else None if not low else "bad"
 
 
 def _flags(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """yes/no cells: (values as object True/False/None, mask of unreadable cells)."""
-    low = text.str.lower()
-    val = pd.Series(None, index=text.index, dtype=object)
-    val[low.isin(_TRUE)] = True
-    val[low.isin(_FALSE)] = False
-    bad = (low != "") & val.isna()
-    return val, bad
+    val = _per_unique(text, _flag)
+    bad = (val == "bad").astype(bool)
+    return val.where(~bad, None), bad
 
 
 class _Problems:
@@ -186,7 +228,6 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
         raise ProblemsError([*table.problems, *header_problems], what=table.file)
     rows = np.array([r for r, _ in table.rows], dtype=np.int64)
     n = len(rows)
-    excel = table.encoding == "xlsx"
     wanted = sorted(cols.index.items(), key=lambda kv: kv[1])
     if n:
         frame = pd.DataFrame([[cells[i] for _, i in wanted] for _, cells in table.rows],
@@ -195,7 +236,7 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
         frame = pd.DataFrame(columns=[f for f, _ in wanted])
     p = _Problems(table, cols, rows)
     empty = pd.Series("", index=range(n), dtype=object)
-    text = {f: _text(frame[f], excel) if f in frame else empty for f in SYNONYMS}
+    text = {f: _text(frame[f]) if f in frame else empty for f in SYNONYMS}
     for f in REQUIRED:
         p.add(text[f] == "", f, f"missing required {f.replace('_at', ' time').replace('_', ' ')}")
 
@@ -214,8 +255,8 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
     p.add((emp != "") & ~emp.isin(staff), "employee_id",
           lambda ix: [f"unknown staff id {emp.iat[i]!r}" for i in ix])
     ch_text = text["channel"]
-    channel = ch_text.str.lower().str.replace("_", " ").map(
-        {k.replace("_", " "): v for k, v in CHANNEL_NAMES.items()})
+    names = {k.replace("_", " "): v for k, v in CHANNEL_NAMES.items()}
+    channel = _per_unique(ch_text, lambda x: names.get((x or "").lower().replace("_", " ")))
     p.add((ch_text != "") & channel.isna(), "channel",
           lambda ix: [f"unknown channel {ch_text.iat[i]!r} (use hotline, remote or on site; "
                       "热线, 远程, 上门)" for i in ix])
@@ -225,7 +266,7 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
     limit = pd.Timestamp(now + timedelta(days=1))
     for f in TIMES:
         raw = frame[f] if f in frame else pd.Series([None] * n, dtype=object)
-        t, why = parse_times(raw.reset_index(drop=True), text[f])
+        t, why = parse_times(raw.reset_index(drop=True))
         times[f] = t
         p.add(why != "", f, lambda ix, why=why, f=f: [f"{text[f].iat[i]!r}: {why.iat[i]}"
                                                       for i in ix])
@@ -249,7 +290,8 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
     p.raise_if_any()
 
     reported = times["reported_at"]
-    month = (reported.dt.year.astype(str) + "-" + reported.dt.month.astype(str).str.zfill(2))
+    ym = pd.Series(reported.dt.year.to_numpy() * 100 + reported.dt.month.to_numpy(), index=reported.index)
+    month = _per_unique(ym, lambda v: f"{v // 100}-{v % 100:02d}" if v is not None else None)
     return pd.DataFrame({
         "ticket_id": tid, "employee_id": emp, "channel": channel.astype(object),
         "customer": text["customer"].where(text["customer"] != "", None),
@@ -274,20 +316,40 @@ def _current_elsewhere(session: Session, key: str) -> dict[str, str]:
 INSERT_CHUNK = 20_000
 
 
-def _records(df: pd.DataFrame, batch_id: int):
-    """Rows ready for a bulk insert (NaT and NaN as None), a chunk at a time."""
-    cols = {}
-    for c in df.columns:
-        s = df[c]
-        if c in TIMES:
-            cols[c] = [None if pd.isna(v) else v.to_pydatetime() for v in s]
+#: how SQLAlchemy stores a DateTime in SQLite (its default storage format), so that rows written
+#: here straight through the driver read back like any other
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_COLUMNS = ["batch_id", "ticket_id", "employee_id", "channel", "customer", "month", *TIMES,
+            "fcr_given", "reopened", "complaint", "complaint_resolved", "surveyed"]
+
+
+def _time_values(s: pd.Series, sqlite: bool) -> np.ndarray:
+    """Times as the driver takes them: text in SQLAlchemy's SQLite format, else datetimes."""
+    arr = s.to_numpy(dtype="datetime64[us]")
+    nat = np.isnat(arr)
+    if sqlite:
+        out = np.char.replace(np.datetime_as_string(arr, unit="us"), "T", " ").astype(object)
+    else:
+        out = s.astype(object).to_numpy()
+        out = np.array([v.to_pydatetime() if not n else None for v, n in zip(out, nat)],
+                       dtype=object)
+    out[nat] = None
+    return out
+
+
+def _rows(df: pd.DataFrame, batch_id: int, sqlite: bool):
+    """Rows as tuples in _COLUMNS order (None for missing), a chunk at a time."""
+    cols = []
+    for c in _COLUMNS:
+        if c == "batch_id":
+            cols.append(np.full(len(df), batch_id, dtype=object))
+        elif c in TIMES:
+            cols.append(_time_values(df[c], sqlite))
         else:
-            cols[c] = s.astype(object).where(s.notna(), None).tolist()
-    names = list(df.columns)
-    n = len(df)
-    for start in range(0, n, INSERT_CHUNK):
-        yield [dict(zip(names, vals), batch_id=batch_id)
-               for vals in zip(*(cols[c][start:start + INSERT_CHUNK] for c in names))]
+            v = df[c].astype(object)
+            cols.append(v.where(v.notna(), None).to_numpy())
+    for start in range(0, len(df), INSERT_CHUNK):
+        yield list(zip(*(col[start:start + INSERT_CHUNK].tolist() for col in cols)))
 
 
 def store_tickets(session: Session, df: pd.DataFrame, table: Table, key: str, entered_by: str,
@@ -303,8 +365,15 @@ def store_tickets(session: Session, df: pd.DataFrame, table: Table, key: str, en
     session.flush()
     for old in before:
         old.superseded_by = batch.id
-    for chunk in _records(df, batch.id):
-        session.execute(insert(Ticket), chunk)
+    # straight through the driver, one executemany per chunk: millions of rows would spend most
+    # of their time in per-value processing otherwise
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    marks = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO tickets ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join([marks] * len(_COLUMNS))})")
+    for chunk in _rows(df, batch.id, sqlite):
+        conn.exec_driver_sql(sql, chunk)
     session.flush()
     return batch, [b.id for b in before]
 
@@ -328,10 +397,13 @@ def import_tickets(session: Session, path: Path | str, entered_by: str,
 def current_tickets(session: Session, months: list[str] | None = None,
                     employee_ids: list[str] | None = None) -> pd.DataFrame:
     """Tickets of the current (not superseded) batches as a DataFrame, optionally only some
-    months (of the repair call) or people. Read straight into columns."""
+    months (of the repair call) or people. Read straight into columns (SQLite's stored times as
+    text, parsed per column in C)."""
     c = Ticket.__table__.c
-    q = (select(c.ticket_id, c.employee_id, c.channel, c.customer, c.month, c.reported_at,
-                c.responded_at, c.arrived_at, c.started_at, c.cleared_at, c.closed_at, c.fcr_given,
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    times = [cast(c[t], String) if sqlite else c[t] for t in TIMES]
+    q = (select(c.ticket_id, c.employee_id, c.channel, c.customer, c.month, *times, c.fcr_given,
                 c.reopened, c.complaint, c.complaint_resolved, c.surveyed, c.batch_id)
          .join(TicketBatch, c.batch_id == TicketBatch.id)
          .where(TicketBatch.superseded_by.is_(None)))
@@ -341,13 +413,21 @@ def current_tickets(session: Session, months: list[str] | None = None,
         q = q.where(c.employee_id.in_(employee_ids))
     names = ["ticket_id", "employee_id", "channel", "customer", "month", *TIMES, "fcr_given",
              "reopened", "complaint", "complaint_resolved", "surveyed", "batch_id"]
+
+    def column(name, col):
+        if name in TIMES:
+            if sqlite:
+                return pd.to_datetime(pd.Series(col, dtype=object), format="ISO8601")\
+                    .astype("datetime64[us]")
+            return pd.to_datetime(pd.Series(col, dtype=object)).astype("datetime64[us]")
+        if name in ("fcr_given", "complaint_resolved"):
+            return np.array([None if v is None else bool(v) for v in col], dtype=object)
+        return np.array(col, dtype=object)
+
     parts = []
-    for rows in session.execute(q).partitions(200_000):
+    for rows in conn.execute(q).partitions(200_000):
         columns = list(zip(*rows))
-        parts.append(pd.DataFrame({
-            name: (pd.to_datetime(pd.Series(col, dtype=object)).astype("datetime64[us]")
-                   if name in TIMES else np.array(col, dtype=object))
-            for name, col in zip(names, columns)}))
+        parts.append(pd.DataFrame({name: column(name, col) for name, col in zip(names, columns)}))
     if not parts:
         return pd.DataFrame({n: pd.Series(dtype="datetime64[us]" if n in TIMES else object)
                              for n in names})
