@@ -87,9 +87,18 @@ def ticket_facts(tickets: pd.DataFrame, cfg: OperationsConfig | None = None,
     df["month_end"] = month_end(df["month"])
     df["open_at_month_end"] = (~closed) | (df["closed_at"] >= df["month_end"])
     # first-contact resolution: given, else no reopen and no repeat call within the window
-    order = df.sort_values(["customer", "reported_at"], kind="stable", na_position="last").index
-    nxt = df.loc[order].groupby("customer", sort=False)["reported_at"].shift(-1)
-    df["next_call"] = nxt.reindex(df.index)
+    # each ticket's next call by the same customer: sort by (customer code, call time)
+    codes = pd.factorize(df["customer"], use_na_sentinel=True)[0]
+    calls = df["reported_at"].to_numpy(dtype="datetime64[us]")
+    order = np.lexsort((calls, codes))
+    c, r = codes[order], calls[order]
+    nxt_sorted = np.full(len(df), np.datetime64("NaT"), dtype="datetime64[us]")
+    if len(df) > 1:
+        same = (c[1:] == c[:-1]) & (c[:-1] >= 0)
+        nxt_sorted[:-1] = np.where(same, r[1:], np.datetime64("NaT"))
+    nxt = np.empty_like(nxt_sorted)
+    nxt[order] = nxt_sorted
+    df["next_call"] = pd.Series(nxt, index=df.index)
     window = pd.Timedelta(days=cfg.repeat_days)
     df["repeat_follows"] = (closed & df["next_call"].notna()
                             & ((df["next_call"] - df["closed_at"]) <= window)).astype(bool)
@@ -97,7 +106,10 @@ def ticket_facts(tickets: pd.DataFrame, cfg: OperationsConfig | None = None,
     given = df["fcr_given"]
     df["fcr_known"] = closed | given.notna()
     df["fcr"] = given.where(given.notna(), derived).astype(bool) & df["fcr_known"]
-    df["closed_month"] = df["closed_at"].dt.strftime("%Y-%m").where(closed, None)
+    ym = (df["closed_at"].dt.year * 100 + df["closed_at"].dt.month).fillna(0).astype(int)
+    codes, uniques = pd.factorize(ym)
+    labels = np.array([f"{u // 100}-{u % 100:02d}" if u else None for u in uniques], dtype=object)
+    df["closed_month"] = pd.Series(labels[codes], index=df.index, dtype=object).where(closed, None)
     return df
 
 
