@@ -48,7 +48,8 @@ def _num(v, digits: int = 1) -> str:
 @app.command("import")
 def tickets_import(
     ctx: typer.Context, file: FileArg,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check the file; write nothing.")] = False,
     sheet: Annotated[Optional[str], typer.Option(help="Sheet of an .xlsx file.")] = None,
     replaces: Annotated[Optional[str], typer.Option(
         "--replaces", help="Batch key this import replaces (default: the file name).")] = None,
@@ -148,8 +149,10 @@ def tickets_breaches(
     for r in b.head(200).to_dict("records"):
         unit = t(r["unit"], loc)
         tab.add_row(r["month"], r["ticket_id"], r["employee_id"], str(r["team"]),
-                    t(r["channel"], loc), t(r["commitment"], loc), f"{r['reported_at']:%Y-%m-%d %H:%M}",
-                    f"{r['elapsed']:.1f} {unit}" if r["elapsed"] == r["elapsed"] else t("not yet", loc),
+                    t(r["channel"], loc), t(r["commitment"], loc),
+                    f"{r['reported_at']:%Y-%m-%d %H:%M}",
+                    f"{r['elapsed']:.1f} {unit}" if r["elapsed"] == r["elapsed"]
+                    else t("not yet", loc),
                     f"{r['target']:g} {unit}")
     console.print(tab)
     if len(b) > 200:
@@ -180,7 +183,8 @@ def tickets_batches(ctx: typer.Context) -> None:
 def pay(
     ctx: typer.Context,
     cycle: Annotated[str, typer.Argument(help="The cycle whose months to pay, e.g. 2026-Q4.")],
-    to: Annotated[Optional[Path], typer.Option("--to", help="Write the pay sheet to this .xlsx.")] = None,
+    to: Annotated[Optional[Path], typer.Option(
+        "--to", help="Write the pay sheet to this .xlsx.")] = None,
     pay_file: Annotated[Optional[Path], typer.Option(
         "--pay", help="CSV or .xlsx of last-month average pay per person (employee_id, pay); the "
                       "scheme's reference pay is used for anyone not in it.")] = None,

@@ -22,7 +22,9 @@ def step_tickets(ctx) -> None:
 
     now = min(datetime.now().replace(second=0, microsecond=0),
               datetime.combine(ctx.today, time(17, 0)))
-    first = datetime(ctx.today.year - (ctx.today.month <= 3), (ctx.today.month - 4) % 12 // 3 * 3 + 1, 1)
+    # from the start of the previous quarter
+    first = datetime(ctx.today.year - (ctx.today.month <= 3),
+                     (ctx.today.month - 4) % 12 // 3 * 3 + 1, 1)
     months = months_between(first, now)
     with Session(ctx.home.engine) as s:
         staff = staff_frame(s)

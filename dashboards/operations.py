@@ -73,7 +73,8 @@ def _load(company: data.Company, ids: np.ndarray | None, months: list[str]) -> O
     return OpsView(months, teams, people, operations.breaches(facts), pay, checks, roles)
 
 
-def manager_operations(company: data.Company, viewer: Viewer | None, months: list[str] | None = None,
+def manager_operations(company: data.Company, viewer: Viewer | None,
+                       months: list[str] | None = None,
                        team: str | None = None) -> OpsView:
     """What a manager (or admin) sees: the teams under them, or one of them."""
     v = require(viewer, (TRAINEE, ADMIN))
@@ -166,7 +167,8 @@ def _panel(view: OpsView, loc: str, month: str, team_level: bool) -> w.VBox:
     items = [chart(trend_chart(view.teams, view.months, loc))]
     if team_level:
         tm = view.teams[view.teams["month"] == month]
-        items += [heading(f"{t('teams', loc)} · {month}"), _html_table(kpi_table(tm, ["team"], loc))]
+        items += [heading(f"{t('teams', loc)} · {month}"),
+                  _html_table(kpi_table(tm, ["team"], loc))]
     pm = view.people[view.people["month"] == month].sort_values(["team", "employee_id"])
     items += [heading(f"{t('person', loc)} · {month}"),
               _html_table(kpi_table(pm, ["employee_id", "name", "team"], loc))]
@@ -177,14 +179,16 @@ def _panel(view: OpsView, loc: str, month: str, team_level: bool) -> w.VBox:
     p = view.pay[view.pay["month"] == month]
     items.append(heading(f"{t('monthly_pay', loc)} · {month}"))
     if p.empty:
-        items.append(w.HTML(f"<div class='academy-note'>{html.escape(t('no_kpi_items', loc))}</div>"))
+        note = html.escape(t("no_kpi_items", loc))
+        items.append(w.HTML(f"<div class='academy-note'>{note}</div>"))
     else:
         items += [_html_table(pay_table(p, loc)),
                   w.HTML(f"<div class='academy-note'>{html.escape(t('pay_formula', loc))}</div>")]
         for c in view.checks[view.checks["month"] == month].itertuples():
             colour = "#b42318" if c.level == "revise" else "#2f855a"
             role = view.role_names.get(c.role_code, (c.role_code, c.role_code))
-            text = t("health_line", loc).format(role=role[1] if loc == "zh" else role[0], below=c.below_one, staff=c.staff,
+            text = t("health_line", loc).format(role=role[1] if loc == "zh" else role[0],
+                                                below=c.below_one, staff=c.staff,
                                                 share=f"{c.share:.0%}")
             if c.level == "revise":
                 text += " " + t("revise_scheme", loc)

@@ -69,7 +69,8 @@ def item_scores(person_kpis: pd.DataFrame, roster: pd.DataFrame,
     return m[ITEM_COLUMNS].sort_values(["month", "employee_id", "metric"]).reset_index(drop=True)
 
 
-def kpi_values(items: pd.DataFrame, schemes: dict[str, Scheme], roster: pd.DataFrame) -> pd.DataFrame:
+def kpi_values(items: pd.DataFrame, schemes: dict[str, Scheme],
+               roster: pd.DataFrame) -> pd.DataFrame:
     """KPI value per person and month: weighted achievement over the items with data, clamped
     to the scheme's pay.kpi_min .. kpi_max."""
     if items.empty:
@@ -140,7 +141,8 @@ def health_checks(pay: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFrame
     out["level"] = np.where(revise, "revise", "ok")
     out["message"] = [
         f"{m} {r}: {b} of {n} staff ({s:.0%}) have a KPI value below 1"
-        + (f" - at least {lim:.0%}: the KPI scheme is unreasonable and must be revised" if rv else "")
+        + (f" - at least {lim:.0%}: the KPI scheme is unreasonable and must be revised"
+           if rv else "")
         for m, r, b, n, s, lim, rv in zip(out["month"], out["role_code"], out["below_one"],
                                           out["staff"], out["share"], limit, revise)]
     return out[CHECK_COLUMNS]

@@ -136,7 +136,8 @@ def kpis(facts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     flags["fcr"] = f["fcr"].astype(int)
     flags["fcr_due"] = f["fcr_known"].astype(int)
     flags["complaints"] = f["complaint"].astype(int)
-    flags["complaints_resolved"] = (f["complaint"] & (f["complaint_resolved"] == True)).astype(int)  # noqa: E712
+    resolved = f["complaint_resolved"] == True  # noqa: E712 (None is not resolved)
+    flags["complaints_resolved"] = (f["complaint"] & resolved).astype(int)
     flags["repeats"] = f["repeat_follows"].astype(int)
     flags["surveyed"] = f["surveyed"].astype(int)
     resp = f["response_elapsed"].where(f["response_status"].isin([MET, LATE]))

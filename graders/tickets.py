@@ -24,7 +24,7 @@ from academy.db import utcnow
 from academy.errors import Problem, ProblemsError
 from academy.tabular import ColumnMap, Table, map_columns, normalize_text, read_table
 from graders.operations_config import OperationsConfig
-from graders.ticket_models import CHANNELS, Ticket, TicketBatch
+from graders.ticket_models import Ticket, TicketBatch
 from roster.models import Staff
 
 SYNONYMS: dict[str, list[str]] = {
@@ -141,7 +141,8 @@ def _parse_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for fmt in _FORMATS:  # the usual layouts, parsed in C
         if not todo.any():
             break
-        got = pd.to_datetime(text[todo], format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        got = got.to_numpy(dtype="datetime64[us]")
         idx = np.flatnonzero(todo)
         ok = ~np.isnat(got)
         out[idx[ok]] = got[ok]
@@ -290,7 +291,8 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
     p.raise_if_any()
 
     reported = times["reported_at"]
-    ym = pd.Series(reported.dt.year.to_numpy() * 100 + reported.dt.month.to_numpy(), index=reported.index)
+    ym = pd.Series(reported.dt.year.to_numpy() * 100 + reported.dt.month.to_numpy(),
+                   index=reported.index)
     month = _per_unique(ym, lambda v: f"{v // 100}-{v % 100:02d}" if v is not None else None)
     return pd.DataFrame({
         "ticket_id": tid, "employee_id": emp, "channel": channel.astype(object),
@@ -299,7 +301,8 @@ def parse_tickets(table: Table, staff: set[str], elsewhere: dict[str, str] | Non
         "fcr_given": flags["fcr"],
         "reopened": flags["reopened"].fillna(False).astype(bool),
         "complaint": flags["complaint"].fillna(False).astype(bool),
-        "complaint_resolved": flags["complaint_resolved"].where(flags["complaint"] == True, None),  # noqa: E712
+        "complaint_resolved": flags["complaint_resolved"].where(
+            flags["complaint"] == True, None),  # noqa: E712
         "surveyed": flags["surveyed"].fillna(False).astype(bool),
     })
 

@@ -6,13 +6,12 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from academy.errors import ProblemsError
 from graders import operations
 from graders.monthly_pay import monthly_pay
 from graders.operations_config import OperationsConfig
-from graders.schemes import load_scheme, load_schemes, parse_scheme
+from graders.schemes import load_schemes, parse_scheme
 from graders.tickets import TIMES
 
 D = datetime
