@@ -89,6 +89,14 @@ def make_tickets(staff: pd.DataFrame, months: list[str], seed: int, now: datetim
     wait = np.where(call_hour >= 18, 32 - call_hour, np.where(call_hour < 8, 8 - call_hour, 0.0))
     travel = np.where(wait > 0, wait + rng.lognormal(np.log(1.5), 0.5, n) * slow, travel)
     arrived = reported + _minutes(np.round(travel * 60))
+    # engineers do not knock at night: an arrival due after 20:00 or before 08:00 waits for 08:00
+    a_hour = pd.DatetimeIndex(arrived).hour.to_numpy()
+    a_day = arrived.astype("datetime64[D]").astype("datetime64[us]")
+    morning = np.where(a_hour >= 20, a_day + np.timedelta64(32, "h"), a_day + np.timedelta64(8, "h"))
+    night = (a_hour >= 20) | (a_hour < 8)
+    arrived = np.where(night, morning + _minutes(np.round(rng.lognormal(np.log(60), 0.5, n))),
+                       arrived)
+    travel = (arrived - reported) / np.timedelta64(1, "h")
     started = np.where(on_site, arrived + _minutes(rng.integers(5, 30, n)),
                        responded + _minutes(rng.integers(10, 120, n)))
     # fault clearing: usually an hour or two; a part awaited makes a few exceed 24 h
