@@ -44,8 +44,9 @@ BREACH_COLUMNS = ["ticket_id", "employee_id", "team", "month", "channel", "custo
 
 def month_end(month: pd.Series) -> pd.Series:
     """The first instant after each YYYY-MM month."""
-    start = pd.to_datetime(month.astype(str) + "-01")
-    return (start + pd.offsets.MonthBegin(1)).astype("datetime64[us]")
+    codes, uniques = pd.factorize(month)
+    ends = (pd.to_datetime([f"{m}-01" for m in uniques]) + pd.offsets.MonthBegin(1))
+    return pd.Series(ends.to_numpy(dtype="datetime64[us]")[codes], index=month.index)
 
 
 def default_as_of(tickets: pd.DataFrame) -> datetime | None:
