@@ -196,9 +196,13 @@ def _panel(view: OpsView, loc: str, month: str, team_level: bool) -> w.VBox:
     return w.VBox(items)
 
 
-def _month_default(view: OpsView) -> str:
-    have = view.teams.loc[view.teams["tickets"] > 0, "month"]
-    return have.max() if len(have) else view.months[-1]
+def _month_default(view: OpsView, today: date | None = None) -> str:
+    """The last complete month with tickets (the month a pay sheet is made for), else the
+    latest month with tickets, else the latest month."""
+    have = sorted(set(view.teams.loc[view.teams["tickets"] > 0, "month"]))
+    current = (today or date.today()).strftime("%Y-%m")
+    done = [m for m in have if m < current]
+    return done[-1] if done else (have[-1] if have else view.months[-1])
 
 
 def manager_panel(company: data.Company, viewer: str | None = None, lang: str | None = None,
