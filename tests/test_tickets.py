@@ -296,3 +296,27 @@ def test_scheme_may_weight_operations_as_a_component():
                         "  operations:    {weight: 0.20, kind: result}")
     s = parse_scheme(text, "fs.yaml")
     assert s.weights["operations"] == 0.2 and s.result_share == 0.65
+
+
+def test_pay_command_writes_the_sheet_and_checks_the_scheme(tmp_path):
+    """Does `academy pay CYCLE --to F.xlsx` print each month's pay and health check and write the
+    workbook, and refuse a file that is not .xlsx without a traceback?"""
+    h = tmp_path / "h"
+    run_academy("init", home=h, check=True)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    run_academy("roster", "import", str(roster), home=h, check=True)
+    run_academy("cycle", "open", "2026-Q4", home=h, check=True)
+    good = _write_csv(tmp_path / "tickets.csv", EN_HEADER, ROWS, "utf-8")
+    run_academy("tickets", "import", str(good), home=h, check=True)
+    proc = run_academy("pay", "2026-Q4", "--to", str(tmp_path / "pay.xlsx"), home=h, check=True)
+    assert "2026-11: 3 of 3 staff with a KPI value" in proc.stdout
+    assert "check kpi_health: 2026-11 field_service" in proc.stdout
+    wb = load_workbook(tmp_path / "pay.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "Monthly performance pay"
+    rows = list(wb["Monthly performance pay"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 3 * 3  # three people, three months
+    wb.close()
+    proc = run_academy("pay", "2026-Q4", "--to", str(tmp_path / "pay.csv"), home=h)
+    assert proc.returncode != 0 and "Traceback" not in proc.stdout + proc.stderr
+    assert ".xlsx" in proc.stdout + proc.stderr
