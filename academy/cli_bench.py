@@ -176,6 +176,9 @@ def tickets_cmd(
                   f"ratio {r.import_ratio:.2f} for {r.ticket_ratio:g}x the tickets")
     console.print(f"monthly KPIs and pay: {r.small_kpi_seconds:.1f} s; {r.large_kpi_seconds:.1f} s; "
                   f"ratio {r.kpi_ratio:.2f}")
+    console.print(f"CPU time: import {r.small_import_cpu:.1f} s and {r.large_import_cpu:.1f} s "
+                  f"(ratio {r.import_cpu_ratio:.2f}); KPIs and pay {r.small_kpi_cpu:.1f} s and "
+                  f"{r.large_kpi_cpu:.1f} s (ratio {r.kpi_cpu_ratio:.2f})")
     console.print(f"peak memory {r.small_peak_mb:.0f} MB and {r.large_peak_mb:.0f} MB; load average "
                   f"{r.load_before[0]:.2f} before, {r.load_after[0]:.2f} after")
     console.print(f"figures written to {ticket_bench.write(r, out)}")
