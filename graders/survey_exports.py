@@ -281,6 +281,7 @@ class AnswerWords:
         sets = [tuple(_word(w) for w in s) for s in scales]
         points = int(round(scale_max - scale_min)) + 1
         out = cls(scale_min, scale_max)
+        per_item: dict[str, set[str]] = {}
         for item_id, i in items.items():
             words = set()
             for _row, cells in table.rows:
@@ -290,16 +291,27 @@ class AnswerWords:
                 w = _word(v)
                 if w and leading_number(w) is None:
                     words.add(w)
-            if not words:
-                continue
+            if words:
+                per_item[item_id] = words
+
+        def pick(words: set[str]) -> tuple[str, ...] | None:
             fitting = [s for s in sets if words <= set(s)]
-            if not fitting:  # the scale holding most of the words; the rest are reported
-                best = max(sets, key=lambda s: len(words & set(s)))
-                if not words & set(best):
-                    continue
-                fitting = [best]
+            if not fitting:
+                return None
             fitting.sort(key=lambda s: (len(s) != points, len(s)))
-            out.chosen[item_id] = fitting[0]
+            return fitting[0]
+
+        # One scale for the whole file when one holds every word (a 7-point survey whose column
+        # happens to hold only 满意 and 非常满意 is still read on 7 points) ...
+        everything = set().union(*per_item.values()) if per_item else set()
+        whole = pick(everything) if everything else None
+        for item_id, words in per_item.items():
+            chosen = whole or pick(words)
+            if chosen is None:  # ... else per column: the scale holding most of its words
+                best = max(sets, key=lambda s: len(words & set(s)))
+                chosen = best if words & set(best) else None
+            if chosen is not None:
+                out.chosen[item_id] = chosen
         return out
 
     def value(self, item_id: str, cell: object) -> float:
