@@ -251,3 +251,47 @@ def test_does_the_work_plan_notebook_run_headless(wp_home, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_do_the_plan_and_survey_commands_work_through_the_real_entry_point(tmp_path):
+    """Can a supervisor import and score a plan, see it, and a manager import a 问卷星 export and
+    read and export the company items, all with `academy`, a bad file giving its row and column?"""
+    from conftest import run_academy
+
+    home = tmp_path / "home"
+    run_academy("init", "--home", str(home), check=True)
+    run_academy("roster", "import", str(DATA / "roster_small.csv"), home=home, check=True)
+    run_academy("cycle", "open", "2026-Q4", home=home, check=True)
+    env = {"ACADEMY_USER": "000101"}
+    out = run_academy("plans", "import", str(write(tmp_path / "plan.csv", PLAN)), home=home,
+                      env=env, check=True)
+    assert "3 plan items" in out.stdout
+    bad = run_academy("plans", "score", str(write(tmp_path / "s.csv", SCORES)), "--today",
+                      "2026-10-30", home=home, env=env)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert 's.csv, row 2, column "月份" (B): 2026-10 is not over yet' in bad.stderr
+    run_academy("plans", "score", str(tmp_path / "s.csv"), "--today", "2026-11-02", home=home,
+                env=env, check=True)
+    shown = run_academy("plans", "show", "--employee", "000104", home=home, check=True).stdout
+    assert "Update the hotline FAQ" in shown and "40.0" in shown and "100.0" in shown
+    run_academy("surveys", "import", str(DATA / "survey_exports" / "wjx_customer_survey.csv"),
+                home=home, check=True)
+    company = run_academy("surveys", "company", "--to", str(tmp_path / "company.xlsx"), home=home,
+                          check=True).stdout
+    assert "Product quality" in company and (tmp_path / "company.xlsx").is_file()
+
+
+def test_does_field_service_keep_key_behaviours_with_installation(wp_home, tmp_path):
+    """Is the installation behaviour (组装) recorded for a field engineer by its Chinese name and
+    deducted from the monthly standard?"""
+    from graders import behaviour
+    from graders.sources import collect
+
+    rows = [["工号", "月份", "扣分项", "次数"], ["000102", "2026-11", "安装（组装）不符合规范", 1]]
+    with Session(wp_home.engine) as s, s.begin():
+        behaviour.import_file(s, write(tmp_path / "kb.csv", rows),
+                              load_evidence_config(wp_home.assessments_dir), "000101")
+    with wp_home.transaction() as s:
+        comp = collect(s, 1, ["000102"]).components.set_index("component")
+    # October and December at 100, November 100 - 10: mean 96.67
+    assert comp.loc["key_behaviour", "score"] == pytest.approx((100 + 90 + 100) / 3)
