@@ -383,3 +383,36 @@ def test_does_every_default_scheme_still_load():
     folder = Path(__file__).resolve().parent.parent / "assessments" / "schemes"
     for path in folder.glob("*.yaml"):
         assert load_scheme(path).components
+
+
+# --- the manager's panel --------------------------------------------------------------------------
+
+
+def test_does_the_company_panel_show_only_company_rows_and_the_viewers_teams(sv_home, tmp_path):
+    """Does a supervisor see the company-wide rows and their own team's rows only, in Chinese
+    with no English label, while a trainee, a trainer and an anonymous viewer see nothing?"""
+    from dashboards import data
+    from dashboards.access import Viewer
+    from dashboards.company_panel import LABELS, company_feedback_frame, company_items_panel
+
+    run(sv_home, surveys.import_file, EXPORTS / "tencent_wj.csv")        # 000105, 000106 (West)
+    run(sv_home, surveys.import_file, EXPORTS / "wjx_customer_survey.csv")  # 000102, 000104 (一部)
+    company = data.load_company(sv_home, refresh=True)
+    west = company_feedback_frame(company, Viewer("000105"), "2026-Q4")
+    assert set(west["team"]) == {"*", "Field Team West"}
+    admin = company_feedback_frame(company, Viewer("admin:root"), "2026-Q4")
+    assert set(admin["team"]) == {"*", "Field Team West", "售后一部"}
+    panel = company_items_panel(company, "000105", "zh", open_now=True)
+    html_text = " ".join(str(getattr(c, "value", "")) for c in _walk(panel))
+    assert LABELS["title"][1] in html_text and "产品质量" in html_text and "售后一部" not in html_text
+    assert "Product quality" not in html_text and "All teams" not in html_text
+    for who in ("000104", "trainer:li"):
+        denied = company_items_panel(company, who, "en", open_now=True)
+        text = " ".join(str(getattr(c, "value", "")) for c in _walk(denied))
+        assert "no access" in text and "Product quality" not in text
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
