@@ -430,7 +430,10 @@ def aggregate_supervisor(session: Session | None, cycle_id: int | None,
     ms = month_scores(plan_ev)
     flags = [review.flags] if len(review.flags) else []
     unscored = plan_ev[plan_ev["score"].isna()]
-    if len(unscored):  # agreed items never scored: reported, not counted
+    if len(unscored):  # agreed items of months already over, never scored: reported, not counted
+        over = details_frame(unscored)["month"].map(lambda m: _month_over(m, date.today()))
+        unscored = unscored[over.to_numpy(dtype=bool)]
+    if len(unscored):
         scored = set(zip(plan_ev.loc[plan_ev["score"].notna(), "employee_id"],
                          plan_ev.loc[plan_ev["score"].notna(), "item"]))
         left = unscored[[(e, i) not in scored for e, i in zip(unscored["employee_id"],
