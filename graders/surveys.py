@@ -294,8 +294,10 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
     comp = pd.DataFrame({
         "employee_id": per["employee_id"], "component": "customer", "score": per["shrunk"],
         "n": per["n"], "status": "ok",
-        "note": [f"{n} responses, mean {m:.1f}, {s:.0%} satisfied; shrunk towards team mean {t:.1f}"
-                 for n, m, s, t in zip(per["n"], per["mean"], per["satisfied_share"], per["team_mean"])],
+        "note": [f"{n} responses, plain {m:.1f} ({'satisfied' if ok else 'not satisfied'}), "
+                 f"{s:.0%} satisfied customers; shrunk towards team mean {t:.1f}"
+                 for n, m, ok, s, t in zip(per["n"], per["plain"], per["plain_satisfied"],
+                                           per["satisfied_share"], per["team_mean"])],
     })
     # Customers judge attitude, response speed and problem solving: communication evidence.
     by = pd.DataFrame({"employee_id": per["employee_id"], "component": "customer",
