@@ -416,3 +416,15 @@ def _walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from _walk(child)
+
+
+def test_does_a_google_forms_review_find_people_and_grid_rows_in_english(sv_home):
+    """Does a Google Forms review export, with both staff ids asked as questions and a grid of
+    agreement words, give the right peer and supervisor reviews on the scale?"""
+    result = run(sv_home, reviews.import_file, EXPORTS / "google_forms_review.csv")
+    assert result.extra == {"peer": 6, "supervisor": 6, "self": 0}
+    with sv_home.transaction() as s:
+        ev = evidence_frame(s, 1).set_index(["source", "rater_id", "employee_id", "item"])["raw"]
+    assert ev[("peer", "000104", "000103", "review/courtesy")] == 5.0      # Strongly agree
+    assert ev[("peer", "000104", "000103", "review/solving")] == 3.0       # Neither ...
+    assert ev[("supervisor", "000101", "000104", "review/solving")] == 2.0  # Disagree
