@@ -94,7 +94,7 @@ def _is_surveymonkey(table: Table) -> bool:
 
 #: question numbering as the tools write it: 1、 1. 1: 1) Q1 Q1. Q1_1 Q1.1 第1题 (5) ...
 _NUMBER = re.compile(
-    r"^\s*(?:第\s*\d+\s*题|q\s*\d+(?:[_.]\d+)*|\d+(?:\.\d+)*(?=\s*[、.:：)）_\-\s(（]|$))"
+    r"^\s*(?:第\s*\d+\s*题|q\s*\d+(?:[_.]\d+)*|\d+(?:\.\d+)*(?=\s*[、.:：)）_\-(（]|$))"
     r"\s*[、.:：)）_\-]?\s*", re.IGNORECASE)
 #: a matrix row written after the stem: "stem - row", "stem — row", "stem——row", "stem:row",
 #: "stem.row", or in brackets at the end: "stem [row]", "stem (row)", "stem（row）"

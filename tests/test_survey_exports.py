@@ -239,7 +239,7 @@ def test_is_an_unknown_word_refused_with_what_is_accepted():
     ("Please rate our service [Service attitude]", "Service attitude"),
     ("How satisfied are you? - Service attitude", "Service attitude"),
     ("2.请您对本次服务做出评价—服务态度", "服务态度"),
-    ("1.请您评价：服务态度", "服务态度"),
+    ("1.请您评价：服务态度", "服务态度"), ("3(服务态度)", "服务态度"), ("Q3：服务态度", "服务态度"),
 ])
 def test_are_question_numbers_and_matrix_stems_taken_off(header, wanted):
     """Is each tool's question numbering (1、 1. Q1 Q1_1 第1题) and matrix stem taken off a header?"""
@@ -428,3 +428,9 @@ def test_does_a_google_forms_review_find_people_and_grid_rows_in_english(sv_home
     assert ev[("peer", "000104", "000103", "review/courtesy")] == 5.0      # Strongly agree
     assert ev[("peer", "000104", "000103", "review/solving")] == 3.0       # Neither ...
     assert ev[("supervisor", "000101", "000104", "review/solving")] == 2.0  # Disagree
+
+
+def test_is_a_question_that_starts_with_a_number_left_whole():
+    """Is "24小时内到达" (a question starting with a figure, not a number) left as it is?"""
+    assert header_candidates("24小时内到达") == ["24小时内到达"]
+    assert header_candidates("30 minutes to respond") == ["30 minutes to respond"]
