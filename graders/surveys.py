@@ -209,25 +209,33 @@ def import_tickets(session: Session, path: Path | str, entered_by: str,
 # --- aggregation ------------------------------------------------------------------------------
 
 
+def _owner(d: pd.DataFrame) -> np.ndarray:
+    """Who each row's item is attributed to; rows stored before items had an attribution count
+    as the person's."""
+    if "attribution" not in d:
+        return np.full(len(d), "person", dtype=object)
+    return d["attribution"].fillna("person").to_numpy(dtype=object)
+
+
 def attributed_to(ev: pd.DataFrame, who: str) -> pd.DataFrame:
-    """The evidence rows of items attributed to `who` ("person" or "company"); rows stored before
-    items had an attribution count as the person's."""
+    """The evidence rows of items attributed to `who` ("person" or "company")."""
     if ev.empty:
         return ev
-    d = details_frame(ev)
-    owner = (d["attribution"].fillna("person") if "attribution" in d else
-             pd.Series("person", index=d.index))
-    return ev[(owner == who).to_numpy()].reset_index(drop=True)
+    return ev[_owner(details_frame(ev)) == who].reset_index(drop=True)
 
 
 def responses(ev: pd.DataFrame) -> pd.DataFrame:
     """One row per response: staff member, customer and weighted satisfaction (0-100) over the
     items attributed to the person; company items (product, price, delivery, packaging) never
     count here."""
-    ev = attributed_to(ev, "person")
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
-    w = details_frame(ev)["weight"].astype(float).to_numpy()
+    d = details_frame(ev)  # parsed once: large companies have millions of answers
+    mine = _owner(d) == "person"
+    if not mine.any():
+        return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
+    ev = ev[mine]
+    w = d["weight"].astype(float).to_numpy()[mine]
     df = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                        "rater_id": ev["rater_id"].to_numpy(),
                        "ws": w * ev["score"].astype(float).to_numpy(), "w": w})
@@ -283,13 +291,13 @@ def _team_names(session: Session) -> dict[str, str]:
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
-    if attributed_to(ev, "person").empty:
+    resp = responses(ev)
+    if resp.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))
     form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
     form = form or SurveyForm(items=[{"id": "x", "text_en": "x", "weight": 1}])
     team_of = _team_names(session) if session is not None else {}
-    resp = responses(ev)
     per = summarise(resp, team_of, form)
     comp = pd.DataFrame({
         "employee_id": per["employee_id"], "component": "customer", "score": per["shrunk"],
