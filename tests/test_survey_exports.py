@@ -434,3 +434,14 @@ def test_is_a_question_that_starts_with_a_number_left_whole():
     """Is "24小时内到达" (a question starting with a figure, not a number) left as it is?"""
     assert header_candidates("24小时内到达") == ["24小时内到达"]
     assert header_candidates("30 minutes to respond") == ["30 minutes to respond"]
+
+
+def test_does_a_what_if_keep_the_schemes_satisfaction_variant():
+    """When a manager tries other weights, does the scheme still grade customers on the plain
+    figure it chose?"""
+    src = Path(__file__).resolve().parent.parent / "assessments" / "schemes" / "technical_support.yaml"
+    text = src.read_text("utf-8").replace("customer:   {weight: 0.20, kind: result}",
+                                          "customer:   {weight: 0.20, kind: result, variant: plain}")
+    scheme = parse_scheme(text, "technical_support.yaml").with_weights({"customer": 0.5})
+    assert scheme.components["customer"].variant == "plain"
+    assert scheme.components["supervisor"].variant is None
