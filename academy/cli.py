@@ -19,6 +19,7 @@ from academy.cli_evidence import apps as evidence_apps
 from academy.cli_exam import app as exam_app
 from academy.cli_grades import register as _register_grades
 from academy.cli_operations import register as _register_operations
+from academy.cli_plans import app as plans_app
 from academy.cli_serve import register as _register_serve
 from academy.cli_bench import app as bench_app
 from academy.errors import AcademyError, ProblemsError
@@ -41,6 +42,7 @@ app.add_typer(exam_app, name="exam")
 app.add_typer(course_app, name="course")
 for _name, _sub in evidence_apps.items():
     app.add_typer(_sub, name=_name)
+app.add_typer(plans_app, name="plans")  # technical support's monthly work plan
 _register_grades(app)  # grade, publish, reopen, override, history, results, export
 _register_serve(app)  # serve (JupyterLab and the Voila dashboards)
 _register_operations(app)  # tickets import|kpis|breaches|batches, pay

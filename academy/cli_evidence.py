@@ -123,6 +123,31 @@ def surveys_tickets(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, d
     _run_import(ctx, surveys.import_tickets, file, cycle, dry_run, sheet, None, with_cfg=False)
 
 
+@surveys_app.command("company")
+def surveys_company(ctx: typer.Context, cycle: CycleOpt = None,
+                    to: Annotated[Optional[Path], typer.Option(
+                        "--to", help="Also write the report to an .xlsx or .csv file.")] = None) -> None:
+    """Company items (product, price, delivery, packaging) per item and team; never scored."""
+    from academy.cycles import current_cycle, get_cycle
+    from graders.company_feedback import company_report, export_company_report
+
+    h = open_from(ctx)
+    with h.transaction() as s:
+        c = get_cycle(s, cycle) if cycle else current_cycle(s)
+        report = company_report(s, c.id)
+    t = RichTable(title=f"Company items of cycle {c.name}")
+    for col in ("item", "team", "responses", "mean (0-100)", "satisfied"):
+        t.add_column(col)
+    for r in report.itertuples():
+        t.add_row(r.item_en, "all teams" if r.team == "*" else r.team, str(r.responses),
+                  f"{r.mean:.1f}", f"{r.satisfied_share:.0%}")
+    console.print(t)
+    if to is not None:
+        export_company_report(report, to, h.settings.locale)
+        console.print(f"Written to {to}")
+    h.close()
+
+
 @behaviour_app.command("import")
 def behaviour_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                      sheet: SheetOpt = None, replaces: KeyOpt = None) -> None:

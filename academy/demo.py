@@ -161,6 +161,14 @@ def step_courses(ctx: DemoContext) -> None:
                      f"modules; {n} module records of demo trainees (academy course progress)")
 
 
+def step_work_plans(ctx: DemoContext) -> None:
+    """Technical support's monthly work plans (agreed, last months scored) and a 问卷星 export."""
+    from graders.synthetic_plans import demo_work_plans_and_wjx
+
+    ctx.notes.append(demo_work_plans_and_wjx(ctx.home, ctx.seed, ctx.today,
+                                             ctx.extras.get("planted")))
+
+
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Roster of the demo company", step_roster),
     ("Assessment cycles", step_cycles),
@@ -168,6 +176,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Theory exams (nbgrader)", step_exams),
     ("Practical exams, reviews, surveys, deductions", step_evidence),
     ("Service tickets, operational KPIs, monthly pay", _step_tickets),
+    ("Work plans of technical support, a survey tool's export", step_work_plans),
     ("Final grades: publish and export", step_grades),
 ]
 

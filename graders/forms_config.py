@@ -5,6 +5,7 @@ name the file, line and field."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -160,6 +161,11 @@ class SurveyItem(BaseModel):
     text_zh: str | None = None
     weight: float = Field(gt=0)
     required: bool = True
+    #: other question texts that mean this item (as a company's survey words it)
+    aliases: list[str] = Field(default_factory=list)
+    #: who answers for it: the serving person (attitude, response speed, problem solving) or the
+    #: company (product quality, price, delivery, packaging: reported, never charged to a person)
+    attribution: Literal["person", "company"] = "person"
 
 
 class SurveyForm(BaseModel):
@@ -179,7 +185,10 @@ class SurveyForm(BaseModel):
     @field_validator("items")
     @classmethod
     def _items_unique(cls, v):
-        return _unique(v, "item")
+        _unique(v, "item")
+        if not any(it.attribution == "person" for it in v):
+            raise ValueError("at least one item must be attributed to the person served by")
+        return v
 
 
 # --- key behaviours (field service) ----------------------------------------------------------

@@ -70,7 +70,8 @@ def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = N
     return g.GradeInputs(
         roster=roster, components=src.components, competencies=src.competencies,
         flags=src.flags, closes_on=cycle.closes_on, history=history_frame(session, cycle, depth),
-        catalog=module_catalog() if catalog is None else catalog, reference_pay=reference_pay)
+        catalog=module_catalog() if catalog is None else catalog, reference_pay=reference_pay,
+        variants=src.variants)
 
 
 def current_run(session: Session, cycle_id: int) -> GradeRun | None:

@@ -66,6 +66,8 @@ class GradeInputs:
     catalog: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CATALOG_COLUMNS))
     #: last-month average pay per employee_id; the scheme's reference pay where absent
     reference_pay: pd.Series | None = None
+    #: graders.sources VARIANT_COLUMNS: other scores of a component a scheme may choose
+    variants: pd.DataFrame | None = None
 
     def sha256(self) -> str:
         """A fingerprint of the inputs that decide the scores (provenance of a grading run)."""
@@ -141,6 +143,7 @@ def score(inputs: GradeInputs, schemes: dict[str, Scheme]) -> tuple[pd.DataFrame
 
     comp = inputs.components[inputs.components["employee_id"].isin(ids)]
     comp = comp.drop_duplicates(["employee_id", "component"], keep="last")
+    comp = apply_variants(comp, inputs.variants, people, schemes)
     idx = pd.MultiIndex.from_arrays([comp["employee_id"], comp["component"]])
 
     def wide(col: str, fill):
@@ -220,6 +223,25 @@ def score(inputs: GradeInputs, schemes: dict[str, Scheme]) -> tuple[pd.DataFrame
     detail["contribution"] = np.round(
         np.where(np.isnan(detail["score"]), 0.0, detail["score"]) * detail["weight_used"], 4)
     return scored, detail[DETAIL_COLUMNS], excluded.reset_index(drop=True)
+
+
+def apply_variants(comp: pd.DataFrame, variants: pd.DataFrame | None, people: pd.DataFrame,
+                   schemes: dict[str, Scheme]) -> pd.DataFrame:
+    """Component scores as each person's scheme chooses them (`ComponentRule.variant`): e.g. a
+    scheme with `customer: {variant: plain}` grades on the plain satisfaction figure."""
+    chosen = [(fam, c, r.variant) for fam, sch in schemes.items()
+              for c, r in sch.components.items() if r.variant]
+    if variants is None or variants.empty or not chosen:
+        return comp
+    fam_of = dict(zip(people["employee_id"], people["family"]))
+    comp = comp.copy()
+    for fam, component, variant in chosen:
+        v = variants[(variants["component"] == component) & (variants["variant"] == variant)]
+        v = v[v["employee_id"].map(fam_of) == fam].set_index("employee_id")
+        rows = (comp["component"] == component) & comp["employee_id"].isin(v.index)
+        comp.loc[rows, "score"] = comp.loc[rows, "employee_id"].map(v["score"]).to_numpy(dtype=float)
+        comp.loc[rows, "note"] = comp.loc[rows, "employee_id"].map(v["note"]).to_numpy(dtype=object)
+    return comp
 
 
 def _join_names(mask: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from academy.cycles import OPEN, Cycle, current_cycle, get_cycle
 from academy.errors import AcademyError, Problem
 from academy.tabular import ColumnMap, Table, column_letter, normalize_header, normalize_text
 from graders.evidence import Evidence, EvidenceBatch, new_batch
+from graders.survey_exports import header_candidates, is_meta
 from roster.models import Staff
 
 def target_cycle(session: Session, name: str | None) -> Cycle:
@@ -44,8 +45,9 @@ def item_columns(table: Table, items: Iterable[tuple[str, Sequence[str]]],
                  taken: ColumnMap) -> tuple[dict[str, int], list[Problem]]:
     """Columns holding per-item answers, matched by item id or its English/Chinese text.
 
-    Survey tools number their questions ("3. Courtesy", "Q3 Courtesy"): the numbering is ignored.
-    A header that matches nothing is ignored too.
+    Survey tools number their questions ("3. Courtesy", "Q3 Courtesy", "3、", "第3题") and write a
+    matrix question's rows after its stem ("5、(服务态度)", "Please rate [Attitude]"): see
+    `graders.survey_exports.header_candidates`. A header that matches nothing is ignored too.
     """
     lookup: dict[str, str] = {}
     for item_id, texts in items:
@@ -60,6 +62,9 @@ def item_columns(table: Table, items: Iterable[tuple[str, Sequence[str]]],
             continue
         key = normalize_header(header)
         item_id = lookup.get(key) or lookup.get(normalize_header(_NUMBERING.sub("", header)))
+        if item_id is None and not is_meta(header):  # as survey tools write questions
+            item_id = next((lookup[k] for k in map(normalize_header, header_candidates(header))
+                            if k in lookup), None)
         if item_id is None:
             continue
         if item_id in found:
@@ -95,6 +100,8 @@ class Located:
     cols: ColumnMap
     items: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: reads answers written as words (graders.survey_exports.AnswerWords), if the import takes them
+    words: object | None = None
 
     def at(self, row: int, field_name: str | None, message: str) -> None:
         if field_name is None:
@@ -129,7 +136,12 @@ class Located:
             if it.id not in self.items:
                 continue
             try:
-                v = parse_number(self.item(cells, it.id))
+                try:
+                    v = parse_number(self.item(cells, it.id))
+                except ValueError:
+                    if self.words is None:
+                        raise
+                    v = self.words.value(it.id, self.item(cells, it.id))
             except ValueError as exc:
                 self.at_item(row, it.id, str(exc))
                 ok = False

@@ -1,12 +1,12 @@
 """Registers the per-source aggregators of graders.sources (import for its side effect)."""
 
-from graders import behaviour, operations_store, practical, reviews, surveys
+from graders import behaviour, operations_store, practical, reviews, surveys, work_plans
 from graders.sources import AGGREGATORS
 
 AGGREGATORS.update({
     "practical": practical.aggregate,
     "peer": reviews.aggregate_peer,
-    "supervisor": reviews.aggregate_supervisor,
+    "supervisor": work_plans.aggregate_supervisor,  # reviews plus technical support's work plan
     "self": reviews.aggregate_self,
     "customer": surveys.aggregate,
     "key_behaviour": behaviour.aggregate,

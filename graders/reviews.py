@@ -16,12 +16,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from academy.errors import ProblemsError
-from academy.tabular import Table, map_columns, read_table
+from academy.tabular import Table, read_table
 from graders.forms_config import EvidenceConfig, ReviewForm, ReviewRules
 from graders.importing import ImportResult, Located, item_columns, latest_config, \
     staff_index, store, target_cycle
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
     evidence_frame
+from graders.survey_exports import AnswerWords, map_fields, unfold
 
 __all__ = ["RELATIONS", "import_file", "peer_summary", "review_records", "aggregate_peer",
            "aggregate_supervisor", "aggregate_self", "review_flags"]
@@ -38,6 +39,14 @@ SYNONYMS = {
     "relation": ["relationship", "type", "关系", "评价类型", "评估类型"],
 }
 REQUIRED = ("rater", "ratee")
+#: questions asking for the people (staff ids asked as questions in a survey tool's form); the
+#: person reviewed is looked for first, so "被评价人工号" is never taken for the rater's own id
+KEYWORDS = {
+    "ratee": ["被评价人", "被评人", "被评估人", "评价对象", "person you are reviewing",
+              "person reviewed", "colleague's staff id", "reviewee"],
+    "rater": ["您的工号", "你的工号", "本人工号", "评价人工号", "your staff id", "your employee id",
+              "your own staff id"],
+}
 
 
 def _chain_above(staff: dict, emp: str) -> set[str]:
@@ -58,10 +67,13 @@ def review_records(form: ReviewForm, relation: str, rater: str, ratee: str,
 
 
 def parse_sheet(table: Table, form: ReviewForm, staff: dict) -> list[dict]:
-    cols, problems = map_columns(table, SYNONYMS, REQUIRED)
+    """Check a review sheet: long, wide, or a survey tool's export (graders.survey_exports)."""
+    table = unfold(table)
+    cols, problems = map_fields(table, SYNONYMS, REQUIRED, KEYWORDS)
     items, item_problems = item_columns(
         table, [(it.id, [it.text_en, it.text_zh or ""]) for it in form.items], cols)
-    loc = Located(table, cols, items, [*table.problems, *problems, *item_problems])
+    loc = Located(table, cols, items, [*table.problems, *problems, *item_problems],
+                  words=AnswerWords.for_table(table, items, form.scale.min, form.scale.max))
     missing_cols = [it.id for it in form.items if it.required and it.id not in items]
     for it_id in missing_cols:
         loc.at(1, None, f"no column for required item {it_id!r}")

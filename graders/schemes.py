@@ -24,6 +24,10 @@ from graders.sources import COMPONENTS
 Family = Literal["technical_support", "field_service", "management"]
 MissingPolicy = Literal["reweight", "zero", "incomplete"]
 TOLERANCE = 1e-6
+#: the score variants a component offers (graders.sources VARIANT_COLUMNS); the default is the
+#: component's own score: customer "shrunk" (towards the team mean) or "plain" (the practice's
+#: total score / customers surveyed)
+VARIANTS = {"customer": ("shrunk", "plain")}
 SCHEMES_ENV = "ACADEMY_SCHEMES"
 
 
@@ -40,6 +44,8 @@ class ComponentRule(_Strict):
     weight: float = Field(ge=0, le=1)
     #: result indicators (what was achieved) or process indicators (how it was done)
     kind: Literal["result", "process"]
+    #: another way of scoring the component (VARIANTS), e.g. customer: plain instead of shrunk
+    variant: str | None = None
 
 
 class Band(_Strict):
@@ -166,6 +172,10 @@ class Scheme(_Strict):
         unknown = [c for c in v if c not in COMPONENTS]
         if unknown:
             raise ValueError(f"unknown component {unknown[0]!r} (use: {', '.join(COMPONENTS)})")
+        for c, r in v.items():
+            if r.variant is not None and r.variant not in VARIANTS.get(c, ()):
+                allowed = ", ".join(VARIANTS.get(c, ())) or "none"
+                raise ValueError(f"component {c!r}: unknown variant {r.variant!r} (use: {allowed})")
         total = sum(r.weight for r in v.values())
         if abs(total - 1) > TOLERANCE:
             raise ValueError(f"component weights must sum to 1, not {total:g}")
@@ -227,7 +237,8 @@ class Scheme(_Strict):
         if total <= 0 or any(w < 0 for w in merged.values()):
             raise AcademyError("what-if weights must be non-negative and not all zero")
         comps = {c: ComponentRule(weight=w / total,
-                                  kind=self.components[c].kind if c in self.components else "process")
+                                  kind=self.components[c].kind if c in self.components else "process",
+                                  variant=self.components[c].variant if c in self.components else None)
                  for c, w in merged.items()}
         result = sum(r.weight for r in comps.values() if r.kind == "result")
         data = self.model_dump()

@@ -33,6 +33,9 @@ STATUSES = ("ok", "insufficient", "missing")
 COMPONENT_COLUMNS = ["employee_id", "component", "score", "n", "status", "note"]
 COMPETENCY_COLUMNS = ["employee_id", "component", "competency", "score", "n"]
 FLAG_COLUMNS = ["kind", "source", "subject", "detail"]
+#: other ways of scoring a component that a role scheme may choose (ComponentRule.variant), e.g.
+#: the customer component's plain satisfaction instead of the shrunk one
+VARIANT_COLUMNS = ["employee_id", "component", "variant", "score", "note"]
 
 
 @dataclass
@@ -40,6 +43,7 @@ class SourceResult:
     components: pd.DataFrame
     competencies: pd.DataFrame
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
+    variants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VARIANT_COLUMNS))
 
 
 EVIDENCE_COLUMNS = ["employee_id", "source", "rater_id", "item", "competency", "raw", "max_raw",
@@ -135,7 +139,7 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
     """
     import graders.register  # noqa: F401  (fills AGGREGATORS)
 
-    parts, comps, flags = [], [], []
+    parts, comps, flags, variants = [], [], [], []
     everyone: set[str] = set()
     for source in COMPONENTS:
         # one source at a time: only its rows are in memory while its aggregator runs
@@ -147,6 +151,7 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
         parts.append(res.components)
         comps.append(res.competencies)
         flags.append(res.flags)
+        variants.append(res.variants)
     components = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COMPONENT_COLUMNS)],
                            ignore_index=True)
     ids = sorted(set(employee_ids) if employee_ids is not None else everyone)
@@ -161,4 +166,8 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
     competencies = competencies[competencies["employee_id"].isin(ids)].reset_index(drop=True)
     flag_frame = pd.concat([f for f in flags if len(f)] or [pd.DataFrame(columns=FLAG_COLUMNS)],
                            ignore_index=True)
-    return SourceResult(components[COMPONENT_COLUMNS], competencies[COMPETENCY_COLUMNS], flag_frame)
+    variant_frame = pd.concat([v for v in variants if len(v)] or
+                              [pd.DataFrame(columns=VARIANT_COLUMNS)], ignore_index=True)
+    variant_frame = variant_frame[variant_frame["employee_id"].isin(ids)].reset_index(drop=True)
+    return SourceResult(components[COMPONENT_COLUMNS], competencies[COMPETENCY_COLUMNS], flag_frame,
+                        variant_frame[VARIANT_COLUMNS])

@@ -1,7 +1,13 @@
 """Customer satisfaction surveys, linked to the serving staff member by staff id or ticket.
 
-A response's satisfaction is the weighted mean of its answered items on 0-100. Per person: the
-mean, the share of satisfied customers (at or above the threshold, default 85), and the count.
+Each survey item is attributed to the person (attitude, response speed, problem solving) or to the
+company (product quality, price, delivery time, packaging). Only person items make a staff
+member's score; company items are reported to the company (graders.company_feedback) and never
+change anyone's score. Exports from survey tools are read as they come (graders.survey_exports).
+
+A response's satisfaction is the weighted mean of its answered person items on 0-100. Per person:
+the plain figure of the practice, total score / customers surveyed (= the mean; "satisfied" when
+at least the threshold, default 85), the share of satisfied customers, and the count.
 Small samples are shrunk towards the team mean (empirical-Bayes style):
     shrunk = (n * person_mean + k * team_mean) / (n + k)
 with k = `shrinkage_strength` (default 5): one response moves a person only a sixth of the way
@@ -25,15 +31,22 @@ from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
     staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
-    details_frame
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, VARIANT_COLUMNS, \
+    SourceResult, details_frame
+from graders.survey_exports import AnswerWords, map_fields, unfold
 
 SYNONYMS = {
-    "response_id": ["response", "respondent_id", "问卷编号", "答卷编号", "序号"],
+    "response_id": ["response", "respondent_id", "responseid", "问卷编号", "答卷编号", "序号"],
     "ticket_id": ["ticket", "ticket_no", "工单号", "工单编号", "服务单号"],
     "employee_id": ["staff_id", "engineer", "工号", "服务人员工号", "服务工程师"],
     "date": ["日期", "提交时间", "submitted", "response_date"],
     "comment": ["备注", "意见", "建议", "comments"],
+}
+#: a question whose text holds one of these asks for the field (the staff id asked as a question)
+KEYWORDS = {
+    "employee_id": ["工号", "员工编号", "工程师编号", "staff id", "employee id", "engineer id",
+                    "engineer's id", "technician id", "staff number", "employee number"],
+    "ticket_id": ["工单号", "工单编号", "服务单号", "ticket number", "ticket no", "ticket id"],
 }
 TICKET_SYNONYMS = {
     "ticket_id": SYNONYMS["ticket_id"],
@@ -52,11 +65,17 @@ def current_tickets(session: Session, cycle_id: int) -> pd.DataFrame:
 
 
 def parse_responses(table: Table, form: SurveyForm, staff: set[str],
-                    tickets: dict[str, str]) -> list[dict]:
-    cols, problems = map_columns(table, SYNONYMS, ())
+                    tickets: dict[str, str], key: str | None = None) -> list[dict]:
+    """Check a survey export (plain sheet or a survey tool's layout) and return evidence rows.
+
+    A customer is named by the ticket, else by the response id (or row) qualified with the
+    batch `key`, so that two tools' exports that both number responses 1, 2, 3 stay apart."""
+    table = unfold(table)
+    cols, problems = map_fields(table, SYNONYMS, (), KEYWORDS)
     items, item_problems = item_columns(
-        table, [(it.id, [it.text_en, it.text_zh or ""]) for it in form.items], cols)
-    loc = Located(table, cols, items, [*table.problems, *problems, *item_problems])
+        table, [(it.id, [it.text_en, it.text_zh or "", *it.aliases]) for it in form.items], cols)
+    loc = Located(table, cols, items, [*table.problems, *problems, *item_problems],
+                  words=AnswerWords.for_table(table, items, form.scale.min, form.scale.max))
     if "employee_id" not in cols.index and "ticket_id" not in cols.index:
         loc.at(1, None, "a survey file needs a staff id column or a ticket column to link answers")
     for it in form.items:
@@ -68,6 +87,7 @@ def parse_responses(table: Table, form: SurveyForm, staff: set[str],
     seen_resp: dict[str, int] = {}
     seen_ticket: dict[str, int] = {}
     weights = {it.id: it.weight for it in form.items}
+    owner = {it.id: it.attribution for it in form.items}
     for row, cells in table.rows:
         ok = True
         emp, ticket, resp = (loc.text(cells, f) for f in ("employee_id", "ticket_id", "response_id"))
@@ -97,12 +117,17 @@ def parse_responses(table: Table, form: SurveyForm, staff: set[str],
             ok = False
         answers, answered = loc.answers(row, cells, form.items, form.scale)
         ok = ok and answered
+        if ok and not any(owner[i] == "person" for i in answers):
+            loc.at(row, None, "no answer to any item about the person who served: the response "
+                              "cannot be scored")
+            ok = False
         if ok:
-            customer = resp or ticket or f"row{row}"
+            customer = ticket or (f"{key}#{resp or f'row{row}'}" if key else resp or f"row{row}")
             records += [dict(source="customer", employee_id=emp, rater_id=customer,
                              item=f"{form.id}/{i}", competency=None, raw=v, max_raw=None,
                              score=form.scale.normalise(v),
-                             details={"weight": weights[i], "ticket": ticket or None})
+                             details={"weight": weights[i], "ticket": ticket or None,
+                                      "attribution": owner[i]})
                         for i, v in answers.items()]
     if loc.problems:
         raise ProblemsError(loc.problems, what=table.file)
@@ -119,9 +144,10 @@ def import_file(session: Session, path: Path | str, cfg: EvidenceConfig, entered
     cycle = target_cycle(session, cycle_name)
     table = read_table(path, sheet=sheet)
     tk = current_tickets(session, cycle.id)
+    key = key or Path(path).name
     records = parse_responses(table, cfg.survey, set(staff_index(session)),
-                              dict(zip(tk["ticket_id"], tk["employee_id"])))
-    result = store(session, cycle, "customer", key or Path(path).name, table, records, entered_by,
+                              dict(zip(tk["ticket_id"], tk["employee_id"])), key)
+    result = store(session, cycle, "customer", key, table, records, entered_by,
                    survey_config(cfg), dry_run)
     result.extra = {"responses": len({r["rater_id"] for r in records})}
     return result
@@ -183,11 +209,33 @@ def import_tickets(session: Session, path: Path | str, entered_by: str,
 # --- aggregation ------------------------------------------------------------------------------
 
 
+def _owner(d: pd.DataFrame) -> np.ndarray:
+    """Who each row's item is attributed to; rows stored before items had an attribution count
+    as the person's."""
+    if "attribution" not in d:
+        return np.full(len(d), "person", dtype=object)
+    return d["attribution"].fillna("person").to_numpy(dtype=object)
+
+
+def attributed_to(ev: pd.DataFrame, who: str) -> pd.DataFrame:
+    """The evidence rows of items attributed to `who` ("person" or "company")."""
+    if ev.empty:
+        return ev
+    return ev[_owner(details_frame(ev)) == who].reset_index(drop=True)
+
+
 def responses(ev: pd.DataFrame) -> pd.DataFrame:
-    """One row per response: staff member, customer and weighted satisfaction (0-100)."""
+    """One row per response: staff member, customer and weighted satisfaction (0-100) over the
+    items attributed to the person; company items (product, price, delivery, packaging) never
+    count here."""
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
-    w = details_frame(ev)["weight"].astype(float).to_numpy()
+    d = details_frame(ev)  # parsed once: large companies have millions of answers
+    mine = _owner(d) == "person"
+    if not mine.any():
+        return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
+    ev = ev[mine]
+    w = d["weight"].astype(float).to_numpy()[mine]
     df = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                        "rater_id": ev["rater_id"].to_numpy(),
                        "ws": w * ev["score"].astype(float).to_numpy(), "w": w})
@@ -197,10 +245,14 @@ def responses(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise(resp: pd.DataFrame, team_of: dict[str, object], form: SurveyForm) -> pd.DataFrame:
-    """Per person: responses, mean, satisfied share, team mean and the shrunk mean."""
+    """Per person: responses, the plain figure, satisfied share, team mean and the shrunk mean.
+
+    plain = total score / customers surveyed (the practice's figure; `plain_satisfied` when it is
+    at least the threshold, 85); shrunk = (n x plain + k x team mean) / (n + k).
+    """
     if resp.empty:
         return pd.DataFrame(columns=["employee_id", "team", "n", "mean", "satisfied_share",
-                                     "team_mean", "shrunk"])
+                                     "team_mean", "shrunk", "plain", "plain_satisfied"])
     resp = resp.assign(team=resp["employee_id"].map(team_of),
                        satisfied=resp["satisfaction"] >= form.satisfied_threshold)
     team_mean = resp.groupby("team", dropna=False)["satisfaction"].mean()
@@ -210,6 +262,9 @@ def summarise(resp: pd.DataFrame, team_of: dict[str, object], form: SurveyForm) 
     per["team_mean"] = per["team"].map(team_mean)
     k = form.shrinkage_strength
     per["shrunk"] = (per["n"] * per["mean"] + k * per["team_mean"]) / (per["n"] + k)
+    total = resp.groupby("employee_id")["satisfaction"].sum()
+    per["plain"] = per["employee_id"].map(total).to_numpy(dtype=float) / per["n"]
+    per["plain_satisfied"] = per["plain"] >= form.satisfied_threshold
     return per
 
 
@@ -236,23 +291,31 @@ def _team_names(session: Session) -> dict[str, str]:
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
-    if ev.empty:
+    resp = responses(ev)
+    if resp.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))
     form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
     form = form or SurveyForm(items=[{"id": "x", "text_en": "x", "weight": 1}])
     team_of = _team_names(session) if session is not None else {}
-    resp = responses(ev)
     per = summarise(resp, team_of, form)
     comp = pd.DataFrame({
         "employee_id": per["employee_id"], "component": "customer", "score": per["shrunk"],
         "n": per["n"], "status": "ok",
-        "note": [f"{n} responses, mean {m:.1f}, {s:.0%} satisfied; shrunk towards team mean {t:.1f}"
-                 for n, m, s, t in zip(per["n"], per["mean"], per["satisfied_share"], per["team_mean"])],
+        "note": [f"{n} responses, plain {m:.1f} ({'satisfied' if ok else 'not satisfied'}), "
+                 f"{s:.0%} satisfied customers; shrunk towards team mean {t:.1f}"
+                 for n, m, ok, s, t in zip(per["n"], per["plain"], per["plain_satisfied"],
+                                           per["satisfied_share"], per["team_mean"])],
     })
     # Customers judge attitude, response speed and problem solving: communication evidence.
     by = pd.DataFrame({"employee_id": per["employee_id"], "component": "customer",
                        "competency": "communication", "score": per["shrunk"], "n": per["n"]})
+    variants = pd.DataFrame({
+        "employee_id": per["employee_id"], "component": "customer", "variant": "plain",
+        "score": per["plain"],
+        "note": [f"{n} responses, total {m * n:.1f} / {n} customers = {m:.1f}: "
+                 f"{'satisfied' if ok else 'not satisfied'} (at least {form.satisfied_threshold:g})"
+                 for n, m, ok in zip(per["n"], per["plain"], per["plain_satisfied"])]})
     flags = []
     if session is not None and cycle_id is not None:
         cov = coverage(session, cycle_id, resp, team_of)
@@ -262,4 +325,4 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
                               f"coverage {r.coverage:.0%} x return rate {r.return_rate:.0%} = "
                               f"{r.coverage_x_return:.0%}, below the {form.coverage_target:.0%} target"))
     return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS],
-                        pd.DataFrame(flags, columns=FLAG_COLUMNS))
+                        pd.DataFrame(flags, columns=FLAG_COLUMNS), variants[VARIANT_COLUMNS])

@@ -159,7 +159,7 @@ def write_evidence_files(people: list[Person], cfg: EvidenceConfig, folder: Path
             if surveyed and rng.random() < (0.6 if low else 0.88):
                 vals = []
                 for it in cfg.survey.items:
-                    base = 3.9 + (0.9 * a if it.id == "after_sales_service" else 0.3 * a)
+                    base = 3.9 + (0.9 * a if it.attribution == "person" else 0.3 * a)
                     vals.append(int(min(cfg.survey.scale.max, max(cfg.survey.scale.min,
                                                                    round(base + rng.gauss(0, 0.6))))))
                 responses.append([f"R{n:06d}", ticket, *vals])

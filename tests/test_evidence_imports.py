@@ -185,12 +185,13 @@ def test_are_survey_answers_linked_through_tickets(ev_home, company, tmp_path):
                                                ["T1", eng, "是"], ["T2", eng, "否"]], "gb18030")
     with Session(ev_home.engine) as s, s.begin():
         surveys.import_tickets(s, tickets, "tester")
-    head = ["工单号", "产品质量", "价格", "交货期", "包装", "售后服务"]
-    bad = write(tmp_path / "resp.csv", [head, ["T1", 5, 4, 5, 5, 5], ["T9", 3, 3, 3, 3, 3]])
+    head = ["工单号", "产品质量", "价格", "交货期", "包装", "服务态度", "响应速度", "问题解决"]
+    bad = write(tmp_path / "resp.csv", [head, ["T1", 5, 4, 5, 5, 5, 5, 5],
+                                        ["T9", 3, 3, 3, 3, 3, 3, 3]])
     with pytest.raises(ProblemsError) as err:
         run(ev_home, surveys.import_file, bad)
     assert err.value.problems[0].row == 3 and "T9" in err.value.problems[0].message
-    good = write(tmp_path / "resp.csv", [head, ["T1", 5, 4, 5, 5, 5]])
+    good = write(tmp_path / "resp.csv", [head, ["T1", 5, 4, 5, 5, 5, 5, 5]])
     run(ev_home, surveys.import_file, good)
     with ev_home.transaction() as s:
         comp = collect(s, 1, [eng]).components.set_index("component")

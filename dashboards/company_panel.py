@@ -1,0 +1,124 @@
+"""The manager dashboard's panel of customer feedback on the company: product quality, price,
+delivery time and packaging as customers rated them (survey items with `attribution: company`),
+per item for the whole company and for the viewer's own teams, with an Excel download.
+
+These items are never charged to the engineer who served the customer (graders.surveys); the
+panel shows no person, only items, so a manager sees the company rows and their own teams' rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import tempfile
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from dashboards import data
+from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
+from dashboards.ui import STYLE, guarded, heading, resolve_locale, resolve_viewer, table
+
+__all__ = ["company_items_panel", "company_feedback_frame", "LABELS"]
+
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Customer feedback on the company (not charged to staff)",
+              "客户对公司的评价（不计入个人成绩）"),
+    "note": ("Product quality, price, delivery time and packaging as customers rated them; these "
+             "items never count in an engineer's customer score.",
+             "客户对产品质量、价格、交货期和包装的评价；这些项目不计入服务人员的客户满意度成绩。"),
+    "cycle": ("Cycle", "考核周期"), "item": ("Item", "项目"), "team": ("Team", "团队"),
+    "responses": ("Responses", "答卷数"), "mean": ("Mean (0-100)", "平均分(0-100)"),
+    "satisfied_share": ("Satisfied", "满意比例"), "all_teams": ("All teams", "全部团队"),
+    "none": ("No customer feedback on company items in this cycle.", "本周期没有关于公司项目的客户评价。"),
+    "download": ("Download (Excel)", "下载（Excel）"),
+    "show": ("Show", "查看"),
+}
+
+
+def _t(key: str, loc: str) -> str:
+    en, zh = LABELS[key]
+    return zh if loc == "zh" else en
+
+
+def company_feedback_frame(company: data.Company, viewer, cycle: str) -> pd.DataFrame:
+    """The company report of a cycle, kept to the company-wide rows and the viewer's teams."""
+    from academy.cycles import get_cycle
+    from graders.company_feedback import company_report
+
+    teams = data.allowed_teams(company, viewer)
+    if not teams and viewer.kind != ADMIN:
+        raise AccessDenied("no teams are under you in the roster")
+    with Session(company.home.engine) as s:
+        c = get_cycle(s, cycle)
+        report = company_report(s, c.id)
+    if viewer.kind == ADMIN:
+        return report
+    return report[(report["team"] == "*") | report["team"].isin(teams)].reset_index(drop=True)
+
+
+def _shown(report: pd.DataFrame, loc: str) -> pd.DataFrame:
+    out = pd.DataFrame({
+        _t("item", loc): report["item_zh" if loc == "zh" else "item_en"],
+        _t("team", loc): report["team"].map(lambda x: _t("all_teams", loc) if x == "*" else x),
+        _t("responses", loc): report["responses"].astype(int),
+        _t("mean", loc): report["mean"].astype(float),
+        _t("satisfied_share", loc): report["satisfied_share"].map(lambda x: f"{x:.0%}"),
+    })
+    return out
+
+
+def _link(report: pd.DataFrame, loc: str, cycle: str) -> str:
+    from graders.company_feedback import export_company_report
+
+    name = f"{'公司评价' if loc == 'zh' else 'company_feedback'}_{cycle}.xlsx"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export_company_report(report, Path(tmp) / name, loc)
+        payload = base64.b64encode(path.read_bytes()).decode()
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return (f"<a class='academy-download' download='{name}' href='data:{mime};base64,{payload}'>"
+            f"{html.escape(_t('download', loc))}: {name}</a>")
+
+
+def company_items_panel(company: data.Company, viewer: str | None = None,
+                        lang: str | None = None, open_now: bool = False) -> w.Widget:
+    """The panel for the serving viewer (managers and administrators). It reads the survey
+    evidence when asked (the button), so the manager's first view stays as fast as before."""
+    loc = resolve_locale(company, lang)
+    v = resolve_viewer(viewer)
+
+    def build():
+        require(v, (TRAINEE, ADMIN))
+        if v.kind != ADMIN and not data.allowed_teams(company, v):
+            raise AccessDenied("no teams are under you in the roster")
+        cycles = list(company.cycles["name"])
+        if not cycles:
+            return w.HTML(f"<div class='academy-note'>{html.escape(_t('none', loc))}</div>")
+        pick = w.Dropdown(options=cycles, value=cycles[-1], description=_t("cycle", loc))
+        body = w.VBox()
+
+        def draw(_ch=None):
+            report = company_feedback_frame(company, v, pick.value)
+            if report.empty:
+                body.children = [w.HTML(f"<div class='academy-note'>"
+                                        f"{html.escape(_t('none', loc))}</div>")]
+                return
+            body.children = [table(_shown(report, loc)), w.HTML(_link(report, loc, pick.value))]
+
+        def safe_draw(_ch=None):
+            got = guarded(lambda: draw() or body, loc)
+            if got is not body:  # access denied or an error: the notice instead
+                body.children = [got]
+
+        show = w.Button(description=_t("show", loc), layout=w.Layout(width="auto"))
+        show.on_click(safe_draw)
+        pick.observe(lambda _ch: safe_draw() if body.children else None, names="value")
+        if open_now:
+            safe_draw()
+        return w.VBox([w.HTML(STYLE), heading(_t("title", loc)),
+                       w.HTML(f"<div class='academy-note'>{html.escape(_t('note', loc))}</div>"),
+                       w.HBox([pick, show]), body])
+
+    return guarded(build, loc)
