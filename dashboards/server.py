@@ -165,7 +165,8 @@ class AcademyKernelManager(AsyncMappingKernelManager):
         try:
             return await super().shutdown_kernel(kernel_id, *args, **kwargs)
         finally:
-            KERNEL_OWNERS.pop(kernel_id, None)
+            # the owner stays recorded: its owner then learns the kernel is gone (404), anyone
+            # else still gets 403 (an id is a few bytes per page served)
             KERNEL_SECRETS.pop(kernel_id, None)
 
 
