@@ -3,6 +3,7 @@ course/submitted, trainee code under stock `nbgrader autograde`, and a copied ho
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -302,3 +303,43 @@ def test_is_an_old_homes_config_with_absolute_paths_rewritten_by_the_next_comman
     assert cfg.Exchange.root == str(moved / "exchange")
     assert str(tmp_path / "old") not in (moved / "course" / "nbgrader_config.py").read_text()
     assert yaml.safe_load((moved / "academy.yaml").read_text()) is not None
+
+
+def test_does_formgraders_autograde_button_run_no_trainee_code(tmp_path):
+    """A trainer presses Autograde in formgrader (JupyterLab started in the course folder, as the
+    course's nbgrader_config.py invites): does the submission's added cell that would copy the
+    answer bank never run, and is the submission still graded on its answers?"""
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    from academy.servers import JupyterLab
+
+    h, ids, bank = _released(tmp_path)
+    sid = ids[7]
+    folder = _take(h, bank, sid, tmp_path / "work")
+    marker = tmp_path / "stolen-by-formgrader.txt"
+    bank_file = lifecycle.course.bank_path(h, bank.name)
+    _planted_cells(folder / f"{bank.name}.ipynb", marker, bank_file)
+    trainee.submit(h, bank.name, sid, tmp_path / "work" / sid)
+    lifecycle.collect(h, bank.name)
+    env = _stock_env(h)
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "trainer-home" / ".jupyter")
+    with JupyterLab(h.course_dir, env=env, log=tmp_path / "lab.log") as lab:
+        base = f"http://127.0.0.1:{lab.port}"
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{base}/formgrader?token={lab.token}", timeout=120).read()
+        xsrf = next(c.value for c in jar if c.name == "_xsrf")
+        req = urllib.request.Request(
+            f"{base}/formgrader/api/submission/{bank.name}/{sid}/autograde", data=b"",
+            method="POST", headers={"X-XSRFToken": xsrf, "Authorization": f"token {lab.token}"})
+        with opener.open(req, timeout=600) as resp:
+            result = json.loads(resp.read())
+    assert result.get("success"), (result.get("error") or "")[-2000:]
+    assert not marker.exists(), "formgrader ran trainee code with the trainer's rights"
+    assert "added cell(s) removed (never run)" in result.get("log", "")
+    with lifecycle.course.gradebook(h) as gb:
+        sub_row = gb.find_submission(bank.name, sid)
+        score, max_score = sub_row.score, sub_row.max_score
+    assert score == max_score - sum(q.points for q in bank.questions if q.manual)
+    h.close()
