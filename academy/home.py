@@ -35,7 +35,8 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--IPKernelApp.ignore_cwd=T
 
 NBGRADER_CONFIG = '''\
 # nbgrader configuration of this academy home, written by `academy init` (and rewritten by any
-# `academy` command when it is stale). Trainers run nbgrader (or `academy exam ...`) from this folder.
+# `academy` command when it is stale). Trainers run nbgrader (or `academy exam ...`) from
+# this folder.
 # Every path is computed from this file's own place: a copied or moved home points at itself.
 from pathlib import Path
 

@@ -140,8 +140,8 @@ def _read_csv(path: Path, data: bytes) -> Table:
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise ProblemsError([Problem(path.name, reader.line_num, None, f"not readable as CSV ({exc})")],
-                            what=path.name) from exc
+        raise ProblemsError([Problem(path.name, reader.line_num, None,
+                                     f"not readable as CSV ({exc})")], what=path.name) from exc
     return _table(path, enc, rows, data)
 
 
@@ -222,7 +222,8 @@ def _cell_problems(file: str, row: int, headers: list[str], cells: list[object])
 
 
 def _shown(value: str) -> str:
-    visible = "".join(ch if unicodedata.category(ch) not in ("Cf", "Cc") else "\ufffd" for ch in value)
+    visible = "".join(ch if unicodedata.category(ch) not in ("Cf", "Cc") else "\ufffd"
+                      for ch in value)
     return repr(visible[:40] + ("..." if len(visible) > 40 else ""))
 
 

@@ -228,7 +228,8 @@ class AcademyVoila(Voila):
             if isinstance(spec, tuple) and len(spec) >= 2 and spec[1] is RequestInfoSocketHandler:
                 spec = (spec[0], RefusedSocketHandler, *spec[2:])
             out.append(spec)
-        query = url_path_join(self.server_url, rf"/{QUERY_PATH}/(?P<secret>[\w-]+)/{_kernel_id_regex}")
+        query = url_path_join(self.server_url,
+                              rf"/{QUERY_PATH}/(?P<secret>[\w-]+)/{_kernel_id_regex}")
         return [(query, AcademyRequestInfoSocketHandler), *out]
 
 

@@ -3,9 +3,9 @@
 `assert_cycle_writable(session, cycle_id)` is what every writer of a cycle's evidence or grades
 calls first: it takes the cycle's write lock for the rest of the transaction (graders.cycle_lock)
 and then checks, so a publish and a grade or import in flight are serialised, never interleaved;
-`new_batch` takes the same lock itself. As a safety net, a new evidence batch for a published cycle is also refused when the
-session flushes (an SQLAlchemy `before_insert` hook on EvidenceBatch), so an importer that forgets
-the call still cannot change a published cycle. A cycle is reopened only explicitly, with a reason,
+`new_batch` takes the same lock itself, so an importer that forgets the call (or a process that
+never imports this module) still cannot change a published cycle; the `before_insert` hook on
+EvidenceBatch below is a further safety net. A cycle is reopened only explicitly, with a reason,
 and that is recorded in the grade audit trail.
 """
 
@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from academy.db import utcnow
 from academy.errors import AcademyError
-from graders.cycle_lock import CyclePublishedError, assert_unpublished, lock_cycle, published_message
+from graders.cycle_lock import (
+    CyclePublishedError,
+    assert_unpublished,
+    lock_cycle,
+    published_message,
+)
 from graders.evidence import EvidenceBatch
 
 __all__ = ["CyclePublishedError", "assert_cycle_writable", "is_published", "publication_state",

@@ -123,7 +123,8 @@ def _copy_dir(dir_fd: int, dest: Path, rel: str, skipped: list, ignore: tuple,
             if max_file_size is not None and fst.st_size > max_file_size:
                 skipped.append((here, f"larger than {max_file_size} bytes (not copied)"))
                 continue
-            out = os.open(dest / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+            out = os.open(dest / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                          FILE_MODE)
             try:
                 while chunk := os.read(fd, 1 << 20):
                     os.write(out, chunk)

@@ -23,7 +23,6 @@ from types import SimpleNamespace
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
-from academy.home import KERNEL_ARGUMENTS, SAFE_COLLECT, SANITIZE_PREPROCESSORS  # noqa: F401
 from graders.exam.safe_files import copy_tree, unsafe_entries
 
 #: the log lines of SafeCollect that name what it left out (read back by lifecycle.collect)
@@ -85,7 +84,8 @@ class RebuildFromRelease(NbGraderPreprocessor):
         for reason in rebuild(released, nb):
             self.log.warning("%s/%s: %s", sid, exam, reason)
         try:
-            os.environ[BANK_ENV] = str(course.bank_path(SimpleNamespace(course_dir=Path(cd.root)), exam))
+            where = SimpleNamespace(course_dir=Path(cd.root))
+            os.environ[BANK_ENV] = str(course.bank_path(where, exam))
         except Exception:  # noqa: BLE001 - no bank: the exam cells fail closed (0 points)
             os.environ.pop(BANK_ENV, None)
         return released, resources
