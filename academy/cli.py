@@ -171,9 +171,11 @@ def roster_list(
         for r in rows
     ]
     if fmt == "csv":
+        from academy.spreadsheet_text import csv_cell
+
         w = csv.writer(sys.stdout)
         w.writerow(headers)
-        w.writerows(data)
+        w.writerows([csv_cell(v) for v in row] for row in data)  # a name never becomes a formula
     elif fmt == "table":
         table = RichTable(title=f"{t('roster', loc)} ({len(rows)})")
         for hd in headers:

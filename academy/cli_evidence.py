@@ -71,7 +71,7 @@ def practical_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, 
 @practical_app.command("agreement")
 def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Agreement between trainers per scenario, and lenient or harsh trainers."""
-    from academy.cycles import current_cycle, get_cycle
+    from academy.cycles import named_or_current
     from graders.forms_config import load_evidence_config
     from graders.practical import agreement
     from graders.sources import evidence_frame
@@ -79,7 +79,7 @@ def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     h = open_from(ctx)
     rules = load_evidence_config(h.assessments_dir).practical
     with h.transaction() as s:
-        c = get_cycle(s, cycle) if cycle else current_cycle(s)
+        c = named_or_current(s, cycle)
         scen, raters = agreement(evidence_frame(s, c.id, "practical"), rules)
     t = RichTable(title=f"Scenario agreement, cycle {c.name} (floor {rules.agreement_floor})")
     for col in ("scenario", "Krippendorff's alpha", "trainers", "trainees", "status"):
@@ -160,13 +160,13 @@ def behaviour_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, 
 @evidence_app.command("summary")
 def evidence_summary(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """How many people have each component, and how many are insufficient."""
-    from academy.cycles import current_cycle, get_cycle
+    from academy.cycles import named_or_current
     from graders.sources import collect
     from roster.store import list_staff
 
     h = open_from(ctx)
     with h.transaction() as s:
-        c = get_cycle(s, cycle) if cycle else current_cycle(s)
+        c = named_or_current(s, cycle)
         ids = [r.employee_id for r in list_staff(s)]
         res = collect(s, c.id, ids)
     t = RichTable(title=f"Evidence of cycle {c.name} ({len(ids)} active staff)")
@@ -183,12 +183,12 @@ def evidence_summary(ctx: typer.Context, cycle: CycleOpt = None) -> None:
 @evidence_app.command("flags")
 def evidence_flags(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Evidence-quality warnings: low agreement, biased trainers, straight-liners, coverage ..."""
-    from academy.cycles import current_cycle, get_cycle
+    from academy.cycles import named_or_current
     from graders.sources import collect
 
     h = open_from(ctx)
     with h.transaction() as s:
-        c = get_cycle(s, cycle) if cycle else current_cycle(s)
+        c = named_or_current(s, cycle)
         flags = collect(s, c.id, []).flags
     if flags.empty:
         console.print(f"No evidence-quality warnings for cycle {c.name}.")
@@ -207,12 +207,12 @@ def evidence_batches(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Every batch of evidence in a cycle, current and replaced, with who entered it and when."""
     from sqlalchemy import select
 
-    from academy.cycles import current_cycle, get_cycle
+    from academy.cycles import named_or_current
     from graders.evidence import EvidenceBatch
 
     h = open_from(ctx)
     with h.transaction() as s:
-        c = get_cycle(s, cycle) if cycle else current_cycle(s)
+        c = named_or_current(s, cycle)
         t = RichTable(title=f"Evidence batches, cycle {c.name}")
         for col in ("#", "source", "key", "file", "rows", "by", "when", "replaced by"):
             t.add_column(col)

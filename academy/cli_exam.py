@@ -72,9 +72,12 @@ def collect_cmd(ctx: typer.Context, exam: ExamArg) -> None:
     from graders.exam import lifecycle
 
     h = open_from(ctx)
-    known, unknown = lifecycle.collect(h, exam)
+    collected = lifecycle.collect(h, exam)
+    known, unknown = collected
     console.print(f"Collected {len(known) + len(unknown)} submission(s) of {exam}.")
     _report_unknown(unknown)
+    for line in collected.skipped:  # links and special files planted in a submission: not copied
+        err.print(f"[red]Left out: {line}[/red]")
     h.close()
 
 

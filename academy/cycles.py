@@ -108,3 +108,14 @@ def current_cycle(session: Session, today: date | None = None) -> Cycle | None:
     if containing:
         return min(containing, key=lambda c: (c.closes_on - c.opens_on, c.name))
     return open_[-1] if open_ else None
+
+
+def named_or_current(session: Session, name: str | None) -> Cycle:
+    """The named cycle, else the current open one; a clear error (never None) when there is none."""
+    if name:
+        return get_cycle(session, name)
+    cycle = current_cycle(session)
+    if cycle is None:
+        raise AcademyError("no open assessment cycle: open one (`academy cycle open 2026-Q4`) "
+                           "or name one with --cycle")
+    return cycle

@@ -45,7 +45,14 @@ class ProblemsError(AcademyError):
         self.what = what
         super().__init__(self.summary())
 
+    #: problems listed in the message; the rest are counted (all stay in `.problems`)
+    SHOWN = 50
+
     def summary(self) -> str:
         n = len(self.problems)
         head = f"{self.what} rejected: {n} problem{'s' if n != 1 else ''}; nothing was written."
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+        lines = [head, *(f"  {p}" for p in self.problems[: self.SHOWN])]
+        if n > self.SHOWN:
+            lines.append(f"  ... and {n - self.SHOWN:,} more problems not shown "
+                         f"({n:,} in all; the first {self.SHOWN} are listed above)")
+        return "\n".join(lines)

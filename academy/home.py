@@ -22,15 +22,31 @@ HOME_ENV = "ACADEMY_HOME"
 DB_URL_ENV = "ACADEMY_DB_URL"
 DB_FILE = "academy.db"
 
+#: Named (as strings: nothing is imported here) in the course's nbgrader_config.py and in the
+#: configuration `academy exam` builds: graders.exam.stock explains them.
+SAFE_COLLECT = "graders.exam.stock.SafeCollect"
+SANITIZE_PREPROCESSORS = [
+    "graders.exam.stock.RebuildFromRelease",
+    "nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+#: kernel arguments: quiet, and a trainee's file next to the notebook never shadows a module
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--IPKernelApp.ignore_cwd=True"]
+
 NBGRADER_CONFIG = '''\
-# nbgrader configuration of this academy home, written by `academy init`.
-# Trainers run nbgrader (or `academy exam ...`) from this folder.
+# nbgrader configuration of this academy home, written by `academy init` (and rewritten by any
+# `academy` command when it is stale). Trainers run nbgrader (or `academy exam ...`) from
+# this folder.
+# Every path is computed from this file's own place: a copied or moved home points at itself.
+from pathlib import Path
+
 c = get_config()  # noqa: F821
-c.CourseDirectory.root = {course_dir!r}
+_course = Path(__file__).resolve().parent
+c.CourseDirectory.root = str(_course)
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.db_url = {gradebook_url!r}
+c.CourseDirectory.db_url = "sqlite:///" + str(_course / "gradebook.db")
 # The exchange lives inside the home, so release/fetch/submit need no root-owned system folder.
-c.Exchange.root = {exchange_dir!r}
+c.Exchange.root = str(_course.parent / "exchange")
 c.Exchange.path_includes_course = True
 c.Exchange.timezone = "UTC"
 # Theory exams (graders.exam; grade them with `academy exam autograde`): mark schemes sit in
@@ -42,6 +58,13 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme", "graders.exam.feedback.HideCorrectAnswers",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+# Stock `nbgrader collect` / `nbgrader autograde` and formgrader's Autograde button are as safe as
+# `academy exam ...` (graders.exam.stock): collecting never follows a link, and every submission is
+# rebuilt from the release before a kernel with the trainer's rights runs it, so no trainee code
+# runs. Where `graders` cannot be imported these classes fail to load and nbgrader refuses.
+c.ExchangeFactory.collect = {safe_collect!r}
+c.Autograde.sanitize_preprocessors = {sanitize!r}
+c.Execute.extra_arguments = {kernel_args!r}
 '''
 
 
@@ -141,13 +164,27 @@ def _write_nbgrader_config(home: Home) -> None:
     home.exchange_dir.mkdir(parents=True, exist_ok=True)
     # Trainees on a shared server each write into the exchange: make it world-writable like /srv/nbgrader.
     home.exchange_dir.chmod(0o777)
-    text = NBGRADER_CONFIG.format(
-        course_dir=str(home.course_dir),
-        course_id=home.settings.course_id,
-        gradebook_url=home.gradebook_url,
-        exchange_dir=str(home.exchange_dir),
-    )
-    (home.course_dir / "nbgrader_config.py").write_text(text, encoding="utf-8")
+    path = home.course_dir / "nbgrader_config.py"
+    text = nbgrader_config_text(home)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def nbgrader_config_text(home: Home) -> str:
+    """The course's nbgrader_config.py: no absolute path in it (all computed from its own place)."""
+    return NBGRADER_CONFIG.format(course_id=home.settings.course_id, safe_collect=SAFE_COLLECT,
+                                  sanitize=SANITIZE_PREPROCESSORS, kernel_args=KERNEL_ARGUMENTS)
+
+
+def refresh_nbgrader_config(home: Home) -> None:
+    """Rewrite a stale nbgrader_config.py (e.g. an older home's, with the absolute paths of where
+    the home was made); a home we cannot write to is left as it is."""
+    path = home.course_dir / "nbgrader_config.py"
+    try:
+        if path.is_file() and path.read_text(encoding="utf-8") != nbgrader_config_text(home):
+            path.write_text(nbgrader_config_text(home), encoding="utf-8")
+    except OSError:
+        pass
 
 
 def init_home(root: Path | str | None = None, db_url: str | None = None) -> Home:
@@ -200,4 +237,5 @@ def open_home(root: Path | str | None = None, upgrade: bool = True) -> Home:
             ) from exc
         if behind:
             db.upgrade(home.engine)
+    refresh_nbgrader_config(home)
     return home

@@ -142,6 +142,8 @@ class Voila(ServerProcess):
                f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
                "--Voila.identity_provider_class=dashboards.server.AcademyIdentityProvider",
                "--Voila.authorizer_class=dashboards.server.AcademyAuthorizer",
+               "--VoilaConfiguration.multi_kernel_manager_class="
+               "dashboards.server.AcademyKernelManager",
                f"--AcademyIdentityProvider.tokens_file={tokens_file}",
                "--VoilaConfiguration.template=academy",
                "--VoilaConfiguration.strip_sources=True",

@@ -21,6 +21,15 @@ from academy.errors import AcademyError, Problem, ProblemsError
 #: Encodings tried, in order, for CSV files without a byte-order mark. UTF-8 is strict enough that
 #: GBK/GB18030 bytes essentially never decode as UTF-8; GB18030 is a superset of GBK and GB2312.
 CSV_ENCODINGS = ("utf-8", "gb18030")
+#: The longest value a cell may hold (a roster name or a review comment is far shorter); longer
+#: ones are refused with their row and column instead of being read into memory and the database.
+MAX_CELL = 10_000
+#: An .xlsx is a zip: what it may unpack to. A small file that unpacks to hundreds of megabytes
+#: (a "zip bomb" of whitespace) is refused before any of it is read.
+MAX_XLSX_UNPACKED = 200 * 1024 * 1024
+#: CSV fields are read up to this size (Python's csv module stops at 128 KiB with an exception);
+#: anything over MAX_CELL is then reported as a problem.
+csv.field_size_limit(64 * 1024 * 1024)
 
 
 @dataclass
@@ -79,8 +88,14 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
+        if text.count("\x00") * 10 > len(text):  # UTF-16 without a byte-order mark, not this
             continue
+        if enc == "gb18030" and _looks_like_shift_jis(data, text):
+            raise ProblemsError(
+                [Problem(name, None, None,
+                         "the file looks like Japanese Shift-JIS text, not Chinese GB18030/GBK "
+                         "(reading it as GB18030 would give wrong characters); save it as "
+                         "'CSV UTF-8' or as an Excel .xlsx workbook")], what=name)
         return text, enc
     raise ProblemsError(
         [Problem(name, None, None,
@@ -88,6 +103,29 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                  "nor GB18030/GBK text; save it as 'CSV UTF-8' or as an Excel .xlsx workbook")],
         what=name,
     )
+
+
+def _looks_like_shift_jis(data: bytes, gb_text: str) -> bool:
+    """GB18030 decodes almost any bytes, so a Shift-JIS file "succeeds" with wrong characters.
+    It is taken for Shift-JIS when it decodes as Shift-JIS into Japanese kana while its GB18030
+    reading needs characters outside GB2312 (the common Chinese set) to make sense of it."""
+    try:
+        sj = data.decode("shift_jis")
+    except UnicodeDecodeError:
+        return False
+    kana = sum(1 for ch in sj if "\u3041" <= ch <= "\u30fa")
+    if kana == 0:
+        return False
+    rare = sum(1 for ch in gb_text if ord(ch) > 0x7F and not _in_gb2312(ch))
+    return rare * 2 >= kana
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _read_csv(path: Path, data: bytes) -> Table:
@@ -99,13 +137,18 @@ def _read_csv(path: Path, data: bytes) -> Table:
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ProblemsError([Problem(path.name, reader.line_num, None,
+                                     f"not readable as CSV ({exc})")], what=path.name) from exc
     return _table(path, enc, rows, data)
 
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> Table:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(path, data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
@@ -130,6 +173,60 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> Table:
     return _table(path, "xlsx", rows, data)
 
 
+def _check_unpacked_size(path: Path, data: bytes) -> None:
+    """Refuse a workbook that unpacks to more than MAX_XLSX_UNPACKED, before unpacking any of it
+    (zipfile then also stops any member at its declared size)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ProblemsError([Problem(path.name, None, None,
+                                     f"not a readable Excel .xlsx workbook ({exc})")],
+                            what=path.name) from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ProblemsError([Problem(
+            path.name, None, None,
+            f"the workbook unpacks to {unpacked / 1024 / 1024:.0f} MB ({len(data) / 1024:.0f} KB "
+            f"packed), more than the {MAX_XLSX_UNPACKED // 1024 // 1024} MB read; remove empty "
+            "rows and columns or save the data as CSV")], what=path.name)
+
+
+#: Unicode "format" characters (zero-width spaces and joiners, left-to-right and right-to-left
+#: marks, embeddings, overrides and isolates, the BOM): invisible, they make look-alike ids
+_INVISIBLE = "Cf"
+
+
+def _cell_problems(file: str, row: int, headers: list[str], cells: list[object]) -> list[Problem]:
+    """Invisible or control characters and over-long values, each with its row and column."""
+    out = []
+    for i, value in enumerate(cells[: len(headers)]):
+        if not isinstance(value, str) or not value:
+            continue
+        letter, header = column_letter(i), headers[i] or None
+        if len(value) > MAX_CELL:
+            out.append(Problem(file, row, header, f"value of {len(value):,} characters is too long "
+                                                  f"(at most {MAX_CELL:,})", letter))
+            continue
+        for ch in value:
+            cat = unicodedata.category(ch)
+            if cat == _INVISIBLE or (cat == "Cc" and ch not in "\t\n\r"):
+                name = unicodedata.name(ch, "NUL" if ch == "\x00" else "control character")
+                kind = "control character" if cat == "Cc" else "invisible character"
+                out.append(Problem(file, row, header,
+                                   f"{kind} U+{ord(ch):04X} ({name}) in {_shown(value)}: remove it "
+                                   "(it makes text look like something it is not)", letter))
+                break
+    return out
+
+
+def _shown(value: str) -> str:
+    visible = "".join(ch if unicodedata.category(ch) not in ("Cf", "Cc") else "\ufffd"
+                      for ch in value)
+    return repr(visible[:40] + ("..." if len(visible) > 40 else ""))
+
+
 def _table(path: Path, enc: str, rows: list[list[object]], data: bytes) -> Table:
     digest = hashlib.sha256(data).hexdigest()
     # Leading blank rows are skipped; the first non-blank row is the header.
@@ -138,6 +235,10 @@ def _table(path: Path, enc: str, rows: list[list[object]], data: bytes) -> Table
         start += 1
     if start == len(rows):
         raise ProblemsError([Problem(path.name, None, None, "the file has no header row")], path.name)
+    header_problems = _cell_problems(path.name, start + 1, [str(c) for c in rows[start]],
+                                     list(rows[start]))
+    if header_problems:
+        raise ProblemsError(header_problems, path.name)
     headers = [normalize_text(c) for c in rows[start]]
     while headers and not headers[-1]:
         headers.pop()
@@ -153,6 +254,7 @@ def _table(path: Path, enc: str, rows: list[list[object]], data: bytes) -> Table
                                         f"{column_letter(i)}, which has no header",
                                         column_letter(i)))
         cells = list(cells[: len(headers)]) + [None] * (len(headers) - len(cells))
+        problems += _cell_problems(path.name, offset, headers, cells)
         body.append((offset, cells))
     return Table(path.name, enc, headers, body, digest, problems)
 

@@ -39,16 +39,29 @@ def line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
     return lines.get(())
 
 
+def read_utf8(path: Path) -> str:
+    """The text of a staff-authored file in UTF-8; bytes that are not UTF-8 are reported with
+    their line and byte position instead of a traceback."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise AcademyError(f"{path}: no such file") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ProblemsError([Problem(
+            path.name, line, None,
+            f"not UTF-8 text: byte 0x{data[exc.start]:02X} at byte {col} of the line "
+            f"({exc.reason}); save the file as UTF-8", unit="line")], what=path.name) from exc
+
+
 def load_yaml(path: Path) -> tuple[object, dict[tuple, int]]:
     """Parse a YAML file; returns the data and the line of each key path."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise AcademyError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise ProblemsError([Problem(path.name, None, None, f"not UTF-8 text ({exc.reason})")],
-                            what=path.name) from exc
+    text = read_utf8(path)
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -51,6 +51,9 @@ HALF = dict(width="49%", min_width="400px")
 def preload(home=None) -> data.Company:
     """Load the company (roster, cycles, the latest results) before anyone asks: in a preheated
     kernel this runs before the request arrives, off the critical path."""
+    from dashboards.kernel_errors import keep_errors_off_the_page
+
+    keep_errors_off_the_page()  # a crafted widget message gets no traceback back
     company = data.load_company(home)
     graded = data.graded_cycles(company)
     if graded:
@@ -77,10 +80,9 @@ def _give_back_memory() -> None:
 
 def wait_for_request() -> None:
     """In a preheated Voila kernel: wait until the request (and the viewer) is known."""
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request as _wait
+    from dashboards.kernel_query import wait_for_request as _wait
 
-        _wait()
+    _wait()  # with the kernel's one-time secret: Voila's open socket is refused
 
 
 def resolve_viewer(param: str | None = None) -> Viewer | None:

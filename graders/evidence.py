@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from academy.db import Base, utcnow
+from graders.cycle_lock import assert_unpublished
 
 SOURCES = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
 
@@ -80,6 +81,8 @@ def new_batch(session: Session, cycle_id: int, source: str, key: str, entered_by
     """Start a batch; the current batch of the same cycle, source and key becomes superseded by it."""
     if source not in SOURCES:
         raise ValueError(f"unknown evidence source {source!r}")
+    # every writer of evidence: the cycle's lock, held until commit, and no published cycle
+    assert_unpublished(session, cycle_id)
     batch = EvidenceBatch(cycle_id=cycle_id, source=source, key=key, entered_by=entered_by,
                           file_name=file_name, sha256=sha256, note=note, config=config,
                           entered_at=utcnow())

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from academy.errors import AcademyError
+from academy.spreadsheet_text import csv_frame, keep_text
 from academy.i18n import t
 from graders import grading as g
 from graders.competencies import competency_name
@@ -172,6 +173,7 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
     pay[t("total_pay", loc)] = [f"=I{i}+J{i}" for i in rows]
     ws_pay = wb.create_sheet(fixed["pay"])
     _write_frame(ws_pay, pay)
+    own_formulas = {(ws_pay.title, j) for j in range(len(pay.columns) - 2, len(pay.columns) + 1)}
     for row in ws_pay.iter_rows(min_row=2, min_col=9, max_col=11):
         for cell in row:
             cell.number_format = "#,##0.00"
@@ -221,6 +223,8 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
     ws.column_dimensions["A"].width = 40
     for col in "BCDEF":
         ws.column_dimensions[col].width = 22
+    # text from users (names, teams, reasons ...) never becomes a formula; the pay formulas stay
+    keep_text(wb, own_formulas)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -246,8 +250,8 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
                   session.execute(select(Role.code, Role.name_en, Role.name_zh))}
     if suffix == ".csv":
         path.parent.mkdir(parents=True, exist_ok=True)
-        results_table(result, schemes, locale, role_names).to_csv(path, index=False,
-                                                                  encoding="utf-8-sig")
+        csv_frame(results_table(result, schemes, locale, role_names)).to_csv(
+            path, index=False, encoding="utf-8-sig")
         return path
     provenance = {
         "state": publication_state(session, cycle.id),

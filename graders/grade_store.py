@@ -27,6 +27,7 @@ from graders.grade_models import (
     GradeResult,
     GradeRun,
 )
+from graders.cycle_lock import lock_cycle
 from graders.publishing import PUBLISHED, assert_cycle_writable
 from graders.schemes import Scheme
 from roster.models import Role, Staff, Team
@@ -238,6 +239,7 @@ def override(session: Session, cycle_name: str, employee_id: str, field: str, va
     published cycle too: an override is an explicit, audited change. Returns who changed band or
     award as a consequence."""
     cycle = get_cycle(session, cycle_name)
+    lock_cycle(session, cycle.id)  # serialised with publish, reopen and grading
     if field not in g.OVERRIDE_FIELDS:
         raise AcademyError(f"can override {' or '.join(g.OVERRIDE_FIELDS)}, not {field!r}")
     if not reason or not reason.strip():
@@ -298,6 +300,7 @@ def clear_overrides(session: Session, cycle_name: str, employee_id: str, reason:
     """Withdraw every standing override of one person (recorded with the reason): the computed
     score and its band apply again, and what follows is re-derived."""
     cycle = get_cycle(session, cycle_name)
+    lock_cycle(session, cycle.id)
     if not reason or not reason.strip():
         raise AcademyError("clearing an override needs a reason (--reason)")
     run = current_run(session, cycle.id)

@@ -179,6 +179,17 @@ def open_batch(session: Session, cycle: Cycle, source: str, key: str, table: Tab
     before = list(session.scalars(select(EvidenceBatch.id).where(
         EvidenceBatch.cycle_id == cycle.id, EvidenceBatch.source == source,
         EvidenceBatch.key == key, EvidenceBatch.superseded_by.is_(None))))
+    if table is not None:
+        same = session.scalar(select(EvidenceBatch).where(
+            EvidenceBatch.cycle_id == cycle.id, EvidenceBatch.source == source,
+            EvidenceBatch.sha256 == table.sha256, EvidenceBatch.key != key,
+            EvidenceBatch.superseded_by.is_(None)).limit(1))
+        if same is not None:  # the same bytes under another name would count twice
+            raise AcademyError(
+                f"{table.file} is identical to {same.file_name or same.key!r}, imported already as "
+                f"{same.key!r} on {same.entered_at:%Y-%m-%d %H:%M} by {same.entered_by}: nothing was "
+                f"written (its scores would count twice). To replace that import with this file, "
+                f"use --replaces {same.key}")
     batch = new_batch(session, cycle.id, source, key, entered_by,
                       file_name=table.file if table else None,
                       sha256=table.sha256 if table else None, config=config)

@@ -1,9 +1,11 @@
 """Publishing a cycle's grades locks them: no import, grading or scheme change alters them silently.
 
 `assert_cycle_writable(session, cycle_id)` is what every writer of a cycle's evidence or grades
-calls first. As a safety net, a new evidence batch for a published cycle is also refused when the
-session flushes (an SQLAlchemy `before_insert` hook on EvidenceBatch), so an importer that forgets
-the call still cannot change a published cycle. A cycle is reopened only explicitly, with a reason,
+calls first: it takes the cycle's write lock for the rest of the transaction (graders.cycle_lock)
+and then checks, so a publish and a grade or import in flight are serialised, never interleaved;
+`new_batch` takes the same lock itself, so an importer that forgets the call (or a process that
+never imports this module) still cannot change a published cycle; the `before_insert` hook on
+EvidenceBatch below is a further safety net. A cycle is reopened only explicitly, with a reason,
 and that is recorded in the grade audit trail.
 """
 
@@ -14,19 +16,21 @@ from sqlalchemy.orm import Session
 
 from academy.db import utcnow
 from academy.errors import AcademyError
+from graders.cycle_lock import (
+    CyclePublishedError,
+    assert_unpublished,
+    lock_cycle,
+    published_message,
+)
 from graders.evidence import EvidenceBatch
+
+__all__ = ["CyclePublishedError", "assert_cycle_writable", "is_published", "publication_state",
+           "publish", "reopen"]
 
 PUBLISHED, REOPENED = "published", "reopened"
 
 
-class CyclePublishedError(AcademyError):
-    """The cycle's grades are published: reopen it explicitly before changing its inputs."""
-
-
-def _message(name: str) -> str:
-    return (f"cycle {name} is published: its grades are locked and nothing was changed. "
-            f"To change its evidence or grades, reopen it explicitly: "
-            f"`academy reopen {name} --reason \"...\"`")
+_message = published_message
 
 
 def is_published(session: Session, cycle_id: int) -> bool:
@@ -38,12 +42,9 @@ def is_published(session: Session, cycle_id: int) -> bool:
 
 
 def assert_cycle_writable(session: Session, cycle_id: int) -> None:
-    """Raise CyclePublishedError if the cycle's grades are published (locked)."""
-    if is_published(session, cycle_id):
-        from academy.cycles import Cycle
-
-        name = session.get(Cycle, cycle_id).name
-        raise CyclePublishedError(_message(name))
+    """Take the cycle's write lock (held until the transaction ends), then raise
+    CyclePublishedError if the cycle's grades are published (locked)."""
+    assert_unpublished(session, cycle_id)
 
 
 @event.listens_for(EvidenceBatch, "before_insert")
@@ -60,6 +61,7 @@ def publish(session: Session, cycle_id: int, by: str) -> int:
     from academy.cycles import Cycle
     from graders.grade_models import GradeAudit, GradePublication, GradeRun
 
+    lock_cycle(session, cycle_id)  # a grade or import in flight finishes first; then we read its run
     name = session.get(Cycle, cycle_id).name
     run = session.scalar(select(GradeRun).where(GradeRun.cycle_id == cycle_id,
                                                 GradeRun.current.is_(True)))
@@ -86,6 +88,7 @@ def reopen(session: Session, cycle_id: int, reason: str, by: str) -> None:
     from academy.cycles import Cycle
     from graders.grade_models import GradeAudit, GradePublication
 
+    lock_cycle(session, cycle_id)
     name = session.get(Cycle, cycle_id).name
     if not reason or not reason.strip():
         raise AcademyError("reopening a cycle needs a reason (--reason)")

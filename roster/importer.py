@@ -44,6 +44,9 @@ class ParsedRoster:
     encoding: str
     sha256: str
     records: list[StaffRecord]
+    #: the fields whose column the file has (None: all); a field without a column is not given,
+    #: so importing the file leaves that field of existing people as it is
+    columns: frozenset[str] | None = None
 
 
 def role_lookup(roles: list[RoleDef]) -> dict[str, str]:
@@ -126,7 +129,7 @@ def parse_roster(
     _check_references(records, set(first_row) | set(known_active), problem)
     if problems:
         raise ProblemsError(problems, what=table.file)
-    return ParsedRoster(table.file, table.encoding, table.sha256, records)
+    return ParsedRoster(table.file, table.encoding, table.sha256, records, frozenset(cols.index))
 
 
 def _check_references(records, known_ids, problem) -> None:

@@ -61,6 +61,11 @@ def _as_text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+#: (roster field, stored attribute) left as stored when the file has no column for it; `active`
+#: only in a partial import (a full import is the whole roster: everyone in it is active)
+_NOT_GIVEN_KEEP = (("hire_date", "hire_date"), ("supervisor", "supervisor_id"), ("active", "active"))
+
+
 def apply_roster(
     session: Session, parsed: ParsedRoster, full: bool = True, imported_by: str | None = None
 ) -> ImportReport:
@@ -103,6 +108,10 @@ def apply_roster(
         old = {"name": person.name, "team": team_names.get(person.team_id), "role_code": person.role_code,
                "supervisor_id": person.supervisor_id, "hire_date": person.hire_date,
                "active": person.active}
+        for fname, key in _NOT_GIVEN_KEEP:
+            if parsed.columns is not None and fname not in parsed.columns \
+                    and (key != "active" or not full):
+                new[key] = old[key]  # no such column in the file: not given, left as it is
         diff = {k: (old[k], new[k]) for k in TRACKED if old[k] != new[k]}
         if not diff:
             report.unchanged += 1
@@ -113,10 +122,13 @@ def apply_roster(
         for k, (before, after) in diff.items():
             changes.append((rec.employee_id, k, before, after))
         person.name, person.team_id, person.role_code = rec.name, teams[rec.team].id, rec.role_code
-        person.hire_date, person.active, person.updated_at = rec.hire_date, rec.active, now
+        person.hire_date, person.active, person.updated_at = new["hire_date"], new["active"], now
     session.flush()
+    keep_supervisor = parsed.columns is not None and "supervisor" not in parsed.columns
+    added = set(report.added)
     for rec in parsed.records:
-        staff[rec.employee_id].supervisor_id = rec.supervisor_id
+        if not (keep_supervisor and rec.employee_id not in added):
+            staff[rec.employee_id].supervisor_id = rec.supervisor_id
 
     if full:
         in_file = {r.employee_id for r in parsed.records}

@@ -291,8 +291,10 @@ def _check_bank(bank: Bank, file: str) -> list[Problem]:
 
 
 def load_bank_yaml(path: Path) -> Bank:
+    from academy.yamlio import read_utf8
+
     file = path.name
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_utf8(path)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -61,7 +61,12 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     # one "kernel is running over TCP" warning per graded submission says nothing to a trainer
     # ignore_cwd: a trainee's file next to the notebook (nbgrader copies every submitted file into
     # autograded/) must never shadow a module the grading imports (`graders/`, `yaml.py` ...)
-    c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR", "--IPKernelApp.ignore_cwd=True"]
+    from academy.home import KERNEL_ARGUMENTS, SAFE_COLLECT, SANITIZE_PREPROCESSORS
+
+    c.Execute.extra_arguments = list(KERNEL_ARGUMENTS)
+    # the same safe collect and rebuild-from-release as stock nbgrader gets from nbgrader_config.py
+    c.ExchangeFactory.collect = SAFE_COLLECT
+    c.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)
     if exam:
         c.Autograde.exclude_overwriting = {exam: list(ANSWERS_AND_EXTRAS)}
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor

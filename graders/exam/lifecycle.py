@@ -77,11 +77,27 @@ def roster_ids(home) -> set[str]:
         return set(s.scalars(select(Staff.employee_id).where(Staff.active.is_(True))))
 
 
-def collect(home, exam: str) -> tuple[list[str], list[str]]:
-    """Collect submissions from the exchange: (trainees in the roster, ids not in the roster)."""
+class Collected(tuple):
+    """(trainees in the roster, ids not in the roster), and `.skipped`: every link or special file
+    left out of a submission, as 'who/what: why' lines for the trainer."""
+
+    skipped: list[str]
+
+
+def collect(home, exam: str) -> Collected:
+    """Collect submissions from the exchange: (trainees in the roster, ids not in the roster).
+
+    The copy never follows a link (graders.exam.stock.SafeCollect): links, hard links and special
+    files in a submission are left out and listed in `.skipped`."""
+    from graders.exam.safe_files import make_private
+    from graders.exam.stock import skipped_in_log
+
     api = course.api(home, exam)
-    course.check(api.collect(exam, update=True), f"collect {exam}")
-    return _split_known(home, _submitted(home, exam))
+    result = course.check(api.collect(exam, update=True), f"collect {exam}")
+    make_private(home.course_dir / "submitted")
+    out = Collected(_split_known(home, _submitted(home, exam)))
+    out.skipped = skipped_in_log(result.get("log") or "")
+    return out
 
 
 def _submitted(home, exam: str) -> list[str]:
@@ -205,8 +221,15 @@ def _nbgrader_error(result: dict) -> str:
 
 
 def sanitize(home, exam: str, sid: str, release_nb: Path) -> list[str]:
-    from graders.exam.sanitize import sanitize_submission
+    from graders.exam.safe_files import make_private, why_unsafe
+    from graders.exam.sanitize import UnsafeSubmission, sanitize_submission
 
+    submitted = home.course_dir / "submitted"
+    for folder in (submitted, submitted / sid):
+        why = why_unsafe(folder.lstat())
+        if why:
+            raise UnsafeSubmission(f"{folder} is a {why}: not graded")
+        make_private(folder)
     return sanitize_submission(release_nb, home.course_dir / "submitted" / sid / exam,
                                home.course_dir / "originals" / sid / exam)
 

@@ -9,12 +9,18 @@ The submitted original is kept in `course/originals/` for the record.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from graders.exam.answers import read_answers
+from graders.exam.safe_files import remove_unsafe
 
 REBUILT = "rebuilt"
+
+
+class UnsafeSubmission(Exception):
+    """The submission folder itself is a link or special file: it is not graded."""
 
 
 def _cells_by_id(nb) -> dict:
@@ -26,11 +32,53 @@ def _cells_by_id(nb) -> dict:
     return out
 
 
+def rebuild(released, submitted) -> list[str]:
+    """Copy the free-text answers of `submitted` into `released` (both notebooks, `released` changed
+    in place); return what was found wrong. Nothing else of the submitted notebook is kept."""
+    reasons: list[str] = []
+    sub_cells = _cells_by_id(submitted)
+    rel_ids = set()
+    for cell in released.cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        gid = nbg.get("grade_id")
+        if not gid:
+            continue
+        rel_ids.add(gid)
+        mine = sub_cells.get(gid)
+        if nbg.get("solution"):
+            if mine is None:
+                reasons.append(f"answer cell {gid} deleted")
+            elif mine.cell_type != cell.cell_type:
+                reasons.append(f"answer cell {gid} changed type")
+            else:
+                cell.source = mine.source
+            continue
+        if mine is None:
+            reasons.append(f"locked cell {gid} deleted (restored)")
+            continue
+        if mine.source != cell.source or mine.cell_type != cell.cell_type:
+            reasons.append(f"locked cell {gid} edited (restored)")
+        their_pts = mine.metadata.get("nbgrader", {}).get("points")
+        if "points" in nbg and their_pts != nbg["points"]:
+            reasons.append(f"points of {gid} changed to {their_pts!r} (restored)")
+    extra = [c for c in submitted.cells
+             if c.metadata.get("nbgrader", {}).get("grade_id") not in rel_ids]
+    if extra:
+        reasons.append(f"{len(extra)} added cell(s) removed (never run)")
+    return reasons
+
+
 def sanitize_submission(released_nb: Path, sub_dir: Path, originals_dir: Path) -> list[str]:
     """Replace `sub_dir/<name>.ipynb` by the rebuilt notebook; return what was found wrong."""
     import nbformat
 
     reasons: list[str] = []
+    # a link (or pipe, or hard link) planted in the submission is removed before anything reads or
+    # writes there: the link itself goes, what it points to is never opened
+    for rel, why in remove_unsafe(sub_dir):
+        if rel == ".":
+            raise UnsafeSubmission(f"the submission folder {sub_dir} is a {why}: not graded")
+        reasons.append(f"{rel}: {why}; removed")
     nb_path = sub_dir / released_nb.name
     kept = originals_dir / released_nb.name
     current = None
@@ -60,37 +108,14 @@ def sanitize_submission(released_nb: Path, sub_dir: Path, originals_dir: Path) -
         reasons.append("notebook missing: rebuilt from the release; free-text answers lost")
     released = nbformat.read(released_nb, as_version=4)
     if submitted is not None:
-        sub_cells = _cells_by_id(submitted)
-        rel_ids = set()
-        for cell in released.cells:
-            nbg = cell.metadata.get("nbgrader", {})
-            gid = nbg.get("grade_id")
-            if not gid:
-                continue
-            rel_ids.add(gid)
-            mine = sub_cells.get(gid)
-            if nbg.get("solution"):
-                if mine is None:
-                    reasons.append(f"answer cell {gid} deleted")
-                elif mine.cell_type != cell.cell_type:
-                    reasons.append(f"answer cell {gid} changed type")
-                else:
-                    cell.source = mine.source
-                continue
-            if mine is None:
-                reasons.append(f"locked cell {gid} deleted (restored)")
-                continue
-            if mine.source != cell.source or mine.cell_type != cell.cell_type:
-                reasons.append(f"locked cell {gid} edited (restored)")
-            their_pts = mine.metadata.get("nbgrader", {}).get("points")
-            if "points" in nbg and their_pts != nbg["points"]:
-                reasons.append(f"points of {gid} changed to {their_pts!r} (restored)")
-        extra = [c for c in submitted.cells
-                 if c.metadata.get("nbgrader", {}).get("grade_id") not in rel_ids]
-        if extra:
-            reasons.append(f"{len(extra)} added cell(s) removed (never run)")
+        reasons += rebuild(released, submitted)
     released.metadata.setdefault("academy", {})[REBUILT] = True
-    nbformat.write(released, nb_path)
+    # written next to it and renamed over it: a link put in its place meanwhile is replaced, never
+    # written through
+    tmp = nb_path.with_name(f".{nb_path.name}.rebuilt")
+    tmp.unlink(missing_ok=True)
+    nbformat.write(released, tmp)
+    os.replace(tmp, nb_path)
     _, problem = read_answers(sub_dir)
     if problem:
         reasons.append(problem)

@@ -61,6 +61,9 @@ def score_answer(exam: str, q: Question, answer) -> Outcome:
             return Outcome(0.0, m, "invalid", "not a list of options")
         chosen, key = set(answer), key_ids(exam, q)
         n = len(q.options)
+        if chosen - {f"o{i}" for i in range(1, n + 1)}:
+            # an option that does not exist is a wrong answer, never partial credit
+            return Outcome(0.0, m, "invalid", "an option that does not exist")
         if q.partial == "all_or_nothing":
             frac = 1.0 if chosen == key else 0.0
         elif q.partial == "right_minus_wrong":
