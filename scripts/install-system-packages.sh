@@ -3,8 +3,10 @@
 #   postgresql          a real PostgreSQL server for the database tests (started on loopback by the tests)
 #   chromium            headless browser for the flows a person clicks through (driven by Playwright)
 #   fonts-wqy-microhei  a small CJK font, so Chinese text renders in the browser and in charts
+#   bubblewrap          the sandbox every exam-grading kernel runs in (`academy exam autograde`
+#                       grades nothing without it)
 set -eu
-PACKAGES="postgresql chromium fonts-wqy-microhei"
+PACKAGES="postgresql chromium fonts-wqy-microhei bubblewrap"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
