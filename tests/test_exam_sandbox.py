@@ -144,6 +144,23 @@ print("spinning", flush=True)
 while True:
     pass
 ''',
+    "stash": '''
+from ipykernel.connect import get_connection_file
+conn = get_connection_file()
+folder = os.path.dirname(conn)
+writes = {"tmp": attempt(lambda: open("/tmp/stash.txt", "w").write("secret")),
+          "tmp_dir": attempt(lambda: os.makedirs("/tmp/.stash/deep")),
+          "work": attempt(lambda: open("stash.txt", "w").write("secret")),
+          "conn_dir": attempt(lambda: open(os.path.join(folder, "stash.txt"), "w").write("secret")),
+          "conn_file": attempt(lambda: open(conn, "a").write(" "))}
+report(writes=writes, kernel=open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+''',
+    "look": '''
+from ipykernel.connect import get_connection_file
+folder = os.path.dirname(get_connection_file())
+report(tmp=sorted(os.listdir("/tmp")), here=sorted(os.listdir(".")), conn_dir=sorted(os.listdir(folder)),
+       kernel=open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+''',
     "linger": '''
 pid = os.fork()
 if pid == 0:
@@ -393,6 +410,25 @@ def test_does_every_attacker_not_stopped_keep_its_stock_score(attacked):
     for kind, sid in attacked["attackers"].items():
         if kind != "spin":
             assert attacked["graded"][sid] == attacked["stock"][sid], kind
+
+
+def test_does_a_warm_kernel_keep_nothing_one_submission_wrote_for_the_next(attacked, monkeypatch):
+    """Graded one after the other on the same warm kernel (one worker), does a submission that
+    writes into /tmp, its working folder and the kernel's connection folder leave nothing there
+    for the next submission to find, and is the connection folder not writable at all?"""
+    h, exam, who = attacked["home"], attacked["exam"], attacked["attackers"]
+    monkeypatch.setenv(FAULTS_ENV, json.dumps({who["stash"]: "run-submitted-code",
+                                               who["look"]: "run-submitted-code"}))
+    outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam, [who["stash"], who["look"]],
+                                                              workers=1)}
+    assert {o.status for o in outcomes.values()} == {"graded"}
+    stash, look = _found(attacked, "stash"), _found(attacked, "look")
+    assert stash["kernel"] == look["kernel"]  # the same kernel process graded both
+    assert stash["writes"]["tmp"] == stash["writes"]["tmp_dir"] == stash["writes"]["work"] == "done"
+    if os.geteuid() == 0:  # sealed after start when grading runs as root
+        assert stash["writes"]["conn_dir"] == stash["writes"]["conn_file"] == "PermissionError"
+    assert not {"stash.txt", ".stash"} & set(look["tmp"])
+    assert "stash.txt" not in look["here"] and "stash.txt" not in look["conn_dir"]
 
 
 def _rows(h, exam: str) -> dict:

@@ -18,9 +18,10 @@ What a sandboxed grading kernel can do (and what the canary proves before any gr
   kernel only that submission's lines and points (`graders.exam.widgets.grading_sheet`).
 
 A worker keeps one warm kernel from one submission to the next (starting a kernel costs about as
-much as grading a submission). Before each submission the worker empties the kernel's working
-folder and copies in that submission's files only; after it, a kernel that left a process or a
-thread behind, or used half its CPU allowance, is thrown away and a new one started.
+much as grading a submission). Before each submission the worker empties every place the kernel
+can write (its working folder, its private /tmp, anything new in its connection folder) and copies
+in that submission's files only; after it, a kernel that left a process or a thread behind, or
+used half its CPU allowance, is thrown away and a new one started.
 
 If bubblewrap is missing or the canary finds any check not refused, nothing is graded and the
 trainer is told why (`SandboxUnavailable`).
@@ -217,6 +218,7 @@ class Sandbox:
         a += [sys.executable, "-P", "-m", "graders.exam.sandbox_kernel", *self.limits.launcher_args()]
         if self.root_mode:
             a += [f"--uid={self.uid}", f"--gid={self.gid}"]
+        # (nbclient adds --HistoryManager.hist_file=:memory:, so IPython keeps no history file)
         a += ["--", "-f", "{connection_file}"]
         return a
 
@@ -295,6 +297,71 @@ class Sandbox:
             else:
                 continue
             self._own(d)
+
+    def seal(self) -> None:
+        """Once the kernel is up: its connection folder and file are no longer its to write (as
+        root; otherwise they stay the kernel's, and `reset` removes anything added there)."""
+        if self.root_mode:
+            os.chown(self.connection_file, 0, 0)
+            os.chmod(self.connection_file, 0o444)
+            os.chown(self.conn_dir, 0, 0)
+            os.chmod(self.conn_dir, 0o755)
+        self._conn_entries = set(os.listdir(self.conn_dir))
+
+    def reset(self, kernel_pid: int | None, src: Path | None) -> None:
+        """Before each submission: every place the kernel can write is emptied (its private /tmp,
+        reached through /proc/PID/root, and anything new in its connection folder), then its
+        working folder gets this submission's files."""
+        if kernel_pid is not None:
+            self._wipe_tmp(kernel_pid)
+        known = getattr(self, "_conn_entries", None)
+        if known is not None:
+            for name in set(os.listdir(self.conn_dir)) - known:
+                p = self.conn_dir / name
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+        self.load(src)
+
+    def _wipe_tmp(self, kernel_pid: int) -> None:
+        """Empty the kernel's /tmp, seen through /proc/PID/root, except the folders that lead to
+        this sandbox's own bind mounts (removing those would unmount them). Walked with folder
+        descriptors opened O_NOFOLLOW: a symbolic link the kernel put there is removed, never
+        followed (through /proc/PID/root an absolute link would point into the grader's files)."""
+        tmp = Path("/tmp")
+        chain = [p for p in [*reversed(self.dir.parents), self.dir] if _under(p, tmp) and p != tmp]
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+        try:
+            fd = os.open(f"/proc/{kernel_pid}/root/tmp", flags)
+        except OSError:
+            return
+        try:
+            for i in range(len(chain) + 1):
+                if i < len(chain):
+                    keep = {chain[i].name}
+                else:
+                    keep = {self.conn_dir.name, self.work.name} if chain else set()
+                for entry in os.scandir(fd):
+                    if entry.name in keep:
+                        continue
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.name, dir_fd=fd)
+                        else:
+                            os.unlink(entry.name, dir_fd=fd)
+                    except OSError:
+                        pass
+                if i == len(chain):
+                    break
+                try:
+                    nxt = os.open(chain[i].name, flags, dir_fd=fd)
+                except OSError:
+                    break
+                os.close(fd)
+                fd = nxt
+        finally:
+            os.close(fd)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -84,10 +84,10 @@ class _Kernel:
 
         sub = Path(path)
         if sub.parent.parent.name == "autograded":  # a submission's working copy (nbgrader's)
-            self.sandbox.load(sub)
+            self.sandbox.reset(self.kernel_pid, sub)
             sheet = widgets.grading_sheet(sub, widgets._grading_bank(), widgets.grading_trainee(sub))
         else:  # the warm-up's empty notebook: nothing of the course goes in
-            self.sandbox.load(None)
+            self.sandbox.reset(self.kernel_pid, None)
             sheet = None
         self.run_silently(pre, f"__import__('os').chdir({str(self.sandbox.work)!r}); "
                                f"__import__('os').environ.update({env!r}); "
@@ -182,6 +182,7 @@ def _start_sandboxed(pre, conf: dict) -> _Kernel:
             raise sbx.SandboxUnavailable("the sandboxed kernel's process cannot be found")
         kernel.kernel_pid = procs[-1]
         kernel.threads, _ = sbx.Sandbox.threads_and_cpu(kernel.kernel_pid)
+        box.seal()
     except BaseException:
         kernel.discard()
         raise
