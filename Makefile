@@ -29,6 +29,7 @@ system-packages:
 	@sh scripts/install-system-packages.sh
 
 demo: $(STAMP)
+	@sh scripts/install-system-packages.sh bubblewrap
 	$(BIN)/academy demo --home $(DEMO_HOME) --reset $(DEMO_ARGS)
 
 test: $(STAMP) system-packages

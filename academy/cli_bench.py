@@ -66,6 +66,9 @@ def autograde_cmd(
         "--reuse", help="Reuse the workload already built in --bench-home.")] = False,
     out: Annotated[Path, typer.Option("--out", help="JSON file for the figures.")] =
         Path("bench-results/autograde.json"),
+    no_sandbox: Annotated[bool, typer.Option(
+        "--no-sandbox", help="Benchmark only: grade ours WITHOUT the grading sandbox, to measure "
+                             "what the sandbox costs. Never a way to grade.")] = False,
 ) -> None:
     """Exam autograde throughput: `academy exam autograde` against stock `nbgrader autograde`
     (its own environment, as a user installs it) on the same demo submissions, and whether both
@@ -78,7 +81,7 @@ def autograde_cmd(
         raise typer.BadParameter("at least one submission", param_hint="--submissions")
     root = (home or Path(tempfile.gettempdir()) / f"academy-bench-autograde-{submissions}").resolve()
     r = bench.run(root, submissions, workers=workers, stock_env=stock_env, reuse=reuse,
-                  log=console.print)
+                  log=console.print, sandbox=not no_sandbox)
     console.print(f"stock nbgrader autograde: {r.submissions} submissions in {r.stock_seconds:.1f} s "
                   f"({r.stock_seconds_each:.2f} s each; rfc3987-syntax "
                   f"{'installed' if r.stock_packages.get('rfc3987-syntax') else 'absent'})")

@@ -1,10 +1,13 @@
 #!/bin/sh
-# Installs the Debian packages the test suite needs, when they are missing and we are root:
+# Installs the Debian packages the test suite and the demo need, when they are missing and we are root:
 #   postgresql          a real PostgreSQL server for the database tests (started on loopback by the tests)
 #   chromium            headless browser for the flows a person clicks through (driven by Playwright)
 #   fonts-wqy-microhei  a small CJK font, so Chinese text renders in the browser and in charts
+#   bubblewrap          the sandbox every exam-grading kernel runs in (`academy exam autograde`
+#                       grades nothing without it)
 set -eu
-PACKAGES="postgresql chromium fonts-wqy-microhei"
+# (the packages named as arguments instead, when there are any: `make demo` asks for bubblewrap only)
+PACKAGES="${*:-postgresql chromium fonts-wqy-microhei bubblewrap}"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -340,7 +340,7 @@ def run_stock(py: Path, home, w: Workload, log=print) -> RunResult:
 
 
 _OURS = """
-import inspect, json, sys
+import inspect, json, os, sys
 from academy.home import open_home
 from graders.exam import lifecycle
 home, exam, workers = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -348,6 +348,8 @@ h = open_home(home)
 kw = {}
 if "workers" in inspect.signature(lifecycle.autograde).parameters and workers != "default":
     kw["workers"] = int(workers)
+if os.environ.get("ACADEMY_BENCH_NO_SANDBOX") and "sandbox" in inspect.signature(lifecycle.autograde).parameters:
+    kw["sandbox"] = False  # `academy bench autograde --no-sandbox`: the sandbox's cost, never for grading
 outcomes = lifecycle.autograde(h, exam, **kw)
 h.close()
 print(json.dumps({o.employee_id: [o.status, o.reasons] for o in outcomes}))
@@ -362,11 +364,19 @@ def workers_supported() -> bool:
     return "workers" in inspect.signature(lifecycle.autograde).parameters
 
 
-def run_ours(home, w: Workload, workers: int | None, log=print) -> RunResult:
+#: set by `academy bench autograde --no-sandbox`: ours grades without the grading sandbox, to
+#: measure what the sandbox costs. For that comparison only; `academy exam autograde` has no such switch.
+NO_SANDBOX_ENV = "ACADEMY_BENCH_NO_SANDBOX"
+
+
+def run_ours(home, w: Workload, workers: int | None, log=print, sandbox: bool = True) -> RunResult:
     """What `academy exam autograde EXAM` does, in a fresh process of our .venv per exam (start,
     imports, sanitizing, grading, the results stored); wall clock of each whole process."""
     per_exam, errors = {}, []
     env = dict(os.environ)
+    env.pop(NO_SANDBOX_ENV, None)
+    if not sandbox:
+        env[NO_SANDBOX_ENV] = "1"
     env.pop("ACADEMY_EXAM_BANK", None)
     env.pop("ACADEMY_EXAM_STUDENT", None)
     for exam, who in w.exams.items():
@@ -468,7 +478,8 @@ class AutogradeBench:
 
 
 def run(root: Path, submissions: int = 200, workers: int | None = None,
-        stock_env: Path | None = None, reuse: bool = False, log=print) -> AutogradeBench:
+        stock_env: Path | None = None, reuse: bool = False, log=print,
+        sandbox: bool = True) -> AutogradeBench:
     import platform
 
     py = stock_python(stock_env, log=log)
@@ -490,7 +501,7 @@ def run(root: Path, submissions: int = 200, workers: int | None = None,
     home_a, home_b = copy_home(w, "stock"), copy_home(w, "ours")
     load_before = list(os.getloadavg())
     a = run_stock(py, home_a, w, log=log)
-    b = run_ours(home_b, w, workers, log=log)
+    b = run_ours(home_b, w, workers, log=log, sandbox=sandbox)
     load_after = list(os.getloadavg())
     sa = gradebook_scores(home_a.gradebook_url, home_a.settings.course_id)
     sb = gradebook_scores(home_b.gradebook_url, home_b.settings.course_id)
@@ -509,6 +520,7 @@ def run(root: Path, submissions: int = 200, workers: int | None = None,
         wlabel = f"{workers} workers" if workers_supported() else "serial (no workers option yet)"
     else:
         wlabel = f"{os.cpu_count()} workers (default)" if workers_supported() else "serial"
+    wlabel += ", sandboxed" if sandbox else ", NO sandbox (comparison only)"
     return AutogradeBench(
         submissions=expected, exams={k: len(v) for k, v in w.exams.items()},
         stock_seconds=round(a.seconds, 2), stock_seconds_each=round(a.seconds / expected, 3),

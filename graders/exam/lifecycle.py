@@ -126,13 +126,17 @@ class GradeOutcome:
 
 def autograde(home, exam: str, students: list[str] | None = None, workers: int | None = None,
               progress: Callable[[int, int, GradeOutcome], None] | None = None,
-              timeout: float | None = None) -> list[GradeOutcome]:
+              timeout: float | None = None, sandbox: bool = True) -> list[GradeOutcome]:
     """Autograde every collected submission (or the ones named); one bad one never stops the rest.
 
     `workers` grading processes (default: one per core) each grade one submission at a time with
     nbgrader's Autograde on a warm kernel (graders.exam.worker); `timeout` is the limit per
     submission in seconds (default: nbgrader's limit per cell times the cells, plus two minutes).
     `progress(done, total, outcome)` is called as each submission is finished.
+
+    Every grading kernel runs in the bubblewrap sandbox (`graders.exam.sandbox`); when it cannot
+    be set up or its canary fails, nothing is graded and AcademyError says why. `sandbox=False`
+    exists only for `academy bench autograde --no-sandbox` (the sandbox's cost), never for grading.
     """
     from graders.exam import parallel
     from graders.exam.models import ExamResult
@@ -180,11 +184,19 @@ def autograde(home, exam: str, students: list[str] | None = None, workers: int |
     env = dict(os.environ, **{BANK_ENV: str(bank_file)})
     course.ensure_path()
     env["PATH"] = os.environ["PATH"]
+    box_dir = _sandbox_spec(home, spec) if sandbox and todo else None
 
     def graded(r: dict) -> None:
         finished(GradeOutcome(r["sid"], r["status"], r.get("reasons") or []))
 
-    parallel.grade_all(spec, todo, workers or parallel.default_workers(), timeout, graded, env)
+    try:
+        parallel.grade_all(spec, todo, workers or parallel.default_workers(), timeout, graded, env)
+    except parallel.SandboxRefused as exc:
+        done_before = f"grading stopped after {exc.graded} submission(s)" if exc.graded else "nothing was graded"
+        raise AcademyError(f"{done_before}: the grading sandbox is not available: {exc.reason}") from None
+    finally:
+        if box_dir is not None:
+            shutil.rmtree(box_dir, ignore_errors=True)
     outcomes = [done[sid] for sid in order]
     with course.gradebook(home) as gb:
         for o in outcomes:
@@ -203,6 +215,27 @@ def autograde(home, exam: str, students: list[str] | None = None, workers: int |
             row.score, row.max_score = o.score, o.max_score
             row.graded_at = datetime.now(UTC).replace(microsecond=0)
     return outcomes
+
+
+def _sandbox_spec(home, spec: dict) -> Path:
+    """Put the sandbox's settings into the workers' spec; AcademyError at once if bubblewrap is
+    missing (the canary in each worker's kernel checks the rest). Returns the folder that holds
+    the kernels' sandbox folders (removed after grading)."""
+    import tempfile
+    from dataclasses import asdict
+
+    from graders.exam import sandbox
+
+    try:
+        sandbox.find_bwrap()
+        limits = sandbox.Limits.from_env()
+    except (sandbox.SandboxUnavailable, ValueError) as exc:
+        raise AcademyError(f"nothing was graded: the grading sandbox is not available: {exc}") from None
+    box_dir = Path(tempfile.mkdtemp(prefix="academy-grading-"))
+    spec["sandbox"] = {"limits": asdict(limits), "dir": str(box_dir), "home_root": str(home.root),
+                       # covered with an empty folder wherever they fall inside what the kernel sees
+                       "hidden": [str(home.root), str(home.course_dir), str(home.exchange_dir)]}
+    return box_dir
 
 
 def _read_nb(path: Path):

@@ -35,6 +35,14 @@ class WorkerDied(Exception):
     pass
 
 
+class SandboxRefused(Exception):
+    """A worker's grading sandbox could not be set up or failed its canary: grading stops."""
+
+    def __init__(self, reason: str, graded: int = 0):
+        super().__init__(reason)
+        self.reason, self.graded = reason, graded
+
+
 def busy_url(url: str) -> str:
     """The gradebook URL with a busy timeout for SQLite (pysqlite reads `?timeout=` from the URL)."""
     if not url.startswith("sqlite") or "timeout=" in url:
@@ -87,6 +95,8 @@ class Worker:
                 return None
             if "kernel" in msg:
                 self.kernels.add(int(msg["kernel"]))
+            if "refused" in msg:
+                raise SandboxRefused(msg["refused"])
             if key in msg:
                 return msg
 
@@ -166,10 +176,22 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
     live: set[Worker] = set()
     stopping = threading.Event()
     cannot_start: list[str] = []
+    refused: list[str] = []
+    reported = [0]
+    n_slots = max(1, min(workers, len(sids)))
+    # no submission is graded before every first worker has passed its sandbox canary
+    gate = threading.Barrier(n_slots)
+
+    def through_gate() -> None:
+        try:
+            gate.wait(timeout=2 * STARTUP_TIMEOUT)
+        except threading.BrokenBarrierError:
+            pass
     autograded = Path(spec["course_dir"]) / "autograded"
 
     def report(result: dict) -> None:
         with lock:
+            reported[0] += 1
             on_result(result)
 
     def discard(worker: Worker | None) -> None:
@@ -185,8 +207,17 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
         shutil.rmtree(autograded / sid / spec["exam"], ignore_errors=True)
         return {"sid": sid, "status": "error", "reasons": [reason]}
 
+    def refuse(worker: Worker | None, exc: SandboxRefused) -> None:
+        """Nothing more is graded, by any worker."""
+        with lock:
+            refused.append(exc.reason)
+        stopping.set()
+        gate.abort()
+        discard(worker)
+
     def slot() -> None:
         worker: Worker | None = None
+        gated = False
         try:
             while not stopping.is_set():
                 try:
@@ -202,6 +233,9 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                     except WorkerDied:  # could not start a new kernel: a new worker instead
                         discard(worker)
                         worker = None
+                    except SandboxRefused as exc:
+                        refuse(worker, exc)
+                        return
                 try:
                     if worker is None:
                         worker = Worker(spec, env)
@@ -212,9 +246,18 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                         except WorkerDied as exc:  # the same for every worker: do not try each submission
                             cannot_start.append(f"the grading process could not start: {exc}")
                             discard(worker)
+                            if not gated:
+                                gated = True
+                                gate.abort()
                             report({"sid": sid, "status": "error", "reasons": cannot_start[:1]})
                             worker = None
                             continue
+                    if not gated:
+                        gated = True
+                        through_gate()
+                        if refused:
+                            jobs.put(sid)
+                            return
                     result = worker.grade(sid, deadline)
                     if result is None:
                         result = failed(worker, sid, f"timed out: grading took longer than {deadline:g} s "
@@ -223,6 +266,10 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                 except WorkerDied as exc:
                     result = failed(worker, sid, f"the grading process died: {exc}")
                     worker = None
+                except SandboxRefused as exc:
+                    refuse(worker, exc)
+                    worker = None
+                    return
                 report(result)
         finally:
             if worker is not None:
@@ -231,7 +278,7 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                     live.discard(worker)
 
     threads = [threading.Thread(target=slot, name=f"autograde-{i}", daemon=True)
-               for i in range(max(1, min(workers, len(sids))))]
+               for i in range(n_slots)]
     for t in threads:
         t.start()
     try:
@@ -245,6 +292,8 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
         for w in doomed:
             w.kill()
         raise
+    if refused:
+        raise SandboxRefused(refused[0], reported[0])
 
 
 def default_workers() -> int:

@@ -36,6 +36,12 @@ STUDENT_ENV = "ACADEMY_EXAM_STUDENT"
 WARM_UP = ("import graders.exam, graders.exam.widgets, graders.exam.scoring, graders.exam.answers, "
            "graders.exam.public\ngraders.exam.widgets._grading_bank()")
 HANG = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(86400)"
+#: In the grading sandbox the kernel never loads the bank (it cannot read it): only the imports.
+SANDBOX_WARM_UP = ("import graders.exam, graders.exam.widgets, graders.exam.scoring, "
+                   "graders.exam.answers, graders.exam.public")
+#: Test only: the trainee's own code running in the grading kernel (what the sandbox must confine
+#: if it ever got past `sanitize`): a first cell that runs the submitted `attack.py`.
+RUN_SUBMITTED = "exec(compile(open('attack.py').read(), 'attack.py', 'exec'), {'__name__': '__attack__'})"
 
 _send = None  # set by main(): sends one message to the parent
 
@@ -44,10 +50,15 @@ class _Kernel:
     """The worker's warm kernel: manager and client, reused across notebooks."""
 
     current: _Kernel | None = None
+    #: the sandbox settings of this worker ({"limits", "hidden", "dir", ...}), None: no sandbox
+    sandboxing: dict | None = None
 
-    def __init__(self, km, kc):
+    def __init__(self, km, kc, sandbox=None):
         self.km, self.kc = km, kc
         self.pid = getattr(km.provisioner, "pid", None)
+        self.sandbox = sandbox
+        self.kernel_pid: int | None = None  # the sandboxed kernel's own process (host pid)
+        self.threads: int | None = None  # its threads once warm
 
     def run_silently(self, pre, code: str) -> None:
         """Run code without touching the execution counter or history; raise if it fails."""
@@ -61,10 +72,44 @@ class _Kernel:
         """The state a fresh kernel started for this notebook has: nbgrader starts it in the
         notebook's folder with NBGRADER_EXECUTION=autograde and the trainee in the environment."""
         env = {"NBGRADER_EXECUTION": "autograde", STUDENT_ENV: Path(path).parent.name}
-        self.run_silently(pre, f"__import__('os').chdir({path!r}); "
+        if self.sandbox is None:
+            self.run_silently(pre, f"__import__('os').chdir({path!r}); "
+                                   f"__import__('os').environ.update({env!r}); "
+                                   "get_ipython().run_line_magic('reset', '-f'); "
+                                   "get_ipython().execution_count = 1")
+            return
+        # sandboxed: the kernel's working folder gets this submission's files (and nothing of the
+        # previous one); the scores are computed here, outside, and handed in for this one only
+        from graders.exam import widgets
+
+        sub = Path(path)
+        if sub.parent.parent.name == "autograded":  # a submission's working copy (nbgrader's)
+            self.sandbox.reset(self.kernel_pid, sub)
+            sheet = widgets.grading_sheet(sub, widgets._grading_bank(), widgets.grading_trainee(sub))
+        else:  # the warm-up's empty notebook: nothing of the course goes in
+            self.sandbox.reset(self.kernel_pid, None)
+            sheet = None
+        self.run_silently(pre, f"__import__('os').chdir({str(self.sandbox.work)!r}); "
                                f"__import__('os').environ.update({env!r}); "
+                               "__import__('graders.exam.widgets', fromlist=['_'])._sheet = "
+                               f"__import__('json').loads({json.dumps(sheet)!r}); "
                                "get_ipython().run_line_magic('reset', '-f'); "
                                "get_ipython().execution_count = 1")
+
+    def clean(self) -> bool:
+        """Whether a sandboxed kernel may grade another submission: nothing left running beside
+        it (no process, no extra thread) and at most half its CPU allowance used."""
+        if self.sandbox is None:
+            return True
+        from graders.exam.sandbox import Sandbox
+
+        try:
+            procs = Sandbox.descendants(self.pid)
+            threads, cpu = Sandbox.threads_and_cpu(self.kernel_pid)
+        except (OSError, TypeError, IndexError, ValueError):
+            return False
+        return (len(procs) <= 2 and threads <= (self.threads or 0)
+                and cpu < self.sandbox.limits.cpu_seconds / 2)
 
     def discard(self) -> None:
         from jupyter_core.utils import run_sync
@@ -77,6 +122,8 @@ class _Kernel:
                 _kill_group(self.pid)
         with contextlib.suppress(Exception):
             run_sync(self.km.cleanup_resources)()
+        if self.sandbox is not None:
+            self.sandbox.cleanup()
 
 
 def _kill_group(pid: int) -> None:
@@ -88,7 +135,10 @@ def _kill_group(pid: int) -> None:
 
 
 def _start_kernel(pre) -> _Kernel:
-    """Start a kernel the way nbclient does for nbgrader (same kernel, arguments, cwd), warm it."""
+    """Start a kernel the way nbclient does for nbgrader (same kernel, arguments, cwd), warm it.
+    With the sandbox on: the kernel runs in bubblewrap, and the canary proves it before use."""
+    if _Kernel.sandboxing is not None:
+        return _start_sandboxed(pre, _Kernel.sandboxing)
     pre.km = pre.create_kernel_manager()
     pre.start_new_kernel()
     pre.start_new_kernel_client()
@@ -97,6 +147,42 @@ def _start_kernel(pre) -> _Kernel:
         _send({"kernel": kernel.pid})
     try:
         kernel.run_silently(pre, WARM_UP)
+    except BaseException:
+        kernel.discard()
+        raise
+    return kernel
+
+
+def _start_sandboxed(pre, conf: dict) -> _Kernel:
+    from graders.exam import sandbox as sbx
+
+    box = sbx.Sandbox(conf["limits"], conf["hidden"], base=conf.get("dir"))
+    try:
+        box.check_starts()
+        pre.km = pre.create_kernel_manager()
+        box.configure(pre.km)
+        pre.start_new_kernel()
+    except BaseException:
+        box.cleanup()
+        raise
+    kernel = _Kernel(pre.km, None, box)
+    if _send and kernel.pid:
+        _send({"kernel": kernel.pid})
+    try:
+        try:
+            pre.start_new_kernel_client()
+        except RuntimeError as exc:  # the kernel died on its way up in the sandbox
+            raise sbx.SandboxUnavailable(f"the grading kernel did not start in the sandbox ({exc})") from exc
+        kernel.kc = pre.kc
+        kernel.run_silently(pre, SANDBOX_WARM_UP)
+        sbx.run_canary(kernel, pre, Path(conf["course_dir"]), conf["gradebook_url"],
+                       Path(conf["home_root"]) if conf.get("home_root") else None, box.limits)
+        procs = sbx.Sandbox.descendants(kernel.pid)
+        if not procs:
+            raise sbx.SandboxUnavailable("the sandboxed kernel's process cannot be found")
+        kernel.kernel_pid = procs[-1]
+        kernel.threads, _ = sbx.Sandbox.threads_and_cpu(kernel.kernel_pid)
+        box.seal()
     except BaseException:
         kernel.discard()
         raise
@@ -134,12 +220,16 @@ def _execute_class():
                     _kill_group(kernel.pid)
                 elif fault == "hang-kernel":
                     self.kc.execute(HANG, silent=True, store_history=False)
+                elif fault == "run-submitted-code":
+                    import nbformat
+
+                    self.nb.cells.insert(0, nbformat.v4.new_code_cell(RUN_SUBMITTED, id="attack"))
                 with self.setup_kernel():
                     info_msg = self.wait_for_reply(self.kc.kernel_info())
                     self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
                     for index, cell in enumerate(self.nb.cells):
                         self.preprocess_cell(cell, resources, index)
-                healthy = not self._timed_out
+                healthy = not self._timed_out and kernel.clean()
             finally:
                 if not healthy and kernel is not None:
                     kernel.discard()
@@ -213,6 +303,13 @@ class Grader:
         course.quiet()
         check_schemas_once()
         self.spec = spec
+        if spec.get("sandbox") is not None:
+            from graders.exam.sandbox import Limits
+
+            conf = dict(spec["sandbox"])
+            conf["limits"] = Limits(**conf["limits"])
+            conf.update(course_dir=spec["course_dir"], gradebook_url=spec["gradebook_url"])
+            _Kernel.sandboxing = conf
         self.home, config, self.execute_class = autograde_config(spec)
         self.api = NbGraderAPI(config=config)
         self.release_nb = Path(spec["release_nb"])
@@ -242,6 +339,22 @@ class Grader:
         return {"sid": sid, "status": "repaired" if reasons else "graded", "reasons": reasons}
 
 
+class _Refused(Exception):
+    pass
+
+
+def _warm_up(grader: Grader, send) -> None:
+    """A warm kernel, then "ready"; when the sandbox cannot be had: "refused" with the reason."""
+    from graders.exam.sandbox import SandboxUnavailable
+
+    try:
+        grader.warm_up()
+    except SandboxUnavailable as exc:
+        send({"refused": str(exc)})
+        raise _Refused from exc
+    send({"ready": True})
+
+
 def main() -> None:
     global _send
 
@@ -257,8 +370,10 @@ def main() -> None:
     _send = send
     spec = json.loads(sys.stdin.readline())
     grader = Grader(spec)
-    grader.warm_up()
-    send({"ready": True})
+    try:
+        _warm_up(grader, send)
+    except _Refused:
+        return
     try:
         for line in sys.stdin:
             if not line.strip():
@@ -271,8 +386,10 @@ def main() -> None:
             lost = _Kernel.current is None
             send({"result": {**result, "kernel_lost": lost}})
             if lost:  # a new kernel before the next submission (whose deadline then starts warm)
-                grader.warm_up()
-                send({"ready": True})
+                try:
+                    _warm_up(grader, send)
+                except _Refused:
+                    return
     finally:
         if _Kernel.current is not None:
             _Kernel.current.discard()
