@@ -97,3 +97,93 @@ def t(key: str, locale: str = "en") -> str:
     if pair is None:
         return _platform_t(key, locale)
     return pair[1] if locale == "zh" else pair[0]
+
+
+# The first screen, the what-if table, phrases of the engine's checks and flags, the trainer's
+# item analysis (issue 18: every string of a page in the page's language).
+LABELS.update({
+    "attention": ("What needs your attention", "需要您关注的事项"),
+    "attention_none": ("Nothing needs your attention in this selection.",
+                       "所选范围内暂无需要关注的事项。"),
+    "below_line": ("Below the line", "低于合格线"),
+    "below_line_note": ("in the lowest band: a coaching plan with the supervisor",
+                        "处于最低等级：需与主管制定辅导计划"),
+    "coaching_due": ("Coaching follow-up due", "辅导跟进到期"),
+    "evidence_warnings": ("Evidence warnings", "证据警告"),
+    "health_short": ("Scheme health check", "考核方案健康检查"),
+    "awards_short": ("Awards", "获奖"),
+    "graded_people": ("people graded", "人参评"),
+    "persons": ("people", "人"),
+    "people_unit": ("people", "人"),
+    "and_more": ("and {n} more", "等共 {n} 人"),
+    "due_by": ("follow-up by {date}", "跟进日期 {date}"),
+    "no_one_selected": ("No team is selected: choose at least one team to see its people.",
+                        "未选择团队：请至少选择一个团队以查看人员。"),
+    "nobody_graded": ("Nobody in this selection is graded in this cycle.",
+                      "所选范围内本周期没有参评人员。"),
+    "not_graded_role": ("{role} are not graded by a role scheme of this cycle; choose another role "
+                        "or all roles.",
+                        "本周期的考核方案不评定{role}；请选择其他岗位或全部岗位。"),
+    "heatmap_page": ("People {a}-{b} of {n}, weakest first", "第 {a}-{b} 人，共 {n} 人，按得分从低到高"),
+    "page": ("Page", "页"),
+    "weights_normalised": ("Weights are normalised to sum to 100%: the weights used are shown "
+                           "below.", "权重会按比例换算为合计 100%：实际使用的权重见下表。"),
+    "weight_set": ("Slider", "滑块设定"),
+    "weight_normalised": ("Weight used", "实际权重"),
+    "before_score": ("Score before", "调整前得分"),
+    "after_score": ("Score after", "调整后得分"),
+    "before_band": ("Band before", "调整前等级"),
+    "after_band": ("Band after", "调整后等级"),
+    "before_award": ("Award before", "调整前奖励"),
+    "after_award": ("Award after", "调整后奖励"),
+    "award_yes": ("award", "获奖"),
+    "award_no": ("-", "-"),
+    "change_band": ("band", "等级"),
+    "change_award": ("award", "奖励"),
+    "change_band and award": ("band and award", "等级和奖励"),
+    "responses": ("Responses", "作答人数"),
+    "options": ("Options (how many chose each; the key marked ✓)",
+                "选项（各选项人数；✓ 为正确答案）"),
+    "floor": ("floor", "下限"),
+    "too easy": ("too easy", "过于简单"),
+    "too hard": ("too hard", "过难"),
+    "low discrimination": ("low discrimination", "区分度低"),
+    "revise": ("needs revising", "需要修订"),
+    "ok": ("sound", "正常"),
+    "info": ("note", "提示"),
+    "low": ("low", "偏低"),
+    "unknown": ("unknown", "无法计算"),
+    "lenient": ("lenient", "偏宽"),
+    "harsh": ("harsh", "偏严"),
+    "disagrees": ("inconsistent", "不一致"),
+    "source": ("Source", "来源"),
+    "subject": ("About", "对象"),
+    "detail": ("Detail", "详情"),
+    "scoring_closed": ("The results of {cycle} are published, so new practical scores cannot be "
+                       "saved now; a manager can reopen the cycle to take more scores.",
+                       "{cycle} 的考核结果已发布，目前不能保存新的实践考核评分；如需补充评分，"
+                       "请经理重新开放该考核周期。"),
+    "no_open_cycle": ("No assessment cycle is open: scores can be entered once a manager opens "
+                      "one.", "目前没有进行中的考核周期：经理开启考核周期后即可评分。"),
+    "open_module": ("Open the module", "打开课程模块"),
+})
+LABELS.update({
+    "chart_empty": ("Nothing to show for this selection.", "所选范围内没有可显示的数据。"),
+    "status_missing": ("missing", "缺失"),
+    "status_insufficient": ("too little evidence", "证据不足"),
+    "management": ("Management", "管理岗"),
+    "raters_peer": ("Colleagues", "评价人数"),
+    "administrator": ("administrator", "管理员"),
+    # evidence-quality flag kinds (graders.sources FLAG_COLUMNS "kind")
+    "flag_low_agreement": ("Trainers disagree on a scenario", "考官对考核场景评分不一致"),
+    "flag_agreement_unknown": ("Agreement cannot be measured", "无法计算评分一致性"),
+    "flag_lenient_rater": ("Lenient trainer", "考官评分偏宽"),
+    "flag_harsh_rater": ("Harsh trainer", "考官评分偏严"),
+    "flag_rater_disagreement": ("Inconsistent trainer", "考官评分不稳定"),
+    "flag_critical": ("Critical failure", "关键项未达标"),
+    "flag_straight_lining": ("Same answer to every item", "所有题目答案相同"),
+    "flag_mutual_praise": ("Mutual praise", "互相抬分"),
+    "flag_rater_outlier": ("Reviewer far from the others", "评价人偏离共识"),
+    "flag_cross_team_rating": ("Rating outside the team", "跨团队评价"),
+    "flag_low_survey_coverage": ("Too few customer surveys", "客户回访覆盖不足"),
+})
