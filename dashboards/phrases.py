@@ -125,9 +125,9 @@ _FLAG_RULES: dict[str, list[_Rule]] = {
                            loc, f"each rates the other {m['x']}+ points above what others give",
                            f"双方给对方的评分都比其他人高出 {m['x']} 分以上"))],
     "rater_outlier": [(re.compile(r"(?P<x>[\d.]+) points from the consensus on average over "
-                                  r"(?P<n>\d+) people"), lambda m, loc, c: _pick(
-        loc, f"{m['x']} points from the consensus on average over {m['n']} people",
-        f"对 {m['n']} 人的评分平均偏离共识 {m['x']} 分"))],
+                                  r"(?P<n>[\d.]+) people"), lambda m, loc, c: _pick(
+        loc, f"{m['x']} points from the consensus on average over {float(m['n']):g} people",
+        f"对 {float(m['n']):g} 人的评分平均偏离共识 {m['x']} 分"))],
     "cross_team_rating": [(re.compile(r"rated (?P<e>\S+) outside their team"),
                            lambda m, loc, c: _pick(
                                loc, f"rated {c.person(m['e'])} outside their team; not counted",

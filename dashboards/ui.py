@@ -785,8 +785,9 @@ def _scoring_form(company: data.Company, viewer: Viewer, loc: str):
                       f"{html.escape(t('scoring_closed', loc).format(cycle=current['name']))}</div>")
     who = viewer.user.split(":", 1)[-1]
     try:
-        return PracticalScoringForm(company.home, cycle=current["name"], trainer=who,
-                                    locale=loc).widget
+        form = PracticalScoringForm(company.home, cycle=current["name"], trainer=who, locale=loc)
+        form.widget.form = form  # for tests that fill and save it as a trainer would
+        return form.widget
     except Exception:  # noqa: BLE001
         _log_exception()
         return _notice(t("error", loc), "#b42318")
