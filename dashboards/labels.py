@@ -152,6 +152,8 @@ LABELS.update({
     "ok": ("sound", "正常"),
     "info": ("note", "提示"),
     "low": ("low", "偏低"),
+    "acceptable": ("acceptable", "可接受"),
+    "good": ("good", "良好"),
     "unknown": ("unknown", "无法计算"),
     "lenient": ("lenient", "偏宽"),
     "harsh": ("harsh", "偏严"),
@@ -166,6 +168,7 @@ LABELS.update({
     "no_open_cycle": ("No assessment cycle is open: scores can be entered once a manager opens "
                       "one.", "目前没有进行中的考核周期：经理开启考核周期后即可评分。"),
     "open_module": ("Open the module", "打开课程模块"),
+    "workbook_ready": ("Save the results of {cycle} (Excel)", "保存 {cycle} 考核结果（Excel）"),
 })
 LABELS.update({
     "chart_empty": ("Nothing to show for this selection.", "所选范围内没有可显示的数据。"),

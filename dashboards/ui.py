@@ -51,6 +51,7 @@ STYLE = """<style>
 a.academy-link, .academy-plan a {color: #2b6cb0; text-decoration: underline; cursor: pointer;}
 .academy-options {margin: 0; padding-left: 16px;}
 .academy-key {color: #2f855a; font-weight: 600;}
+.academy-items td:last-child, .academy-items td:nth-last-child(-n+4) {white-space: nowrap;}
 </style>"""
 #: above this many people the drill-down takes a typed employee id instead of a list
 PICKER_LIMIT = 500
@@ -500,8 +501,10 @@ class ManagerDashboard:
                             "for": self.viewer.user})
             payload = base64.b64encode(path.read_bytes()).decode()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return (f"<a class='academy-download' download='grades_{sl.cycle.name}.xlsx' "
-                f"href='data:{mime};base64,{payload}'>grades_{sl.cycle.name}.xlsx</a>")
+        return (f"<a class='academy-download academy-link' "
+                f"download='grades_{sl.cycle.name}.xlsx' "
+                f"href='data:{mime};base64,{payload}'>"
+                f"{html.escape(t('workbook_ready', self.loc).format(cycle=sl.cycle.name))}</a>")
 
     def _what_if(self, res: pd.DataFrame) -> w.VBox:
         loc = self.loc

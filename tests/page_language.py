@@ -35,6 +35,7 @@ def strip_allowed(text: str, allowed: Iterable[str]) -> str:
 def problems(text: str, lang: str, allowed: Iterable[str] = ()) -> list[str]:
     """What is wrong with a page's text for a reader of `lang` ('en' or 'zh'): each problem as
     'kind: the offending string'. Empty when the page is clean."""
+    text = text.replace("\xa0", " ")  # the browser shows some spaces as non-breaking ones
     rest = strip_allowed(text, allowed)
     found = []
     for kind, pattern in RAW:

@@ -382,7 +382,8 @@ def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, b
     assert cards.locator(".academy-health").count() == 1
     below = cards.locator(".academy-below").inner_text()
     assert not re.search(r"\b\d{6}\b", below)  # names, not employee ids
-    role = page.locator(".widget-dropdown", has_text=t("role", lang)).locator("select")
+    # the first picker labelled Role (the what-if's "Role family" comes further down)
+    role = page.locator(".widget-dropdown", has_text=t("role", lang)).first.locator("select")
     for code in ("manager", "supervisor"):
         before = _state(page)
         role.select_option(label=data.role_name(company, code, lang))
