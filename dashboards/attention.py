@@ -52,7 +52,7 @@ def summary(result, flags: pd.DataFrame) -> Attention:
 
 
 def _names(items: list[str], loc: str) -> str:
-    shown = ", ".join(html.escape(x) for x in items[:SHOWN])
+    shown = t("list_sep", loc).join(html.escape(x) for x in items[:SHOWN])
     if len(items) > SHOWN:
         shown += " " + html.escape(t("and_more", loc).format(n=len(items)))
     return shown
@@ -69,8 +69,9 @@ def render(a: Attention, loc: str, schemes: dict, ctx: phrases.Context, teams: s
     cards = []
     if len(a.below):
         dates = sorted({str(d) for d in a.below["due_on"].dropna()})
-        when = (f"<div class='academy-note'>{html.escape(t('below_line_note', loc))}; "
-                f"{html.escape(t('due_by', loc).format(date=', '.join(dates)))}</div>"
+        due = t("due_by", loc).format(date=t("list_sep", loc).join(dates))
+        when = (f"<div class='academy-note'>{html.escape(t('below_line_note', loc))}"
+                f"{t('clause_sep', loc)}{html.escape(due)}</div>"
                 if dates else "")
         people = [f"{n} ({s:.1f})" for n, s in zip(a.below["name"], a.below["final_score"])]
         cards.append(_card("academy-below", "#c53030", t("below_line", loc), len(a.below),
@@ -80,7 +81,8 @@ def render(a: Attention, loc: str, schemes: dict, ctx: phrases.Context, teams: s
         for kind, grp in a.warnings.groupby("kind", sort=False):
             who = [phrases.flag_subject(k, s, subj, loc, ctx, teams)
                    for k, s, subj in zip(grp["kind"], grp["source"], grp["subject"])]
-            lines.append(f"<li><b>{html.escape(phrases.flag_kind(kind, loc))}</b>: "
+            lines.append(f"<li><b>{html.escape(phrases.flag_kind(kind, loc))}</b>"
+                         f"{t('colon', loc)}"
                          f"{_names(list(dict.fromkeys(who)), loc)}</li>")
         cards.append(_card("academy-warnings", "#b7791f", t("evidence_warnings", loc),
                            len(a.warnings), f"<ul>{''.join(lines)}</ul>"))

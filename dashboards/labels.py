@@ -168,6 +168,11 @@ LABELS.update({
     "no_open_cycle": ("No assessment cycle is open: scores can be entered once a manager opens "
                       "one.", "目前没有进行中的考核周期：经理开启考核周期后即可评分。"),
     "open_module": ("Open the module", "打开课程模块"),
+    "list_sep": (", ", "、"),
+    "clause_sep": ("; ", "；"),
+    "colon": (": ", "："),
+    "teams_hint": ("Hold Ctrl (⌘ on a Mac) and click to pick several teams.",
+                   "按住 Ctrl（Mac 上为 ⌘）并单击可选择多个团队。"),
     "workbook_ready": ("Save the results of {cycle} (Excel)", "保存 {cycle} 考核结果（Excel）"),
 })
 LABELS.update({

@@ -281,8 +281,10 @@ class ManagerDashboard:
         for c in (self.cycle, self.teams, self.role):
             c.observe(lambda _ch: self.redraw(), names="value")
         self.body = w.VBox()
+        hint = (w.HTML(f"<div class='academy-note'>{html.escape(t('teams_hint', loc))}</div>")
+                if len(teams) > 1 else w.HTML())
         self.widget = w.VBox([header("manager_title", viewer, loc, company=company),
-                              w.HBox([self.cycle, self.teams, self.role]), self.body])
+                              w.HBox([self.cycle, self.teams, self.role]), hint, self.body])
         self.redraw()
 
     def redraw(self) -> None:
@@ -633,7 +635,7 @@ def _exam_feedback(company: data.Company, viewer: Viewer, loc: str) -> w.HTML:
 
     f = my_exam_results(company.home, viewer.employee_id)
     if f.empty:
-        return w.HTML("<div class='academy-note'>-</div>")
+        return w.HTML(f"<div class='academy-note'>{html.escape(t('nothing_yet', loc))}</div>")
     f["competency"] = f["competency"].map(lambda c: competency_name(c, loc) if c in CODES else c)
     f.columns = [t(c, loc) for c in f.columns]
     return table(f)
