@@ -533,7 +533,7 @@ class ManagerDashboard:
                 s.observe(recompute, names="value")
                 ss.append(s)
             sliders.children = ss
-            result.children = []
+            result.children = [self._weights_table({s.component: s.value for s in ss})]
 
         def recompute(_ch=None):
             weights = {fam.value: {s.component: s.value for s in sliders.children}}
@@ -548,19 +548,24 @@ class ManagerDashboard:
         return w.VBox([w.HTML(f"<div class='academy-note'>{t('what_if_note', loc)} "
                               f"{t('weights_normalised', loc)}</div>"), fam, sliders, result])
 
+    def _weights_table(self, set_w: dict[str, float]) -> w.HTML:
+        """Each component's weight as the slider sets it and as the engine uses it (the set
+        weights normalised to sum to 100%)."""
+        loc = self.loc
+        total = sum(set_w.values())
+        return table(pd.DataFrame({
+            t("component", loc): [charts.component_label(c, loc) for c in set_w],
+            t("weight_set", loc): [f"{v:.2f}" for v in set_w.values()],
+            t("weight_normalised", loc): [f"{v / total:.0%}" if total > 0 else "-"
+                                          for v in set_w.values()]}))
+
     def _what_if_result(self, weights) -> w.VBox:
         """The weights as set and as used (normalised to sum to 1), then who would change band
         or award, before and after, in the page's language."""
         loc = self.loc
         bands = _band_names(self.slice.cycle.schemes, loc)
-        (fam, set_w), = weights.items()
-        total = sum(set_w.values())
-        wt = pd.DataFrame({
-            t("component", loc): [charts.component_label(c, loc) for c in set_w],
-            t("weight_set", loc): [f"{v:.2f}" for v in set_w.values()],
-            t("weight_normalised", loc): [f"{v / total:.0%}" if total > 0 else "-"
-                                          for v in set_w.values()]})
-        items = [table(wt)]
+        (_fam, set_w), = weights.items()
+        items = [self._weights_table(set_w)]
         diff, _res = data.what_if(self.company, self.viewer, self.cycle.value, weights)
         diff = diff[diff["employee_id"].isin(self.slice.ids)]
         if diff.empty:
