@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from dashboards import phrases
 from dashboards.access import (ADMIN, HIERARCHY_COLUMNS, TRAINER, AccessDenied, Viewer,
                                managed_teams, visible_ids)
 
@@ -431,10 +432,9 @@ def role_name(company: Company, code: str, loc: str) -> str:
     return code
 
 
-def phrase_context(company: Company, ids) -> "phrases.Context":
+def phrase_context(company: Company, ids) -> phrases.Context:
     """Names of the people in `ids` (only those: a flag naming someone else keeps their id),
     practical scenarios' titles and key behaviours' texts, for dashboards.phrases."""
-    from dashboards import phrases
     from graders.forms_config import load_evidence_config
 
     h = company.hierarchy

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-#: Latin words a Chinese page may show: proper names and the abbreviations Chinese text uses too
-ZH_PAGE_LATIN = {"KPI", "Krippendorff", "Excel", "AquaPure"}
+#: Latin words a Chinese page may show: proper names, key names and the abbreviations Chinese
+#: text uses too
+ZH_PAGE_LATIN = {"KPI", "Krippendorff", "Excel", "AquaPure", "Ctrl", "Mac"}
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]+")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
