@@ -153,6 +153,11 @@ def _colour_scale(v: float, lo: float = 0, hi: float = 100) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
+def empty_note(loc: str, width: float, top: float, bottom: float) -> str:
+    """The words an empty chart shows in its plot area (nothing to draw for this selection)."""
+    return _text(width / 2, (top + bottom) / 2, t("chart_empty", loc), 13, "middle", MUTED)
+
+
 def _svg(kind: str, width: float, height: float, title: str, body: str) -> str:
     return (f"<svg class='academy-chart' data-kind='{kind}' xmlns='http://www.w3.org/2000/svg' "
             f"viewBox='0 0 {width:.0f} {height:.0f}' width='100%' preserveAspectRatio="
@@ -198,12 +203,12 @@ def _x_labels(cats: list[str], centre, band: float, y: float) -> tuple[str, floa
         wrapped = [wrap(c, band - 6, 11, 3) for c in cats]
         out = "".join(_lines(centre(i), y + 12, ls, 11, "middle", MUTED)
                       for i, ls in enumerate(wrapped))
-        return out, 12 + 13 * max(len(ls) for ls in wrapped)
+        return out, 12 + 13 * max((len(ls) for ls in wrapped), default=1)
     cut = [wrap(c, 110, 11, 1)[0] for c in cats]
     out = "".join(f"<text x='{centre(i):.1f}' y='{y + 10:.1f}' font-size='11' text-anchor='end' "
                   f"fill='{MUTED}' transform='rotate(-40 {centre(i):.1f} {y + 10:.1f})'>"
                   f"{_e(c)}</text>" for i, c in enumerate(cut))
-    return out, 14 + 0.65 * max(text_width(c, 11) for c in cut)
+    return out, 14 + 0.65 * max((text_width(c, 11) for c in cut), default=0)
 
 
 def _x_label_height(cats: list[str], band: float) -> float:
@@ -218,9 +223,11 @@ def _x_label_height(cats: list[str], band: float) -> float:
 def bar_chart(kind: str, title: str, categories: list[str],
               series: list[tuple[str, list[float], str | list[str]]], y_title: str = "",
               mode: str = "group", labels: bool = False, y_range: tuple | None = None,
-              height: int = 340, width: int = WIDTH) -> Chart:
+              height: int = 340, width: int = WIDTH, refs: list[tuple[float, str]] = (),
+              loc: str = "en") -> Chart:
     """Bars per category: one series, or several grouped or stacked (`mode`); values may be
-    negative; `labels` writes each bar's value above it."""
+    negative; `labels` writes each bar's value above it; `refs` draws a dashed line with its
+    label at each (value, label), e.g. a floor; no category at all says so (in `loc`)."""
     cats = [str(c) for c in categories]
     vals = [[(float(v) if v is not None and not pd.isna(v) else math.nan) for v in s[1]]
             for s in series]
@@ -231,6 +238,8 @@ def bar_chart(kind: str, title: str, categories: list[str],
     else:
         flat = [x for v in vals for x in v if not math.isnan(x)] or [0]
         lo, hi = min(0, min(flat)), max(0, max(flat))
+    for v, _label in refs:
+        lo, hi = min(lo, v), max(hi, v)
     if labels:
         hi = hi + (hi - lo) * 0.12 if hi > 0 else hi
     if y_range:
@@ -283,6 +292,14 @@ def bar_chart(kind: str, title: str, categories: list[str],
     if lo < 0 < hi:
         parts.append(f"<line x1='{left}' x2='{right}' y1='{ypos(0):.1f}' y2='{ypos(0):.1f}' "
                      f"stroke='{AXIS}'/>")
+    for v, label in refs:
+        y = ypos(v)
+        parts.append(f"<line class='academy-ref' x1='{left}' x2='{right}' y1='{y:.1f}' "
+                     f"y2='{y:.1f}' stroke='#c53030' stroke-width='1.5' stroke-dasharray='6 4'>"
+                     f"<title>{_e(label)}</title></line>"
+                     + _text(right - 2, y - 4, label, 11, "end", "#c53030"))
+    if not cats:
+        parts.append(empty_note(loc, width, top, bottom))
     _footer(parts, cats, centre, band, bottom, xlab_h, legend_svg)
     return Chart(kind, title, _svg(kind, width, height, title, "".join(parts)), cats,
                  {s[0]: vals[k] for k, s in enumerate(series)})
@@ -299,8 +316,10 @@ def _footer(parts: list[str], cats: list[str], centre, band: float, bottom: floa
 
 def line_chart(kind: str, title: str, categories: list[str],
                series: list[tuple[str, list[float]]], y_title: str = "",
-               y_range: tuple = (0, 100), height: int = 340, width: int = WIDTH) -> Chart:
-    """Lines with markers over ordered categories (e.g. cycles), one per series."""
+               y_range: tuple = (0, 100), height: int = 340, width: int = WIDTH,
+               loc: str = "en") -> Chart:
+    """Lines with markers over ordered categories (e.g. cycles), one per series; no category or
+    no series says so (in `loc`)."""
     cats = [str(c) for c in categories]
     ticks = nice_ticks(*y_range)
     left, right, top = 56, width - 20, 40
@@ -329,6 +348,8 @@ def line_chart(kind: str, title: str, categories: list[str],
             parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{colour}'>"
                          f"<title>{_e(name)} · {_e(cats[i] if i < len(cats) else '')}: "
                          f"{_fmt(v)}</title></circle>")
+    if not cats or not series:
+        parts.append(empty_note(loc, width, top, bottom))
     _footer(parts, cats, centre, band, bottom, xlab_h, legend_svg)
     return Chart(kind, title, _svg(kind, width, height, title, "".join(parts)), cats,
                  {name: [float(v) for v in values] for name, values in series})
@@ -357,7 +378,7 @@ def band_distribution(results: pd.DataFrame, schemes: dict, loc: str) -> Chart:
     values = [int(counts.get(code, 0)) for code, _e, _z in order]
     return bar_chart("bands", t("band_distribution", loc), names,
                      [(t("people", loc), values, BAND_COLOURS[:len(names)] or [PALETTE[0]])],
-                     t("people", loc), labels=True)
+                     t("people", loc), labels=True, loc=loc)
 
 
 def score_distribution(results: pd.DataFrame, loc: str, step: int = 5) -> Chart:
@@ -438,9 +459,11 @@ def radar(profiles: dict[str, pd.Series], loc: str, title_key: str = "radar") ->
 
 
 def competency_heatmap(competencies: pd.DataFrame, results: pd.DataFrame, loc: str,
-                       limit: int = 40) -> Chart:
-    """Staff (rows, best final score first, at most `limit`) x competency (columns)."""
-    order = results.sort_values("final_score", ascending=False).head(limit)
+                       limit: int = 40, page: int = 0) -> Chart:
+    """Staff (rows) x competency (columns), weakest final score first (no score last), `limit`
+    people per page: page `page` (from 0) of everyone in `results`, so nobody is left out."""
+    ordered = results.sort_values(["final_score", "employee_id"], na_position="last")
+    order = ordered.iloc[page * limit:(page + 1) * limit]
     wide = competencies.pivot_table(index="employee_id", columns="competency", values="score",
                                     aggfunc="mean").reindex(index=order["employee_id"],
                                                             columns=list(CODES))
@@ -500,19 +523,22 @@ def trend(trend: pd.DataFrame, loc: str, teams: int = TREND_TEAMS) -> Chart:
         biggest = trend.groupby("team")["employee_id"].nunique().nlargest(teams - 1).index
         wide = wide.loc[sorted(biggest)]
     series += [(team, row.round(1).tolist()) for team, row in wide.iterrows()]
-    return line_chart("trend", t("trend", loc), cycles, series, t("final_score", loc))
+    return line_chart("trend", t("trend", loc), cycles, series, t("final_score", loc), loc=loc)
 
 
 def component_breakdown(components: pd.DataFrame, results: pd.DataFrame, loc: str) -> Chart:
     """Stacked mean contribution of each component to the final score, per team."""
     c = components.merge(results[["employee_id", "team"]], on="employee_id")
+    if c.empty:
+        return bar_chart("breakdown", t("breakdown", loc), [], [], t("contribution", loc),
+                         mode="stack", loc=loc)
     m = c.groupby(["team", "component"], as_index=False, sort=False)["contribution"].mean()
     wide = m.pivot_table(index="team", columns="component", values="contribution", sort=False)
     wide = wide.reindex(index=sorted(wide.index))
     series = [(component_label(comp, loc), wide[comp].round(2).tolist(),
                PALETTE[k % len(PALETTE)]) for k, comp in enumerate(wide.columns)]
     return bar_chart("breakdown", t("breakdown", loc), list(wide.index), series,
-                     t("contribution", loc), mode="stack")
+                     t("contribution", loc), mode="stack", loc=loc)
 
 
 def training_needs(training: pd.DataFrame, loc: str) -> Chart:
@@ -521,7 +547,7 @@ def training_needs(training: pd.DataFrame, loc: str) -> Chart:
     return bar_chart("training", t("training_overview", loc),
                      [competency_name(c, loc) for c in counts.index],
                      [(t("people", loc), [int(x) for x in counts], PALETTE[1])],
-                     t("people", loc), labels=True)
+                     t("people", loc), labels=True, loc=loc)
 
 
 def person_components(components: pd.DataFrame, loc: str, title_key: str = "my_components"
@@ -530,10 +556,10 @@ def person_components(components: pd.DataFrame, loc: str, title_key: str = "my_c
     return bar_chart("person_components", t(title_key, loc),
                      [component_label(x, loc) for x in c["component"]],
                      [(t("score", loc), c["score"].round(1).tolist(), PALETTE[0])],
-                     t("score", loc), labels=True, y_range=(0, 110))
+                     t("score", loc), labels=True, y_range=(0, 110), loc=loc)
 
 
 def bars(labels: list[str], values: list[float], title: str, loc: str, y_title: str = "",
-         colour: str = PALETTE[0]) -> Chart:
+         colour: str = PALETTE[0], refs: list[tuple[float, str]] = ()) -> Chart:
     return bar_chart("bars", title, labels, [(y_title or title, values, colour)], y_title,
-                     labels=True)
+                     labels=True, refs=refs, loc=loc)

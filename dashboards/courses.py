@@ -18,5 +18,13 @@ def my_progress(home, employee_id: str, loc: str = "en") -> pd.DataFrame:
             select(ModuleProgress).where(ModuleProgress.employee_id == employee_id))}
     title = cat["title_zh"] if loc == "zh" else cat["title_en"]
     status = [mine.get((c, m), "not_started") for c, m in zip(cat["course"], cat["module"])]
-    return pd.DataFrame({"course": cat["course"].to_numpy(), "module": title.to_numpy(),
-                         "status": status})
+    return pd.DataFrame({"course": cat["course"].map(course_titles(loc)).fillna(cat["course"])
+                         .to_numpy(), "module": title.to_numpy(), "status": status})
+
+
+def course_titles(loc: str = "en") -> dict[str, str]:
+    """Course id -> its title in `loc` (training.catalog); empty if the courses cannot be read."""
+    from training.catalog import read_courses
+
+    courses, _problems = read_courses()
+    return {c.id: c.title(loc) for c in courses}

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from dashboards import phrases
 from dashboards.access import (ADMIN, HIERARCHY_COLUMNS, TRAINER, AccessDenied, Viewer,
                                managed_teams, visible_ids)
 
@@ -38,6 +39,7 @@ class Company:
     _flags: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
     _trend: pd.DataFrame | None = None
+    _words: tuple | None = None  # scenario titles, behaviour texts (dashboards.phrases)
 
     @property
     def locale(self) -> str:
@@ -417,3 +419,33 @@ def what_if(company: Company, viewer: Viewer | None, cycle: str,
     wi = engine_what_if(inputs, cd.schemes, cd.result.results, weights, overrides)
     ids = visible_ids(company.hierarchy, viewer)
     return _only(wi.diff, ids), restrict(wi.result, ids)
+
+
+# --- words for codes: role names, and what turns ids in the engine's sentences into names ------
+
+
+def role_name(company: Company, code: str, loc: str) -> str:
+    """A role's name from the home's settings (the code itself if the settings lost it)."""
+    for r in company.home.settings.roles:
+        if r.code == code:
+            return r.name_zh if loc == "zh" else r.name_en
+    return code
+
+
+def phrase_context(company: Company, ids) -> phrases.Context:
+    """Names of the people in `ids` (only those: a flag naming someone else keeps their id),
+    practical scenarios' titles and key behaviours' texts, for dashboards.phrases."""
+    from graders.forms_config import load_evidence_config
+
+    h = company.hierarchy
+    names = h.loc[h["employee_id"].isin(list(ids)), ["employee_id", "name"]]
+    if company._words is None:
+        try:
+            cfg = load_evidence_config(company.home.assessments_dir)
+            words = ({k: (r.title_en, r.title_zh or r.title_en) for k, r in cfg.rubrics.items()},
+                     {b.code: (b.text_en, b.text_zh or b.text_en) for b in cfg.behaviours.behaviours})
+        except Exception:  # noqa: BLE001 - a broken definition: codes stay codes
+            words = ({}, {})
+        company._words = words
+    scen, beh = company._words
+    return phrases.Context(dict(zip(names["employee_id"], names["name"])), scen, beh)

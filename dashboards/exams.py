@@ -38,29 +38,60 @@ def grading_progress(home) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
 
 
-def progress_figure(progress: pd.DataFrame, loc: str):
+def exam_titles(home) -> dict[str, str]:
+    """Exam id -> the title its bank gives it (the id where the bank cannot be read)."""
+    from graders.exam import lifecycle
+
+    out = {}
+    for exam in exams(home):
+        try:
+            out[exam] = lifecycle._bank(home, exam).title
+        except Exception:  # noqa: BLE001 - a bank that cannot be read keeps its id
+            out[exam] = exam
+    return out
+
+
+def progress_figure(progress: pd.DataFrame, loc: str, titles: dict[str, str] | None = None):
     from dashboards.charts import PALETTE, bar_chart
 
     cols = ("submitted", "autograded", "needs_manual")
-    return bar_chart("progress", t("grading_progress", loc), list(progress["exam"]),
+    return bar_chart("progress", t("grading_progress", loc),
+                     [(titles or {}).get(e, e) for e in progress["exam"]],
                      [(t(c, loc), [int(v) for v in progress[c]], PALETTE[k])
-                      for k, c in enumerate(cols)], t("people", loc), labels=True)
+                      for k, c in enumerate(cols)], t("people", loc), labels=True, loc=loc)
 
 
 def items_to_fix(home, loc: str) -> pd.DataFrame:
     """Item analysis (graders.exam.stats) of every exam, keeping the flagged questions."""
+    rows = [(i["exam"], i["question"], i["n"], i["facility"], i["discrimination"], i["flag"])
+            for i in flagged_items(home)]
+    cols = ["exam", "question", "n", "facility", "discrimination", "flag"]
+    return pd.DataFrame(rows, columns=[t(c, loc) for c in cols])
+
+
+def flagged_items(home) -> list[dict]:
+    """The flagged questions of every graded exam with what a trainer needs to fix them: the
+    exam's title, the question's stem, each option with how many chose it and whether it is
+    the key, and the statistics (responses, facility, discrimination, flag codes)."""
+    from graders.exam import lifecycle
     from graders.exam.stats import exam_item_analysis
 
-    rows = []
+    out = []
     for exam in exams(home):
         try:
             stats = exam_item_analysis(home, exam)
+            bank = lifecycle._bank(home, exam)
         except Exception:  # an exam never graded has nothing to analyse
             continue
-        rows += [(exam, s.question, s.n, s.facility, s.discrimination, s.flag)
-                 for s in stats if s.flag]
-    cols = ["exam", "question", "n", "facility", "discrimination", "flag"]
-    return pd.DataFrame(rows, columns=[t(c, loc) for c in cols])
+        for s in stats:
+            if not s.flag:
+                continue
+            q = bank.question(s.question)
+            out.append({"exam": exam, "exam_title": bank.title, "question": s.question,
+                        "stem": q.stem, "options": list(s.option_counts), "n": s.n,
+                        "facility": s.facility, "discrimination": s.discrimination,
+                        "flag": s.flag, "flags": [f.strip() for f in s.flag.split(";")]})
+    return out
 
 
 def my_exam_results(home, employee_id: str) -> pd.DataFrame:
@@ -76,8 +107,24 @@ def my_exam_results(home, employee_id: str) -> pd.DataFrame:
             continue
         for r in mine:
             q = bank.by_id[r.question]
-            rows.append((exam, q.stem[:120], r.competency, r.points, r.max_points))
+            rows.append((bank.title, q.stem[:120], r.competency, r.points, r.max_points))
     return pd.DataFrame(rows, columns=["exam", "question", "competency", "points", "max_points"])
+
+
+def agreement_floor(home) -> float:
+    """The alpha below which a scenario's scoring is flagged (practical.yaml, 0.667 by default)."""
+    from graders.forms_config import load_evidence_config
+
+    return load_evidence_config(home.assessments_dir).practical.agreement_floor
+
+
+def scenario_titles(home, loc: str) -> dict[str, str]:
+    """Practical scenarios' titles in `loc` (the English one where a Chinese one is missing)."""
+    from graders.forms_config import load_evidence_config
+
+    rubrics = load_evidence_config(home.assessments_dir).rubrics
+    return {k: (r.title_zh or r.title_en) if loc == "zh" else r.title_en
+            for k, r in rubrics.items()}
 
 
 def practical_agreement(home, cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:

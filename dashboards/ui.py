@@ -15,13 +15,13 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import ipywidgets as w
 import pandas as pd
 from IPython.display import display
 
-from dashboards import charts, data
+from dashboards import attention, charts, data, phrases
 from dashboards.access import (ADMIN, TRAINEE, TRAINER, AccessDenied, Viewer, require,
                                viewer_from_env)
 from dashboards.labels import t
@@ -37,9 +37,26 @@ STYLE = """<style>
 .academy-kpi b {font-size: 26px; display: block;}
 .academy-note {color: #718096; font-size: 12px;}
 .academy-warn {color: #b7791f;}
+.academy-table th {white-space: nowrap; vertical-align: bottom;}
+.academy-table td {vertical-align: top;}
+.academy-attention {margin: 6px 0 10px 0;}
+.academy-card-head {font-size: 16px; font-weight: 600; margin: 6px 0;}
+.academy-card {display: inline-block; vertical-align: top; width: 46%; min-width: 380px;
+  margin: 0 12px 10px 0; padding: 6px 12px; background: #f7fafc; border-radius: 4px;
+  font-size: 13px; line-height: 1.5;}
+.academy-card ul {margin: 2px 0; padding-left: 18px;}
+.academy-card-title {font-weight: 600; margin-bottom: 2px;}
+.academy-card-title .academy-count {font-size: 20px; margin-left: 8px;}
+.academy-badge {font-weight: 600;}
+a.academy-link, .academy-plan a {color: #2b6cb0; text-decoration: underline; cursor: pointer;}
+.academy-options {margin: 0; padding-left: 16px;}
+.academy-key {color: #2f855a; font-weight: 600;}
+.academy-items td:last-child, .academy-items td:nth-last-child(-n+4) {white-space: nowrap;}
 </style>"""
 #: above this many people the drill-down takes a typed employee id instead of a list
 PICKER_LIMIT = 500
+#: people per page of the staff x competency grid
+HEATMAP_PAGE = 40
 #: logged by every kernel once its data is loaded (dashboards.bench waits for it)
 PRELOADED = "academy: dashboard data preloaded in kernel"
 HALF = dict(width="49%", min_width="400px")
@@ -168,10 +185,25 @@ def _state(state: str, loc: str) -> str:
     return t(state, loc) if state in ("published", "draft", "reopened") else state
 
 
-def header(title_key: str, viewer: Viewer, loc: str, extra: str = "") -> w.HTML:
+def viewer_name(company: data.Company, viewer: Viewer, loc: str) -> str:
+    """How the page names its viewer: a roster person by name, a trainer or an administrator
+    by their login name and what they are (never a bare employee id)."""
+    if viewer.kind == TRAINER:
+        return f"{viewer.user.split(':', 1)[-1]} ({t('trainer', loc)})"
+    if viewer.kind == ADMIN:
+        return f"{viewer.user.split(':', 1)[-1]} ({t('administrator', loc)})"
+    h = company.hierarchy
+    found = h.loc[h["employee_id"] == viewer.user, "name"]
+    return str(found.iloc[0]) if len(found) else viewer.user
+
+
+def header(title_key: str, viewer: Viewer, loc: str, extra: str = "",
+           company: data.Company | None = None) -> w.HTML:
+    who = viewer_name(company, viewer, loc) if company is not None else viewer.user
     return w.HTML(f"{STYLE}<div class='academy-head'>{html.escape(t(title_key, loc))}</div>"
                   f"<div class='academy-sub'>{html.escape(t('signed_in_as', loc))}: "
-                  f"<b class='academy-viewer'>{html.escape(viewer.user)}</b>{extra}</div>")
+                  f"<b class='academy-viewer' data-user='{html.escape(viewer.user)}'>"
+                  f"{html.escape(who)}</b>{extra}</div>")
 
 
 # --- manager ----------------------------------------------------------------------------------
@@ -237,7 +269,7 @@ class ManagerDashboard:
             raise AccessDenied("no teams under this viewer")
         cycles = data.graded_cycles(company)
         if not cycles:
-            self.widget = w.VBox([header("manager_title", viewer, loc),
+            self.widget = w.VBox([header("manager_title", viewer, loc, company=company),
                                   _notice(t("no_grades", loc))])
             return
         self.cycle = w.Dropdown(options=cycles, value=cycles[-1], description=t("cycle", loc))
@@ -245,37 +277,98 @@ class ManagerDashboard:
                                       description=t("teams", loc))
         roles = sorted(company.hierarchy.loc[company.hierarchy["team"].isin(teams),
                                              "role_code"].unique())
-        self.role = w.Dropdown(options=[(t("all_roles", loc), "")] + [(r, r) for r in roles],
+        self.role = w.Dropdown(options=[(t("all_roles", loc), "")] +
+                               [(data.role_name(company, r, loc), r) for r in roles],
                                value="", description=t("role", loc))
         for c in (self.cycle, self.teams, self.role):
             c.observe(lambda _ch: self.redraw(), names="value")
         self.body = w.VBox()
-        self.widget = w.VBox([header("manager_title", viewer, loc),
-                              w.HBox([self.cycle, self.teams, self.role]), self.body])
+        hint = (w.HTML(f"<div class='academy-note'>{html.escape(t('teams_hint', loc))}</div>")
+                if len(teams) > 1 else w.HTML())
+        self.widget = w.VBox([header("manager_title", viewer, loc, company=company),
+                              w.HBox([self.cycle, self.teams, self.role]), hint, self.body])
         self.redraw()
 
     def redraw(self) -> None:
         self.body.children = [guarded(self._panels, self.loc)]
 
-    def _panels(self) -> w.VBox:
+    def _state_line(self, sl: data.ManagerSlice, n: int) -> w.HTML:
         loc = self.loc
+        return w.HTML(f"<div class='academy-sub academy-state'>{html.escape(t('state', loc))}: "
+                      f"{html.escape(_state(sl.cycle.state, loc))} · {n} "
+                      f"{html.escape(t('graded_people', loc))}</div>")
+
+    def _empty_selection(self) -> w.VBox | None:
+        """A page for a selection with nobody in it: no team chosen, or a role nobody in the
+        teams holds a graded result for (managers and supervisors have no scheme by default)."""
+        loc = self.loc
+        if not self.teams.value:
+            self.slice = None
+            return w.VBox([_notice(t("no_one_selected", loc))])
         sl = data.manager_slice(self.company, self.viewer, self.cycle.value,
                                 list(self.teams.value), self.role.value or None)
         self.slice = sl
+        if len(sl.result.results):
+            return None
+        text = t("nobody_graded", loc)
+        if self.role.value:
+            text = t("not_graded_role", loc).format(
+                role=data.role_name(self.company, self.role.value, loc))
+        checks = sl.result.checks[sl.result.checks["check"] == "not_graded"]
+        lines = [phrases.check_sentence(c, lv, m, f, loc, sl.cycle.schemes) for f, c, lv, m in
+                 zip(checks["family"], checks["check"], checks["level"], checks["message"])]
+        more = "".join(f"<div class='academy-note'>{html.escape(x)}</div>" for x in lines)
+        return w.VBox([self._state_line(sl, 0), _notice(text),
+                       w.HTML(f"<div style='margin:0 16px'>{more}</div>")])
+
+    def _attention(self, sl: data.ManagerSlice) -> w.HTML:
+        a = attention.summary(sl.result, sl.flags)
+        self.attention = a
+        return w.HTML(attention.render(a, self.loc, sl.cycle.schemes,
+                                       data.phrase_context(self.company, sl.ids),
+                                       set(sl.teams)))
+
+    def _heatmap(self, r, res: pd.DataFrame) -> w.VBox:
+        """The staff x competency grid of everyone shown, weakest first, a page at a time."""
+        loc, size = self.loc, HEATMAP_PAGE
+        n = len(res)
+        pages = max((n + size - 1) // size, 1)
+        out = w.VBox()
+
+        def label(p):
+            return t("heatmap_page", loc).format(a=p * size + 1, b=min((p + 1) * size, n), n=n)
+
+        pick = w.Dropdown(options=[(label(p), p) for p in range(pages)], value=0,
+                          description=t("page", loc), layout=w.Layout(width="auto"))
+
+        def show(_ch=None):
+            out.children = [chart(charts.competency_heatmap(r.competencies, res, loc, size,
+                                                            pick.value))]
+
+        pick.observe(show, names="value")
+        show()
+        self.heatmap_pages = pick
+        return w.VBox([pick, out] if pages > 1 else [w.HTML(
+            f"<div class='academy-note'>{html.escape(label(0))}</div>"), out])
+
+    def _panels(self) -> w.VBox:
+        loc = self.loc
+        empty = self._empty_selection()
+        if empty is not None:
+            return empty
+        sl = self.slice
         r, schemes = sl.result, sl.cycle.schemes
         res = r.results
-        state = w.HTML(f"<div class='academy-sub academy-state'>{html.escape(t('state', loc))}: "
-                       f"{html.escape(_state(sl.cycle.state, loc))} · {len(res)} "
-                       f"{html.escape(t('people', loc))}</div>")
         team_prof = r.competencies.groupby("competency")["score"].mean()
         panels = [
-            state,
+            self._state_line(sl, len(res)),
+            self._attention(sl),
             row(chart(charts.band_distribution(res, schemes, loc)),
                 chart(charts.score_distribution(res, loc))),
             row(chart(charts.radar({t("selection", loc): team_prof,
                                     t("company", loc): sl.company_profile}, loc)),
                 chart(charts.trend(sl.trend, loc))),
-            chart(charts.competency_heatmap(r.competencies, res, loc)),
+            self._heatmap(r, res),
             row(chart(charts.component_breakdown(r.components, res, loc)),
                 chart(charts.training_needs(r.training, loc))),
             row(w.VBox([heading(t("awards_title", loc)), self._awards(r)]),
@@ -295,14 +388,19 @@ class ManagerDashboard:
         names = r.results.set_index("employee_id")["name"]
         a = r.awards.assign(name=r.awards["employee_id"].map(names).fillna(""))
         a["kind"] = a["kind"].map(lambda k: t(k, loc))
-        a = a[["kind", "employee_id", "name", "team", "score", "rank"]]
+        a = a[["kind", "name", "team", "score", "rank"]]
         a.columns = [t(c, loc) for c in a.columns]
         return table(a)
 
     def _checks(self, r) -> w.HTML:
-        c = r.checks[["family", "level", "message"]].copy()
-        c.columns = [t("family", self.loc), t("status", self.loc), t("checks", self.loc)]
-        return table(c)
+        loc, schemes = self.loc, self.slice.cycle.schemes
+        c = r.checks
+        shown = pd.DataFrame({
+            t("family", loc): [phrases.family_name(f, loc, schemes) for f in c["family"]],
+            t("status", loc): [t(lv, loc) for lv in c["level"]],
+            t("checks", loc): [phrases.check_sentence(ch, lv, m, f, loc, schemes) for f, ch, lv, m
+                               in zip(c["family"], c["check"], c["level"], c["message"])]})
+        return table(shown)
 
     def _pay(self, res: pd.DataFrame) -> w.HTML:
         cols = ["employee_id", "name", "team", "final_score", "kpi", "reference_pay", "base_pay",
@@ -318,12 +416,17 @@ class ManagerDashboard:
         counts = weak.groupby(["component", "status"]).size().reset_index(name="n")
         parts = []
         if len(sl.flags):
-            f = sl.flags.copy()
-            f.columns = [t(c, loc) if c != "detail" else t("reason", loc) for c in f.columns]
-            parts.append(table(f))
+            f, ctx, teams = sl.flags, data.phrase_context(self.company, sl.ids), set(sl.teams)
+            parts.append(table(pd.DataFrame({
+                t("kind", loc): [phrases.flag_kind(k, loc) for k in f["kind"]],
+                t("source", loc): [charts.component_label(x, loc) for x in f["source"]],
+                t("subject", loc): [phrases.flag_subject(k, x, subj, loc, ctx, teams) for k, x, subj
+                                    in zip(f["kind"], f["source"], f["subject"])],
+                t("detail", loc): [phrases.flag_detail(k, d, loc, ctx)
+                                   for k, d in zip(f["kind"], f["detail"])]})))
         if len(counts):
             counts["component"] = counts["component"].map(lambda c: charts.component_label(c, loc))
-            counts["status"] = counts["status"].map(lambda s: t(s, loc))
+            counts["status"] = counts["status"].map(lambda s: t(f"status_{s}", loc))
             counts.columns = [t("component", loc), t("status", loc), t("people", loc)]
             parts += [w.HTML(f"<b>{html.escape(t('insufficient_counts', loc))}</b>"),
                       table(counts)]
@@ -369,6 +472,9 @@ class ManagerDashboard:
         if len(p.training):
             tr = p.training[["competency", "score", "team_mean", "modules", "due_on"]].copy()
             tr["competency"] = tr["competency"].map(lambda c: competency_name(c, loc))
+            titles = _module_titles(loc)
+            tr["modules"] = tr["modules"].map(lambda ms: "; ".join(
+                titles.get(m.strip(), m.strip()) for m in str(ms).split(";") if m.strip()))
             tr.columns = [t(c, loc) for c in tr.columns]
             items += [heading(t("training", loc), 4), table(tr)]
         return w.VBox(items)
@@ -399,8 +505,10 @@ class ManagerDashboard:
                             "for": self.viewer.user})
             payload = base64.b64encode(path.read_bytes()).decode()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return (f"<a class='academy-download' download='grades_{sl.cycle.name}.xlsx' "
-                f"href='data:{mime};base64,{payload}'>grades_{sl.cycle.name}.xlsx</a>")
+        return (f"<a class='academy-download academy-link' "
+                f"download='grades_{sl.cycle.name}.xlsx' "
+                f"href='data:{mime};base64,{payload}'>"
+                f"{html.escape(t('workbook_ready', self.loc).format(cycle=sl.cycle.name))}</a>")
 
     def _what_if(self, res: pd.DataFrame) -> w.VBox:
         loc = self.loc
@@ -409,7 +517,8 @@ class ManagerDashboard:
         fams = [f for f in schemes if f in present] or list(schemes)
         if not fams:
             return w.VBox()
-        fam = w.Dropdown(options=fams, value=fams[0], description=t("family", loc))
+        fam = w.Dropdown(options=[(phrases.family_name(f, loc, schemes), f) for f in fams],
+                         value=fams[0], description=t("family", loc))
         sliders = w.VBox()
         result = w.VBox()
 
@@ -426,31 +535,64 @@ class ManagerDashboard:
                 s.observe(recompute, names="value")
                 ss.append(s)
             sliders.children = ss
-            result.children = []
+            result.children = [self._weights_table({s.component: s.value for s in ss})]
 
         def recompute(_ch=None):
             weights = {fam.value: {s.component: s.value for s in sliders.children}}
             result.children = [guarded(lambda: self._what_if_result(weights), loc)]
 
+        self.what_if_recompute = recompute
+
         fam.observe(build_sliders, names="value")
         build_sliders()
         self.what_if_sliders = sliders
         self.what_if_result = result
-        return w.VBox([w.HTML(f"<div class='academy-note'>{t('what_if_note', loc)}</div>"),
-                       fam, sliders, result])
+        return w.VBox([w.HTML(f"<div class='academy-note'>{t('what_if_note', loc)} "
+                              f"{t('weights_normalised', loc)}</div>"), fam, sliders, result])
+
+    def _weights_table(self, set_w: dict[str, float]) -> w.HTML:
+        """Each component's weight as the slider sets it and as the engine uses it (the set
+        weights normalised to sum to 100%)."""
+        loc = self.loc
+        total = sum(set_w.values())
+        return table(pd.DataFrame({
+            t("component", loc): [charts.component_label(c, loc) for c in set_w],
+            t("weight_set", loc): [f"{v:.2f}" for v in set_w.values()],
+            t("weight_normalised", loc): [f"{v / total:.0%}" if total > 0 else "-"
+                                          for v in set_w.values()]}))
 
     def _what_if_result(self, weights) -> w.VBox:
+        """The weights as set and as used (normalised to sum to 1), then who would change band
+        or award, before and after, in the page's language."""
         loc = self.loc
+        bands = _band_names(self.slice.cycle.schemes, loc)
+        (_fam, set_w), = weights.items()
+        items = [self._weights_table(set_w)]
         diff, _res = data.what_if(self.company, self.viewer, self.cycle.value, weights)
         diff = diff[diff["employee_id"].isin(self.slice.ids)]
         if diff.empty:
-            return w.HTML(f"<div class='academy-whatif'>{t('no_change', loc)}</div>")
-        bands = _band_names(self.slice.cycle.schemes, loc)
-        d = diff.copy()
-        for c in ("before_band", "after_band"):
-            d[c] = d[c].map(lambda b: bands.get(b, b))
-        return w.VBox([w.HTML(f"<div class='academy-whatif'><b>{len(d)}</b> "
-                              f"{html.escape(t('changes', loc))}</div>"), table(d)])
+            items.append(w.HTML(f"<div class='academy-whatif'>{t('no_change', loc)}</div>"))
+            return w.VBox(items)
+
+        def award(v) -> str:
+            return t("award_yes", loc) if bool(v) else t("award_no", loc)
+
+        def score(v) -> str:
+            return "-" if pd.isna(v) else f"{float(v):.1f}"
+
+        d = diff.sort_values(["after_score", "employee_id"], na_position="last")
+        shown = pd.DataFrame({
+            t("name", loc): d["name"].fillna(""), t("team", loc): d["team"].fillna(""),
+            t("before_score", loc): [score(v) for v in d["before_score"]],
+            t("after_score", loc): [score(v) for v in d["after_score"]],
+            t("before_band", loc): [bands.get(b, "-") for b in d["before_band"]],
+            t("after_band", loc): [bands.get(b, "-") for b in d["after_band"]],
+            t("before_award", loc): [award(v) for v in d["before_award"]],
+            t("after_award", loc): [award(v) for v in d["after_award"]],
+            t("change", loc): [t(f"change_{c}", loc) for c in d["change"]]})
+        items += [w.HTML(f"<div class='academy-whatif'><b>{len(d)}</b> "
+                         f"{html.escape(t('changes', loc))}</div>"), table(shown)]
+        return w.VBox(items)
 
 
 # --- trainee ----------------------------------------------------------------------------------
@@ -466,8 +608,8 @@ def trainee_dashboard(company: data.Company, viewer: str | None = None, lang: st
 
 def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
     rep = data.trainee_report(company, viewer)
-    sub = f" · {html.escape(rep.name)} · {html.escape(rep.team)}"
-    items = [header("trainee_title", viewer, loc, sub)]
+    sub = f" · {html.escape(rep.team)}"
+    items = [header("trainee_title", viewer, loc, sub, company=company)]
     if rep.result is None or rep.result.results.empty:
         return w.VBox(items + [_notice(t("no_grades", loc))])
     me = rep.result.results.iloc[0]
@@ -486,7 +628,7 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
     if len(rep.peer):
         p = rep.peer.copy()
         p["competency"] = p["competency"].map(lambda c: competency_name(c, loc))
-        p.columns = [t("competency", loc), t("score", loc), t("n", loc)]
+        p.columns = [t("competency", loc), t("score", loc), t("raters_peer", loc)]
         items += [heading(t("peer", loc)),
                   w.HTML(f"<div class='academy-note'>{t('peer_note', loc)}</div>"), table(p)]
     items += [heading(t("exam_feedback", loc)), _exam_feedback(company, viewer, loc)]
@@ -500,30 +642,54 @@ def _exam_feedback(company: data.Company, viewer: Viewer, loc: str) -> w.HTML:
 
     f = my_exam_results(company.home, viewer.employee_id)
     if f.empty:
-        return w.HTML("<div class='academy-note'>-</div>")
+        return w.HTML(f"<div class='academy-note'>{html.escape(t('nothing_yet', loc))}</div>")
     f["competency"] = f["competency"].map(lambda c: competency_name(c, loc) if c in CODES else c)
     f.columns = [t(c, loc) for c in f.columns]
     return table(f)
 
 
-def _lab_link(module_key: str, loc: str) -> str:
-    course, _, module = module_key.strip().partition("/")
+def _module_titles(loc: str) -> dict[str, str]:
+    """'course/module' -> the module's title in `loc` (graders.course_catalog)."""
+    from graders.course_catalog import module_catalog
+
+    cat = module_catalog().drop_duplicates(["course", "module"])
+    title = cat["title_zh"] if loc == "zh" else cat["title_en"]
+    return {f"{c}/{m}": str(x) for c, m, x in zip(cat["course"], cat["module"], title)}
+
+
+def lab_link(module_key: str, loc: str, titles: dict[str, str] | None = None) -> str:
+    """A training-plan module as a link that opens it in JupyterLab (the Chinese notebook where
+    the course has one): its title, underlined like a link, in a new tab. The address is the
+    lab's own (ACADEMY_LAB_URL, set by `academy serve`) with the lab's login (ACADEMY_LAB_TOKEN)
+    when the serving side gives one, so the module opens instead of Jupyter's token page. With
+    no lab served, the title alone."""
+    from training.catalog import courses_dir
+
+    key = module_key.strip()
+    course, _, module = key.partition("/")
+    label = html.escape((titles or {}).get(key, key))
     base = os.environ.get("ACADEMY_LAB_URL", "")
-    suffix = ".zh.ipynb" if loc == "zh" else ".ipynb"
-    label = html.escape(module_key.strip())
     if not base:
-        return label
-    return (f"<a href='{html.escape(base)}lab/tree/courses/{html.escape(course)}/"
-            f"{html.escape(module)}{suffix}' target='_blank'>{label}</a>")
+        return f"<span class='academy-module'>{label}</span>"
+    zh = courses_dir() / course / f"{module}.zh.ipynb"
+    name = f"{module}.zh.ipynb" if loc == "zh" and zh.exists() else f"{module}.ipynb"
+    href = f"{base.rstrip('/')}/lab/tree/courses/{quote(course)}/{quote(name)}"
+    token = os.environ.get("ACADEMY_LAB_TOKEN", "")
+    if token:
+        href += f"?token={quote(token)}"
+    return (f"<a class='academy-link' href='{html.escape(href)}' target='_blank' "
+            f"rel='noopener' title='{html.escape(t('open_module', loc))}'>{label}</a>")
 
 
 def _plan(rep: data.TraineeReport, loc: str) -> w.HTML:
     tr = rep.result.training
     if tr.empty:
         return w.HTML("<div class='academy-note'>-</div>")
+    titles = _module_titles(loc)
     rows = []
     for _, r in tr.iterrows():  # a handful of rows: one person's plan
-        links = ", ".join(_lab_link(m, loc) for m in str(r["modules"]).split(";") if m.strip())
+        links = "<br>".join(lab_link(m, loc, titles) for m in str(r["modules"]).split(";")
+                            if m.strip())
         rows.append(f"<tr><td>{html.escape(competency_name(r['competency'], loc))}</td>"
                     f"<td>{r['score']:.1f}</td><td>{r['team_mean']:.1f}</td><td>{links}</td>"
                     f"<td>{html.escape(str(r['due_on']))}</td></tr>")
@@ -557,45 +723,83 @@ def _trainer(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
     from dashboards import exams
 
     require(viewer, (TRAINER, ADMIN))
-    items = [header("trainer_title", viewer, loc)]
+    items = [header("trainer_title", viewer, loc, company=company)]
     prog = exams.grading_progress(company.home)
     items.append(heading(t("grading_progress", loc)))
     if len(prog):
-        items.append(chart(exams.progress_figure(prog, loc)))
-        shown = prog.copy()
+        titles = exams.exam_titles(company.home)
+        items.append(chart(exams.progress_figure(prog, loc, titles)))
+        shown = prog.assign(exam=prog["exam"].map(lambda e: titles.get(e, e)))
         shown.columns = [t(c, loc) for c in shown.columns]
         items.append(table(shown))
     else:
         items.append(w.HTML(f"<div class='academy-note'>{t('nothing_yet', loc)}</div>"))
-    items.append(heading(t("item_analysis", loc)))
-    items.append(table(exams.items_to_fix(company.home, loc)))
+    items += [heading(t("item_analysis", loc)), _item_table(exams.flagged_items(company.home), loc)]
     cycles = list(company.cycles["name"])
     if cycles:
         scen, raters = exams.practical_agreement(company.home, cycles[-1])
+        titles = exams.scenario_titles(company.home, loc)
+        floor = exams.agreement_floor(company.home)
         items += [heading(t("agreement", loc)), row(
-            chart(charts.bars(list(scen["rubric"]), [round(a, 2) for a in scen["alpha"]],
-                              t("alpha", loc), loc, t("alpha", loc))),
+            chart(charts.bars([titles.get(r, r) for r in scen["rubric"]],
+                              [round(a, 2) for a in scen["alpha"]], t("alpha", loc), loc,
+                              t("alpha", loc), refs=[(floor, f"{t('floor', loc)} {floor:g}")])),
             chart(charts.bars(list(raters["rater_id"]), [round(b, 1) for b in raters["bias"]],
                               t("rater_effects", loc), loc, t("effect", loc), "#dd6b20")))]
         s2 = scen.copy()
+        s2["rubric"] = s2["rubric"].map(lambda r: titles.get(r, r))
+        s2["status"] = s2["status"].map(lambda x: t(x, loc))
         s2.columns = [t(c, loc) if c != "rubric" else t("scenario", loc) for c in s2.columns]
         r2 = raters.copy()
+        r2["status"] = r2["status"].map(lambda x: t(x, loc))
         r2.columns = [t(c, loc) if c != "rater_id" else t("trainer", loc) for c in r2.columns]
         items.append(row(table(s2), table(r2)))
     items += [heading(t("scoring_form", loc)), _scoring_form(company, viewer, loc)]
     return w.VBox(items)
 
 
+def _item_table(items: list[dict], loc: str) -> w.HTML:
+    """Each flagged question beside its statistics: the stem, every option with how many chose
+    it (the key marked), responses, facility, discrimination and the flag, in `loc`."""
+    if not items:
+        return w.HTML(f"<div class='academy-note'>{t('nothing_yet', loc)}</div>")
+    cols = ("exam", "question", "options", "responses", "facility", "discrimination", "flag")
+    head = "".join(f"<th>{html.escape(t(c, loc))}</th>" for c in cols)
+    rows = []
+    for i in items:
+        opts = "".join(
+            f"<li{' class=academy-key' if key else ''}>{html.escape(str(text))} · {n}"
+            f"{' ✓' if key else ''}</li>" for text, n, key in i["options"])
+        opts = f"<ul class='academy-options'>{opts}</ul>" if opts else "-"
+        num = (lambda v: "-" if v is None else f"{v:.2f}")
+        flags = "; ".join(t(f, loc) for f in i["flags"])
+        rows.append(f"<tr><td>{html.escape(i['exam_title'])}</td>"
+                    f"<td><b>{html.escape(i['question'])}</b> {html.escape(i['stem'])}</td>"
+                    f"<td>{opts}</td><td>{i['n']}</td><td>{num(i['facility'])}</td>"
+                    f"<td>{num(i['discrimination'])}</td><td>{html.escape(flags)}</td></tr>")
+    return w.HTML(f"<table class='academy-table academy-items'><thead><tr>{head}</tr></thead>"
+                  f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def _scoring_form(company: data.Company, viewer: Viewer, loc: str):
+    """The practical scoring form in the page's language, for the open cycle; where no cycle is
+    open, or its results are published (no new evidence), a notice in the page's language."""
     from graders.forms import PracticalScoringForm
 
-    from academy.errors import AcademyError
-
+    cyc = company.cycles
+    open_now = cyc[cyc["status"] == "open"]
+    if open_now.empty:
+        return w.HTML(f"<div class='academy-note academy-form-closed'>"
+                      f"{html.escape(t('no_open_cycle', loc))}</div>")
+    current = open_now.iloc[-1]
+    if current["state"] == "published":
+        return w.HTML(f"<div class='academy-note academy-form-closed'>"
+                      f"{html.escape(t('scoring_closed', loc).format(cycle=current['name']))}</div>")
     who = viewer.user.split(":", 1)[-1]
     try:
-        return PracticalScoringForm(company.home, trainer=who).widget
-    except AcademyError as exc:  # e.g. the open cycle is published: say so, in the form's place
-        return w.HTML(f"<div class='academy-note'>{html.escape(str(exc))}</div>")
+        form = PracticalScoringForm(company.home, cycle=current["name"], trainer=who, locale=loc)
+        form.widget.form = form  # for tests that fill and save it as a trainer would
+        return form.widget
     except Exception:  # noqa: BLE001
         _log_exception()
         return _notice(t("error", loc), "#b42318")

@@ -33,10 +33,12 @@ def _t(key: str, locale: str) -> str:
 
 
 class _Form:
-    def __init__(self, home: Home | None = None, cycle: str | None = None, who: str | None = None):
+    def __init__(self, home: Home | None = None, cycle: str | None = None, who: str | None = None,
+                 locale: str | None = None):
         self.home = home or open_home()
         self.cfg: EvidenceConfig = load_evidence_config(self.home.assessments_dir)
-        self.locale = self.home.settings.locale
+        # the page's language where a dashboard shows the form, else the home's
+        self.locale = locale if locale in ("en", "zh") else self.home.settings.locale
         self.who = who or current_user()
         self.cycle_name = cycle
         with self.home.transaction() as s:
@@ -75,8 +77,9 @@ def _level_buttons(levels: list[float], descriptions: dict[int, str]) -> w.Toggl
 class PracticalScoringForm(_Form):
     """A trainer scores one trainee on one scenario, criterion by criterion, with level hints."""
 
-    def __init__(self, home: Home | None = None, cycle: str | None = None, trainer: str | None = None):
-        super().__init__(home, cycle, trainer)
+    def __init__(self, home: Home | None = None, cycle: str | None = None, trainer: str | None = None,
+                 locale: str | None = None):
+        super().__init__(home, cycle, trainer, locale)
         rubrics = self.cfg.rubrics
         if not rubrics:
             raise AcademyError(f"no rubrics in {self.home.assessments_dir / 'rubrics'}")

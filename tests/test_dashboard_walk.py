@@ -1,0 +1,459 @@
+"""The first five minutes of a manager, a trainer and a trainee on the dashboards (issue 18), on the
+session's demo home (tests/conftest.py `demo_home`: the real `academy demo`, exams included):
+
+* in the kernel: the engine's sentences and flags in both languages, the language checker itself,
+  empty selections, the what-if table, the trainer's item table, the scoring form in an open cycle;
+* served by the real Voila server in headless Chromium: every dashboard in English and Chinese,
+  failing on an error notice, a raw code or a string of the other language, and a manager's and a
+  trainer's walk (Role = manager, supervisor, no team at all) with screenshots of each first screen
+  in test-artifacts/walk/ (gitignored), for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from page_language import problems
+
+from dashboards.access import Viewer, managed_teams
+
+DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "walk"
+LAB = "http://127.0.0.1:1/"  # where the plan links point (nothing is fetched from it)
+LAB_TOKEN = "lab-login-for-test"
+
+
+# --- the demo home and who walks through it ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def walk(demo_home):
+    """The session's demo home with logins for a manager, a trainee with a training plan and the
+    demo trainer, and the strings the company itself typed (names, teams, exam questions)."""
+    from dashboards import data, exams
+    from dashboards.courses import course_titles
+    from dashboards.identity import issue_token, tokens_path
+    from graders.course_catalog import module_catalog
+    from graders.exam import lifecycle
+
+    root, _proc = demo_home
+    company = data.load_company(str(root), refresh=True)
+    h = company.hierarchy
+    managers = sorted(m for m in h["team_manager_id"].dropna().unique()
+                      if managed_teams(h, Viewer(m)))
+    cycle = data.graded_cycles(company)[-1]
+    result = data.cycle_data(company, cycle).result
+    planned = sorted(set(result.training["employee_id"]) & set(result.results["employee_id"]))
+    who = {"manager": managers[0], "trainee": planned[0], "trainer": "trainer:demo trainer"}
+    tokens = tokens_path(company.home.root)
+    logins = {k: issue_token(tokens, v) for k, v in who.items()}
+    allowed = set(h["name"]) | set(h["team"]) | set(company.cycles["name"]) | {"demo trainer"}
+    for exam in exams.exams(company.home):
+        bank = lifecycle._bank(company.home, exam)
+        allowed |= {bank.title, exam}
+        for q in bank.questions:
+            allowed |= {q.stem, q.stem[:120], *q.options}
+    ev = exams.practical_agreement(company.home, cycle)[1]
+    allowed |= set(ev["rater_id"])
+    # course titles as their authors wrote them, each only on a page of its own language (an
+    # English title may gloss a Chinese term, as "Mentoring new engineers (传帮带) ...")
+    cat = module_catalog()
+    titles = {"en": set(cat["title_en"]) | set(course_titles("en").values()),
+              "zh": set(cat["title_zh"]) | set(course_titles("zh").values())}
+    return {"company": company, "who": who, "tokens": logins, "tokens_file": tokens,
+            "allowed": allowed, "titles": titles, "cycle": cycle}
+
+
+# --- in the kernel ------------------------------------------------------------------------------
+
+
+def test_does_the_language_check_catch_what_a_reader_would_stumble_on():
+    """Does the checker find English words, raw codes, Python values, reprs and tracebacks on a
+    Chinese page, Chinese on an English page, and pass clean pages and allowed names?"""
+    assert problems("团队能力看板 · 54 人参评 · KPI 值", "zh") == []
+    assert problems("Team capability · 54 people graded", "en") == []
+    assert problems("当前用户: 杨旭 · Hotline Shanghai", "zh", {"Hotline Shanghai"}) == []
+    assert problems("Signed in as: 杨旭", "en", {"杨旭"}) == []
+    for text, lang in (("状态 status", "zh"), ("岗位 field_service", "zh"),
+                       ("flag low_agreement", "en"), ("Award True", "en"), ("值 nan", "zh"),
+                       ("['a', 'b']", "en"), ("Traceback (most recent call last)", "en"),
+                       ("KeyError: 'x'", "en"), ("subject 001017<->001035", "en"),
+                       ("exam aquapure-service-basics", "en"), ("54 人数", "en"),
+                       ("State: 已发布", "en")):
+        assert problems(text, lang), (text, lang)
+
+
+def test_do_charts_of_an_empty_selection_say_so_instead_of_failing():
+    """Does each manager chart draw for a selection with nobody in it (the trend chart used to
+    fail with `max() arg is an empty sequence`), saying in the page's language that there is
+    nothing to show?"""
+    import pandas as pd
+
+    from dashboards import charts
+    from dashboards.labels import t
+
+    trend = pd.DataFrame(columns=["cycle", "opens_on", "employee_id", "team", "family",
+                                  "final_score", "band", "state"])
+    for lang in ("en", "zh"):
+        drawn = [charts.trend(trend, lang),
+                 charts.component_breakdown(pd.DataFrame(columns=["employee_id", "component",
+                                                                  "contribution"]),
+                                            pd.DataFrame(columns=["employee_id", "team"]), lang),
+                 charts.bars([], [], "x", lang)]
+        for c in drawn:
+            assert c.categories == [] and t("chart_empty", lang) in c.svg, c.kind
+
+
+def test_are_the_engines_checks_and_flags_written_in_chinese(walk):
+    """Does every health-check line and evidence flag of the demo cycle read in Chinese on a
+    Chinese page (no English word left) and keep its numbers in both languages?"""
+    from dashboards import data, phrases
+
+    company, cycle = walk["company"], walk["cycle"]
+    cd = data.cycle_data(company, cycle)
+    ctx = data.phrase_context(company, company.hierarchy["employee_id"])
+    checks = cd.result.checks
+    assert len(checks) and len(data.flags(company, cycle))
+    for fam, check, level, msg in zip(checks["family"], checks["check"], checks["level"],
+                                      checks["message"]):
+        zh = phrases.check_sentence(check, level, msg, fam, "zh", cd.schemes)
+        en = phrases.check_sentence(check, level, msg, fam, "en", cd.schemes)
+        assert problems(zh, "zh", walk["allowed"]) == [], zh
+        assert problems(en, "en", walk["allowed"]) == [], en
+        numbers = re.findall(r"\d+", msg)[:2]
+        assert all(n in zh and n in en for n in numbers), (msg, zh)
+    for kind, source, subject, detail in data.flags(company, cycle).itertuples(index=False):
+        zh = phrases.flag_detail(kind, detail, "zh", ctx)
+        assert problems(zh + phrases.flag_kind(kind, "zh") +
+                        phrases.flag_subject(kind, source, subject, "zh", ctx), "zh",
+                        walk["allowed"]) == [], (kind, detail, zh)
+        assert zh != phrases.flag_kind(kind, "zh"), f"no Chinese sentence for {detail!r}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_every_selection_show_a_sensible_page(walk, lang):
+    """Do Role = manager, Role = supervisor and an empty team selection each give a page that
+    says why nobody is shown (no error notice, no chart failing on empty data), and does picking
+    all roles again bring back the first screen with names of the people below the line?"""
+    from dashboards import data, ui
+    from dashboards.labels import t
+
+    company = walk["company"]
+    board = ui.ManagerDashboard(company, Viewer(walk["who"]["manager"]), lang)
+    shown = [o[0] for o in board.role.options]
+    for code in ("manager", "supervisor"):
+        assert data.role_name(company, code, lang) in shown and code not in shown
+        board.role.value = code
+        page = _html(board.body)
+        assert "academy-notice" in page and t("error", lang) not in page
+        assert t("not_graded_role", lang).format(role=data.role_name(company, code, lang)) in page
+    board.role.value = ""
+    board.teams.value = ()
+    page = _html(board.body)
+    assert t("no_one_selected", lang) in page and t("error", lang) not in page
+    board.teams.value = tuple(board.teams.options)
+    page = _html(board.body)
+    assert "academy-attention" in page and t("error", lang) not in page
+    below = board.attention.below
+    assert len(below) and below["name"].iloc[0] in page
+    # the grid covers everyone shown, weakest first, page by page
+    n = len(board.slice.result.results)
+    rows = []
+    for p in (board.heatmap_pages.options if hasattr(board, "heatmap_pages") else [(0, 0)]):
+        if hasattr(board, "heatmap_pages"):
+            board.heatmap_pages.value = p[1]
+        grid = re.search(r"<svg [^>]*data-kind='heatmap'.*?</svg>", _html(board.body), re.S)
+        rows += re.findall(r"<rect [^>]*><title>([^<]+?) · ", grid.group(0))
+    people = list(dict.fromkeys(rows))
+    assert len(people) == n
+    assert people[0].startswith(below["name"].iloc[0])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_is_the_what_if_a_readable_before_after_table(walk, lang):
+    """Does moving a weight slider show the weights as set and as used (normalised to 100%),
+    and a table of names with score, band and award before and after, all in the page's
+    language (no employee_id, before_band or True/False)?"""
+    from dashboards import ui
+    from dashboards.labels import t
+
+    board = ui.ManagerDashboard(walk["company"], Viewer(walk["who"]["manager"]), lang)
+    sliders = board.what_if_sliders.children
+    sliders[0].value = 1.0
+    page = _html(board.what_if_result)
+    for key in ("weight_set", "weight_normalised"):
+        assert f"<th>{t(key, lang)}</th>" in page
+    used = [int(x) for x in re.findall(r"<td>(\d+)%</td>", page)]
+    assert len(used) == len(sliders) and abs(sum(used) - 100) <= len(sliders)
+    assert t("weights_normalised", lang) in _html(board.widget)
+    if "academy-whatif" in page and t("no_change", lang) not in page:
+        for key in ("name", "before_band", "after_band", "before_score", "after_score"):
+            assert f"<th>{t(key, lang)}</th>" in page
+    assert problems(re.sub(r"<[^>]+>", " ", page), lang, walk["allowed"]) == []
+
+
+def test_does_the_trainer_see_each_question_beside_its_statistics(walk):
+    """Does the item analysis show, for each flagged question, its text and every option with how
+    many chose it (the key marked), and call the count responses, not ratings?"""
+    from dashboards import exams, ui
+    from dashboards.labels import t
+
+    items = exams.flagged_items(walk["company"].home)
+    assert items, "the demo exams should have questions to look at"
+    for lang in ("en", "zh"):
+        page = _html(ui.trainer_dashboard(walk["company"], walk["who"]["trainer"], lang))
+        assert f"<th>{t('responses', lang)}</th>" in page and "Ratings" not in page
+        for i in items[:5]:
+            assert _esc(i["stem"]) in page
+            for text, _n, _key in i["options"]:
+                assert _esc(text) in page
+        assert "academy-key" in page or not any(k for i in items for *_x, k in i["options"])
+        assert "class='academy-ref'" in page  # the agreement floor is drawn
+        # the demo publishes its open cycle: the form's place says so in the page's language
+        assert "academy-form-closed" in page and "academy reopen" not in page
+
+
+def test_is_the_scoring_form_usable_in_an_open_cycle_in_the_viewers_language(tmp_path):
+    """In an open cycle whose results are not published, is the trainer view's scoring form the
+    real form in Chinese on a Chinese page, and does a score saved there reach the cycle?"""
+    from rich.console import Console
+    from sqlalchemy import func, select
+
+    from academy import demo as d
+    from academy.home import init_home
+    from dashboards import data, ui
+    from graders.evidence import EvidenceBatch
+
+    home = init_home(tmp_path / "home")
+    ctx = d.DemoContext(home, 12, 2026, date(2026, 11, 20), Console(quiet=True), [])
+    d.step_roster(ctx)
+    d.step_cycles(ctx)
+    company = data.load_company(home, refresh=True)
+    view = ui.trainer_dashboard(company, "trainer:TR09", "zh")
+    form = _find(view, lambda wd: hasattr(wd, "form"))
+    assert form is not None, "the scoring form is missing"
+    f = form.form
+    assert f.save_button.description == "保存" and f.rubric.description == "考核场景"
+    for b in f.buttons.values():
+        b.value = b.options[-1][1]
+    f.trainee.value = f.trainee.options[0][1]
+    assert f.save() is not None and "已保存" in f.status.value
+    with home.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(EvidenceBatch)) == 1
+    home.close()
+
+
+def test_do_training_plan_links_open_the_module_in_the_lab(monkeypatch):
+    """Is a plan's module a link (class academy-link, new tab) to its notebook in the served lab,
+    with the lab's login, titled by the module's name (the Chinese notebook where one exists)?"""
+    from dashboards import ui
+
+    monkeypatch.setenv("ACADEMY_LAB_URL", LAB)
+    monkeypatch.setenv("ACADEMY_LAB_TOKEN", LAB_TOKEN)
+    titles = ui._module_titles("zh")
+    a = ui.lab_link("communication/01_listening", "zh", titles)
+    assert "class='academy-link'" in a and "target='_blank'" in a
+    assert (f"href='{LAB}lab/tree/courses/communication/01_listening.zh.ipynb?token="
+            f"{LAB_TOKEN}'") in a
+    assert titles["communication/01_listening"] in a
+    b = ui.lab_link("teamwork/01_handover", "zh", titles)  # no Chinese notebook: the English one
+    assert "teamwork/01_handover.ipynb" in b
+    monkeypatch.delenv("ACADEMY_LAB_URL")
+    assert "<a " not in ui.lab_link("teamwork/01_handover", "en")
+
+
+# --- served by Voila, in Chromium -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(walk, tmp_path_factory):
+    """The three dashboards served by the real Voila server (academy serve's settings), with a
+    lab address and login for the plan links."""
+    from academy.servers import Voila
+
+    root = tmp_path_factory.mktemp("walk")
+    for name in ("manager.ipynb", "trainee.ipynb", "trainer.ipynb"):
+        shutil.copy(DASHBOARDS / name, root / name)
+    server = Voila(walk["company"].home.root, walk["tokens_file"], notebooks=root,
+                   env={"ACADEMY_LAB_URL": LAB, "ACADEMY_LAB_TOKEN": LAB_TOKEN},
+                   log=root.parent / "voila.log")
+    with server:
+        yield server
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # generous: a fresh kernel on a busy 2-core machine can take minutes (nothing is timed)
+    page.set_default_timeout(300_000)
+    page.goto(url)
+    page.wait_for_selector(".academy-head")
+    page.wait_for_function("!document.querySelector('.academy-loading')")
+    page.wait_for_timeout(500)
+    return page
+
+
+def _page_text(page) -> str:
+    """What a reader sees: the page's text, every chart's text and tooltips, picker options."""
+    return page.evaluate("""() => [document.body.innerText,
+        ...Array.from(document.querySelectorAll('svg text, svg title, option'))
+            .map(e => e.textContent)].join('\\n')""")
+
+
+def _assert_clean(page, lang: str, allowed: set[str], where: str,
+                  titles: dict[str, set[str]] | None = None) -> None:
+    from dashboards.labels import t
+
+    notices = page.locator(".academy-notice").all_inner_texts()
+    assert not [n for n in notices if n in (t("error", lang), t("no_access", lang))], where
+    text = _page_text(page)
+    assert "Please run Voil" not in text and "Traceback" not in text, where
+    assert problems(text, lang, allowed | (titles or {}).get(lang, set())) == [], where
+
+
+def _first_screen(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))  # the viewport: what a person sees first
+    return path
+
+
+def _changed(page, before: str) -> None:
+    page.wait_for_function(
+        "b => { const s = document.querySelector('.academy-state'); "
+        "const n = document.querySelector('.academy-body-notice, .academy-notice'); "
+        "return (s ? s.innerText : '') + (n ? n.innerText : '') !== b; }", arg=before)
+    page.wait_for_timeout(300)
+
+
+def _state(page) -> str:
+    return page.evaluate("() => { const s = document.querySelector('.academy-state'); "
+                         "const n = document.querySelector('.academy-body-notice, "
+                         ".academy-notice'); return (s ? s.innerText : '') + "
+                         "(n ? n.innerText : ''); }")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, browser, lang):
+    """Rendered by Voila in Chromium, does each dashboard (manager, trainee, trainer) hold no
+    error notice, no raw code and no string of the other language, name its viewer by name, and
+    show the trainee's plan modules as links?"""
+    from dashboards.labels import t
+
+    for name, role in (("manager.ipynb", "manager"), ("trainee.ipynb", "trainee"),
+                       ("trainer.ipynb", "trainer")):
+        page = _open(browser, served.url(name, walk["tokens"][role]) + f"&lang={lang}")
+        _assert_clean(page, lang, walk["allowed"], f"{name} {lang}", walk["titles"])
+        viewer = page.locator(".academy-viewer")
+        assert viewer.get_attribute("data-user") == walk["who"][role]
+        assert viewer.inner_text() != walk["who"][role]  # a name, not the bare id
+        if role == "trainee":
+            link = page.locator("a.academy-link").first
+            assert LAB_TOKEN in link.get_attribute("href")
+            style = link.evaluate("e => [getComputedStyle(e).color, "
+                                  "getComputedStyle(e).textDecorationLine]")
+            assert style[0] == "rgb(43, 108, 176)" and "underline" in style[1]
+        _first_screen(page, f"{role}_{lang}_first.png")
+        assert t("signed_in_as", lang) in page.inner_text("body")
+        page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, browser, lang):
+    """Does the manager's first screen name the people below the line, the evidence warnings
+    and the scheme health check; do Role = manager, Role = supervisor and no team at all each
+    show a notice in the page's language (never an error); and does every step stay clean?"""
+    from dashboards import data
+    from dashboards.labels import t
+
+    company, allowed = walk["company"], walk["allowed"]
+    page = _open(browser, served.url("manager.ipynb", walk["tokens"]["manager"]) +
+                 f"&lang={lang}")
+    shot = _first_screen(page, f"manager_{lang}_walk_first.png")
+    assert shot.stat().st_size > 10_000
+    cards = page.locator(".academy-attention")
+    assert t("attention", lang) in cards.inner_text()
+    assert cards.locator(".academy-below").count() == 1
+    assert cards.locator(".academy-health").count() == 1
+    below = cards.locator(".academy-below").inner_text()
+    assert not re.search(r"\b\d{6}\b", below)  # names, not employee ids
+    # the first picker labelled Role (the what-if's "Role family" comes further down)
+    role = page.locator(".widget-dropdown", has_text=t("role", lang)).first.locator("select")
+    for code in ("manager", "supervisor"):
+        before = _state(page)
+        role.select_option(label=data.role_name(company, code, lang))
+        _changed(page, before)
+        text = page.inner_text("body")
+        assert t("not_graded_role", lang).format(role=data.role_name(company, code, lang)) in text
+        _assert_clean(page, lang, allowed, f"role {code}")
+        _first_screen(page, f"manager_{lang}_role_{code}.png")
+    before = _state(page)
+    role.select_option(label=t("all_roles", lang))
+    _changed(page, before)
+    teams = page.locator("select[multiple]")
+    before = _state(page)
+    teams.select_option([])
+    _changed(page, before)
+    assert t("no_one_selected", lang) in page.inner_text("body")
+    _assert_clean(page, lang, allowed, "no team")
+    _first_screen(page, f"manager_{lang}_no_team.png")
+    before = _state(page)
+    teams.select_option(teams.locator("option").all_inner_texts())
+    _changed(page, before)
+    assert page.locator(".academy-attention").count() == 1
+    _assert_clean(page, lang, allowed, "all teams again")
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_a_trainer_see_questions_floor_and_form_in_chromium(walk, served, browser, lang):
+    """Does the trainer's page show each flagged question's text and options beside its
+    statistics, a dashed floor line on the agreement chart, and the scoring form's place in the
+    page's language, with nothing of the other language?"""
+    from dashboards import exams
+    from dashboards.labels import t
+
+    page = _open(browser, served.url("trainer.ipynb", walk["tokens"]["trainer"]) +
+                 f"&lang={lang}")
+    _first_screen(page, f"trainer_{lang}_walk_first.png")
+    items = exams.flagged_items(walk["company"].home)
+    table = page.locator("table.academy-items")
+    assert table.count() == 1
+    text = table.inner_text()
+    assert items[0]["stem"][:40] in text and t("responses", lang) in text
+    assert page.locator("svg line.academy-ref").count() == 1
+    assert f"{t('floor', lang)} 0.667" in _page_text(page)
+    assert page.locator(".academy-form-closed, .widget-toggle-buttons").count() >= 1
+    _assert_clean(page, lang, walk["allowed"], f"trainer {lang}")
+    page.close()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _html(widget) -> str:
+    own = getattr(widget, "value", "")
+    return (own if isinstance(own, str) else "") + "".join(
+        _html(c) for c in getattr(widget, "children", ()))
+
+
+def _find(widget, pred):
+    if pred(widget):
+        return widget
+    for c in getattr(widget, "children", ()):
+        hit = _find(c, pred)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _esc(s: str) -> str:
+    import html
+
+    return html.escape(str(s))
