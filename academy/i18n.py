@@ -98,3 +98,14 @@ LABELS.update({
     "after": ("After", "变更后"),
     "change": ("Change", "变化"),
 })
+
+# Courses (`academy course list`).
+LABELS.update({
+    "course_module": ("Course / module", "课程 / 单元"),
+    "title": ("Title", "标题"),
+    "competencies": ("Competencies", "能力项"),
+    "minutes": ("Minutes", "分钟"),
+    "languages": ("Languages", "语言"),
+    "lang_en": ("English", "英文"),
+    "lang_zh": ("Chinese", "中文"),
+})
