@@ -242,3 +242,42 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
     assert not errors, errors
     assert _masters() == masters  # opening modules never wrote a master notebook
     assert not list(courses_dir().rglob(".ipynb_checkpoints"))
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+@pytest.mark.slow
+def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_around(tmp_path):
+    """Asked as a trainee could ask by hand (with their own token): are formgrader, terminals
+    and paths outside their workspace refused, and do listings hold only the notebooks they
+    open?"""
+    from academy.servers import JupyterLab
+
+    h, ids = _home(tmp_path / "home")
+    mode = trainee_lab.prepare(h, ids[3], locale="en")
+    lab = JupyterLab(mode.workspace, env=mode.env, log=tmp_path / "lab.log")
+    with lab:
+        base, tok = f"http://127.0.0.1:{lab.port}", f"token={lab.token}"
+        assert _get(f"{base}/formgrader?{tok}")[0] == 404
+        assert _get(f"{base}/formgrader/api/submissions?{tok}")[0] == 404
+        assert _get(f"{base}/api/terminals?{tok}")[0] == 404
+        assert _get(f"{base}/api/terminals?{tok}", "POST")[0] in (403, 404)
+        for outside in ("..", "../..", "%2E%2E/%2E%2E/course", "..%2F..%2Fcourse%2Fbanks"):
+            assert _get(f"{base}/api/contents/{outside}?{tok}")[0] in (400, 403, 404), outside
+        status, body = _get(f"{base}/api/contents/courses/communication?{tok}")
+        names = sorted(item["name"] for item in json.loads(body)["content"])
+        assert status == 200 and names == ["01_listening.ipynb", "02_de_escalation.ipynb",
+                                           "03_promises_and_authority.ipynb"]
+        status, body = _get(f"{base}/api/contents?{tok}")
+        assert [i["name"] for i in json.loads(body)["content"]] == ["courses"]
+        assert _get(f"{base}/api/contents?token=wrong")[0] == 403
