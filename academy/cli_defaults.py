@@ -40,7 +40,8 @@ def only_exam(home) -> str:
         return built[0]
     if not built:
         raise AcademyError("no exam is built yet: run `academy exam build BANK.yaml`")
-    taken = [e for e in built if any(r.points is not None for r in lifecycle.gradebook_rows(home, e))]
+    taken = [e for e in built
+             if any(r.points is not None for r in lifecycle.gradebook_rows(home, e))]
     if len(taken) == 1:
         return taken[0]
     raise AcademyError(f"{len(built)} exams are built ({', '.join(built)}): name one, e.g. "

@@ -90,7 +90,7 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
             # (exchange and course id) from the Jupyter config dir.
             lab_env = {**env, "JUPYTER_CONFIG_DIR": str(home.course_dir)}
             lab_root = REPO_ROOT
-            if trainee:  # trainee mode: their own workspace, documents not code (academy.trainee_lab)
+            if trainee:  # trainee mode: own workspace, documents not code (academy.trainee_lab)
                 from academy.trainee_lab import prepare
 
                 mode = prepare(home, trainee)

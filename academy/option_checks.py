@@ -7,7 +7,8 @@ order that spreads the right answers over the letters for each trainee.
   ...]` is four options, not one.
 - `spread_orders(items, seed)`: a display order per question such that the right answers land on
   different letters (each goes to the least used letter it has, ties broken at random) and the
-  other options are shuffled; the same seed (the trainee and the module) always gives the same order.
+  other options are shuffled; the same seed (the trainee and the module) always gives the same
+  order.
 - `letter_counts` / `uneven`: how the right answers of a set of questions fall on the letters.
 """
 

@@ -124,7 +124,8 @@ def test_is_the_workbook_filtered_formatted_and_free_of_machine_paths(demo_home,
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
     head, rows = _table(wb.worksheets[0])
     col = {h: i for i, h in enumerate(head)}
-    pay = [r[col["Actual pay"]] for r in rows if isinstance(r[col["Actual pay"]].value, float)]
+    pay = [r[col["Actual pay"]] for r in rows
+           if isinstance(r[col["Actual pay"]].value, (int, float))]
     assert pay and all(c.number_format == "#,##0.00" for c in pay)
     assert all(round(c.value, 2) == c.value for c in pay)
     scores = [r[col["Final score"]] for r in rows if r[col["Final score"]].value is not None]

@@ -73,7 +73,8 @@ def test_is_the_trainee_workspace_a_read_only_copy_in_their_language(tmp_path):
             "@jupyter/nbgrader:course-list",
             "@jupyterlab/apputils-extension:announcements"} <= set(page)
     server = json.loads((cfg / "jupyter_server_config.json").read_text())
-    assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    extensions = server["ServerApp"]["jpserver_extensions"]
+    assert extensions["nbgrader.server_extensions.formgrader"] is False
     assert "*.yaml" in server["ContentsManager"]["hide_globs"]
     nbg = (cfg / "nbgrader_config.py").read_text()
     assert f"c.CourseDirectory.student_id = {ids[0]!r}" in nbg and str(cfg) in nbg
@@ -196,7 +197,8 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             submit.click()
             dialog = page.locator(".academy-confirm")
             dialog.wait_for()
-            assert ("确认提交试卷" if lang == "zh" else "Submit your exam?") in dialog.inner_text()
+            question = "确认提交试卷" if lang == "zh" else "Submit your exam?"
+            assert question in dialog.inner_text()
             _shot(page, f"trainee-lab-exam-confirm-{lang}.png")
             dialog.locator(".jp-mod-reject").click()  # cancel: nothing submitted
             assert not list((h.exchange_dir / h.settings.course_id / "inbound").glob(f"{sid}+*"))
