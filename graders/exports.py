@@ -70,7 +70,7 @@ def results_table(result: g.GradeResult, schemes: dict[str, Scheme], loc: str,
     out[t("promotion", loc)] = r["promotion"].map({True: yes, False: no})
     out[t("corrective", loc)] = r["corrective"].map({True: yes, False: no})
     out[t("kpi", loc)] = r["kpi"]
-    out[t("total_pay", loc)] = r["total_pay"].round(2)  # money: no 9564.119999999999
+    out[t("total_pay", loc)] = pd.to_numeric(r["total_pay"]).round(2)  # no 9564.119999999999
     out[t("scheme_version", loc)] = r["scheme"] + " " + r["scheme_version"]
     return out
 
