@@ -159,6 +159,16 @@
     });
   }
 
+  // nbgrader's timestamps are UTC ("2026-12-03 08:33:31.123456 UTC"): shown in local time
+  function localTime(timestamp) {
+    var iso = String(timestamp).replace(" UTC", "").replace(" ", "T").slice(0, 23) + "Z";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) { return String(timestamp).slice(0, 19); }
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
+      two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+
   function showState(ui, t, timestamp, failed) {
     ui.button.disabled = false;
     if (failed) {
@@ -167,7 +177,7 @@
       return;
     }
     if (timestamp) {
-      ui.state.textContent = "✓ " + t.submitted + " " + String(timestamp).slice(0, 19);
+      ui.state.textContent = "✓ " + t.submitted + " " + localTime(timestamp);
       ui.state.className = "academy-submit-state academy-submitted";
       ui.button.textContent = t.again;
       ui.hint.textContent = t.feedbackHint;
