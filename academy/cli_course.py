@@ -21,17 +21,22 @@ CoursesOpt = Annotated[Path | None, typer.Option(
 def list_courses(courses: CoursesOpt = None,
                  zh: Annotated[bool, typer.Option("--zh", help="Titles in Chinese.")] = False) -> None:
     """Every course with its modules, competencies and estimated minutes."""
+    from academy.i18n import t
     from graders.competencies import competency_name
     from training.catalog import load_courses
 
     loc = "zh" if zh else "en"
-    table = Table("course / module", "title", "competencies", "minutes", "languages")
+    sep = "、" if zh else ", "
+    table = Table(*(t(k, loc) for k in ("course_module", "title", "competencies", "course_minutes",
+                                        "languages")))
     for c in load_courses(courses):
         table.add_row(f"[bold]{c.id}[/bold]", f"[bold]{c.title(loc)}[/bold]",
-                      ", ".join(competency_name(x, loc) for x in c.spec.competencies),
-                      str(c.minutes), ", ".join(c.spec.languages))
+                      sep.join(competency_name(x, loc) for x in c.spec.competencies),
+                      str(c.minutes), sep.join(t(f"lang_{x}", loc) for x in c.spec.languages))
         for m in c.modules:
-            table.add_row(f"  {m.id}", m.title(loc), ", ".join(m.competencies), str(m.minutes), "")
+            table.add_row(f"  {m.id}", m.title(loc),
+                          sep.join(competency_name(x, loc) for x in m.competencies),
+                          str(m.minutes), "")
     console.print(table)
 
 

@@ -185,13 +185,21 @@ def scores_cmd(ctx: typer.Context, exam: ExamArg,
 
 
 @app.command("stats")
-def stats_cmd(ctx: typer.Context, exam: ExamArg,
+def stats_cmd(ctx: typer.Context,
+              exam: Annotated[str | None, typer.Argument(
+                  help="Exam name (default: the only exam, or the only one taken).",
+                  show_default=False)] = None,
               options: Annotated[bool, typer.Option("--options/--no-options",
                                                     help="Show option counts.")] = True) -> None:
     """Item analysis: facility index, discrimination index and option counts per question."""
     from graders.exam.stats import exam_item_analysis
 
     h = open_from(ctx)
+    if exam is None:
+        from academy.cli_defaults import only_exam
+
+        exam = only_exam(h)
+        console.print(f"Exam {exam}:")
     items = exam_item_analysis(h, exam)
     table = RichTable("question", "competency", "n", "facility", "discrimination", "flag")
     for it in items:

@@ -227,7 +227,9 @@ def history(
 @_command("results")
 def results(
     ctx: typer.Context,
-    cycle: Annotated[str, typer.Argument(help="e.g. 2026-Q4")],
+    cycle: Annotated[str | None, typer.Argument(
+        help="e.g. 2026-Q4 (default: the open cycle if graded, else the latest published)",
+        show_default=False)] = None,
     team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
     employee: Annotated[str | None, typer.Option("--employee", help="One person, in detail.")] = None,
 ) -> None:
@@ -240,6 +242,10 @@ def results(
     h = open_from(ctx)
     loc = h.settings.locale
     with h.transaction() as s:
+        if cycle is None:
+            from academy.cli_defaults import results_cycle
+
+            cycle = results_cycle(s)
         c = get_cycle(s, cycle)
         r = stored_result(s, c.id)
         if r is None:
@@ -290,14 +296,20 @@ def results(
 @_command("export")
 def export(
     ctx: typer.Context,
-    cycle: Annotated[str, typer.Argument(help="e.g. 2026-Q4")],
     to: Annotated[Path, typer.Option("--to", help="FILE.xlsx (every sheet) or FILE.csv (results).")],
+    cycle: Annotated[str | None, typer.Argument(
+        help="e.g. 2026-Q4 (default: the open cycle if graded, else the latest published)",
+        show_default=False)] = None,
 ) -> None:
     """Export a cycle's stored results to Excel (results, teams, awards, pay, plans, scheme) or CSV."""
     from graders.exports import export_cycle
 
     h = open_from(ctx)
     with h.transaction() as s:
+        if cycle is None:
+            from academy.cli_defaults import results_cycle
+
+            cycle = results_cycle(s)
         path = export_cycle(s, cycle, to, locale=h.settings.locale)
     console.print(f"Exported cycle {cycle} to {path}")
     h.close()

@@ -60,7 +60,7 @@ def demo_identities(home) -> list[str]:
 
 def run_servers(home, lab_port: int | None = None, voila_port: int | None = None,
                 lab: bool = True, out: Console | None = None,
-                stop: threading.Event | None = None) -> None:
+                stop: threading.Event | None = None, trainee: str | None = None) -> None:
     """Start the servers, print the addresses, wait for Ctrl-C/SIGTERM (or `stop`), stop both."""
     from academy.servers import JupyterLab, Voila
     from dashboards.identity import issue_token, load_tokens, tokens_path
@@ -89,7 +89,13 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
             # nbgrader's Assignments panel and formgrader read the home's course configuration
             # (exchange and course id) from the Jupyter config dir.
             lab_env = {**env, "JUPYTER_CONFIG_DIR": str(home.course_dir)}
-            lab_server = JupyterLab(REPO_ROOT, port=lab_port, env=lab_env,
+            lab_root = REPO_ROOT
+            if trainee:  # trainee mode: own workspace, documents not code (academy.trainee_lab)
+                from academy.trainee_lab import prepare
+
+                mode = prepare(home, trainee)
+                lab_env, lab_root = {**env, **mode.env}, mode.workspace
+            lab_server = JupyterLab(lab_root, port=lab_port, env=lab_env,
                                     log=logs / "jupyterlab.log")
             out.print("Starting JupyterLab ...")
             lab_server.start()
@@ -102,7 +108,10 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         out.print("Starting the Voila dashboards ...")
         voila.start()
         started.append(voila)
-        if lab_server is not None:
+        if lab_server is not None and trainee:
+            out.print(f"[bold]JupyterLab[/bold] for trainee {trainee} (courses, exams): "
+                      f"{lab_server.url}", soft_wrap=True)
+        elif lab_server is not None:
             out.print(f"[bold]JupyterLab[/bold] (courses, exams, formgrader): {lab_server.url}",
                       soft_wrap=True)
         out.print(f"[bold]Dashboards[/bold]: {voila.base_url}  (logins below; "
@@ -141,6 +150,10 @@ def register(app: typer.Typer) -> None:
             "--issue-token", metavar="ID",
             help="Print a dashboard login for ID (employee id, trainer:NAME or admin:NAME) "
                  "and exit.")] = None,
+        trainee: Annotated[Optional[str], typer.Option(
+            "--trainee", metavar="ID",
+            help="Serve JupyterLab in trainee mode for this employee: their own copy of the "
+                 "courses, exams as documents, no instructor tools.")] = None,
     ) -> None:
         """Run JupyterLab and the Voila dashboards on localhost until Ctrl-C."""
         from academy.errors import AcademyError
@@ -162,4 +175,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"  open /voila/render/{page}?token={tok} on the dashboards server",
                           soft_wrap=True, markup=False)
             return
-        run_servers(h, lab_port, voila_port, lab=not no_lab)
+        if trainee is not None and trainee.strip() not in set(_hierarchy(h)["employee_id"]):
+            raise AcademyError(f"{trainee} is not an active employee id of the roster")
+        run_servers(h, lab_port, voila_port, lab=not no_lab,
+                    trainee=trainee.strip() if trainee else None)

@@ -6,13 +6,13 @@ Each capability adds its step to DEMO_STEPS, so the demo always shows the whole 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from academy.errors import AcademyError
 from academy.home import Home, init_home, _resolve
@@ -181,6 +181,19 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
 ]
 
 
+def run_steps(ctx: DemoContext) -> None:
+    """Run every demo step, printing each as it starts and, when done, its time and results
+    (one line per step; commands and paths are never cut at the terminal's width)."""
+    out, total = ctx.console, len(DEMO_STEPS)
+    for number, (label, step) in enumerate(DEMO_STEPS, start=1):
+        out.print(f"[bold][{number}/{total}] {label}[/bold] ...", soft_wrap=True)
+        before, started = len(ctx.notes), time.monotonic()
+        step(ctx)
+        out.print(f"      done in {time.monotonic() - started:.1f} s", soft_wrap=True)
+        for note in ctx.notes[before:]:
+            out.print(f"      - {note}", soft_wrap=True, markup=False)
+
+
 def run_demo(home: Path | str | None, staff: int = 120, seed: int = 2026, reset: bool = False,
              serve: bool = True, console: Console | None = None, today: date | None = None) -> Home:
     console = console or Console()
@@ -196,28 +209,26 @@ def run_demo(home: Path | str | None, staff: int = 120, seed: int = 2026, reset:
         raise AcademyError("--staff must be at least 20 for a demo company")
     h = init_home(root)
     ctx = DemoContext(h, staff, seed, today or date.today(), console, [])
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task("Demo", total=len(DEMO_STEPS))
-        for label, step in DEMO_STEPS:
-            progress.update(task, description=label)
-            step(ctx)
-            progress.advance(task)
-        progress.update(task, description="Demo ready")
-    console.print(f"Demo home: [bold]{h.root}[/bold]")
-    for note in ctx.notes:
-        console.print(f"  - {note}")
-    console.print(f"Try: academy --home {h.root} roster list --team 'Hotline Shanghai'")
+    run_steps(ctx)
+    console.print(f"Demo home: [bold]{h.root}[/bold]", soft_wrap=True)
+    console.print(f"Try: academy --home {h.root} roster list --team 'Hotline Shanghai'",
+                  soft_wrap=True, markup=False)
     # dashboard logins for a manager, a trainee and the trainer (printed by `academy serve`)
     from academy.cli_serve import demo_identities, run_servers
     from dashboards.identity import issue_token, tokens_path
 
-    for who in demo_identities(h):
+    identities = demo_identities(h)
+    for who in identities:
         issue_token(tokens_path(h.root), who)
+    trainees = [who for who in identities[1:] if ":" not in who]
+    if trainees:  # JupyterLab as a trainee sees it (academy.trainee_lab)
+        console.print(f"A trainee's JupyterLab: academy --home {h.root} serve --trainee "
+                      f"{trainees[0]}", soft_wrap=True, markup=False)
     if serve:
         run_servers(h, out=console)
     else:
-        console.print(f"Start the servers with: academy --home {h.root} serve")
+        console.print(f"Start the servers with: academy --home {h.root} serve", soft_wrap=True,
+                      markup=False)
     h.close()
     return h
 

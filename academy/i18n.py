@@ -179,3 +179,14 @@ LABELS.update({
     "revise_scheme": ("At least 80%: the KPI scheme is unreasonable and must be revised.",
                       "达到80%及以上：KPI方案不合理，必须修订。"),
 })
+
+# Courses (`academy course list`).
+LABELS.update({
+    "course_module": ("Course / module", "课程 / 单元"),
+    "title": ("Title", "标题"),
+    "competencies": ("Competencies", "能力项"),
+    "course_minutes": ("Minutes", "分钟"),
+    "languages": ("Languages", "语言"),
+    "lang_en": ("English", "英文"),
+    "lang_zh": ("Chinese", "中文"),
+})

@@ -495,14 +495,18 @@ class ManagerDashboard:
         return w.HBox([button, link])
 
     def _workbook_link(self) -> str:
-        from graders.exports import write_workbook
+        from sqlalchemy.orm import Session
+
+        from graders.exports import role_names, write_workbook
 
         sl = self.slice
+        with Session(self.company.home.engine) as s:
+            names = role_names(s, self.loc)  # role names, as the command line's export shows
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"grades_{sl.cycle.name}.xlsx"
             write_workbook(sl.result, sl.cycle.schemes, path, self.loc, sl.cycle.name,
                            {"state": sl.cycle.state, "teams": ", ".join(sl.teams),
-                            "for": self.viewer.user})
+                            "for": self.viewer.user}, names)
             payload = base64.b64encode(path.read_bytes()).decode()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return (f"<a class='academy-download academy-link' "

@@ -25,6 +25,7 @@ from graders import grading as g
 from graders.competencies import competency_name
 from graders.schemes import Scheme
 from graders.sources import COMPONENTS
+from graders.workbook_format import format_workbook
 from roster.models import Role
 
 HEADER_FONT = Font(bold=True)
@@ -70,7 +71,7 @@ def results_table(result: g.GradeResult, schemes: dict[str, Scheme], loc: str,
     out[t("promotion", loc)] = r["promotion"].map({True: yes, False: no})
     out[t("corrective", loc)] = r["corrective"].map({True: yes, False: no})
     out[t("kpi", loc)] = r["kpi"]
-    out[t("total_pay", loc)] = r["total_pay"]
+    out[t("total_pay", loc)] = pd.to_numeric(r["total_pay"]).round(2)  # no 9564.119999999999
     out[t("scheme_version", loc)] = r["scheme"] + " " + r["scheme_version"]
     return out
 
@@ -204,7 +205,7 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
     for s in schemes.values():
         ws.append([])
         ws.append([s.name_zh if loc == "zh" else s.name_en, f"{s.scheme} {s.version}",
-                   f"sha256 {s.sha256}", s.source])
+                   f"sha256 {s.sha256}", Path(s.source).name])  # the file, never a machine path
         ws.cell(row=ws.max_row, column=1).font = HEADER_FONT
         ws.append([t("component", loc), t("weight", loc), "result / process"])
         for comp, rule in s.components.items():
@@ -225,6 +226,7 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
         ws.column_dimensions[col].width = 22
     # text from users (names, teams, reasons ...) never becomes a formula; the pay formulas stay
     keep_text(wb, own_formulas)
+    format_workbook(wb, loc, skip=(fixed["scheme"],))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -246,11 +248,10 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
         raise AcademyError(f"cycle {cycle_name} has no grades yet: run `academy grade {cycle_name}`")
     run = current_run(session, cycle.id)
     schemes = run_schemes(run)
-    role_names = {code: (zh if locale == "zh" else en) for code, en, zh in
-                  session.execute(select(Role.code, Role.name_en, Role.name_zh))}
+    names = role_names(session, locale)
     if suffix == ".csv":
         path.parent.mkdir(parents=True, exist_ok=True)
-        csv_frame(results_table(result, schemes, locale, role_names)).to_csv(
+        csv_frame(results_table(result, schemes, locale, names)).to_csv(
             path, index=False, encoding="utf-8-sig")
         return path
     provenance = {
@@ -262,4 +263,10 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
         "results_sha256": run.results_sha256,
         "evidence_batches": ", ".join(map(str, run.evidence_batches)) or "-",
     }
-    return write_workbook(result, schemes, path, locale, cycle.name, provenance, role_names)
+    return write_workbook(result, schemes, path, locale, cycle.name, provenance, names)
+
+
+def role_names(session: Session, locale: str) -> dict[str, str]:
+    """Role code -> the role's name in `locale` (what both exports show, never the code)."""
+    return {code: (zh if locale == "zh" else en) for code, en, zh in
+            session.execute(select(Role.code, Role.name_en, Role.name_zh))}

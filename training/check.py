@@ -116,6 +116,22 @@ def check_module(module: Module) -> list[Problem]:
             for where in _untranslated(raw, "", locale)[:20]:
                 problems.append(Problem(str(module.content_file), None, where.lstrip("."),
                                         f"no {locale} text although the course is in {locale}"))
+    problems += check_options(module, content)
+    return problems
+
+
+def check_options(module: Module, content) -> list[Problem]:
+    """Self-check options that read as fragments of one answer (academy.option_checks)."""
+    from academy.option_checks import fragments
+    from training.text import pick
+
+    problems = []
+    for q in content.self_check:
+        for locale in module.languages:
+            reason = fragments([pick(o, locale) for o in q.options])
+            if reason:
+                problems.append(Problem(str(module.content_file), None,
+                                        f"self_check.{q.id}.options", reason))
     return problems
 
 

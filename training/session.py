@@ -70,7 +70,8 @@ class ModuleSession:
         if isinstance(item, DiagnosisTree):
             return widgets.Diagnosis(item, self.locale, on_done=lambda _w: done())
         if isinstance(item, Scenario):
-            return widgets.ConversationSim(item, self.locale, on_done=lambda _c: done())
+            return widgets.ConversationSim(item, self.locale, on_done=lambda _c: done(),
+                                           order_seed=self._order_seed(practice_id))
         return widgets.CALCULATORS[item.kind](item, self.locale, on_done=lambda _v: done())
 
     def _practice_done(self, practice_id: str):
@@ -90,7 +91,13 @@ class ModuleSession:
         def done(value: float):
             self._note(self.recorder.run(
                 lambda db, who: progress.record_self_check(db, who, c, m, value)))
-        return widgets.SelfCheck(self.content.self_check, self.locale, on_done=done)
+        return widgets.SelfCheck(self.content.self_check, self.locale, on_done=done,
+                                 order_seed=self._order_seed("self_check"))
+
+    def _order_seed(self, part: str) -> str:
+        """Options are shown in an order of the trainee's own, with the right answers spread
+        over the letters (academy.option_checks.spread_orders)."""
+        return "|".join((self.recorder.trainee or "", self.course.id, self.module.id, part))
 
     def reaction(self):
         """The one-question reaction rating (1-5) with an optional comment."""

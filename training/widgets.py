@@ -11,6 +11,7 @@ from html import escape
 
 import ipywidgets as W
 
+from academy.option_checks import spread_orders
 from training.conversation import DIMENSIONS, Conversation, Scenario
 from training.diagnosis import DiagnosisTree, DiagnosisWalk
 from training.kpi import (
@@ -34,11 +35,14 @@ def _box(color: str, text: str) -> str:
             f'color:{color}">{text}</div>')
 
 
-def _option_rows(texts: list[str], on_pick: Callable[[int], None]) -> tuple[list, list]:
-    """One row per option: a lettered button and the option's full text (long replies wrap)."""
+def _option_rows(texts: list[str], on_pick: Callable[[int], None],
+                 order: list[int] | None = None) -> tuple[list, list]:
+    """One row per option, in `order` (option indexes; default as written): a lettered button and
+    the option's full text (long replies wrap). A button calls `on_pick` with its option's index."""
     rows, buttons = [], []
-    for i, text in enumerate(texts):
-        b = W.Button(description=chr(ord("A") + i), tooltip=text,
+    for pos, i in enumerate(order if order is not None else range(len(texts))):
+        text = texts[i]
+        b = W.Button(description=chr(ord("A") + pos), tooltip=text,
                      layout=W.Layout(width="3em", min_width="3em"))
         b.on_click(lambda _b, i=i: on_pick(i))
         buttons.append(b)
@@ -59,10 +63,11 @@ class QuestionItem(W.VBox):
     """One question: options to choose from, a Check button, the feedback with its explanation."""
 
     def __init__(self, number: int, question: Question, locale: str,
-                 on_checked: Callable[[QuestionItem], None]):
+                 on_checked: Callable[[QuestionItem], None], order: list[int] | None = None):
         self.question, self.locale, self.correct = question, locale, None
+        order = order if order is not None else list(range(len(question.options)))
         self.options = W.RadioButtons(
-            options=[(pick(o, locale), i) for i, o in enumerate(question.options)], value=None,
+            options=[(pick(question.options[i], locale), i) for i in order], value=None,
             layout=WIDE)
         self.check = W.Button(description=label("check", locale), button_style="primary")
         self.feedback = W.HTML()
@@ -84,12 +89,18 @@ class QuestionItem(W.VBox):
 
 
 class SelfCheck(W.VBox):
-    """The self-check at the end of a module; calls `on_done(score)` once every question is checked."""
+    """The self-check at the end of a module; calls `on_done(score)` once every question is checked.
+
+    With `order_seed` (the trainee and the module) the options are shown in an order that puts
+    the right answers on different letters, the same for the same seed (academy.option_checks)."""
 
     def __init__(self, questions: list[Question], locale: str = "en",
-                 on_done: Callable[[float], None] | None = None):
+                 on_done: Callable[[float], None] | None = None, order_seed: str | None = None):
         self.locale, self.on_done, self.answers = locale, on_done, {}
-        self.items = [QuestionItem(i + 1, q, locale, self._checked) for i, q in enumerate(questions)]
+        orders = (spread_orders([(len(q.options), q.answer) for q in questions], order_seed)
+                  if order_seed is not None else [None] * len(questions))
+        self.items = [QuestionItem(i + 1, q, locale, self._checked, orders[i])
+                      for i, q in enumerate(questions)]
         self.questions = questions
         self.result = W.HTML()
         super().__init__([*self.items, self.result])
@@ -175,11 +186,22 @@ class Diagnosis(W.VBox):
 
 class ConversationSim(W.VBox):
     """Pick a reply to the customer, see the reaction; feedback on listening, empathy and emotion
-    control at the end. `on_done(conversation)` when the conversation ends."""
+    control at the end. `on_done(conversation)` when the conversation ends. With `order_seed`
+    the replies of each turn are shown in an order that puts the best reply (highest total
+    score) on different letters from turn to turn, the same for the same seed."""
 
     def __init__(self, scenario: Scenario, locale: str = "en",
-                 on_done: Callable[[Conversation], None] | None = None):
+                 on_done: Callable[[Conversation], None] | None = None,
+                 order_seed: str | None = None):
         self.scenario, self.locale, self.on_done = scenario, locale, on_done
+        self.orders: dict[str, list[int]] = {}
+        if order_seed is not None:
+            turns = [(name, t) for name, t in scenario.turns.items() if t.replies]
+            best = [max(range(len(t.replies)), key=lambda i, t=t: sum(t.replies[i].scores.values()))
+                    for _, t in turns]
+            orders = spread_orders([(len(t.replies), b) for (_, t), b in zip(turns, best)],
+                                   order_seed)
+            self.orders = {name: o for (name, _), o in zip(turns, orders)}
         self.conversation = Conversation(scenario)
         self.transcript = W.HTML()
         self.anger = W.IntProgress(value=scenario.anger, min=0, max=100,
@@ -230,7 +252,7 @@ class ConversationSim(W.VBox):
         self.anger.value = conv.anger
         self.anger.bar_style = "danger" if conv.anger >= 60 else "warning" if conv.anger >= 30 else "success"
         rows, self.reply_buttons = _option_rows([pick(r.text, loc) for r in conv.turn.replies],
-                                                self.reply)
+                                                self.reply, self.orders.get(conv.current))
         self.replies.children = rows
         if conv.finished:
             turn = conv.turn

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from academy.errors import AcademyError, Problem, ProblemsError
+from academy.option_checks import fragments
 from graders.competencies import CODES
 
 TYPES = ("single", "multiple", "true_false", "numeric", "short_text", "free_text")
@@ -170,6 +171,8 @@ def parse_question(raw: dict, locate) -> tuple[Question | None, list[Problem]]:
             bad("options", "a choice question needs at least two options")
         elif len(set(q.options)) != len(q.options):
             bad("options", "two options have the same text")
+        elif fragments(q.options):
+            bad("options", fragments(q.options))
         elif key_empty:
             bad("key", "the key is empty (give the letter of the correct option, e.g. B)")
         else:

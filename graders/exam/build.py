@@ -16,15 +16,17 @@ from graders.exam.public import PUBLIC_FILE, dump_public, public_exam
 TEXT = {
     "en": {
         "intro": ("**How to take this exam**\n\n"
-                  "1. Click **Run > Run All Cells**: the questions appear.\n"
+                  "1. The questions appear by themselves when the exam opens (if they do not, "
+                  "click **Run > Run All Cells**).\n"
                   "2. Answer by clicking the options or typing in the boxes. Every answer is saved "
-                  "at once (you see *Saved*), even if you close the notebook and come back later.\n"
+                  "at once (you see *Saved*), even if you close the exam and come back later.\n"
                   "3. Written answers: double-click the box under the question, type, then press "
                   "Shift+Enter.\n"
-                  "4. When you are done: **File > Save Notebook**, then open the **Assignments** tab and "
-                  "click **Submit**.\n\n"
+                  "4. When you are done, click **Submit exam** at the top and confirm. You can "
+                  "submit again until the exam closes; your last submission counts.\n\n"
                   "You never need to change any code."),
-        "end": "**End of the exam.** Save the notebook (Ctrl+S), then submit it in the Assignments tab.",
+        "end": ("**End of the exam.** Click **Submit exam** at the top and confirm. Your result "
+                "and feedback appear in the Assignments list once your trainer releases them."),
         "points": "points",
         "answer_stub": "✎ Double-click here and write your answer, then press Shift+Enter.",
         "mark_scheme": "Mark scheme (trainers only)",
@@ -32,14 +34,13 @@ TEXT = {
     },
     "zh": {
         "intro": ("**答题说明**\n\n"
-                  "1. 点击菜单 **Run > Run All Cells**，题目就会出现。\n"
+                  "1. 打开试卷后题目会自动出现（如果没有出现，请点击菜单 **运行 > 运行所有单元格**）。\n"
                   "2. 点击选项或在输入框中填写作答。每次作答都会立即保存（显示“已保存”），"
                   "关闭后重新打开也不会丢失。\n"
                   "3. 简答题：双击题目下方的方框，输入答案后按 Shift+Enter。\n"
-                  "4. 完成后：点击 **File > Save Notebook** 保存，然后在 **Assignments** 标签页点击 "
-                  "**Submit** 提交。\n\n"
+                  "4. 完成后点击顶部的 **提交试卷** 并确认。考试结束前可以再次提交，以最后一次提交为准。\n\n"
                   "整个考试无需修改任何代码。"),
-        "end": "**考试结束。** 请保存（Ctrl+S），然后在 Assignments 标签页提交。",
+        "end": "**考试结束。** 请点击顶部的 **提交试卷** 并确认。培训师发布后，成绩和反馈会出现在作业列表中。",
         "points": "分",
         "answer_stub": "✎ 双击此处写下你的答案，然后按 Shift+Enter。",
         "mark_scheme": "评分标准（仅培训师可见）",

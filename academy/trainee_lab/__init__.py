@@ -1,0 +1,215 @@
+"""Trainee mode of JupyterLab: course modules and exams open as documents, not code.
+
+`prepare(home, employee_id)` makes, for one trainee, everything a JupyterLab server needs to serve
+them (used by `academy serve --trainee ID`, and meant for a JupyterHub spawner to apply per user):
+
+- a **workspace** of their own (`<home>/trainees/<id>/`): a copy of every course module in their
+  language (`courses/<course>/<module>.ipynb`, the `.zh.ipynb` twin for a Chinese trainee, cells
+  read-only and code hidden), where nbgrader's Assignments panel also fetches their exams. The
+  master notebooks of the checkout are only read: opening a module never writes into them. A copy
+  is renewed when its master changes (progress lives in the database, not in the copy).
+- a **Jupyter config directory** (`<home>/serve/trainee-lab/<id>/`, given as `JUPYTER_CONFIG_DIR`):
+  * `jupyter_server_config.json`: no formgrader or course-list server extensions, no terminals,
+    the file browser hides `.yaml`, `.json`, `.py` and the other files a trainee never opens,
+    custom CSS on;
+  * `custom/custom.css`: no code cells, prompts or cell chrome (JupyterLab's own `custom_css`);
+  * `labconfig/page_config.json`: nbgrader's instructor plugins (Create Assignment, Formgrader,
+    course list), the news pop-up, the debugger, the extension manager and the terminal off;
+  * `nbgrader_config.py`: the trainee's student id, the home's exchange and a cache of their own,
+    so the Assignments panel lists only their own submissions and feedback;
+  * `lab-settings/overrides.json`: no news or update checks, read-only markdown not opened for
+    editing, every cell rendered (widgets stay live when scrolled), the interface language;
+- the small lab extension in `labextensions/` (plain JavaScript, no build step), which runs a
+  notebook's cells once its kernel is ready (widgets show on open, no Run All) and gives an exam a
+  **Submit exam** button with a confirmation dialog and a visible submitted state.
+
+Why this set-up: everything but the run-on-open and the Submit button is JupyterLab's and
+nbgrader's own configuration (page_config, overrides.json, custom_css, traitlets), so upgrades keep
+working; no extension on PyPI runs cells on open for JupyterLab 4 (jupyterlab-autorun-cells is
+for JupyterLab 3; jupyterlab-hide-code needs a click), and a one-file extension using only the
+application's public API (document registry, commands) needs no Node toolchain on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LABEXTENSIONS = HERE / "labextensions"
+EXTENSION_NAME = "@service-academy/trainee-mode"
+
+#: lab plugins a trainee never needs (instructor tools, news, developer tools)
+DISABLED_PLUGINS = {
+    "@jupyter/nbgrader:create-assignment": True,
+    "@jupyter/nbgrader:course-list": True,
+    "@jupyter/nbgrader:formgrader": True,
+    "@jupyter/nbgrader:validate-assignment": True,
+    "@jupyterlab/apputils-extension:announcements": True,
+    "@jupyterlab/debugger-extension": True,
+    "@jupyterlab/extensionmanager-extension": True,
+    "@jupyterlab/terminal-extension": True,
+    "@jupyter-notebook/lab-extension": True,
+    "@voila-dashboards/jupyterlab-preview": True,
+}
+
+#: server extensions off for trainees (formgrader serves every trainee's work)
+SERVER_EXTENSIONS = {
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.course_list": False,
+    "nbgrader.server_extensions.validate_assignment": False,
+    "nbgrader.server_extensions.assignment_list": True,
+    "voila.server_extension": False,
+}
+
+#: what the file browser never lists: course data, exam data, configuration, Python files
+HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.yaml", "*.yml", "*.json",
+              "*.py", "*.zh.ipynb", "*.csv", "*.db", "*.log"]
+
+NBGRADER_CONFIG = '''\
+# nbgrader configuration of one trainee's JupyterLab (written by Service Academy's trainee mode)
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.student_id = {student!r}
+c.Exchange.root = {exchange!r}
+c.Exchange.path_includes_course = True
+c.Exchange.timezone = "UTC"
+c.Exchange.assignment_dir = {workspace!r}
+c.Exchange.cache = {cache!r}
+'''
+
+
+@dataclass
+class TraineeLab:
+    """What a JupyterLab server needs to serve one trainee in trainee mode."""
+
+    employee_id: str
+    locale: str
+    workspace: Path
+    config_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def module_path(self, course: str, module: str) -> str:
+        """The path of a module inside the workspace, as JupyterLab's /lab/tree/ takes it."""
+        return f"courses/{course}/{module}.ipynb"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _document_copy(master: Path) -> str:
+    """The trainee's copy of a module: every cell read-only and undeletable, code hidden."""
+    nb = json.loads(master.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        meta = cell.setdefault("metadata", {})
+        meta["editable"] = False
+        meta["deletable"] = False
+        if cell.get("cell_type") == "code":
+            meta.setdefault("jupyter", {})["source_hidden"] = True
+            cell["outputs"], cell["execution_count"] = [], None
+    return json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
+
+
+def copy_courses(workspace: Path, locale: str, courses_root: Path | None = None) -> list[Path]:
+    """Copy every module notebook (in `locale`, English where no twin exists) into
+    `workspace/courses/`; a copy is renewed only when its master changed. Returns the copies."""
+    from training.catalog import load_courses
+
+    index_file = workspace / "courses" / ".masters.json"
+    try:
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    copies = []
+    for course in load_courses(courses_root):
+        for module in course.modules:
+            master = module.notebook(locale)
+            if not master.exists():
+                master = module.notebook("en")
+            data = master.read_bytes()
+            target = workspace / "courses" / course.id / f"{module.id}.ipynb"
+            key = f"{course.id}/{module.id}"
+            if not target.exists() or index.get(key) != _sha(data):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(_document_copy(master), encoding="utf-8")
+                index[key] = _sha(data)
+            copies.append(target)
+    index_file.parent.mkdir(parents=True, exist_ok=True)
+    index_file.write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
+    return copies
+
+
+def lab_overrides(locale: str) -> dict:
+    """JupyterLab settings defaults for trainees (overrides.json)."""
+    return {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                        "checkForUpdates": False},
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none",
+                                                  "showEditorForReadOnlyMarkdown": False},
+        "@jupyterlab/translation-extension:plugin": {"locale": "zh_CN" if locale == "zh"
+                                                     else "en"},
+    }
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def write_config_dir(home, config_dir: Path, employee_id: str, workspace: Path,
+                     locale: str) -> None:
+    """Write the trainee's Jupyter config directory (see the module docstring)."""
+    server = {
+        "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False},
+        "ContentsManager": {"hide_globs": HIDE_GLOBS, "allow_hidden": False},
+        "LabApp": {"custom_css": True, "app_settings_dir": str(config_dir / "lab-settings"),
+                   "extra_labextensions_path": [str(LABEXTENSIONS)]},
+    }
+    _write(config_dir / "jupyter_server_config.json", json.dumps(server, indent=1))
+    _write(config_dir / "custom" / "custom.css", (HERE / "custom.css").read_text(encoding="utf-8"))
+    _write(config_dir / "labconfig" / "page_config.json",
+           json.dumps({"disabledExtensions": DISABLED_PLUGINS}, indent=1))
+    _write(config_dir / "lab-settings" / "overrides.json",
+           json.dumps(lab_overrides(locale), indent=1, ensure_ascii=False))
+    _write(config_dir / "nbgrader_config.py", NBGRADER_CONFIG.format(
+        course_id=home.settings.course_id, student=employee_id, exchange=str(home.exchange_dir),
+        workspace=str(workspace), cache=str(config_dir / "nbgrader_cache")))
+
+
+def safe_id(employee_id: str) -> str:
+    """An employee id as a folder name (ids are digits and letters; anything else is refused)."""
+    from academy.errors import AcademyError
+
+    eid = employee_id.strip()
+    if not eid or not all(ch.isalnum() or ch in "-_." for ch in eid) or eid.startswith("."):
+        raise AcademyError(f"{employee_id!r} is not an employee id")
+    return eid
+
+
+def prepare(home, employee_id: str, locale: str | None = None,
+            workspace: Path | None = None, config_dir: Path | None = None,
+            courses_root: Path | None = None) -> TraineeLab:
+    """Set up trainee mode for one person; returns the workspace and the environment (config dir
+    included) for a JupyterLab server rooted at the workspace."""
+    eid = safe_id(employee_id)
+    locale = locale or home.settings.locale
+    workspace = Path(workspace or home.root / "trainees" / eid)
+    config_dir = Path(config_dir or home.root / "serve" / "trainee-lab" / eid)
+    workspace.mkdir(parents=True, exist_ok=True)
+    copy_courses(workspace, locale, courses_root)
+    write_config_dir(home, config_dir, eid, workspace, locale)
+    env = {
+        "ACADEMY_HOME": str(home.root),
+        "ACADEMY_USER": eid,
+        "ACADEMY_TRAINEE": eid,
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+        "JUPYTERLAB_SETTINGS_DIR": str(config_dir / "lab-user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(config_dir / "lab-workspaces"),
+    }
+    if courses_root is not None:
+        env["ACADEMY_COURSES"] = str(courses_root)
+    return TraineeLab(eid, locale, workspace, config_dir, env)

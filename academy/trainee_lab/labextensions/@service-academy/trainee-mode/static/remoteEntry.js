@@ -1,0 +1,272 @@
+/*
+ * Service Academy trainee mode for JupyterLab 4.
+ *
+ * A prebuilt ("federated") JupyterLab extension written by hand: JupyterLab loads this file,
+ * calls init() and get('./extension'), and activates the plugin below. It uses only the
+ * application object's public API (document registry, commands, service settings) and plain
+ * DOM, so it needs no build step and no node_modules.
+ *
+ * What it does in a trainee's JupyterLab (academy.trainee_lab configures the rest):
+ * - every notebook runs its cells once the kernel is ready (and again after a kernel restart),
+ *   so a course module or an exam shows its widgets on open, without Run All;
+ * - an exam notebook (metadata.academy.exam) gets a "Submit exam" button: it saves the notebook,
+ *   asks for confirmation, submits through nbgrader's assignment_list server extension and shows
+ *   the submitted state (also when the exam is opened again later).
+ */
+(function () {
+  "use strict";
+
+  var TEXT = {
+    en: {
+      submit: "Submit exam",
+      again: "Submit again",
+      confirmTitle: "Submit your exam?",
+      confirmBody: "Your answers are saved and sent to your trainer. You can still change them " +
+        "and submit again until the exam closes; your last submission counts.",
+      cancel: "Cancel",
+      confirm: "Submit",
+      submitting: "Submitting ...",
+      submitted: "Submitted",
+      notSubmitted: "Not submitted yet",
+      failed: "Not submitted. Please try again or tell your trainer.",
+      feedbackHint: "Your feedback comes later: Nbgrader > Assignment List, Fetch Feedback."
+    },
+    zh: {
+      submit: "提交试卷",
+      again: "再次提交",
+      confirmTitle: "确认提交试卷？",
+      confirmBody: "你的答案将被保存并发送给培训师。考试结束前你仍可修改并再次提交，以最后一次提交为准。",
+      cancel: "取消",
+      confirm: "提交",
+      submitting: "正在提交……",
+      submitted: "已提交",
+      notSubmitted: "尚未提交",
+      failed: "提交失败，请重试或联系培训师。",
+      feedbackHint: "培训师稍后发布反馈：菜单 Nbgrader > Assignment List，点击 Fetch Feedback。"
+    }
+  };
+
+  function sleep(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  function academyMeta(panel) {
+    var model = panel.context && panel.context.model;
+    if (!model) { return {}; }
+    var meta = model.getMetadata ? model.getMetadata("academy") : null;
+    return meta || {};
+  }
+
+  // ---- run on open ----------------------------------------------------------------------------
+
+  async function kernelIdle(panel, tries) {
+    for (var i = 0; i < tries; i++) {
+      var session = panel.sessionContext.session;
+      var kernel = session && session.kernel;
+      if (kernel && kernel.connectionStatus === "connected" && kernel.status === "idle") {
+        return true;
+      }
+      if (panel.isDisposed) { return false; }
+      await sleep(250);
+    }
+    return false;
+  }
+
+  async function runAll(app, panel) {
+    if (!(await kernelIdle(panel, 2400))) { return; }  // up to ten minutes on a loaded machine
+    panel.node.setAttribute("data-academy-run", "running");
+    try {
+      await app.commands.execute("notebook:run-all-cells", { widgetId: panel.id, activate: false });
+    } finally {
+      panel.node.setAttribute("data-academy-run", "done");
+    }
+  }
+
+  function watchRestarts(app, panel) {
+    var restarting = false;
+    panel.sessionContext.statusChanged.connect(function (_ctx, status) {
+      if (status === "restarting" || status === "autorestarting") {
+        restarting = true;
+      } else if (status === "idle" && restarting) {
+        restarting = false;
+        void runAll(app, panel);
+      }
+    });
+  }
+
+  // ---- exams: submit ----------------------------------------------------------------------------
+
+  async function request(app, method, path, form) {
+    var settings = app.serviceManager.serverSettings;
+    var headers = {};
+    if (settings.token) { headers.Authorization = "token " + settings.token; }
+    var xsrf = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+    if (xsrf) { headers["X-XSRFToken"] = decodeURIComponent(xsrf[1]); }
+    var init = { method: method, headers: headers, credentials: "same-origin" };
+    if (form) {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      init.body = new URLSearchParams(form).toString();
+    }
+    var base = settings.baseUrl.replace(/\/$/, "");
+    var resp = await fetch(base + path, init);
+    if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+    return resp.json();
+  }
+
+  function lastSubmission(listing, exam) {
+    var best = null;
+    ((listing && listing.value) || []).forEach(function (a) {
+      if (a.assignment_id !== exam || a.status !== "submitted") { return; }
+      (a.submissions || [a]).forEach(function (s) {
+        if (s.timestamp && (!best || s.timestamp > best)) { best = s.timestamp; }
+      });
+    });
+    return best;
+  }
+
+  function confirmDialog(t) {
+    return new Promise(function (resolve) {
+      var backdrop = document.createElement("div");
+      backdrop.className = "jp-Dialog jp-ThemedContainer academy-confirm";
+      backdrop.setAttribute("role", "dialog");
+      backdrop.setAttribute("aria-modal", "true");
+      var box = document.createElement("div");
+      box.className = "jp-Dialog-content";
+      var head = document.createElement("div");
+      head.className = "jp-Dialog-header";
+      head.textContent = t.confirmTitle;
+      var body = document.createElement("div");
+      body.className = "jp-Dialog-body";
+      body.textContent = t.confirmBody;
+      var foot = document.createElement("div");
+      foot.className = "jp-Dialog-footer";
+      function button(label, cls, value) {
+        var b = document.createElement("button");
+        b.className = "jp-Dialog-button jp-mod-styled " + cls;
+        b.textContent = label;
+        b.addEventListener("click", function () { backdrop.remove(); resolve(value); });
+        return b;
+      }
+      foot.appendChild(button(t.cancel, "jp-mod-reject", false));
+      var ok = button(t.confirm, "jp-mod-accept", true);
+      foot.appendChild(ok);
+      box.appendChild(head);
+      box.appendChild(body);
+      box.appendChild(foot);
+      backdrop.appendChild(box);
+      document.body.appendChild(backdrop);
+      ok.focus();
+    });
+  }
+
+  // nbgrader's timestamps are UTC ("2026-12-03 08:33:31.123456 UTC"): shown in local time
+  function localTime(timestamp) {
+    var iso = String(timestamp).replace(" UTC", "").replace(" ", "T").slice(0, 23) + "Z";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) { return String(timestamp).slice(0, 19); }
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
+      two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+
+  function showState(ui, t, timestamp, failed) {
+    ui.button.disabled = false;
+    if (failed) {
+      ui.state.textContent = t.failed;
+      ui.state.className = "academy-submit-state academy-failed";
+      return;
+    }
+    if (timestamp) {
+      ui.state.textContent = "✓ " + t.submitted + " " + localTime(timestamp);
+      ui.state.className = "academy-submit-state academy-submitted";
+      ui.button.textContent = t.again;
+      ui.hint.textContent = t.feedbackHint;
+    } else {
+      ui.state.textContent = t.notSubmitted;
+      ui.state.className = "academy-submit-state academy-not-submitted";
+      ui.button.textContent = t.submit;
+      ui.hint.textContent = "";
+    }
+  }
+
+  function addSubmit(app, panel, exam, lang) {
+    var t = TEXT[lang] || TEXT.en;
+    var parts = panel.context.path.split("/");
+    if (parts.length < 3) { return; }  // released exams live in <course>/<exam>/<exam>.ipynb
+    var course = parts[parts.length - 3];
+    var holder = document.createElement("div");
+    holder.className = "academy-toolbar-item";
+    var button = document.createElement("button");
+    button.className = "jp-mod-styled jp-mod-accept academy-submit";
+    button.textContent = t.submit;
+    var state = document.createElement("span");
+    state.className = "academy-submit-state";
+    var hint = document.createElement("span");
+    hint.className = "academy-submit-hint";
+    holder.appendChild(button);
+    holder.appendChild(state);
+    holder.appendChild(hint);
+    panel.toolbar.node.insertBefore(holder, panel.toolbar.node.firstChild);
+    var ui = { button: button, state: state, hint: hint };
+
+    request(app, "GET", "/assignments?course_id=" + encodeURIComponent(course))
+      .then(function (listing) { showState(ui, t, lastSubmission(listing, exam), false); })
+      .catch(function () { showState(ui, t, null, false); });
+
+    button.addEventListener("click", async function () {
+      if (!(await confirmDialog(t))) { return; }
+      button.disabled = true;
+      state.textContent = t.submitting;
+      try {
+        await panel.context.save();
+        var listing = await request(app, "POST", "/assignments/submit",
+                                    { course_id: course, assignment_id: exam });
+        var when = listing && listing.success ? lastSubmission(listing, exam) : null;
+        showState(ui, t, when, !when);
+      } catch (err) {
+        console.error("academy: submit failed", err);
+        showState(ui, t, null, true);
+      }
+    });
+  }
+
+  // ---- the plugin ------------------------------------------------------------------------------
+
+  var plugin = {
+    id: "@service-academy/trainee-mode:plugin",
+    description: "Run notebooks on open; Submit button with confirmation for exams.",
+    autoStart: true,
+    activate: function (app) {
+      document.body.classList.add("academy-trainee-mode");
+      app.docRegistry.addWidgetExtension("Notebook", {
+        createNew: function (panel, context) {
+          panel.node.classList.add("academy-document");
+          context.ready.then(function () {
+            var meta = academyMeta(panel);
+            if (meta.exam) {
+              panel.node.classList.add("academy-exam");
+              addSubmit(app, panel, meta.exam, meta.language || "en");
+            }
+            return panel.sessionContext.ready;
+          }).then(function () {
+            watchRestarts(app, panel);
+            return runAll(app, panel);
+          }).catch(function (err) { console.error("academy: trainee mode", err); });
+          return { dispose: function () {}, isDisposed: false };
+        }
+      });
+    }
+  };
+
+  var container = {
+    init: function () { return Promise.resolve(); },
+    get: function (module) {
+      if (module !== "./extension") {
+        return Promise.reject(new Error("no module " + module));
+      }
+      return Promise.resolve(function () { return { __esModule: true, default: plugin }; });
+    }
+  };
+  var registry = (window._JUPYTERLAB = window._JUPYTERLAB || {});
+  registry["@service-academy/trainee-mode"] = container;
+})();

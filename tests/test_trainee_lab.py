@@ -1,0 +1,285 @@
+"""Trainee mode of JupyterLab (academy.trainee_lab): courses and exams open as documents, the
+instructor's tools are gone, the trainee's own workspace and submissions only; a real JupyterLab
+with real nbgrader, walked in headless Chromium in English and Chinese (screenshots kept in
+tests/screenshots/)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from academy import trainee_lab
+from academy.cycles import open_cycle
+from academy.errors import AcademyError
+from academy.home import init_home
+from graders.exam import lifecycle, trainee
+from graders.exam.bank import load_bank
+from graders.exam.public import public_exam, variant
+from graders.exam.simulate import correct_answer
+from training.catalog import courses_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+BANKS = {"en": ROOT / "tests" / "data" / "exam_small.yaml",
+         "zh": ROOT / "assessments" / "banks" / "aquapure-fuwu-guifan.yaml"}
+MODULE = {"en": ("product_knowledge", "01_product_line"), "zh": ("communication", "01_listening")}
+
+
+def _masters() -> dict[str, str]:
+    return {str(p.relative_to(courses_dir())): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(courses_dir().rglob("*")) if p.is_file()}
+
+
+def _home(path: Path, locale: str = "en"):
+    from roster.store import import_roster_file
+    from roster.synthetic import make_company, write_roster_csv
+
+    h = init_home(path)
+    people = make_company(24, 7)
+    write_roster_csv(people, h.imports_dir / "roster.csv")
+    import_roster_file(h, h.imports_dir / "roster.csv")
+    with h.transaction() as s:
+        open_cycle(s, "2026-Q4")
+    return h, sorted(p.employee_id for p in people)
+
+
+def test_is_the_trainee_workspace_a_read_only_copy_in_their_language(tmp_path):
+    """Does trainee mode copy each module in the trainee's language with code hidden and cells
+    read-only, leave the masters untouched, keep a copy until its master changes, and write a
+    configuration without the instructor's tools, with the trainee's own nbgrader identity?"""
+    h, ids = _home(tmp_path / "home")
+    before = _masters()
+    mode = trainee_lab.prepare(h, ids[0], locale="zh")
+    copy = mode.workspace / "courses" / "communication" / "01_listening.ipynb"
+    nb = json.loads(copy.read_text(encoding="utf-8"))
+    assert nb["cells"][0]["source"] and "zh" in "".join(nb["cells"][0]["source"])  # the zh twin
+    assert all(c["metadata"]["editable"] is False for c in nb["cells"])
+    assert all(c["metadata"]["jupyter"]["source_hidden"] for c in nb["cells"]
+               if c["cell_type"] == "code")
+    assert not list(mode.workspace.rglob("*.zh.ipynb")) and not list(mode.workspace.rglob("*.yaml"))
+    # a copy the trainee's server saved (outputs) stays until its master changes
+    copy.write_text(copy.read_text(encoding="utf-8").replace("open_module", "open_module "),
+                    encoding="utf-8")
+    trainee_lab.prepare(h, ids[0], locale="zh")
+    assert "open_module " in copy.read_text(encoding="utf-8")
+    assert _masters() == before
+
+    cfg = mode.config_dir
+    page = json.loads((cfg / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+            "@jupyter/nbgrader:course-list",
+            "@jupyterlab/apputils-extension:announcements"} <= set(page)
+    server = json.loads((cfg / "jupyter_server_config.json").read_text())
+    extensions = server["ServerApp"]["jpserver_extensions"]
+    assert extensions["nbgrader.server_extensions.formgrader"] is False
+    assert "*.yaml" in server["ContentsManager"]["hide_globs"]
+    nbg = (cfg / "nbgrader_config.py").read_text()
+    assert f"c.CourseDirectory.student_id = {ids[0]!r}" in nbg and str(cfg) in nbg
+    assert mode.env["ACADEMY_USER"] == ids[0] and mode.env["JUPYTER_CONFIG_DIR"] == str(cfg)
+
+
+@pytest.mark.parametrize("bad", ["../001001", "", "a/b", ".hidden", "x y"])
+def test_is_a_trainee_id_that_is_no_folder_name_refused(tmp_path, bad):
+    """Is an id that would lead out of the trainees' folder (or is empty) refused?"""
+    h = init_home(tmp_path / "home")
+    with pytest.raises(AcademyError):
+        trainee_lab.prepare(h, bad)
+    assert not (tmp_path / "home" / "trainees").exists() or \
+        not any((tmp_path / "home" / "trainees").iterdir())
+
+
+def _visible_panel(page):
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, browser, lang):
+    """In a trainee-mode JupyterLab in Chromium: does a module open with its widgets and no code,
+    prompts or instructor menus; does the file browser show only notebooks; does the trainee
+    answer an exam by clicking, press Submit, confirm, see the submitted state, see only their
+    own submission, and later fetch their feedback? Are the master notebooks never written?"""
+    from academy.servers import JupyterLab
+
+    h, ids = _home(tmp_path / "home")
+    sid, other = ids[5], ids[6]
+    bank = lifecycle.build(h, BANKS[lang])
+    exam = bank.name
+    lifecycle.release(h, exam)
+    # another trainee submits first: their submission must not appear in this trainee's list
+    other_dir = tmp_path / "other"
+    trainee.fetch(h, exam, other, other_dir)
+    trainee.submit(h, exam, other, other_dir)
+    masters = _masters()
+    mode = trainee_lab.prepare(h, sid, locale=lang)
+    course, module = MODULE[lang]
+    lab = JupyterLab(mode.workspace, env=mode.env, log=tmp_path / "lab.log")
+    with lab:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)  # a loaded machine starts kernels slowly
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            # --- a course module: a document with live widgets, nothing run by hand ------------
+            page.goto(lab.url.replace("/lab?", f"/lab/tree/{mode.module_path(course, module)}?"))
+            panel = _visible_panel(page)
+            panel.locator(".academy-reaction").wait_for(state="attached")
+            panel.locator(".academy-self-check").first.scroll_into_view_if_needed()
+            assert panel.locator(".jp-InputPrompt:visible, .jp-OutputPrompt:visible").count() == 0
+            assert panel.locator(".jp-CodeCell .jp-Cell-inputWrapper:visible").count() == 0
+            text = panel.inner_text()
+            assert "open_module" not in text and "m.self_check" not in text
+            assert not panel.locator(".jp-NotebookPanel-toolbar").is_visible()  # no run buttons
+            listing = page.locator(".jp-DirListing-itemText").all_inner_texts()
+            assert listing and all(n.endswith(".ipynb") and ".zh." not in n for n in listing)
+            if lang == "zh":
+                assert page.locator(".lm-MenuBar-itemLabel", has_text="文件").count() == 1
+                q = panel.locator(".academy-self-check .academy-question").nth(1)
+                q.scroll_into_view_if_needed()
+                q.get_by_text("我来帮您问清楚", exact=False).click()
+                q.get_by_role("button", name="检查答案").click()
+                q.get_by_text("回答正确。", exact=False).wait_for()
+            else:
+                q = panel.locator(".academy-self-check .academy-question").nth(0)
+                q.scroll_into_view_if_needed()
+                q.get_by_text("C3", exact=True).click()
+                q.get_by_role("button", name="Check").click()
+                q.get_by_text("Correct.", exact=False).wait_for()
+            assert page.locator(".jp-Notification-Toast, .Toastify__toast").count() == 0  # no news
+            _shot(page, f"trainee-lab-course-{lang}.png")
+
+            # --- no instructor menus; the Assignments list -----------------------------------
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            items = page.locator(".lm-Menu li[data-command]:visible")
+            items.first.wait_for()
+            assert [i.get_attribute("data-command") for i in items.all()] == [
+                "nbgrader:open-assignment-list"]
+            page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
+            released = page.locator("#released_assignments_list > .list_item", has_text=exam)
+            released.locator(".item_status button").click()
+            page.locator("#fetched_assignments_list > .list_item", has_text=exam).wait_for()
+            assert page.locator("#submitted_assignments_list > .list_item").count() == 0
+
+            # --- the exam: answer by clicking, Submit, confirm, submitted ----------------------
+            exam_path = f"{h.settings.course_id}/{exam}/{exam}.ipynb"
+            page.goto(lab.url.replace("/lab?", f"/lab/tree/{exam_path}?"))
+            panel = _visible_panel(page)
+            sheet = variant(public_exam(bank), sid)
+            widgets = sum(1 for v in sheet.values() if not bank.by_id[v.question].manual)
+            panel.locator(".academy-question").nth(widgets - 1).wait_for(state="attached")
+            names = page.locator(".jp-DirListing-itemText").all_inner_texts()
+            assert names == [f"{exam}.ipynb"]  # exam.json, answers.json hidden
+            assert panel.locator(".jp-InputPrompt:visible").count() == 0
+            assert "ask(" not in panel.inner_text()
+            pub = public_exam(bank)
+            clicked = 0
+            for view in sheet.values():
+                q = bank.by_id[view.question]
+                if q.type != "single" or clicked == 3:
+                    continue
+                texts = {o["id"]: o["text"] for o in pub["questions"][q.id]["options"]}
+                box = panel.locator(".academy-question").filter(has_text=q.stem[:12])
+                box.scroll_into_view_if_needed()
+                box.get_by_text(texts[correct_answer(bank, q)], exact=True).click()
+                box.get_by_text("✓ " + ("已保存" if lang == "zh" else "Saved")).wait_for()
+                clicked += 1
+            assert clicked >= 2
+            submit = panel.locator("button.academy-submit")
+            assert submit.inner_text() == ("提交试卷" if lang == "zh" else "Submit exam")
+            submit.click()
+            dialog = page.locator(".academy-confirm")
+            dialog.wait_for()
+            question = "确认提交试卷" if lang == "zh" else "Submit your exam?"
+            assert question in dialog.inner_text()
+            _shot(page, f"trainee-lab-exam-confirm-{lang}.png")
+            dialog.locator(".jp-mod-reject").click()  # cancel: nothing submitted
+            assert not list((h.exchange_dir / h.settings.course_id / "inbound").glob(f"{sid}+*"))
+            submit.click()
+            page.locator(".academy-confirm .jp-mod-accept").click()
+            state = panel.locator(".academy-submitted")
+            state.wait_for()
+            assert ("已提交" if lang == "zh" else "Submitted") in state.inner_text()
+            assert ("反馈" if lang == "zh" else "feedback") in panel.locator(
+                ".academy-submit-hint").inner_text()
+            _shot(page, f"trainee-lab-exam-submitted-{lang}.png")
+            inbound = list((h.exchange_dir / h.settings.course_id / "inbound").glob(f"{sid}+*"))
+            assert len(inbound) == 1
+
+            # reopened later, the exam still says it was submitted
+            page.reload()
+            _visible_panel(page).locator(".academy-submitted").wait_for()
+
+            # --- the trainer grades and releases feedback; the trainee fetches it ------------
+            known, _unknown = lifecycle.collect(h, exam)
+            assert sorted(known) == sorted([sid, other])
+            outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam, workers=1)}
+            assert outcomes[sid].status == "graded" and outcomes[sid].score > 0
+            lifecycle.feedback(h, exam)
+            page.goto(lab.url)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
+            mine = page.locator("#submitted_assignments_list > .list_item", has_text=exam)
+            mine.first.wait_for()
+            rows = page.locator("#submitted_assignments_list .list_item")
+            row_text = " ".join(rows.all_inner_texts())
+            assert other not in row_text  # only the trainee's own submissions are listed
+            mine.first.get_by_role("button", name="Fetch Feedback").click()
+            page.get_by_text("view feedback").first.wait_for()
+            _shot(page, f"trainee-lab-feedback-{lang}.png")
+        except Exception:
+            _shot(page, f"trainee-lab-failure-{lang}.png")
+            raise
+        finally:
+            page.close()
+    feedback = list((mode.workspace / h.settings.course_id / exam / "feedback").rglob("*.html"))
+    assert feedback and "score" in feedback[0].read_text(encoding="utf-8").lower()
+    assert not errors, errors
+    assert _masters() == masters  # opening modules never wrote a master notebook
+    assert not list(courses_dir().rglob(".ipynb_checkpoints"))
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+@pytest.mark.slow
+def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_around(tmp_path):
+    """Asked as a trainee could ask by hand (with their own token): are formgrader, terminals
+    and paths outside their workspace refused, and do listings hold only the notebooks they
+    open?"""
+    from academy.servers import JupyterLab
+
+    h, ids = _home(tmp_path / "home")
+    mode = trainee_lab.prepare(h, ids[3], locale="en")
+    lab = JupyterLab(mode.workspace, env=mode.env, log=tmp_path / "lab.log")
+    with lab:
+        base, tok = f"http://127.0.0.1:{lab.port}", f"token={lab.token}"
+        assert _get(f"{base}/formgrader?{tok}")[0] == 404
+        assert _get(f"{base}/formgrader/api/submissions?{tok}")[0] == 404
+        assert _get(f"{base}/api/terminals?{tok}")[0] == 404
+        assert _get(f"{base}/api/terminals?{tok}", "POST")[0] in (403, 404)
+        for outside in ("..", "../..", "%2E%2E/%2E%2E/course", "..%2F..%2Fcourse%2Fbanks"):
+            assert _get(f"{base}/api/contents/{outside}?{tok}")[0] in (400, 403, 404), outside
+        status, body = _get(f"{base}/api/contents/courses/communication?{tok}")
+        names = sorted(item["name"] for item in json.loads(body)["content"])
+        assert status == 200 and names == ["01_listening.ipynb", "02_de_escalation.ipynb",
+                                           "03_promises_and_authority.ipynb"]
+        status, body = _get(f"{base}/api/contents?{tok}")
+        assert [i["name"] for i in json.loads(body)["content"]] == ["courses"]
+        assert _get(f"{base}/api/contents?token=wrong")[0] == 403
