@@ -20,6 +20,7 @@ from academy.cli_exam import app as exam_app
 from academy.cli_grades import register as _register_grades
 from academy.cli_serve import register as _register_serve
 from academy.cli_bench import app as bench_app
+from academy.cli_hub import app as hub_app
 from academy.errors import AcademyError, ProblemsError
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ for _name, _sub in evidence_apps.items():
 _register_grades(app)  # grade, publish, reopen, override, history, results, export
 _register_serve(app)  # serve (JupyterLab and the Voila dashboards)
 app.add_typer(bench_app, name="bench")  # benchmarks (not tests)
+app.add_typer(hub_app, name="hub")  # JupyterHub for a department
 
 
 @app.callback()

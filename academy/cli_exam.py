@@ -74,6 +74,10 @@ def collect_cmd(ctx: typer.Context, exam: ExamArg) -> None:
     h = open_from(ctx)
     known, unknown = lifecycle.collect(h, exam)
     console.print(f"Collected {len(known) + len(unknown)} submission(s) of {exam}.")
+    from graders.exam.ownership import LAST
+
+    for msg in LAST:
+        err.print(f"[red]Set aside, not collected: {msg}[/red]")
     _report_unknown(unknown)
     h.close()
 

@@ -79,6 +79,11 @@ def roster_ids(home) -> set[str]:
 
 def collect(home, exam: str) -> tuple[list[str], list[str]]:
     """Collect submissions from the exchange: (trainees in the roster, ids not in the roster)."""
+    from graders.exam import ownership
+
+    # on a hub: a submission not made by the account of the id it names is set aside first
+    ownership.LAST[:] = ownership.quarantine_forged(
+        home.course_dir, home.exchange_dir / home.settings.course_id, exam)
     api = course.api(home, exam)
     course.check(api.collect(exam, update=True), f"collect {exam}")
     return _split_known(home, _submitted(home, exam))
