@@ -177,14 +177,15 @@ def _chown_tree(root: Path, uid: int, gid: int, dirmode: int, filemode: int) -> 
         path.chmod(dirmode if path.is_dir() else filemode)
 
 
-def secure_home(home, settings: HubSettings) -> None:
+def secure_home(home, settings: HubSettings) -> list[str]:
     """File modes and owners of a home served to many accounts.
 
     root:dash 0771 home (others may only pass through, to the exchange); platform database and
     settings readable by the dashboards' account only; the course (banks, gradebook, sources,
     submissions) owned by the grader account, 0750, group-readable by the dashboards; the
-    exchange 0755 with nbgrader's inbound 1733 (others may drop a submission, never list or
-    read one), outbound 0755 and feedback 0711; hub/, serve/, imports/, exports/ root only.
+    exchange 1777 (as nbgrader requires) with the course's inbound 1733 (others may drop a
+    submission, never list or read one), outbound 0755 and feedback 0711, all root's;
+    hub/, serve/, imports/, exports/ root only.
     """
     g = pwd.getpwnam(grader_account(settings))
     d = pwd.getpwnam(dash_account(settings))
@@ -208,26 +209,60 @@ def secure_home(home, settings: HubSettings) -> None:
     os.chown(runtime, d.pw_uid, d.pw_gid)
     runtime.chmod(0o700)
     _chown_tree(home.course_dir, g.pw_uid, g.pw_gid, 0o750, 0o640)
+    # nbgrader's exchange: the root writable by all with the sticky bit (nbgrader requires it,
+    # like /srv/nbgrader/exchange); the course's folders belong to root, who runs the trainers'
+    # `academy exam ...` commands (nbgrader refuses to release into a folder it does not own)
     ex = home.exchange_dir
     ex.mkdir(exist_ok=True)
     os.chown(ex, 0, 0)
-    ex.chmod(0o755)
+    ex.chmod(0o1777)
     course = ex / home.settings.course_id
     for sub, mode in (("", 0o755), ("outbound", 0o755), ("inbound", 0o1733),
                       ("feedback", 0o711)):
         p = course / sub if sub else course
         p.mkdir(exist_ok=True)
-        os.chown(p, g.pw_uid, g.pw_gid)
+        os.chown(p, 0, 0)
         p.chmod(mode)
-    for sub in ("outbound",):
-        for p in (course / sub).rglob("*"):
-            os.chown(p, g.pw_uid, g.pw_gid)
+    msgs = close_submissions(home, settings)
+    for p in (course / "outbound").rglob("*"):
+        if not p.is_symlink():
+            os.chown(p, 0, 0)
             p.chmod(0o755 if p.is_dir() else 0o644)
+    return msgs
+
+
+def close_submissions(home, settings: HubSettings) -> list[str]:
+    """nbgrader leaves each submission in inbound world-readable (0777/0644), hidden only by its
+    unguessable name, and owned by the submitter (who could open it up again). Check each new one
+    against the account of the id it names (graders.exam.ownership: forged ones are set aside),
+    then hand it to the grader account, 0750/0640: no trainee reads or changes it any more.
+    Returns the messages about submissions set aside."""
+    from graders.exam.ownership import quarantine_forged
+
+    g = pwd.getpwnam(grader_account(settings))
+    course = home.exchange_dir / home.settings.course_id
+    inbound = course / "inbound"
+    if not inbound.is_dir():
+        return []
+    exams = {e.name.split("+")[1] for e in inbound.iterdir() if e.name.count("+") >= 2}
+    msgs = [m for exam in sorted(exams) for m in quarantine_forged(home.course_dir, course, exam)]
+    for sub in inbound.iterdir():
+        if sub.is_symlink() or not sub.is_dir() or sub.lstat().st_uid == g.pw_uid:
+            continue
+        for path in [sub, *sub.rglob("*")]:
+            if path.is_symlink():
+                path.unlink()
+                continue
+            os.chown(path, g.pw_uid, g.pw_gid, follow_symlinks=False)
+            path.chmod(0o750 if path.is_dir() else 0o640)
+    return msgs
 
 
 def write_accounts_map(home, settings: HubSettings, people: dict[str, Person]) -> Path:
     """employee id -> OS account, for the collect-time ownership check (graders.exam.ownership)."""
     mapping = {p.employee_id: os_name(settings, p.name) for p in people.values() if p.employee_id}
+    # submissions the hub already checked and handed to the grader account
+    mapping["*verified*"] = grader_account(settings)
     path = home.course_dir / ACCOUNTS_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(mapping, indent=1, sort_keys=True), encoding="utf-8")

@@ -33,7 +33,8 @@ def prepare(home, settings: HubSettings) -> dict[str, accounts.Person]:
     for p in people.values():
         accounts.ensure_person_account(accounts.os_name(settings, p.name))
     accounts.write_accounts_map(home, settings, people)
-    accounts.secure_home(home, settings)
+    for msg in accounts.secure_home(home, settings):
+        print(f"academy-sync: submission set aside: {msg}", flush=True)
     return people
 
 
