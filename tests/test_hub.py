@@ -28,10 +28,13 @@ from tests.conftest import ACADEMY, DATA
 
 pytestmark = pytest.mark.slow
 
-TRAINEES = ["000102", "000103", "000104"]
-MANAGER = "000100"
 TRAINER = "trainer-li"
 EXAM = "small-exam"
+#: filled by the fixture from the demo company: three trainees under one manager
+TRAINEES: list[str] = []
+MANAGER = ""
+STRANGER = ""  # a colleague in another manager's teams
+NAMES: dict[str, str] = {}
 
 
 def _reachable_by_others(path: Path) -> bool:
@@ -71,11 +74,10 @@ def hub():
     base.chmod(0o711)
     home = base / "home"
     prefix = f"t{uuid.uuid4().hex[:5]}-"
-    pw = {n: f"pw-{uuid.uuid4().hex[:10]}" for n in [*TRAINEES, MANAGER, TRAINER, "000105"]}
     proc = None
     try:
-        _run("init", "--home", str(home))
-        _run("--home", str(home), "roster", "import", str(DATA / "roster_small.csv"))
+        _demo_company(home)
+        pw = {n: f"pw-{uuid.uuid4().hex[:10]}" for n in [*TRAINEES, MANAGER, TRAINER, STRANGER]}
         (home / "hub").mkdir(mode=0o700)
         (home / "hub" / "settings.yaml").write_text(
             f"account_prefix: {prefix}\ntrainers: [{TRAINER}]\nport: 0\nsync_seconds: 2\n"
@@ -108,6 +110,42 @@ def hub():
                 proc.kill()
         remove_accounts(prefix)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _demo_company(home: Path) -> None:
+    """A 40-person demo company with published grades (no demo exams), as the dashboards' tests
+    build it; picks a manager, three trainees under them and a stranger."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from academy import demo as d
+    from academy.home import init_home
+    from dashboards import data
+    from dashboards.access import Viewer, managed_teams, visible_ids
+
+    global MANAGER, STRANGER
+    for var in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
+        os.environ.pop(var, None)
+    h = init_home(home)
+    ctx = d.DemoContext(h, 40, 2026, date(2026, 11, 20), Console(quiet=True), [])
+    for _label, step in d.DEMO_STEPS:
+        if step is not d.step_exams:
+            step(ctx)
+    company = data.load_company(h, refresh=True)
+    hier = company.hierarchy
+    managers = sorted(m for m in hier["team_manager_id"].dropna().unique()
+                      if managed_teams(hier, Viewer(m)))
+    graded = set(data.cycle_data(company, data.graded_cycles(company)[-1]).result
+                 .results["employee_id"])
+    MANAGER = managers[0]
+    mine = set(visible_ids(hier, Viewer(MANAGER)))
+    staff = set(hier.loc[hier["level"] == "staff", "employee_id"])
+    TRAINEES[:] = sorted(graded & mine & staff - {MANAGER})[:3]
+    STRANGER = sorted(graded & staff - mine)[0]
+    NAMES.update(dict(zip(hier["employee_id"], hier["name"])))
+    assert len(TRAINEES) == 3
+    h.close()
 
 
 def _log_tail(home: Path, n: int = 60) -> str:
@@ -151,13 +189,14 @@ def test_is_sign_in_refused_to_strangers_and_locked_after_repeated_failures(hub)
     """Are a name not in the roster and a roster member with no password refused, and is an
     account locked after three wrong passwords so that even the right one then fails?"""
     assert not _signed_in(hub, _session(hub, "999999", "whatever-pass"))
-    assert not _signed_in(hub, _session(hub, "000106", "whatever-pass"))  # none issued
+    nobody = next(n for n in NAMES if n not in hub["pw"])
+    assert not _signed_in(hub, _session(hub, nobody, "whatever-pass"))  # none issued
     for _ in range(3):
-        assert not _signed_in(hub, _session(hub, "000105", "wrong-password"))
-    assert not _signed_in(hub, _session(hub, "000105"))
+        assert not _signed_in(hub, _session(hub, STRANGER, "wrong-password"))
+    assert not _signed_in(hub, _session(hub, STRANGER))
     # an admin re-issuing the password ends the lock-out
-    _run("--home", str(hub["home"]), "hub", "password", "000105", "--value", hub["pw"]["000105"])
-    assert _signed_in(hub, _session(hub, "000105"))
+    _run("--home", str(hub["home"]), "hub", "password", STRANGER, "--value", hub["pw"][STRANGER])
+    assert _signed_in(hub, _session(hub, STRANGER))
 
 
 def _login_page(browser, hub, name: str):
@@ -361,6 +400,8 @@ def test_is_a_submission_in_another_trainees_name_set_aside(hub, people):
     (aside,) = list(quarantine.iterdir())
     assert aside.name.startswith(TRAINEES[0] + "+")
     assert aside.stat().st_uid == __import__("pwd").getpwnam(os_name(s, TRAINEES[2])).pw_uid
+    said = proc.stderr + (home / "hub" / "jupyterhub.log").read_text(errors="replace")
+    assert f"claims to be {TRAINEES[0]} but was made by {os_name(s, TRAINEES[2])}" in said
     # what was collected for trainee 1 is their own submission
     sheet = home / "course" / "submitted" / TRAINEES[0] / EXAM / "answers.json"
     assert "forged" not in json.loads(sheet.read_text())
@@ -467,13 +508,23 @@ def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):
     page = people[MANAGER]["page"]
     viewer, _ = _dashboard(page, hub, "manager.ipynb")
     assert viewer == MANAGER
-    body = page.inner_text("body")
-    assert "张伟" in body or "售后一部" in body
+    page.wait_for_selector("svg.academy-chart", timeout=240_000)
+    teams = page.locator("select[multiple] option").all_inner_texts()
+    from academy.home import open_home
+    from dashboards.access import Viewer, managed_teams
+    from dashboards.data import load_company
+
+    h = open_home(hub["home"], upgrade=False)
+    hier = load_company(h).hierarchy
+    h.close()
+    assert set(teams) == set(managed_teams(hier, Viewer(MANAGER)))
     trainee = people[TRAINEES[1]]["page"]
     trainee.goto(hub["url"] + "services/dashboards/voila/render/manager.ipynb")
     trainee.wait_for_load_state("networkidle", timeout=240_000)
+    trainee.wait_for_timeout(3000)
     text = trainee.inner_text("body")
-    assert "张伟" not in text and "Emily Chen" not in text
+    for other in (TRAINEES[0], TRAINEES[2], STRANGER):
+        assert other not in text and NAMES[other] not in text
 
 
 def _ws_try(page, hub, kernel: str, msg_type: str, content: dict, wait_ms: int = 8000):
@@ -540,12 +591,18 @@ def test_does_a_person_made_inactive_lose_access_at_once(hub, people, tmp_path):
     from academy.hub.accounts import os_name
     from academy.hub.settings import load_hub_settings
 
+    from academy.home import open_home
+    from dashboards.data import load_company
+
     gone = TRAINEES[2]
-    rows = (DATA / "roster_small.csv").read_text(encoding="utf-8").splitlines()
-    kept = [r for r in rows if not r.startswith(gone)]
-    assert len(kept) == len(rows) - 1
-    (tmp_path / "roster.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
-    _run("--home", str(hub["home"]), "roster", "import", str(tmp_path / "roster.csv"))
+    h = open_home(hub["home"], upgrade=False)
+    row = load_company(h).hierarchy.set_index("employee_id").loc[gone]
+    h.close()
+    (tmp_path / "leaver.csv").write_text(
+        "employee_id,name,team,role,supervisor,active\n"
+        f"{gone},{row['name']},{row['team']},{row['role_code']},{row['supervisor_id'] or ''},no\n",
+        encoding="utf-8")
+    _run("--home", str(hub["home"]), "roster", "import", "--partial", str(tmp_path / "leaver.csv"))
     account = os_name(load_hub_settings(hub["home"]), gone)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -169,9 +169,16 @@ def remove_accounts(prefix: str) -> list[str]:
 # --- the home's file modes -----------------------------------------------------------------------
 
 
-def _chown_tree(root: Path, uid: int, gid: int, dirmode: int, filemode: int) -> None:
+def _chown_tree(root: Path, uid: int, gid: int, dirmode: int, filemode: int,
+                keep: str | None = None) -> None:
+    """Owner and modes of a tree; below a top-level folder named `keep` the owners stay (the
+    evidence of who made a set-aside submission), only the modes close."""
     for path in [root, *root.rglob("*")]:
         if path.is_symlink():
+            continue
+        rel = path.relative_to(root).parts
+        if keep and len(rel) > 1 and rel[0] == keep:
+            path.chmod(0o700 if path.is_dir() else 0o600)
             continue
         os.chown(path, uid, gid)
         path.chmod(dirmode if path.is_dir() else filemode)
@@ -199,16 +206,26 @@ def secure_home(home, settings: HubSettings) -> list[str]:
             p.chmod(0o640 if name == "academy.yaml" else 0o600)
     if (root / "academy.yaml").exists():
         os.chown(root / "academy.yaml", 0, d.pw_gid)
-    for private in ("hub", "serve", "imports", "exports", "assessments"):
+    if (root / "assessments").exists():  # rubrics and rules: read by the trainer dashboard
+        _chown_tree(root / "assessments", 0, d.pw_gid, 0o750, 0o640)
+    for private in ("hub", "imports", "exports"):
         p = root / private
         if p.exists():
             os.chown(p, 0, 0)
             p.chmod(0o700)
+    # the dashboards keep computed evidence flags in serve/cache (dashboards.data)
+    serve = root / "serve"
+    serve.mkdir(exist_ok=True)
+    os.chown(serve, 0, d.pw_gid)
+    serve.chmod(0o710)
+    cache = serve / "cache"
+    cache.mkdir(exist_ok=True)
+    _chown_tree(cache, d.pw_uid, d.pw_gid, 0o700, 0o600)
     runtime = root / "dash-runtime"  # the dashboards' kernel connection files (their keys)
     runtime.mkdir(exist_ok=True)
     os.chown(runtime, d.pw_uid, d.pw_gid)
     runtime.chmod(0o700)
-    _chown_tree(home.course_dir, g.pw_uid, g.pw_gid, 0o750, 0o640)
+    _chown_tree(home.course_dir, g.pw_uid, g.pw_gid, 0o750, 0o640, keep="quarantine")
     # nbgrader's exchange: the root writable by all with the sticky bit (nbgrader requires it,
     # like /srv/nbgrader/exchange); the course's folders belong to root, who runs the trainers'
     # `academy exam ...` commands (nbgrader refuses to release into a folder it does not own)
