@@ -74,6 +74,11 @@ c.ServerApp.jpserver_extensions = {{"nbgrader.server_extensions.assignment_list"
 '''
 
 
+def formgrader_config_dir(home_root: Path) -> Path:
+    """Jupyter configuration of the formgrader service (root-owned, readable by its account)."""
+    return Path(home_root) / "hub-formgrader-config"
+
+
 def write_user_config(home, settings: HubSettings) -> Path:
     folder = accounts.user_config_dir(home.root)
     folder.mkdir(exist_ok=True)
@@ -83,7 +88,7 @@ def write_user_config(home, settings: HubSettings) -> Path:
     (folder / "jupyter_server_config.py").write_text(USER_SERVER_CONFIG.format(), "utf-8")
     for f in folder.iterdir():
         f.chmod(0o644)
-    fg = hub_dir(home.root) / "formgrader-config"
+    fg = formgrader_config_dir(home.root)
     fg.mkdir(exist_ok=True)
     fg.chmod(0o755)
     (fg / "jupyter_server_config.py").write_text(
@@ -147,7 +152,7 @@ def configure(c, home_root: str, hub_port: int, api_port: int, formgrader_port: 
                      "--ip=127.0.0.1"],
          "user": accounts.grader_account(s), "cwd": str(root / "course"),
          "oauth_no_confirm": True,
-         "environment": {"JUPYTER_CONFIG_PATH": str(hd / "formgrader-config"),
+         "environment": {"JUPYTER_CONFIG_PATH": str(formgrader_config_dir(root)),
                          "PATH": f"{BIN}:/usr/bin:/bin",
                          "PYDEVD_DISABLE_FILE_VALIDATION": "1"}},
         {"name": "dashboards", "url": f"http://127.0.0.1:{dashboards_port}",
