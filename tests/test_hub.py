@@ -180,7 +180,7 @@ def test_does_academy_hub_print_a_loopback_address_and_an_admin_login(hub):
     assert _signed_in(hub, s)
     r = s.get(hub["url"] + "hub/admin", timeout=60)
     assert r.status_code == 200
-    login = requests.get(hub["url"] + "hub/login", timeout=60).text
+    login = requests.get(hub["url"] + "hub/login", timeout=60).content.decode("utf-8")
     assert "Employee ID" in login and "工号" in login and "被暂时锁定" in login
 
 
