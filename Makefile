@@ -15,6 +15,10 @@ PYTEST_ARGS ?=
 .PHONY: demo test venv system-packages clean
 
 $(STAMP): pyproject.toml
+	@# a venv built on another interpreter (e.g. a root-only pyenv) is made again on $(PYTHON)
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.base_prefix)')" != \
+	     "$$($(PYTHON) -c 'import sys; print(sys.base_prefix)')" ]; then \
+	    echo "Rebuilding $(VENV) on $(PYTHON)"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
