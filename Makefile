@@ -1,7 +1,10 @@
 # Service Academy: `make demo` runs the demo, `make test` runs the whole test suite.
 # Both create or update the virtual environment .venv and install what they need.
 
-PYTHON ?= python3
+# JupyterHub (`academy hub`) runs each person's server as their own account, so the venv is built on
+# an interpreter every account may run: Debian's /usr/bin/python3 when there is one (a pyenv under
+# /root is root-only).
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,6 +15,12 @@ PYTEST_ARGS ?=
 .PHONY: demo test venv system-packages clean
 
 $(STAMP): pyproject.toml
+	@# the interpreter's venv module and npm come first (Debian's python3-venv, nodejs), as root
+	@sh scripts/install-system-packages.sh python3-venv nodejs
+	@# a venv built on another interpreter (e.g. a root-only pyenv) is made again on $(PYTHON)
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.base_prefix)')" != \
+	     "$$($(PYTHON) -c 'import sys; print(sys.base_prefix)')" ]; then \
+	    echo "Rebuilding $(VENV) on $(PYTHON)"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -20,6 +29,9 @@ $(STAMP): pyproject.toml
 	@# Voila, kernels). It only checks the "iri" string format, which nothing here uses; without it
 	@# jsonschema skips that format, and `pip check` stays clean.
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax
+	@# configurable-http-proxy (JupyterHub's proxy) from npm, into the venv (Debian's nodejs, npm)
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5
+	ln -sf ../node/node_modules/.bin/configurable-http-proxy $(BIN)/configurable-http-proxy
 	@touch $(STAMP)
 
 venv: $(STAMP)

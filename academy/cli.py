@@ -22,6 +22,7 @@ from academy.cli_operations import register as _register_operations
 from academy.cli_plans import app as plans_app
 from academy.cli_serve import register as _register_serve
 from academy.cli_bench import app as bench_app
+from academy.cli_hub import app as hub_app
 from academy.errors import AcademyError, ProblemsError
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ _register_grades(app)  # grade, publish, reopen, override, history, results, exp
 _register_serve(app)  # serve (JupyterLab and the Voila dashboards)
 _register_operations(app)  # tickets import|kpis|breaches|batches, pay
 app.add_typer(bench_app, name="bench")  # benchmarks (not tests)
+app.add_typer(hub_app, name="hub")  # JupyterHub for a department
 
 
 @app.callback()

@@ -185,3 +185,20 @@ def tickets_cmd(
     console.print(f"peak memory {r.small_peak_mb:.0f} MB and {r.large_peak_mb:.0f} MB; load average "
                   f"{r.load_before[0]:.2f} before, {r.load_after[0]:.2f} after")
     console.print(f"figures written to {ticket_bench.write(r, out)}")
+
+
+@app.command("hub")
+def hub_cmd(
+    users: Annotated[int, typer.Option(help="Simulated trainees signing in at once (1-200).")] = 10,
+    out: Annotated[Path, typer.Option("--out", help="JSON file for the figures.")] =
+        Path("bench-results/hub.json"),
+) -> None:
+    """JupyterHub on loopback: N trainees sign in at once, each fetching and submitting an exam;
+    p50/p95 time to a ready server, submissions lost, hub + proxy memory (as root)."""
+    from academy.hub import bench
+
+    fig = bench.run(users, out=console)
+    bench.report(fig, console)
+    bench.save(fig, out)
+    if fig["lost"]:
+        raise typer.Exit(1)

@@ -75,6 +75,10 @@ def collect_cmd(ctx: typer.Context, exam: ExamArg) -> None:
     collected = lifecycle.collect(h, exam)
     known, unknown = collected
     console.print(f"Collected {len(known) + len(unknown)} submission(s) of {exam}.")
+    from graders.exam.ownership import LAST
+
+    for msg in LAST:
+        err.print(f"[red]Set aside, not collected: {msg}[/red]")
     _report_unknown(unknown)
     for line in collected.skipped:  # links and special files planted in a submission: not copied
         err.print(f"[red]Left out: {line}[/red]")

@@ -90,8 +90,12 @@ def collect(home, exam: str) -> Collected:
     The copy never follows a link (graders.exam.stock.SafeCollect): links, hard links and special
     files in a submission are left out and listed in `.skipped`."""
     from graders.exam.safe_files import make_private
+    from graders.exam import ownership
     from graders.exam.stock import skipped_in_log
 
+    # on a hub: a submission not made by the account of the id it names is set aside first
+    ownership.LAST[:] = ownership.quarantine_forged(
+        home.course_dir, home.exchange_dir / home.settings.course_id, exam)
     api = course.api(home, exam)
     result = course.check(api.collect(exam, update=True), f"collect {exam}")
     make_private(home.course_dir / "submitted")

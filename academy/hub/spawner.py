@@ -1,0 +1,75 @@
+"""Each person's single-user server, started as their own operating-system account.
+
+JupyterHub's LocalProcessSpawner, with three changes:
+
+* the account is `<prefix><hub name>` (academy.hub.accounts.os_name), not the hub name itself;
+* the serving identity `$ACADEMY_USER` is set here from the hub's record of the person (name and
+  groups), after the hub's own environment and overriding anything configured for the user; the
+  server's process then runs with the person's uid, so nothing they do changes what the hub, the
+  exchange (file ownership) or the dashboards (OAuth identity) believe about them;
+* a memory limit (`mem_limit`) is applied to every process of the server as RLIMIT_DATA (Linux
+  counts heap and private anonymous maps), since a local process has no container to limit.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+
+from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
+from traitlets import Unicode
+
+from academy.hub.identity import identity_of
+from academy.hub.settings import load_hub_settings
+
+
+class AcademySpawner(LocalProcessSpawner):
+    home_root = Unicode("", config=True, help="The academy home this hub serves.")
+    user_config_dir = Unicode("", config=True,
+                              help="Jupyter configuration folder every server reads (nbgrader).")
+
+    @property
+    def account(self) -> str:
+        from academy.hub.accounts import os_name
+
+        return os_name(load_hub_settings(self.home_root), self.user.name)
+
+    def make_preexec_fn(self, name):
+        setuid = set_user_setuid(self.account)
+        limit = int(self.mem_limit) if self.mem_limit else None
+
+        def preexec():
+            if limit:
+                resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+            setuid()
+
+        return preexec
+
+    def user_env(self, env):
+        import pwd
+
+        pw = pwd.getpwnam(self.account)
+        env["USER"] = env["LOGNAME"] = self.account
+        env["HOME"] = pw.pw_dir
+        env["SHELL"] = pw.pw_shell or "/bin/bash"
+        return env
+
+    def get_env(self):
+        env = super().get_env()
+        groups = {g.name for g in self.user.groups}
+        env["ACADEMY_USER"] = identity_of(self.user.name, groups, bool(self.user.admin))
+        if self.user_config_dir:
+            env["JUPYTER_CONFIG_PATH"] = self.user_config_dir
+        # nothing of the home's database or settings is handed to a person's server
+        for key in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
+            env.pop(key, None)
+        return env
+
+    async def progress(self):
+        """What the start page (templates/spawn_pending.html) says while the server starts."""
+        yield {"progress": 20, "message": "Preparing your account / 正在准备您的账户"}
+        yield {"progress": 50, "message": "Starting JupyterLab with your courses and exams / "
+                                          "正在启动 JupyterLab（课程与考试）"}
+
+    async def move_certs(self, paths):  # pragma: no cover - internal SSL is not used
+        raise NotImplementedError("internal_ssl is not supported by the academy spawner")

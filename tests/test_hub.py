@@ -1,0 +1,645 @@
+"""The platform for a department, for real: `academy hub` starts JupyterHub, its proxy, the
+services and everybody's servers as their own OS accounts on loopback; people sign in through the
+hub in Chromium; an exam goes round (fetch, answer by clicking, submit, collect, autograde,
+feedback); dashboards come from the hub's login; and every escape a trainee could try is refused.
+
+The tests of this module run in order on one hub (module fixture). They need root (accounts are
+created with a unique prefix and removed afterwards) and a venv on an interpreter every account
+may run (`make venv`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ACADEMY, DATA
+
+pytestmark = pytest.mark.slow
+
+TRAINER = "trainer-li"
+EXAM = "small-exam"
+#: filled by the fixture from the demo company: three trainees under one manager
+TRAINEES: list[str] = []
+MANAGER = ""
+STRANGER = ""  # a colleague in another manager's teams
+NAMES: dict[str, str] = {}
+
+
+def _reachable_by_others(path: Path) -> bool:
+    path = path.resolve()
+    for parent in [path, *path.parents]:
+        if not parent.stat().st_mode & 0o001:
+            return False
+    return True
+
+
+def _run(*args, env=None, check=True, input=None) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("ACADEMY_HOME", "ACADEMY_DB_URL")}
+    full.update({"COLUMNS": "200", "NO_COLOR": "1"}, **(env or {}))
+    proc = subprocess.run([str(ACADEMY), *args], capture_output=True, text=True, env=full,
+                          timeout=900, input=input)
+    if check and proc.returncode:
+        raise AssertionError(f"academy {' '.join(args)}: {proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def _as(account: str, code: str) -> subprocess.CompletedProcess:
+    """Run Python code as an OS account (what their terminal or kernel could do)."""
+    return subprocess.run(["runuser", "-u", account, "--", sys.executable, "-c", code],
+                          capture_output=True, text=True, timeout=300, cwd="/")
+
+
+@pytest.fixture(scope="module")
+def hub():
+    if os.geteuid() != 0:
+        raise RuntimeError("the hub tests create OS accounts: run them as root (make test)")
+    if not _reachable_by_others(Path(sys.executable)):
+        raise RuntimeError(f"{sys.executable} cannot be run by other accounts: rebuild the venv "
+                           f"on Debian's Python (make clean venv)")
+    from academy.hub.accounts import remove_accounts
+
+    base = Path(tempfile.mkdtemp(prefix="academy-hub-"))
+    base.chmod(0o711)
+    home = base / "home"
+    prefix = f"t{uuid.uuid4().hex[:5]}-"
+    proc = None
+    try:
+        _demo_company(home)
+        pw = {n: f"pw-{uuid.uuid4().hex[:10]}" for n in [*TRAINEES, MANAGER, TRAINER, STRANGER]}
+        (home / "hub").mkdir(mode=0o700)
+        (home / "hub" / "settings.yaml").write_text(
+            f"account_prefix: {prefix}\ntrainers: [{TRAINER}]\nport: 0\nsync_seconds: 2\n"
+            "auth_refresh_seconds: 2\nlockout_attempts: 3\nmem_limit: 3G\n", encoding="utf-8")
+        _run("--home", str(home), "exam", "build", str(DATA / "exam_small.yaml"))
+        _run("--home", str(home), "exam", "release", EXAM)
+        for name, value in pw.items():
+            _run("--home", str(home), "hub", "password", name, "--value", value)
+        out = open(base / "hub.out", "w")
+        proc = subprocess.Popen([str(ACADEMY), "--home", str(home), "hub"], stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+        deadline = time.monotonic() + 300
+        url = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            m = re.search(r"JupyterHub: (http://\S+/)", (base / "hub.out").read_text())
+            if m:
+                url = m.group(1)
+                break
+            time.sleep(1)
+        assert url, (base / "hub.out").read_text() + _log_tail(home)
+        yield {"url": url, "home": home, "prefix": prefix, "pw": pw, "proc": proc,
+               "out": base / "hub.out", "base": base}
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(180)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        remove_accounts(prefix)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _demo_company(home: Path) -> None:
+    """A 40-person demo company with published grades (no demo exams), as the dashboards' tests
+    build it; picks a manager, three trainees under them and a stranger."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from academy import demo as d
+    from academy.home import init_home
+    from dashboards import data
+    from dashboards.access import Viewer, managed_teams, visible_ids
+
+    global MANAGER, STRANGER
+    for var in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
+        os.environ.pop(var, None)
+    h = init_home(home)
+    ctx = d.DemoContext(h, 40, 2026, date(2026, 11, 20), Console(quiet=True), [])
+    for _label, step in d.DEMO_STEPS:
+        if step is not d.step_exams:
+            step(ctx)
+    company = data.load_company(h, refresh=True)
+    hier = company.hierarchy
+    managers = sorted(m for m in hier["team_manager_id"].dropna().unique()
+                      if managed_teams(hier, Viewer(m)))
+    graded = set(data.cycle_data(company, data.graded_cycles(company)[-1]).result
+                 .results["employee_id"])
+    MANAGER = managers[0]
+    mine = set(visible_ids(hier, Viewer(MANAGER)))
+    staff = set(hier.loc[hier["level"] == "staff", "employee_id"])
+    TRAINEES[:] = sorted(graded & mine & staff - {MANAGER})[:3]
+    STRANGER = sorted(graded & staff - mine)[0]
+    NAMES.update(dict(zip(hier["employee_id"], hier["name"])))
+    assert len(TRAINEES) == 3
+    h.close()
+
+
+def _log_tail(home: Path, n: int = 60) -> str:
+    log = home / "hub" / "jupyterhub.log"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-n:]) if log.exists() else ""
+
+
+def _session(hub, name: str, password: str | None = None) -> requests.Session:
+    s = requests.Session()
+    s.get(hub["url"] + "hub/login", timeout=60)
+    r = s.post(hub["url"] + "hub/login", timeout=120, allow_redirects=False,
+               data={"username": name, "password": password or hub["pw"][name],
+                     "_xsrf": s.cookies.get("_xsrf")})
+    s.login_status = r.status_code
+    return s
+
+
+def _signed_in(hub, s: requests.Session) -> bool:
+    return s.login_status == 302
+
+
+# --- (a) start, address, admin login -------------------------------------------------------------
+
+
+def test_does_academy_hub_print_a_loopback_address_and_an_admin_login(hub):
+    """Does `academy hub` print the hub's address on 127.0.0.1 and an admin login that works?"""
+    out = hub["out"].read_text()
+    assert hub["url"].startswith("http://127.0.0.1:")
+    m = re.search(r"Admin login: (\S+) / (\S+)", out)
+    assert m, out
+    s = _session(hub, m.group(1), m.group(2))
+    assert _signed_in(hub, s)
+    r = s.get(hub["url"] + "hub/admin", timeout=60)
+    assert r.status_code == 200
+    login = requests.get(hub["url"] + "hub/login", timeout=60).content.decode("utf-8")
+    assert "Employee ID" in login and "工号" in login and "被暂时锁定" in login
+
+
+# --- (b) sign-in ---------------------------------------------------------------------------------
+
+
+def test_is_sign_in_refused_to_strangers_and_locked_after_repeated_failures(hub):
+    """Are a name not in the roster and a roster member with no password refused, and is an
+    account locked after three wrong passwords so that even the right one then fails?"""
+    assert not _signed_in(hub, _session(hub, "999999", "whatever-pass"))
+    nobody = next(n for n in NAMES if n not in hub["pw"])
+    assert not _signed_in(hub, _session(hub, nobody, "whatever-pass"))  # none issued
+    for _ in range(3):
+        assert not _signed_in(hub, _session(hub, STRANGER, "wrong-password"))
+    assert not _signed_in(hub, _session(hub, STRANGER))
+    # an admin re-issuing the password ends the lock-out
+    _run("--home", str(hub["home"]), "hub", "password", STRANGER, "--value", hub["pw"][STRANGER])
+    assert _signed_in(hub, _session(hub, STRANGER))
+
+
+def _login_page(browser, hub, name: str):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(180_000)
+    bodies: list[str] = []
+
+    def keep(resp):
+        if "spawn-pending" in resp.url and resp.request.resource_type == "document":
+            try:
+                bodies.append(resp.text())
+            except Exception:  # noqa: BLE001 - a redirect has no body
+                pass
+
+    page.on("response", keep)
+    page.goto(hub["url"] + "hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", hub["pw"][name])
+    page.click("#login_submit")
+    return ctx, page, bodies
+
+
+@pytest.fixture(scope="module")
+def people(hub, browser):
+    """Three trainees, the trainer and the manager, each signed in through the hub in Chromium."""
+    out = {}
+    for name in [*TRAINEES, MANAGER, TRAINER]:
+        ctx, page, bodies = _login_page(browser, hub, name)
+        out[name] = {"ctx": ctx, "page": page, "pending": bodies}
+    for name in TRAINEES:
+        out[name]["page"].wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=240_000)
+        out[name]["page"].wait_for_selector("#jp-main-dock-panel", timeout=240_000)
+    yield out
+    for p in out.values():
+        p["ctx"].close()
+
+
+def _server_pid(account: str) -> int:
+    found = subprocess.run(["pgrep", "-u", account, "-f", "jupyterhub-singleuser"],
+                           capture_output=True, text=True).stdout.split()
+    assert found, f"no single-user server runs as {account}"
+    return int(found[0])
+
+
+def test_does_each_trainee_get_jupyterlab_as_their_own_account(hub, people):
+    """Does each trainee's JupyterLab run as their own OS account, with $ACADEMY_USER set by the
+    hub to their employee id, a memory limit, and nothing of the home's database in its env?"""
+    from academy.hub.accounts import os_name
+    from academy.hub.settings import load_hub_settings
+
+    s = load_hub_settings(hub["home"])
+    for name in TRAINEES:
+        account = os_name(s, name)
+        pid = _server_pid(account)
+        env = dict(line.split("=", 1) for line in
+                   Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in line)
+        assert env["ACADEMY_USER"] == name and env["USER"] == account
+        assert "ACADEMY_DB_URL" not in env and "ACADEMY_HOME" not in env
+        limits = Path(f"/proc/{pid}/limits").read_text()
+        assert re.search(r"Max data size\s+3221225472", limits)
+
+
+def test_does_the_start_page_say_what_is_happening(hub, people):
+    """While a server starts, does the page say so in English and Chinese?"""
+    pages = [b for name in TRAINEES for b in people[name]["pending"]]
+    assert pages, "no start page was shown"
+    assert "workspace is starting" in pages[0] and "正在启动" in pages[0]
+
+
+# --- (c) exams across accounts --------------------------------------------------------------------
+
+
+def _api(page, method: str, path: str, body: dict | None = None):
+    """A request from the person's browser to their own server (cookies and XSRF as Lab does)."""
+    return page.evaluate(
+        """async ([method, path, body]) => {
+            const xsrf = (document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || '';
+            const r = await fetch(path, {method, headers: {'X-XSRFToken': decodeURIComponent(xsrf),
+                'Content-Type': 'application/json'}, body: body ? JSON.stringify(body) : undefined});
+            return [r.status, await r.text()];
+        }""", [method, path, body])
+
+
+def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
+    """Does trainee 1 fetch the exam in the Assignments panel, answer by clicking in the exam
+    notebook and submit, all through the hub; and trainees 2 and 3 fetch and submit through
+    their own servers?"""
+    from academy.home import open_home
+    from graders.exam.bank import load_bank
+    from graders.exam.public import public_exam, variant
+    from graders.exam.simulate import correct_answer
+
+    first = TRAINEES[0]
+    page = people[first]["page"]
+    page.locator('#jp-menu-panel div.lm-MenuBar-itemLabel:text("Nbgrader")').click()
+    page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
+    released = page.locator("#released_assignments_list > .list_item", has_text=EXAM)
+    released.locator(".item_status button").click(timeout=120_000)
+    page.locator("#fetched_assignments_list > .list_item", has_text=EXAM).wait_for(timeout=120_000)
+    h = open_home(hub["home"], upgrade=False)
+    course_id = h.settings.course_id
+    bank = load_bank(h.course_dir / "banks" / f"{EXAM}.yaml")
+    h.close()
+    pub = public_exam(bank)
+    page.goto(hub["url"] + f"user/{first}/lab/tree/{course_id}/{EXAM}/{EXAM}.ipynb")
+    page.wait_for_selector(".jp-Notebook", timeout=120_000)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=180_000)
+    sheet = variant(pub, first)
+    questions = page.locator(".academy-question")
+    for attempt in range(3):
+        page.locator('#jp-menu-panel div.lm-MenuBar-itemLabel:text("Run")').click()
+        page.locator('.lm-Menu-itemLabel:text-is("Run All Cells")').click()
+        try:
+            questions.nth(len(sheet) - 2).wait_for(timeout=60_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    for view in sheet.values():
+        q = bank.by_id[view.question]
+        if q.manual:
+            continue
+        box = page.locator(".academy-question").filter(has_text=q.stem[:40])
+        texts = {o["id"]: o["text"] for o in pub["questions"][q.id].get("options", [])}
+        answer = correct_answer(bank, q)
+        if q.type == "single":
+            box.get_by_text(texts[answer], exact=True).click()
+        elif q.type == "multiple":
+            for oid in answer:
+                box.get_by_text(texts[oid], exact=True).click()
+        elif q.type == "true_false":
+            box.get_by_text("True" if answer else "False", exact=True).click()
+        else:
+            box.locator("input[type=text]").fill(str(answer))
+            box.locator("input[type=text]").press("Tab")
+        box.get_by_text("✓ Saved").wait_for(timeout=60_000)
+    page.keyboard.press("Control+s")
+    page.locator('#jp-menu-panel div.lm-MenuBar-itemLabel:text("Nbgrader")').click()
+    page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
+    fetched = page.locator("#fetched_assignments_list > .list_item", has_text=EXAM)
+    fetched.locator('.item_status button:text("Submit")').click()
+    page.locator("#submitted_assignments_list > .list_item",
+                 has_text=EXAM).wait_for(timeout=120_000)
+    for name in TRAINEES[1:]:
+        p = people[name]["page"]
+        base = f"/user/{name}/assignments"
+        status, text = _api(p, "POST", f"{base}/fetch", {"course_id": course_id,
+                                                         "assignment_id": EXAM})
+        assert status == 200 and EXAM in text, text
+        answers = {bank.by_id[v.question].id: correct_answer(bank, bank.by_id[v.question])
+                   for v in variant(pub, name).values() if not bank.by_id[v.question].manual}
+        sheet_json = json.dumps({"format": 1, "exam": EXAM, "trainee": name, "answers": answers,
+                                 "saved_at": {q: "2026-01-01T00:00:00+00:00" for q in answers}})
+        status, text = _api(p, "PUT", f"/user/{name}/api/contents/{course_id}/{EXAM}/answers.json",
+                            {"type": "file", "format": "text", "content": sheet_json})
+        assert status in (200, 201), text
+        status, text = _api(p, "POST", f"{base}/submit", {"course_id": course_id,
+                                                          "assignment_id": EXAM})
+        assert status == 200 and "submitted" in text, text
+    inbound = hub["home"] / "exchange" / course_id / "inbound"
+    owners = {e.name.split("+")[0]: e.stat().st_uid for e in inbound.iterdir()}
+    assert set(owners) == set(TRAINEES)
+
+
+def test_is_a_submission_in_another_trainees_name_set_aside(hub, people):
+    """When trainee 3's account submits under trainee 1's id (their own nbgrader settings
+    changed), does `academy exam collect` set it aside and keep trainee 1's own?"""
+    from academy.hub.accounts import os_name
+    from academy.hub.settings import load_hub_settings
+
+    s = load_hub_settings(hub["home"])
+    home = hub["home"]
+    code = (
+        "import os, sys\n"
+        "os.environ['JUPYTER_CONFIG_PATH'] = %r\n"
+        "os.environ['ACADEMY_USER'] = %r\n"
+        "os.chdir(os.path.expanduser('~'))\n"
+        "import json; p = 'service-academy/%s/answers.json'; d = json.load(open(p))\n"
+        "d['forged'] = True; json.dump(d, open(p, 'w'))\n"
+        "from nbgrader.apps import NbGraderAPI\n"
+        "from traitlets.config import Config\n"
+        "from nbgrader.exchange.default import ExchangeSubmit\n"
+        "from nbgrader.coursedir import CourseDirectory\n"
+        "from nbgrader.auth import Authenticator\n"
+        "c = Config(); c.CourseDirectory.course_id = 'service-academy'\n"
+        "c.Exchange.root = %r; c.Exchange.path_includes_course = True\n"
+        "cd = CourseDirectory(config=c); cd.assignment_id = %r; cd.student_id = %r\n"
+        "ExchangeSubmit(coursedir=cd, authenticator=Authenticator(config=c), config=c).start()\n"
+    ) % (str(home / "hub-user-config"), TRAINEES[0], EXAM, str(home / "exchange"), EXAM,
+         TRAINEES[0])
+    forged = _as(os_name(s, TRAINEES[2]), code)
+    assert forged.returncode == 0, forged.stderr
+    # set aside by the hub's sync as it arrives, or by collect if that comes first
+    proc = _run("--home", str(home), "exam", "collect", EXAM)
+    assert f"Collected {len(TRAINEES)} submission" in proc.stdout
+    quarantine = home / "course" / "quarantine"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (quarantine.exists() and any(quarantine.iterdir())):
+        time.sleep(1)
+    (aside,) = list(quarantine.iterdir())
+    assert aside.name.startswith(TRAINEES[0] + "+")
+    assert aside.stat().st_uid == __import__("pwd").getpwnam(os_name(s, TRAINEES[2])).pw_uid
+    said = proc.stderr + (home / "hub" / "jupyterhub.log").read_text(errors="replace")
+    assert f"claims to be {TRAINEES[0]} but was made by {os_name(s, TRAINEES[2])}" in said
+    # what was collected for trainee 1 is their own submission
+    sheet = home / "course" / "submitted" / TRAINEES[0] / EXAM / "answers.json"
+    assert "forged" not in json.loads(sheet.read_text())
+
+
+def test_does_the_trainer_autograde_and_the_trainee_get_feedback(hub, people):
+    """Do `academy exam autograde` and `feedback` work unchanged on the hub's home, every
+    trainee scoring full marks on the automatic questions, and does a trainee fetch their
+    feedback through their own server?"""
+    home = hub["home"]
+    _run("--home", str(home), "exam", "autograde", EXAM, "--workers", "1")
+    _run("--home", str(home), "exam", "feedback", EXAM)
+    from academy.home import open_home
+    from graders.exam import course
+
+    h = open_home(home, upgrade=False)
+    with course.gradebook(h) as gb:
+        scores = {s.student.id: (s.score, s.max_score) for s in gb.assignment_submissions(EXAM)}
+    course_id = h.settings.course_id
+    h.close()
+    assert set(scores) == set(TRAINEES)
+    auto = {sid: score for sid, (score, _max) in scores.items()}
+    assert len(set(auto.values())) == 1 and list(auto.values())[0] > 0
+    name = TRAINEES[1]
+    p = people[name]["page"]
+    status, text = _api(p, "POST", f"/user/{name}/assignments/fetch_feedback",
+                        {"course_id": course_id, "assignment_id": EXAM})
+    assert status == 200, text
+    status, text = _api(p, "GET", f"/user/{name}/api/contents/{course_id}/{EXAM}/feedback")
+    assert status == 200, text
+    stamp = json.loads(text)["content"][0]["name"]
+    status, text = _api(p, "GET", f"/user/{name}/api/contents/{course_id}/{EXAM}/feedback/"
+                        f"{stamp}/{EXAM}.html?type=file&format=text")
+    assert status == 200 and "Score" in json.loads(text)["content"]
+
+
+def test_are_the_banks_gradebook_database_and_other_homes_closed_to_a_trainee(hub, people):
+    """As a trainee's own account (their terminal or kernel), is reading the question banks, the
+    gradebook, academy.db, the settings, hub passwords, another trainee's home, the exchange's
+    inbound listing or another's submission, and writing into the released exam, all refused?"""
+    from academy.hub.accounts import os_name
+    from academy.hub.settings import load_hub_settings
+
+    s = load_hub_settings(hub["home"])
+    home = hub["home"]
+    other = Path(f"/home/{os_name(s, TRAINEES[1])}")
+    inbound = home / "exchange" / "service-academy" / "inbound"
+    theirs = next(e for e in inbound.iterdir() if e.name.startswith(TRAINEES[1]))
+    targets = {
+        "bank": f"open({str(home / 'course' / 'banks' / (EXAM + '.yaml'))!r}).read()",
+        "gradebook": f"open({str(home / 'course' / 'gradebook.db')!r}, 'rb').read()",
+        "gradebook-sqlite": "import sqlite3; sqlite3.connect("
+                            f"{str(home / 'course' / 'gradebook.db')!r}).execute('select 1')",
+        "academy.db": f"open({str(home / 'academy.db')!r}, 'rb').read()",
+        "settings": f"open({str(home / 'academy.yaml')!r}).read()",
+        "passwords": f"open({str(home / 'hub' / 'passwords.json')!r}).read()",
+        "other home": f"import os; os.listdir({str(other)!r})",
+        "inbound list": f"import os; os.listdir({str(inbound)!r})",
+        "other submission": f"import os; os.listdir({str(theirs)!r}); "
+                            f"open({str(theirs / (EXAM + '.ipynb'))!r}).read()",
+        "write release": f"open({str(home / 'exchange' / 'service-academy' / 'outbound' / EXAM / 'x.py')!r}, 'w')",
+        "submitted": f"import os; os.listdir({str(home / 'course' / 'submitted')!r})",
+        "dashboards keys": "import os; os.listdir('/var/lib/service-academy/"
+                           f"{s.account_prefix}dash')",
+    }
+    account = os_name(s, TRAINEES[2])
+    for what, code in targets.items():
+        proc = _as(account, code)
+        assert proc.returncode != 0 and ("Permission" in proc.stderr or
+                                         "unable to open" in proc.stderr), (what, proc.stderr)
+    # their own home stays theirs
+    assert _as(account, "import os; os.listdir(os.path.expanduser('~'))").returncode == 0
+
+
+def test_do_trainers_get_formgrader_and_trainees_are_refused(hub, people):
+    """Does the trainer open formgrader through the hub (a page JupyterLab may frame), while a
+    trainee is refused?"""
+    page = people[TRAINER]["page"]
+    resp = page.goto(hub["url"] + "services/formgrader/formgrader")
+    page.wait_for_selector("text=Manage Assignments", timeout=120_000)
+    assert "frame-ancestors 'self'" in (resp.headers.get("content-security-policy") or "")
+    assert EXAM in page.content()
+    trainee = people[TRAINEES[0]]["page"]
+    resp = trainee.goto(hub["url"] + "services/formgrader/formgrader")
+    assert resp.status == 403
+
+
+# --- (d) dashboards behind the hub's login ------------------------------------------------------
+
+
+def _dashboard(page, hub, notebook: str):
+    page.goto(hub["url"] + f"services/dashboards/voila/render/{notebook}")
+    page.wait_for_selector(".academy-viewer", timeout=240_000)
+    kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                           ".textContent).kernelId")
+    return page.locator(".academy-viewer").inner_text(), kernel
+
+
+def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):
+    """Does a trainee's dashboard name the trainee as the hub signed them in, a manager's show
+    their team, and a trainee opening the manager dashboard see no one else?"""
+    viewer, _ = _dashboard(people[TRAINEES[0]]["page"], hub, "trainee.ipynb")
+    assert viewer == TRAINEES[0]
+    page = people[MANAGER]["page"]
+    viewer, _ = _dashboard(page, hub, "manager.ipynb")
+    assert viewer == MANAGER
+    page.wait_for_selector("svg.academy-chart", timeout=240_000)
+    teams = page.locator("select[multiple] option").all_inner_texts()
+    from academy.home import open_home
+    from dashboards.access import Viewer, managed_teams
+    from dashboards.data import load_company
+
+    h = open_home(hub["home"], upgrade=False)
+    hier = load_company(h).hierarchy
+    h.close()
+    assert set(teams) == set(managed_teams(hier, Viewer(MANAGER)))
+    trainee = people[TRAINEES[1]]["page"]
+    trainee.goto(hub["url"] + "services/dashboards/voila/render/manager.ipynb")
+    trainee.wait_for_load_state("networkidle", timeout=240_000)
+    trainee.wait_for_timeout(3000)
+    text = trainee.inner_text("body")
+    for other in (TRAINEES[0], TRAINEES[2], STRANGER):
+        assert other not in text and NAMES[other] not in text
+
+
+def _ws_try(page, hub, kernel: str, msg_type: str, content: dict, wait_ms: int = 8000):
+    """Open the kernel's websocket from this page and send one message; what came back."""
+    return page.evaluate(
+        """async ([url, msgType, content, waitMs]) => {
+            return await new Promise((resolve) => {
+                const got = [];
+                let ws;
+                try { ws = new WebSocket(url); } catch (e) { resolve(['error', String(e)]); return; }
+                ws.onerror = () => resolve(['refused', got]);
+                ws.onclose = (e) => resolve(['closed:' + e.code, got]);
+                ws.onmessage = (e) => { got.push(JSON.parse(e.data)); };
+                ws.onopen = () => {
+                    const id = 'probe-' + Math.random();
+                    ws.send(JSON.stringify({channel: 'shell', header: {msg_id: id, msg_type: msgType,
+                        username: 'x', session: 'probe', version: '5.3', date: new Date().toISOString()},
+                        parent_header: {}, metadata: {}, content, buffers: []}));
+                    setTimeout(() => { resolve(['open', got]); ws.close(); }, waitMs);
+                };
+            });
+        }""", [hub["url"].replace("http", "ws") +
+               f"services/dashboards/api/kernels/{kernel}/channels", msg_type, content, wait_ms])
+
+
+def test_can_code_sent_to_ones_own_dashboard_kernel_not_run(hub, people):
+    """Does a trainee who sends an execute request (code reading the database) or an inspect
+    request to their own dashboard kernel get nothing back and leave no trace of it run?"""
+    page = people[TRAINEES[0]]["page"]
+    _, kernel = _dashboard(page, hub, "trainee.ipynb")
+    marker = Path(tempfile.gettempdir()) / f"ran-{uuid.uuid4().hex}"  # writable by any account
+    code = f"open({str(marker)!r}, 'w').write(open({str(hub['home'] / 'academy.db')!r}, 'rb').read(16).hex())"
+    state, got = _ws_try(page, hub, kernel, "execute_request",
+                         {"code": code, "silent": False, "store_history": False,
+                          "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    assert state == "open"
+    assert not [m for m in got if m.get("msg_type") in ("execute_reply", "execute_result",
+                                                          "stream", "error")]
+    assert not marker.exists()
+    state, got = _ws_try(page, hub, kernel, "inspect_request",
+                         {"code": "import os; os.environ", "cursor_pos": 5, "detail_level": 1})
+    assert not [m for m in got if m.get("msg_type") == "inspect_reply"]
+
+
+def test_is_another_persons_dashboard_kernel_closed(hub, people):
+    """Does a trainee who learnt the id of another person's dashboard kernel get refused, on the
+    kernel API and on its websocket?"""
+    _, kernel = _dashboard(people[MANAGER]["page"], hub, "manager.ipynb")
+    page = people[TRAINEES[2]]["page"]
+    page.goto(hub["url"] + "services/dashboards/voila/render/trainee.ipynb")
+    page.wait_for_selector(".academy-viewer", timeout=240_000)
+    status, _ = _api(page, "GET", f"/services/dashboards/api/kernels/{kernel}")
+    assert status == 403
+    state, got = _ws_try(page, hub, kernel, "comm_info_request", {}, wait_ms=3000)
+    assert state != "open" or not got
+
+
+# --- roster changes take effect at once; stopping ------------------------------------------------
+
+
+def test_does_a_person_made_inactive_lose_access_at_once(hub, people, tmp_path):
+    """After a roster import without trainee 3, is their server stopped, their session ended,
+    their sign-in refused and their OS account locked, within a minute?"""
+    from academy.hub.accounts import os_name
+    from academy.hub.settings import load_hub_settings
+
+    from academy.home import open_home
+    from dashboards.data import load_company
+
+    gone = TRAINEES[2]
+    h = open_home(hub["home"], upgrade=False)
+    row = load_company(h).hierarchy.set_index("employee_id").loc[gone]
+    h.close()
+    (tmp_path / "leaver.csv").write_text(
+        "employee_id,name,team,role,supervisor,active\n"
+        f"{gone},{row['name']},{row['team']},{row['role_code']},{row['supervisor_id'] or ''},no\n",
+        encoding="utf-8")
+    _run("--home", str(hub["home"]), "roster", "import", "--partial", str(tmp_path / "leaver.csv"))
+    account = os_name(load_hub_settings(hub["home"]), gone)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        running = subprocess.run(["pgrep", "-u", account], capture_output=True).stdout.strip()
+        if not running:
+            break
+        time.sleep(1)
+    assert not running, "the inactive person's processes still run"
+    page = people[gone]["page"]
+    page.goto(hub["url"] + f"user/{gone}/lab")
+    page.wait_for_load_state("domcontentloaded")
+    assert "/hub/login" in page.url or "/hub/" in page.url and "lab" not in page.url
+    assert not _signed_in(hub, _session(hub, gone))
+    status = subprocess.run(["passwd", "-S", account], capture_output=True, text=True).stdout
+    assert status.split()[1] == "L"
+
+
+def test_does_sigterm_stop_the_hub_proxy_services_and_servers(hub, people):
+    """Does SIGTERM to `academy hub` stop the hub, the proxy, the services and every person's
+    server, leaving no process of the hub's accounts and the address closed?"""
+    for p in people.values():
+        p["ctx"].close()
+    people.clear()
+    proc = hub["proc"]
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(240)
+    assert proc.returncode == 0
+    left = subprocess.run(["pgrep", "-f", str(hub["home"])], capture_output=True, text=True)
+    assert not left.stdout.strip(), left.stdout
+    for name in [*TRAINEES, MANAGER, TRAINER]:
+        from academy.hub.accounts import os_name
+        from academy.hub.settings import load_hub_settings
+
+        account = os_name(load_hub_settings(hub["home"]), name)
+        assert not subprocess.run(["pgrep", "-u", account], capture_output=True).stdout.strip()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(hub["url"], timeout=10)
+    assert "stopped" in hub["out"].read_text()

@@ -1,0 +1,173 @@
+"""The hub's parts that need no running hub: passwords and lock-out, identities, settings,
+the exchange's ownership check with real OS accounts, the generated configuration and values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from academy.hub.passwords import BAD, LOCKED, NO_PASSWORD, OK, SET, PasswordStore, Policy
+
+
+def test_is_a_password_stored_only_as_an_argon2_hash(tmp_path):
+    """Is an issued password kept as an argon2 hash in a file only its owner can read?"""
+    store = PasswordStore(tmp_path / "passwords.json")
+    pw = store.issue("000102")
+    text = (tmp_path / "passwords.json").read_text()
+    assert pw not in text and "$argon2id$" in text
+    assert (tmp_path / "passwords.json").stat().st_mode & 0o777 == 0o600
+    assert store.check("000102", pw, Policy()) == OK
+
+
+def test_is_an_account_locked_after_repeated_failures_even_for_the_right_password(tmp_path):
+    """Are five wrong passwords in a row followed by a lock-out that refuses the right one?"""
+    store = PasswordStore(tmp_path / "p.json")
+    pw = store.issue("000102")
+    policy = Policy(lockout_attempts=5, lockout_seconds=600)
+    results = [store.check("000102", "wrong", policy, now=1000.0) for _ in range(5)]
+    assert results == [BAD, BAD, BAD, BAD, LOCKED]
+    assert store.check("000102", pw, policy, now=1001.0) == LOCKED
+    assert store.check("000102", pw, policy, now=1000.0 + 601) == OK
+
+
+def test_does_a_right_password_reset_the_count_of_failures(tmp_path):
+    """Do failures interrupted by a good sign-in never add up to a lock-out?"""
+    store = PasswordStore(tmp_path / "p.json")
+    pw = store.issue("a")
+    policy = Policy(lockout_attempts=3)
+    for _ in range(4):
+        assert store.check("a", "x", policy) == BAD
+        assert store.check("a", "x", policy) == BAD
+        assert store.check("a", pw, policy) == OK
+
+
+def test_is_a_first_sign_in_refused_unless_the_policy_allows_it(tmp_path):
+    """Without an issued password, is sign-in refused, and with first sign-in does the first
+    (long enough) password become the person's own?"""
+    store = PasswordStore(tmp_path / "p.json")
+    assert store.check("b", "long-enough", Policy()) == NO_PASSWORD
+    first = Policy(first_sign_in=True, min_length=8)
+    assert store.check("b", "short", first) == NO_PASSWORD
+    assert store.check("b", "long-enough", first) == SET
+    assert store.check("b", "other-password", first) == BAD
+    assert store.check("b", "long-enough", first) == OK
+
+
+def test_is_the_serving_identity_taken_from_hub_groups():
+    """Does a hub user become trainer:/admin: by group and otherwise stay their employee id?"""
+    from academy.hub.identity import identity_of
+
+    assert identity_of("000102", ["trainees"]) == "000102"
+    assert identity_of("000100", ["managers"]) == "000100"
+    assert identity_of("li", ["trainers"]) == "trainer:li"
+    assert identity_of("boss", [], is_admin=True) == "admin:boss"
+
+
+def test_are_bad_hub_settings_refused_with_file_line_and_field(tmp_path):
+    """Is a bad account prefix reported with the file, the line and the field?"""
+    from academy.errors import ProblemsError
+    from academy.hub.settings import load_hub_settings
+
+    (tmp_path / "hub").mkdir()
+    (tmp_path / "hub" / "settings.yaml").write_text("port: 8000\naccount_prefix: 'Bad Prefix!'\n")
+    with pytest.raises(ProblemsError) as exc:
+        load_hub_settings(tmp_path)
+    text = str(exc.value)
+    assert "settings.yaml" in text and "account_prefix" in text and "2" in text
+
+
+def test_does_the_z2jh_values_file_use_postgresql_and_the_same_limits(sqlite_home, tmp_path):
+    """Are the Zero to JupyterHub values made from the hub settings, with PostgreSQL?"""
+    from academy.hub.settings import HubSettings, save_hub_settings
+    from academy.hub.z2jh import write_values
+
+    save_hub_settings(sqlite_home.root, HubSettings(cull_idle_seconds=1800, mem_limit="3G",
+                                                    trainers=["li"]))
+    out = write_values(sqlite_home, tmp_path / "values.yaml")
+    v = yaml.safe_load(out.read_text())
+    assert v["hub"]["db"]["type"] == "postgres"
+    assert v["hub"]["db"]["url"].startswith("postgresql")
+    assert v["cull"] == {"enabled": True, "timeout": 1800, "every": 300}
+    assert v["singleuser"]["memory"]["limit"] == "3G"
+    assert v["hub"]["config"]["JupyterHub"]["authenticator_class"] == \
+        "academy.hub.auth.AcademyAuthenticator"
+    assert "access:services!service=formgrader" in \
+        v["hub"]["loadRoles"]["formgrader-access"]["scopes"]
+
+
+def test_does_the_hub_configuration_keep_everything_on_loopback(sqlite_home):
+    """Does configure() put hub, proxy API and services on 127.0.0.1, with the academy's
+    authenticator, spawner, culler and formgrader's frame-ancestors fix?"""
+    from traitlets.config import Config
+
+    from academy.hub.config import FORMGRADER_CONFIG, configure
+
+    c = Config()
+    configure(c, str(sqlite_home.root), hub_port=1, api_port=2, formgrader_port=3,
+              dashboards_port=4)
+    assert c.JupyterHub.ip == "127.0.0.1" and c.JupyterHub.hub_ip == "127.0.0.1"
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:2"
+    assert c.JupyterHub.authenticator_class == "academy.hub.auth.AcademyAuthenticator"
+    assert c.JupyterHub.spawner_class == "academy.hub.spawner.AcademySpawner"
+    names = {s["name"]: s for s in c.JupyterHub.services}
+    assert set(names) == {"idle-culler", "academy-sync", "formgrader", "dashboards"}
+    assert names["formgrader"]["url"] == "http://127.0.0.1:3"
+    assert "--timeout=3600" in names["idle-culler"]["command"]
+    assert "frame-ancestors 'self'" in FORMGRADER_CONFIG
+    assert c.Spawner.mem_limit == "2G"
+
+
+# --- real OS accounts ----------------------------------------------------------------------------
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="creates OS accounts: needs root")
+
+
+@pytest.fixture
+def two_accounts():
+    from academy.hub.accounts import ensure_person_account, remove_accounts
+
+    prefix = f"t{uuid.uuid4().hex[:6]}-"
+    a, b = ensure_person_account(prefix + "a"), ensure_person_account(prefix + "b")
+    yield a, b
+    remove_accounts(prefix)
+
+
+@root_only
+def test_is_a_submission_made_by_another_account_set_aside(tmp_path, two_accounts):
+    """Is a submission naming trainee A but made by B's account moved out of inbound, while
+    A's own stays?"""
+    from graders.exam.ownership import quarantine_forged
+
+    a, b = two_accounts
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "hub_accounts.json").write_text(f'{{"000102": "{a.pw_name}", "000103": '
+                                              f'"{b.pw_name}"}}')
+    inbound = tmp_path / "ex" / "inbound"
+    inbound.mkdir(parents=True)
+    own = inbound / "000102+exam1+2026-01-01 00:00:00.000000 UTC+abc"
+    forged = inbound / "000102+exam1+2026-01-01 00:00:01.000000 UTC+def"
+    stranger = inbound / "999999+exam1+2026-01-01 00:00:01.000000 UTC+ghi"
+    for p, pw in ((own, a), (forged, b), (stranger, b)):
+        p.mkdir()
+        os.chown(p, pw.pw_uid, pw.pw_gid)
+    msgs = quarantine_forged(course, tmp_path / "ex", "exam1")
+    assert own.exists() and not forged.exists() and not stranger.exists()
+    assert (course / "quarantine" / forged.name).exists()
+    assert len(msgs) == 2 and any(b.pw_name in m for m in msgs)
+
+
+@root_only
+def test_is_a_persons_home_private_to_their_account(two_accounts):
+    """Can account B neither list nor read account A's home?"""
+    a, b = two_accounts
+    Path(a.pw_dir, "notes.txt").write_text("private")
+    os.chown(Path(a.pw_dir, "notes.txt"), a.pw_uid, a.pw_gid)
+    proc = subprocess.run(["runuser", "-u", b.pw_name, "--", "cat",
+                           str(Path(a.pw_dir, "notes.txt"))], capture_output=True, text=True)
+    assert proc.returncode != 0 and "Permission denied" in proc.stderr
