@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,8 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             _shot(page, f"trainee-lab-course-{lang}.png")
 
             # --- no instructor menus; the Assignments list -----------------------------------
-            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            menu = "考试" if lang == "zh" else "Nbgrader"
+            page.locator(".lm-MenuBar-itemLabel", has_text=menu).click()
             items = page.locator(".lm-Menu li[data-command]:visible")
             items.first.wait_for()
             assert [i.get_attribute("data-command") for i in items.all()] == [
@@ -167,6 +169,12 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             released.locator(".item_status button").click()
             page.locator("#fetched_assignments_list > .list_item", has_text=exam).wait_for()
             assert page.locator("#submitted_assignments_list > .list_item").count() == 0
+            if lang == "zh":  # nbgrader's own strings too
+                panel_text = page.locator("#assignments").inner_text()
+                assert "已下载的考试" in panel_text and "提交" in panel_text
+                words = set(re.findall(r"[A-Za-z]+", panel_text.replace(exam, "").replace(
+                    h.settings.course_id, "")))
+                assert not words, words
 
             # --- the exam: answer by clicking, Submit, confirm, submitted ----------------------
             exam_path = f"{h.settings.course_id}/{exam}/{exam}.ipynb"
@@ -224,15 +232,16 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             assert outcomes[sid].status == "graded" and outcomes[sid].score > 0
             lifecycle.feedback(h, exam)
             page.goto(lab.url)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            page.locator(".lm-MenuBar-itemLabel", has_text=menu).click()
             page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
             mine = page.locator("#submitted_assignments_list > .list_item", has_text=exam)
             mine.first.wait_for()
             rows = page.locator("#submitted_assignments_list .list_item")
             row_text = " ".join(rows.all_inner_texts())
             assert other not in row_text  # only the trainee's own submissions are listed
-            mine.first.get_by_role("button", name="Fetch Feedback").click()
-            page.get_by_text("view feedback").first.wait_for()
+            fetch = "获取反馈" if lang == "zh" else "Fetch Feedback"
+            mine.first.get_by_role("button", name=fetch).click()
+            page.get_by_text("查看反馈" if lang == "zh" else "view feedback").first.wait_for()
             _shot(page, f"trainee-lab-feedback-{lang}.png")
         except Exception:
             _shot(page, f"trainee-lab-failure-{lang}.png")

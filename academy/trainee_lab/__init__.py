@@ -21,7 +21,8 @@ them (used by `academy serve --trainee ID`, and meant for a JupyterHub spawner t
     editing, every cell rendered (widgets stay live when scrolled), the interface language;
 - the small lab extension in `labextensions/` (plain JavaScript, no build step), which runs a
   notebook's cells once its kernel is ready (widgets show on open, no Run All) and gives an exam a
-  **Submit exam** button with a confirmation dialog and a visible submitted state.
+  **Submit exam** button with a confirmation dialog and a visible submitted state; on a Chinese
+  trainee's page it also shows nbgrader's Assignments list (which has no translations) in Chinese.
 
 Why this set-up: everything but the run-on-open and the Submit button is JupyterLab's and
 nbgrader's own configuration (page_config, overrides.json, custom_css, traitlets), so upgrades keep
@@ -164,7 +165,9 @@ def write_config_dir(home, config_dir: Path, employee_id: str, workspace: Path,
                      locale: str) -> None:
     """Write the trainee's Jupyter config directory (see the module docstring)."""
     server = {
-        "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False},
+        "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False,
+                      # read by the trainee-mode extension (nbgrader's strings in Chinese)
+                      "tornado_settings": {"page_config_data": {"academyLocale": locale}}},
         "ContentsManager": {"hide_globs": HIDE_GLOBS, "allow_hidden": False},
         "LabApp": {"custom_css": True, "app_settings_dir": str(config_dir / "lab-settings"),
                    "extra_labextensions_path": [str(LABEXTENSIONS)]},

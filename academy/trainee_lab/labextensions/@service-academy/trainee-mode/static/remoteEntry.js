@@ -42,7 +42,7 @@
       submitted: "已提交",
       notSubmitted: "尚未提交",
       failed: "提交失败，请重试或联系培训师。",
-      feedbackHint: "培训师稍后发布反馈：菜单 Nbgrader > Assignment List，点击 Fetch Feedback。"
+      feedbackHint: "培训师发布反馈后：菜单“考试 > 考试列表”，点击“获取反馈”。"
     }
   };
 
@@ -230,6 +230,73 @@
     });
   }
 
+  // ---- nbgrader's Assignments list in Chinese ---------------------------------------------------
+
+  // nbgrader's lab extension has no translations: on a Chinese trainee's page its few fixed
+  // strings (menu, tab, list headings, buttons) are replaced as they appear
+  var NBGRADER_ZH = {
+    "Nbgrader": "考试",
+    "Assignment List": "考试列表",
+    "Assignments": "考试",
+    "Released, downloaded, and submitted assignments for course:": "本课程的考试：",
+    "Released assignments": "可领取的考试",
+    "Downloaded assignments": "已下载的考试",
+    "Submitted assignments": "已提交的考试",
+    "There are no assignments to fetch.": "没有可领取的考试。",
+    "There are no downloaded assignments.": "没有已下载的考试。",
+    "There are no submitted assignments.": "没有已提交的考试。",
+    "Fetch": "领取",
+    "Submit": "提交",
+    "Fetch Feedback": "获取反馈",
+    "(view feedback)": "（查看反馈）",
+    "Refresh assignments list": "刷新考试列表",
+    "Toggle Dropdown": "展开列表"
+  };
+
+  function translateNode(root) {
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var node = walker.nextNode();
+    while (node) {
+      var key = node.nodeValue.trim();
+      if (key && Object.prototype.hasOwnProperty.call(NBGRADER_ZH, key)) {
+        node.nodeValue = node.nodeValue.replace(key, NBGRADER_ZH[key]);
+      }
+      node = walker.nextNode();
+    }
+    if (root.querySelectorAll) {
+      root.querySelectorAll("[title]").forEach(function (el) {
+        var title = el.getAttribute("title");
+        if (Object.prototype.hasOwnProperty.call(NBGRADER_ZH, title)) {
+          el.setAttribute("title", NBGRADER_ZH[title]);
+        }
+      });
+    }
+  }
+
+  function translateNbgrader() {
+    translateNode(document.body);
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        if (r.type === "characterData" && r.target.parentNode) {
+          translateNode(r.target.parentNode);
+        }
+        r.addedNodes.forEach(function (n) {
+          if (n.nodeType === 1) { translateNode(n); }
+          else if (n.nodeType === 3 && n.parentNode) { translateNode(n.parentNode); }
+        });
+      });
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  }
+
+  function pageLocale() {
+    try {
+      var el = document.getElementById("jupyter-config-data");
+      return JSON.parse(el.textContent).academyLocale || "en";
+    } catch (err) {
+      return "en";
+    }
+  }
+
   // ---- the plugin ------------------------------------------------------------------------------
 
   var plugin = {
@@ -238,6 +305,7 @@
     autoStart: true,
     activate: function (app) {
       document.body.classList.add("academy-trainee-mode");
+      if (pageLocale() === "zh") { translateNbgrader(); }
       app.docRegistry.addWidgetExtension("Notebook", {
         createNew: function (panel, context) {
           panel.node.classList.add("academy-document");
