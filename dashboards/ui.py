@@ -175,6 +175,18 @@ def row(*items) -> w.HBox:
     return w.HBox(list(items), layout=w.Layout(flex_flow="row wrap", width="100%"))
 
 
+def _num(v) -> str:
+    """A score with one decimal, or '-' when there is none (an incomplete result)."""
+    return "-" if v is None or pd.isna(v) else f"{float(v):.1f}"
+
+
+def _rank(me) -> str:
+    """'rank / graded in team', or '-' for a person without a rank (an incomplete result)."""
+    if pd.isna(me["rank_team"]):
+        return "-"
+    return f"{int(me['rank_team'])} / {int(me['team_size'])}"
+
+
 def _band_names(schemes: dict, loc: str) -> dict[str, str]:
     return {code: (zh if loc == "zh" else en) for code, en, zh in charts.band_order(schemes)}
 
@@ -459,9 +471,9 @@ class ManagerDashboard:
         me = p.results.iloc[0]
         bands = _band_names(self.slice.cycle.schemes, loc)
         head = w.HTML(
-            f"<div class='academy-kpi'>{t('final_score', loc)}<b>{me['final_score']:.1f}</b></div>"
-            f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], str(me['band'])))}</b></div>"
-            f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{me['rank_team']} / {me['team_size']}</b></div>")
+            f"<div class='academy-kpi'>{t('final_score', loc)}<b>{_num(me['final_score'])}</b></div>"
+            f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], '-'))}</b></div>"
+            f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{_rank(me)}</b></div>")
         prof = p.competencies.set_index("competency")
         items = [head, row(chart(charts.person_components(p.components, loc, "components")),
                            chart(charts.radar({me["name"]: prof["score"],
@@ -616,8 +628,8 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
     items.append(w.HTML(
         f"<div class='academy-kpi'>{t('cycle', loc)}<b>{html.escape(rep.cycle)}</b></div>"
         f"<div class='academy-kpi'>{t('final_score', loc)}<b class='academy-score'>{score}</b></div>"
-        f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], str(me['band'])))}</b></div>"
-        f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{me['rank_team']} / {me['team_size']}</b></div>"))
+        f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], '-'))}</b></div>"
+        f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{_rank(me)}</b></div>"))
     mine = rep.result.competencies.set_index("competency")["score"]
     team = rep.team_profile.set_index("competency")["score"]
     items.append(row(chart(charts.person_components(rep.result.components, loc)),

@@ -108,6 +108,20 @@ def test_do_charts_of_an_empty_selection_say_so_instead_of_failing():
             assert c.categories == [] and t("chart_empty", lang) in c.svg, c.kind
 
 
+def test_does_an_incomplete_result_show_a_dash_not_a_python_value():
+    """Does a person without a final score, band or rank (an incomplete result) show '-' in the
+    score boxes, never nan, None or <NA>?"""
+    import pandas as pd
+
+    from dashboards import ui
+
+    me = {"final_score": float("nan"), "rank_team": pd.NA, "team_size": 12}
+    assert ui._num(me["final_score"]) == "-" and ui._rank(me) == "-"
+    assert ui._num(None) == "-"
+    assert ui._rank({"rank_team": 3, "team_size": 12}) == "3 / 12"
+    assert ui._num(35.81) == "35.8"
+
+
 def test_are_the_engines_checks_and_flags_written_in_chinese(walk):
     """Does every health-check line and evidence flag of the demo cycle read in Chinese on a
     Chinese page (no English word left) and keep its numbers in both languages?"""
