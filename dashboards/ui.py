@@ -780,7 +780,15 @@ def _item_table(items: list[dict], loc: str) -> w.HTML:
         opts = "".join(
             f"<li{' class=academy-key' if key else ''}>{html.escape(str(text))} · {n}"
             f"{' ✓' if key else ''}</li>" for text, n, key in i["options"])
-        opts = f"<ul class='academy-options'>{opts}</ul>" if opts else "-"
+        key = i.get("key")
+        if not opts and key:
+            kind, value = key
+            value = t(f"key_{value}", loc) if kind == "bool" else value
+            opts = (f"<span class='academy-key'>{html.escape(t('key', loc) + t('colon', loc))}"
+                    f"{html.escape(value)}</span>")
+        elif opts:
+            opts = f"<ul class='academy-options'>{opts}</ul>"
+        opts = opts or "-"
         num = (lambda v: "-" if v is None else f"{v:.2f}")
         flags = "; ".join(t(f, loc) for f in i["flags"])
         rows.append(f"<tr><td>{html.escape(i['exam_title'])}</td>"
