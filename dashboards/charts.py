@@ -556,7 +556,7 @@ def person_components(components: pd.DataFrame, loc: str, title_key: str = "my_c
     return bar_chart("person_components", t(title_key, loc),
                      [component_label(x, loc) for x in c["component"]],
                      [(t("score", loc), c["score"].round(1).tolist(), PALETTE[0])],
-                     t("score", loc), labels=True, y_range=(0, 110), loc=loc)
+                     t("score", loc), labels=True, y_range=(0, 100), loc=loc)
 
 
 def bars(labels: list[str], values: list[float], title: str, loc: str, y_title: str = "",

@@ -69,6 +69,21 @@ def items_to_fix(home, loc: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t(c, loc) for c in cols])
 
 
+def _key_text(q) -> tuple[str, str] | None:
+    """The right answer of a question without options, as (kind, value): ('bool', 'true'),
+    ('number', '85 ± 2 %'), ('accepted', 'a / b'); None for choice and free-text questions.
+    For the trainer's view only (the trainer view is refused to everyone else)."""
+    if q.key_bool is not None:
+        return ("bool", "true" if q.key_bool else "false")
+    if q.key_number is not None:
+        tol = f"{q.tolerance:g}%" if q.tolerance_relative else f"{q.tolerance:g}"
+        return ("number", f"{q.key_number:g}" + (f" ± {tol}" if q.tolerance else "")
+                + (f" {q.unit}" if q.unit else ""))
+    if q.accepted:
+        return ("accepted", " / ".join(q.accepted))
+    return None
+
+
 def flagged_items(home) -> list[dict]:
     """The flagged questions of every graded exam with what a trainer needs to fix them: the
     exam's title, the question's stem, each option with how many chose it and whether it is
@@ -88,7 +103,8 @@ def flagged_items(home) -> list[dict]:
                 continue
             q = bank.question(s.question)
             out.append({"exam": exam, "exam_title": bank.title, "question": s.question,
-                        "stem": q.stem, "options": list(s.option_counts), "n": s.n,
+                        "stem": q.stem, "options": list(s.option_counts), "key": _key_text(q),
+                        "n": s.n,
                         "facility": s.facility, "discrimination": s.discrimination,
                         "flag": s.flag, "flags": [f.strip() for f in s.flag.split(";")]})
     return out

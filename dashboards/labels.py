@@ -168,6 +168,9 @@ LABELS.update({
     "no_open_cycle": ("No assessment cycle is open: scores can be entered once a manager opens "
                       "one.", "目前没有进行中的考核周期：经理开启考核周期后即可评分。"),
     "open_module": ("Open the module", "打开课程模块"),
+    "key": ("Right answer", "正确答案"),
+    "key_true": ("true", "正确"),
+    "key_false": ("false", "错误"),
     "list_sep": (", ", "、"),
     "clause_sep": ("; ", "；"),
     "colon": (": ", "："),

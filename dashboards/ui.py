@@ -177,6 +177,18 @@ def row(*items) -> w.HBox:
     return w.HBox(list(items), layout=w.Layout(flex_flow="row wrap", width="100%"))
 
 
+def _num(v) -> str:
+    """A score with one decimal, or '-' when there is none (an incomplete result)."""
+    return "-" if v is None or pd.isna(v) else f"{float(v):.1f}"
+
+
+def _rank(me) -> str:
+    """'rank / graded in team', or '-' for a person without a rank (an incomplete result)."""
+    if pd.isna(me["rank_team"]):
+        return "-"
+    return f"{int(me['rank_team'])} / {int(me['team_size'])}"
+
+
 def _band_names(schemes: dict, loc: str) -> dict[str, str]:
     return {code: (zh if loc == "zh" else en) for code, en, zh in charts.band_order(schemes)}
 
@@ -461,9 +473,9 @@ class ManagerDashboard:
         me = p.results.iloc[0]
         bands = _band_names(self.slice.cycle.schemes, loc)
         head = w.HTML(
-            f"<div class='academy-kpi'>{t('final_score', loc)}<b>{me['final_score']:.1f}</b></div>"
-            f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], str(me['band'])))}</b></div>"
-            f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{me['rank_team']} / {me['team_size']}</b></div>")
+            f"<div class='academy-kpi'>{t('final_score', loc)}<b>{_num(me['final_score'])}</b></div>"
+            f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], '-'))}</b></div>"
+            f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{_rank(me)}</b></div>")
         prof = p.competencies.set_index("competency")
         items = [head, row(chart(charts.person_components(p.components, loc, "components")),
                            chart(charts.radar({me["name"]: prof["score"],
@@ -622,8 +634,8 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
     items.append(w.HTML(
         f"<div class='academy-kpi'>{t('cycle', loc)}<b>{html.escape(rep.cycle)}</b></div>"
         f"<div class='academy-kpi'>{t('final_score', loc)}<b class='academy-score'>{score}</b></div>"
-        f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], str(me['band'])))}</b></div>"
-        f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{me['rank_team']} / {me['team_size']}</b></div>"))
+        f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], '-'))}</b></div>"
+        f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{_rank(me)}</b></div>"))
     mine = rep.result.competencies.set_index("competency")["score"]
     team = rep.team_profile.set_index("competency")["score"]
     items.append(row(chart(charts.person_components(rep.result.components, loc)),
@@ -774,7 +786,15 @@ def _item_table(items: list[dict], loc: str) -> w.HTML:
         opts = "".join(
             f"<li{' class=academy-key' if key else ''}>{html.escape(str(text))} · {n}"
             f"{' ✓' if key else ''}</li>" for text, n, key in i["options"])
-        opts = f"<ul class='academy-options'>{opts}</ul>" if opts else "-"
+        key = i.get("key")
+        if not opts and key:
+            kind, value = key
+            value = t(f"key_{value}", loc) if kind == "bool" else value
+            opts = (f"<span class='academy-key'>{html.escape(t('key', loc) + t('colon', loc))}"
+                    f"{html.escape(value)}</span>")
+        elif opts:
+            opts = f"<ul class='academy-options'>{opts}</ul>"
+        opts = opts or "-"
         num = (lambda v: "-" if v is None else f"{v:.2f}")
         flags = "; ".join(t(f, loc) for f in i["flags"])
         rows.append(f"<tr><td>{html.escape(i['exam_title'])}</td>"

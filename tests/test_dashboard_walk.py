@@ -56,7 +56,7 @@ def walk(demo_home):
         bank = lifecycle._bank(company.home, exam)
         allowed |= {bank.title, exam}
         for q in bank.questions:
-            allowed |= {q.stem, q.stem[:120], *q.options}
+            allowed |= {q.stem, q.stem[:120], *q.options, *q.accepted, q.unit}
     ev = exams.practical_agreement(company.home, cycle)[1]
     allowed |= set(ev["rater_id"])
     # course titles as their authors wrote them, each only on a page of its own language (an
@@ -106,6 +106,20 @@ def test_do_charts_of_an_empty_selection_say_so_instead_of_failing():
                  charts.bars([], [], "x", lang)]
         for c in drawn:
             assert c.categories == [] and t("chart_empty", lang) in c.svg, c.kind
+
+
+def test_does_an_incomplete_result_show_a_dash_not_a_python_value():
+    """Does a person without a final score, band or rank (an incomplete result) show '-' in the
+    score boxes, never nan, None or <NA>?"""
+    import pandas as pd
+
+    from dashboards import ui
+
+    me = {"final_score": float("nan"), "rank_team": pd.NA, "team_size": 12}
+    assert ui._num(me["final_score"]) == "-" and ui._rank(me) == "-"
+    assert ui._num(None) == "-"
+    assert ui._rank({"rank_team": 3, "team_size": 12}) == "3 / 12"
+    assert ui._num(35.81) == "35.8"
 
 
 def test_are_the_engines_checks_and_flags_written_in_chinese(walk):
@@ -212,6 +226,14 @@ def test_does_the_trainer_see_each_question_beside_its_statistics(walk):
             for text, _n, _key in i["options"]:
                 assert _esc(text) in page
         assert "academy-key" in page or not any(k for i in items for *_x, k in i["options"])
+        # a question without options shows its right answer (true/false in the page's language)
+        for i in items:
+            if i["key"] and i["key"][0] == "bool":
+                assert f"{t('key', lang)}{t('colon', lang)}{t('key_' + i['key'][1], lang)}" \
+                    in page
+                break
+        else:
+            pytest.fail("the demo exams should have a flagged true/false question")
         assert "class='academy-ref'" in page  # the agreement floor is drawn
         # the demo publishes its open cycle: the form's place says so in the page's language
         assert "academy-form-closed" in page and "academy reopen" not in page
