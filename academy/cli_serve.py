@@ -101,9 +101,6 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
             lab_server.start()
             started.append(lab_server)
             env["ACADEMY_LAB_URL"] = f"http://127.0.0.1:{lab_server.port}/"
-            # training-plan links open the module, not the lab's token page (without a hub the
-            # one lab is shared by whoever was given its login; a hub deployment sets neither)
-            env["ACADEMY_LAB_TOKEN"] = lab_server.token
         voila = Voila(home.root, tokens_file, port=voila_port, env=env, log=logs / "voila.log")
         out.print("Starting the Voila dashboards ...")
         voila.start()

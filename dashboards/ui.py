@@ -674,25 +674,18 @@ def _module_titles(loc: str) -> dict[str, str]:
 
 
 def lab_link(module_key: str, loc: str, titles: dict[str, str] | None = None) -> str:
-    """A training-plan module as a link that opens it in JupyterLab (the Chinese notebook where
-    the course has one): its title, underlined like a link, in a new tab. The address is the
-    lab's own (ACADEMY_LAB_URL, set by `academy serve`) with the lab's login (ACADEMY_LAB_TOKEN)
-    when the serving side gives one, so the module opens instead of Jupyter's token page. With
-    no lab served, the title alone."""
-    from training.catalog import courses_dir
-
+    """A training-plan module as a link that opens it in the trainee's JupyterLab (ACADEMY_LAB_URL,
+    set by the serving side): its title, underlined like a link, in a new tab. The path is the one
+    of the trainee's workspace (academy.trainee_lab), where each module is `<module>.ipynb` in the
+    trainee's language. The link never carries a login: a page shown to a trainee holds no
+    server's token (the lab asks the trainee to sign in). With no lab served, the title alone."""
     key = module_key.strip()
     course, _, module = key.partition("/")
     label = html.escape((titles or {}).get(key, key))
     base = os.environ.get("ACADEMY_LAB_URL", "")
     if not base:
         return f"<span class='academy-module'>{label}</span>"
-    zh = courses_dir() / course / f"{module}.zh.ipynb"
-    name = f"{module}.zh.ipynb" if loc == "zh" and zh.exists() else f"{module}.ipynb"
-    href = f"{base.rstrip('/')}/lab/tree/courses/{quote(course)}/{quote(name)}"
-    token = os.environ.get("ACADEMY_LAB_TOKEN", "")
-    if token:
-        href += f"?token={quote(token)}"
+    href = f"{base.rstrip('/')}/lab/tree/courses/{quote(course)}/{quote(module)}.ipynb"
     return (f"<a class='academy-link' href='{html.escape(href)}' target='_blank' "
             f"rel='noopener' title='{html.escape(t('open_module', loc))}'>{label}</a>")
 
