@@ -391,6 +391,17 @@ class Sandbox:
         return out
 
     @staticmethod
+    def processes_inside(kernel_pid: int) -> int:
+        """How many processes the sandbox holds (its init, the kernel, whatever the kernel
+        started): the numeric entries of the sandbox's own /proc, which lists exactly its PID
+        namespace (one folder read, instead of a walk of the whole machine's /proc)."""
+        fd = os.open(f"/proc/{kernel_pid}/root/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            return sum(name.isdigit() for name in os.listdir(fd))
+        finally:
+            os.close(fd)
+
+    @staticmethod
     def threads_and_cpu(pid: int) -> tuple[int, float]:
         """(threads, CPU seconds used) of one process."""
         with open(f"/proc/{pid}/stat", "rb") as f:

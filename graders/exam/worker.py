@@ -104,11 +104,11 @@ class _Kernel:
         from graders.exam.sandbox import Sandbox
 
         try:
-            procs = Sandbox.descendants(self.pid)
+            procs = Sandbox.processes_inside(self.kernel_pid)
             threads, cpu = Sandbox.threads_and_cpu(self.kernel_pid)
         except (OSError, TypeError, IndexError, ValueError):
             return False
-        return (len(procs) <= 2 and threads <= (self.threads or 0)
+        return (procs <= 2 and threads <= (self.threads or 0)
                 and cpu < self.sandbox.limits.cpu_seconds / 2)
 
     def discard(self) -> None:
@@ -182,6 +182,8 @@ def _start_sandboxed(pre, conf: dict) -> _Kernel:
             raise sbx.SandboxUnavailable("the sandboxed kernel's process cannot be found")
         kernel.kernel_pid = procs[-1]
         kernel.threads, _ = sbx.Sandbox.threads_and_cpu(kernel.kernel_pid)
+        if sbx.Sandbox.processes_inside(kernel.kernel_pid) != 2:  # its init and the kernel
+            raise sbx.SandboxUnavailable("the kernel is not alone in a PID namespace of its own")
         box.seal()
     except BaseException:
         kernel.discard()
