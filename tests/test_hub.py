@@ -511,7 +511,7 @@ def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):
     viewer, _ = _dashboard(page, hub, "manager.ipynb")
     assert viewer == MANAGER
     page.wait_for_selector("svg.academy-chart", timeout=240_000)
-    teams = page.locator("select[multiple] option").all_inner_texts()
+    teams = [t.replace("\xa0", " ") for t in page.locator("select[multiple] option").all_inner_texts()]
     from academy.home import open_home
     from dashboards.access import Viewer, managed_teams
     from dashboards.data import load_company
