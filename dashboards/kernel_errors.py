@@ -43,7 +43,11 @@ def keep_errors_off_the_page() -> None:
     last = logging.StreamHandler(sys.__stderr__)
     last.setLevel(logging.WARNING)
     logging.lastResort = last
+    page = (sys.stdout, sys.stderr)  # ipykernel's streams: what they get goes to the page
     for logger in loggers:
         for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream is not sys.__stderr__:
+            # only handlers that write to the page; never a file handler (setStream on one would
+            # leave its file to be closed as if it were stderr, and the kernel's later writes could
+            # land in whatever file reuses that descriptor: seen writing into academy.db)
+            if type(handler) is logging.StreamHandler and handler.stream in page:
                 handler.setStream(sys.__stderr__)
