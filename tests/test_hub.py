@@ -499,7 +499,10 @@ def _dashboard(page, hub, notebook: str):
     page.wait_for_selector(".academy-viewer", timeout=240_000)
     kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
                            ".textContent).kernelId")
-    return page.locator(".academy-viewer").inner_text(), kernel
+    viewer = page.locator(".academy-viewer")
+    assert viewer.get_attribute("data-user") in NAMES  # the id the hub signed them in as
+    assert NAMES[viewer.get_attribute("data-user")] in viewer.inner_text()  # shown by name
+    return viewer.get_attribute("data-user"), kernel
 
 
 def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):

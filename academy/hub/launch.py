@@ -61,6 +61,25 @@ class Hub(ServerProcess):
         family = descendants(self.proc.pid)
         super().stop(timeout)
         end_processes(family)
+        # and whatever runs as one of the hub's own accounts, though no longer a descendant (a
+        # kernel or helper whose server ended first is re-parented to init)
+        end_processes(account_processes(load_hub_settings(self.home.root).account_prefix))
+
+
+def account_processes(prefix: str) -> set[int]:
+    """Every process running as an OS account whose name starts with `prefix` (the hub's own)."""
+    import pwd
+
+    uids = {pw.pw_uid for pw in pwd.getpwall() if prefix and pw.pw_name.startswith(prefix)}
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            line = next(x for x in status.read_text().splitlines() if x.startswith("Uid:"))
+        except (OSError, StopIteration):
+            continue
+        if int(line.split()[1]) in uids:
+            out.add(int(status.parent.name))
+    return out
 
 
 def descendants(pid: int) -> set[int]:
