@@ -625,6 +625,15 @@ def test_does_a_person_made_inactive_lose_access_at_once(hub, people, tmp_path):
     assert status.split()[1] == "L"
 
 
+def _running(pid: str) -> bool:
+    """Is the process still running (not gone, not a zombie left for init to reap)?"""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_does_sigterm_stop_the_hub_proxy_services_and_servers(hub, people):
     """Does SIGTERM to `academy hub` stop the hub, the proxy, the services and every person's
     server, leaving no process of the hub's accounts and the address closed?"""
@@ -642,7 +651,10 @@ def test_does_sigterm_stop_the_hub_proxy_services_and_servers(hub, people):
         from academy.hub.settings import load_hub_settings
 
         account = os_name(load_hub_settings(hub["home"]), name)
-        assert not subprocess.run(["pgrep", "-u", account], capture_output=True).stdout.strip()
+        running = [pid for pid in subprocess.run(["pgrep", "-u", account], capture_output=True,
+                                                 text=True).stdout.split()
+                   if _running(pid)]
+        assert not running, f"{account}: {running}"
     with pytest.raises(requests.ConnectionError):
         requests.get(hub["url"], timeout=10)
     assert "stopped" in hub["out"].read_text()

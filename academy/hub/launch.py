@@ -121,6 +121,9 @@ def end_processes(pids: set[int], grace: float = 10) -> None:
             os.kill(p, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    deadline = time.monotonic() + grace  # SIGKILL is not instant: return once they are gone
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _state(pid: int) -> str:
