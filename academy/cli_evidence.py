@@ -48,15 +48,20 @@ def _run_import(ctx, importer, path: Path, cycle, dry_run, sheet, key, with_cfg=
             session.rollback()
             raise
         session.rollback() if dry_run else session.commit()
+    report_import(result, "scores", dry_run)
+    h.close()
+
+
+def report_import(result, noun: str, dry_run: bool) -> None:
+    """One import's outcome: rows read, what was stored, batches replaced, a dry run's notice."""
     extra = "".join(f", {k}: {v}" for k, v in result.extra.items())
-    console.print(f"{result.file}: {result.rows} rows -> {result.evidence} scores{extra} for cycle "
+    console.print(f"{result.file}: {result.rows} rows -> {result.evidence} {noun}{extra} for cycle "
                   f"{result.cycle}" + (f" (batch #{result.batch_id})" if result.batch_id else ""))
     if result.replaced:
         console.print(f"Replaced earlier batch(es) {', '.join(f'#{b}' for b in result.replaced)}; "
                       "they stay in the history.")
     if dry_run:
         console.print("[yellow]Dry run: nothing was written.[/yellow]")
-    h.close()
 
 
 @practical_app.command("import")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table as RichTable
 
 from academy.cli_common import console, open_from
-from academy.cli_evidence import CycleOpt, DryOpt, FileArg, KeyOpt, SheetOpt
+from academy.cli_evidence import CycleOpt, DryOpt, FileArg, KeyOpt, SheetOpt, report_import
 
 app = typer.Typer(help="Technical support's monthly work plan: agree, score next month, show.",
                   no_args_is_help=True)
@@ -33,14 +33,7 @@ def _run(ctx, importer, path: Path, cycle, dry_run, sheet, key, **kw) -> None:
             session.rollback()
             raise
         session.rollback() if dry_run else session.commit()
-    extra = "".join(f", {k}: {v}" for k, v in result.extra.items())
-    console.print(f"{result.file}: {result.rows} rows -> {result.evidence} plan items{extra} for "
-                  f"cycle {result.cycle}" + (f" (batch #{result.batch_id})" if result.batch_id else ""))
-    if result.replaced:
-        console.print(f"Replaced earlier batch(es) {', '.join(f'#{b}' for b in result.replaced)}; "
-                      "they stay in the history.")
-    if dry_run:
-        console.print("[yellow]Dry run: nothing was written.[/yellow]")
+    report_import(result, "plan items", dry_run)
     h.close()
 
 
