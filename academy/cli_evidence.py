@@ -133,12 +133,12 @@ def surveys_company(ctx: typer.Context, cycle: CycleOpt = None,
                     to: Annotated[Optional[Path], typer.Option(
                         "--to", help="Also write the report to an .xlsx or .csv file.")] = None) -> None:
     """Company items (product, price, delivery, packaging) per item and team; never scored."""
-    from academy.cycles import current_cycle, get_cycle
+    from academy.cycles import named_or_current
     from graders.company_feedback import company_report, export_company_report
 
     h = open_from(ctx)
     with h.transaction() as s:
-        c = get_cycle(s, cycle) if cycle else current_cycle(s)
+        c = named_or_current(s, cycle)
         report = company_report(s, c.id)
     t = RichTable(title=f"Company items of cycle {c.name}")
     for col in ("item", "team", "responses", "mean (0-100)", "satisfied"):

@@ -63,15 +63,12 @@ def plans_score(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_r
 def plans_show(ctx: typer.Context, cycle: CycleOpt = None,
                employee: Annotated[Optional[str], typer.Option(help="One staff id.")] = None) -> None:
     """Agreed plan items and their scores, per person and month."""
-    from academy.cycles import current_cycle, get_cycle
+    from academy.cycles import named_or_current
     from graders.work_plans import plan_overview
 
     h = open_from(ctx)
     with h.transaction() as s:
-        c = get_cycle(s, cycle) if cycle else current_cycle(s)
-        if c is None:
-            from academy.errors import AcademyError
-            raise AcademyError("no open assessment cycle: name one with --cycle")
+        c = named_or_current(s, cycle)
         df = plan_overview(s, c.id)
     if employee:
         df = df[df["employee_id"] == employee]

@@ -8,6 +8,7 @@ bin folder is put on PATH first.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from contextlib import contextmanager
@@ -99,10 +100,26 @@ def api(home, exam: str | None = None, language: str = "en"):
     return NbGraderAPI(config=nbgrader_config(home, exam, language))
 
 
+#: the last line of a Python traceback: "nbgrader.exchange.abc.exchange.ExchangeError: Course not found"
+_RAISED = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception): (?P<msg>.+)$")
+
+
+def nbgrader_message(text: str) -> str:
+    """What nbgrader said, without the traceback it may carry: the raised message, else the last lines."""
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    for line in reversed(lines):
+        found = _RAISED.match(line.strip())
+        if found:
+            return found["msg"]
+    if any(ln.lstrip().startswith(("Traceback", 'File "')) for ln in lines):
+        return lines[-1].strip() if lines else ""
+    return "\n".join(lines[-12:])
+
+
 def check(result: dict, what: str) -> dict:
     if not result.get("success"):
-        tail = (result.get("error") or result.get("log") or "").strip().splitlines()[-12:]
-        raise AcademyError(f"nbgrader could not {what}:\n" + "\n".join(tail))
+        said = nbgrader_message(result.get("error") or result.get("log") or "")
+        raise AcademyError(f"nbgrader could not {what}: {said}")
     return result
 
 
