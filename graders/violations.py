@@ -169,7 +169,8 @@ def _day(v) -> date | None:
 
 
 def fold(events: pd.DataFrame, cfg: ViolationsConfig) -> pd.DataFrame:
-    """Every violation as its events make it now: facts, state, plan, and its warning level."""
+    """Every violation as its events make it now: facts, state, plan, and its warning level
+    (`level_rank` 0 for the lowest level; a voided violation has level None and rank -1)."""
     ev = events[events["domain"] == DOMAIN] if len(events) else events
     if ev is None or ev.empty:
         return pd.DataFrame(columns=VIOLATION_COLUMNS)
@@ -206,7 +207,9 @@ def fold(events: pd.DataFrame, cfg: ViolationsConfig) -> pd.DataFrame:
         elif e.action == PLAN_ESCALATED:
             v.update(state=OPEN, escalations=v["escalations"] + 1, plan_due=None)
     out = pd.DataFrame(list(rows.values()))
-    out["level_rank"], out["level"] = _levels(out, cfg)
+    ranks, levels = _levels(out, cfg)
+    out["level_rank"] = pd.Series([-1 if r is None else r for r in ranks], dtype=int)
+    out["level"] = pd.Series(levels, dtype=object)
     return out[VIOLATION_COLUMNS].sort_values(["employee_id", "occurred_on", "violation_id"],
                                               kind="stable").reset_index(drop=True)
 
