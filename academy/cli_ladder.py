@@ -1,5 +1,6 @@
 """The command groups of penalties, career paths and recognition, for academy.cli to add."""
 
+from academy.cli_careers import app as careers_app
 from academy.cli_violations import app as violations_app
 
-apps = {"violations": violations_app}
+apps = {"violations": violations_app, "careers": careers_app}
