@@ -84,7 +84,7 @@ def pairs_table(p: pd.DataFrame, names: dict[str, str], loc: str) -> pd.DataFram
         t("mentee", loc): [_name(names, e) for e in p["mentee_id"]],
         t("goal", loc): p["goal"], t("starts_on", loc): p["starts_on"],
         t("ends_on", loc): [a if a is not None else b for a, b in zip(p["ended_on"], p["ends_on"])],
-        t("active", loc): [t("yes" if a else "no", loc) for a in p["active"]],
+        t("pair_active", loc): [t("yes" if a else "no", loc) for a in p["active"]],
     })
 
 
