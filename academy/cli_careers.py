@@ -198,7 +198,8 @@ def history(ctx: typer.Context, case_id: str) -> None:
 
 @app.command("bench")
 def bench(ctx: typer.Context, as_of: AsOfOpt = None) -> None:
-    """The talent pipeline (梯队) per track and level: ready now, ready soon, in the pipeline, gaps."""
+    """The talent pipeline (梯队) per track and level: ready now, ready soon, in the pipeline,
+    gaps."""
     from academy.i18n import t
     from graders import careers_store as cs
 

@@ -107,13 +107,14 @@ def correct(ctx: typer.Context, violation_id: str, reason: ReasonOpt,
             evidence_file: Annotated[Optional[str], typer.Option()] = None,
             today: TodayOpt = None) -> None:
     """Correct a violation's facts (recorded as a new event; the old facts stay in the history)."""
-    _step(ctx, violation_id, "corrected", reason, today, type=vtype, occurred_on=_date(on, "--date"),
-          evidence=evidence, evidence_ref=evidence_file)
+    _step(ctx, violation_id, "corrected", reason, today, type=vtype,
+          occurred_on=_date(on, "--date"), evidence=evidence, evidence_ref=evidence_file)
 
 
 @app.command("void")
 def void(ctx: typer.Context, violation_id: str, reason: ReasonOpt, today: TodayOpt = None) -> None:
-    """Mark a violation as recorded in error: it counts for nothing from now on (kept in history)."""
+    """Mark a violation as recorded in error: it counts for nothing from now on (kept in the
+    history)."""
     _step(ctx, violation_id, "voided", reason, today)
 
 
@@ -129,7 +130,8 @@ def plan(ctx: typer.Context, violation_id: str, goal: Annotated[str, typer.Optio
 def followup(ctx: typer.Context, violation_id: str,
              outcome: Annotated[str, typer.Argument(help="met, extended or escalated")],
              reason: ReasonOpt, due: DateOpt = None, today: TodayOpt = None) -> None:
-    """Record the follow-up of a plan: met (closes it), extended (--due), escalated (one level up)."""
+    """Record the follow-up of a plan: met (closes it), extended (--due), escalated (one level
+    up)."""
     from academy.errors import AcademyError
 
     actions = {"met": "plan_met", "extended": "plan_extended", "escalated": "plan_escalated"}

@@ -21,7 +21,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -414,7 +413,8 @@ def check_pair(pairs: pd.DataFrame, mentor: str, mentee: str, starts_on: date,
         same = pairs[(pairs["mentor_id"] == mentor) & (pairs["mentee_id"] == mentee)
                      & pairs["active"]]
         if len(same):
-            raise AcademyError(f"{mentor} already mentors {mentee} (pair {same.iloc[0]['pair_id']})")
+            pair = same.iloc[0]["pair_id"]
+            raise AcademyError(f"{mentor} already mentors {mentee} (pair {pair})")
 
 
 def check_end(pair: dict | None, ended_on: date) -> None:

@@ -23,8 +23,8 @@ def violations_table(v: pd.DataFrame, cfg: vio.ViolationsConfig, names: dict[str
         t("name", loc): [_name(names, e) for e in v["employee_id"]],
         t("violation_type", loc): [cfg.type_name(x, loc) for x in v["type"]],
         t("occurred_on", loc): v["occurred_on"],
-        t("warning_level", loc): [cfg.level_name(x, loc) if isinstance(x, str) else t("no_level", loc)
-                                  for x in v["level"]],
+        t("warning_level", loc): [cfg.level_name(x, loc) if isinstance(x, str)
+                                  else t("no_level", loc) for x in v["level"]],
         t("status", loc): [t("vstate_" + s, loc) for s in v["state"]],
         t("plan_goal", loc): v["plan_goal"].fillna("") if len(v) else [],
         t("due_on", loc): v["plan_due"],

@@ -152,7 +152,8 @@ def competitions_frame(session: Session) -> pd.DataFrame:
     q = (select(*[getattr(CompetitionResult, c) for c in rec.COMPETITION_COLUMNS])
          .join(CompetitionImport, CompetitionImport.id == CompetitionResult.import_id)
          .where(CompetitionImport.superseded_by.is_(None))
-         .order_by(CompetitionResult.held_on, CompetitionResult.competition, CompetitionResult.rank))
+         .order_by(CompetitionResult.held_on, CompetitionResult.competition,
+                   CompetitionResult.rank))
     return pd.DataFrame(session.execute(q).all(), columns=rec.COMPETITION_COLUMNS)
 
 

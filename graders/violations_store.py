@@ -48,7 +48,8 @@ def _evidence_ref(ref: str | None) -> dict:
         return {}
     p = Path(ref)
     if p.is_file():
-        return {"evidence_ref": str(p), "evidence_sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        return {"evidence_ref": str(p), "evidence_sha256": digest}
     return {"evidence_ref": ref}
 
 

@@ -210,3 +210,29 @@ def test_are_mentoring_pairs_recorded_and_bad_ones_refused(staffed):
     assert (p["mentor_id"], p["mentee_id"], p["goal"], p["active"]) == \
         ("S1", "E2", "clear an E3 fault alone", False)
     assert p["outcome"] == "clears E3 faults alone now" and p["ended_on"] == date(2026, 11, 30)
+
+
+def test_are_competition_results_and_honour_choices_stored_on_each_backend(staffed, tmp_path):
+    """Are an organiser's results (Chinese headers, GB18030) and an honour-board opt-out and
+    opt-in stored and read back on SQLite and PostgreSQL, the board following the latest choice?"""
+    from graders import recognition as rec
+    from graders import recognition_store as rs
+
+    f = tmp_path / "赛果.csv"
+    f.write_text("竞赛名称,比赛日期,工号,成绩,名次\n故障诊断竞赛,2026年11月20日,E1,98.5,1\n"
+                 "故障诊断竞赛,2026年11月20日,F1,90,2\n", encoding="gb18030")
+    cfg = rec.load_recognition_config()
+    with staffed.transaction() as s:
+        res = rs.import_competitions(s, f, "organiser")
+        rs.set_honour_choice(s, "E1", False, "E1")
+    with staffed.transaction() as s:
+        got = rs.competitions_frame(s)
+        _r, board = rs.load(s, cfg, TODAY)
+        assert set(board["employee_id"]) == {"F1"}
+        rs.set_honour_choice(s, "E1", True, "admin:hr", "asked to be shown again")
+        _r, board = rs.load(s, cfg, TODAY)
+    assert res.encoding.lower().startswith("gb") and res.rows == 2
+    assert got[["employee_id", "team", "score", "rank"]].values.tolist() == [
+        ["E1", "Hotline A", 98.5, 1], ["F1", "Hotline B", 90.0, 2]]
+    assert got["held_on"].tolist() == [date(2026, 11, 20)] * 2
+    assert set(board["employee_id"]) == {"E1", "F1"}

@@ -236,7 +236,8 @@ def test_does_the_command_refuse_an_out_of_order_follow_up_without_a_traceback(s
                      "2026-11-20", "--evidence", "complaint C-7", home=home, env=env)
     assert ok.returncode == 0, ok.stderr
     assert "V-1 recorded for E2" in ok.stdout and "Written warning" in ok.stdout
-    bad = run_academy("violations", "followup", "V-1", "met", "--reason", "done", home=home, env=env)
+    bad = run_academy("violations", "followup", "V-1", "met", "--reason", "done", home=home,
+                      env=env)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "has no corrective plan yet" in bad.stderr
     hist = run_academy("violations", "history", "V-1", home=home, env=env)
