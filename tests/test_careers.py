@@ -236,3 +236,53 @@ def test_are_competition_results_and_honour_choices_stored_on_each_backend(staff
         ["E1", "Hotline A", 98.5, 1], ["F1", "Hotline B", 90.0, 2]]
     assert got["held_on"].tolist() == [date(2026, 11, 20)] * 2
     assert set(board["employee_id"]) == {"E1", "F1"}
+
+
+def test_does_the_demo_show_violations_a_promotion_case_pairs_and_a_competition(demo_home):
+    """Does the demo company hold a violation with a corrective plan due, a promotion case in the
+    pipeline, mentoring pairs, a skill competition, an honour-board opt-out and the workbook,
+    and does its grade provenance show the deduction?"""
+    from tests.conftest import run_academy
+
+    home, proc = demo_home
+    assert "Violations and corrective plans" in proc.stdout and "promotion case P-1" in proc.stdout
+    due = run_academy("violations", "due", "--as-of", "2100-01-01", home=home, check=True)
+    assert "V-2" in due.stdout and "V-3" in due.stdout
+    cases = run_academy("careers", "cases", home=home, check=True)
+    assert "P-1" in cases.stdout
+    assert "M-1" in run_academy("careers", "mentor", "list", home=home, check=True).stdout
+    assert "故障诊断技能竞赛" in run_academy("competitions", "results", home=home,
+                                              check=True).stdout
+    assert (home / "exports" / "careers.xlsx").is_file()
+    listed = run_academy("violations", "list", home=home, check=True).stdout
+    person = next(line.split()[3] for line in listed.splitlines() if " V-3 " in line)
+    res = run_academy("results", "--employee", person, home=home, check=True)
+    assert "penalty" in res.stdout and "-3.00" in res.stdout
+
+
+def test_does_the_command_refuse_a_step_out_of_order_and_by_the_wrong_person(sqlite_home,
+                                                                              tmp_path):
+    """Does `academy careers review` before a nomination, and a nomination by a manager of
+    another team, print the reason without a traceback, while the right steps pass?"""
+    from roster.store import import_roster_file
+    from tests.conftest import run_academy
+
+    f = tmp_path / "roster.csv"
+    f.write_text(ROSTER, encoding="utf-8")
+    import_roster_file(sqlite_home, f)
+    with sqlite_home.transaction() as s:
+        cid = cs.mark_eligible(s, EASY, "E1", "technical_expert", "S1", TODAY)
+    home = sqlite_home.root
+
+    def run(user, *args):
+        return run_academy("careers", *args, home=home, env={"ACADEMY_USER": user})
+
+    early = run("M1", "review", cid, "supported", "--reason", "x")
+    assert early.returncode == 1 and "needs 'nominated' first" in early.stderr
+    stranger = run("M2", "nominate", cid, "--reason", "x")
+    assert stranger.returncode == 1 and "not above E1" in stranger.stderr
+    assert "Traceback" not in early.stderr + stranger.stderr
+    ok = run("S1", "nominate", cid, "--reason", "ready")
+    assert ok.returncode == 0 and "nominated" in ok.stdout
+    hist = run("M1", "history", cid)
+    assert "S1" in hist.stdout and "ready" in hist.stdout
