@@ -227,11 +227,16 @@ def test_is_nothing_deleted_when_a_violation_is_corrected(staffed):
     assert st.at["E1", "open_violations"] == 1 and st.at["E1", "level"] == "written"
 
 
-def test_does_the_command_refuse_an_out_of_order_follow_up_without_a_traceback(staffed):
+def test_does_the_command_refuse_an_out_of_order_follow_up_without_a_traceback(sqlite_home,
+                                                                              tmp_path):
     """Does `academy violations followup` on a violation with no plan print the reason and exit
     non-zero, with no traceback, and `history` show each step?"""
-    home = staffed.root
-    env = {"ACADEMY_DB_URL": staffed.db_url}
+    from roster.store import import_roster_file
+
+    f = tmp_path / "roster.csv"
+    f.write_text(ROSTER, encoding="utf-8")
+    import_roster_file(sqlite_home, f)
+    home, env = sqlite_home.root, {}
     ok = run_academy("violations", "record", "E2", "--type", "rude_to_customer", "--date",
                      "2026-11-20", "--evidence", "complaint C-7", home=home, env=env)
     assert ok.returncode == 0, ok.stderr
