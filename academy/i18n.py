@@ -280,7 +280,7 @@ LABELS.update({
     "honour_shown": ("You appear on the honour board when you receive an award.",
                      "获奖后您将在荣誉榜上展示。"),
     "excluded_award": ("Excluded (warning level)", "因警告级别取消"),
-    "nothing_here": ("None.", "无。"),
+    "nothing_here": ("Nothing recorded.", "暂无记录。"),
     "my_violations": ("My violations and corrective plans", "我的违规记录与改进计划"),
     "my_tracks": ("My career tracks: next level and what is missing", "我的职业通道：下一职级及差距"),
     "careers_title": ("Penalties, promotion pipeline, talent pipeline and mentoring",
