@@ -287,3 +287,23 @@ def test_does_the_command_refuse_a_step_out_of_order_and_by_the_wrong_person(sql
     with sqlite_home.transaction() as s:
         ev = ladder_store.events(s, "promotion", subject=cid)
     assert ev[["action", "by", "reason"]].values.tolist()[-1] == ["nominated", "S1", "ready"]
+
+
+def test_is_a_bad_definition_refused_with_its_line(tmp_path):
+    """Is a careers.yaml with an unknown band, and a violations.yaml whose type starts at an
+    unknown level, refused naming the file and the line?"""
+    from academy.errors import ProblemsError
+
+    bad = (car.Path(car.__file__).parent.parent / "assessments" / "careers.yaml").read_text(
+        encoding="utf-8").replace("criteria: {min_band: good, cycles: 1", "criteria: {min_band: "
+                                  "great, cycles: 1")
+    (tmp_path / "careers.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ProblemsError, match="unknown min_band 'great'") as exc:
+        car.load_careers_config(tmp_path)
+    assert exc.value.problems[0].file == "careers.yaml" and exc.value.problems[0].row
+    (tmp_path / "violations.yaml").write_text(
+        "levels:\n  - {code: verbal, name_en: V, name_zh: 口头}\n"
+        "types:\n  - {code: late, name_en: Late, name_zh: 迟到, start_level: loud}\n",
+        encoding="utf-8")
+    with pytest.raises(ProblemsError, match="unknown start_level 'loud'"):
+        vio.load_violations_config(tmp_path)
