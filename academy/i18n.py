@@ -287,4 +287,5 @@ LABELS.update({
                       "奖惩、晋升流程、人才梯队与传帮带"),
     "my_careers_title": ("My violations, career tracks and mentoring", "我的违规、职业发展与传帮带"),
     "pair_active": ("Running", "进行中"),
+    "show_on_board": ("Show me on the honour board", "在荣誉榜上展示我"),
 })

@@ -128,13 +128,29 @@ def _manager_body(view: LadderView, loc: str) -> w.VBox:
     return w.VBox(items)
 
 
+def honour_choice(company: data.Company, viewer: Viewer, loc: str, opted_out: bool) -> w.VBox:
+    """The trainee's own switch: appear on the honour board or not (recorded as an event, by the
+    viewer the server authenticated; nobody can switch it for someone else here)."""
+    box = w.Checkbox(value=not opted_out, description=t("show_on_board", loc), indent=False)
+    note = _note(t("honour_opted_out" if opted_out else "honour_shown", loc))
+
+    def changed(change) -> None:
+        with company.home.transaction() as s:
+            recognition_store.set_honour_choice(s, viewer.employee_id, bool(change["new"]),
+                                                viewer.employee_id, "chosen on the dashboard")
+        note.value = _note(t("honour_shown" if change["new"] else "honour_opted_out",
+                             loc)).value
+
+    box.observe(changed, names="value")
+    return w.VBox([box, note])
+
+
 def _trainee_body(view: LadderView, loc: str) -> w.VBox:
     items = _section(t("my_violations", loc),
                      views.violations_table(view.violations, view.vcfg, view.names, loc), loc)
     items += _section(t("my_tracks", loc), views.eligibility_table(view.eligibility, view.ccfg,
                                                                    loc), loc)
     items += _section(t("mentoring", loc), views.pairs_table(view.pairs, view.names, loc), loc)
-    items.append(_note(t("honour_opted_out" if view.opted_out else "honour_shown", loc)))
     return w.VBox(items)
 
 
@@ -156,8 +172,12 @@ def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | 
     v = resolve_viewer(viewer)
     if v is None:
         return _notice(t("not_signed_in", loc), "#b42318")
-    return guarded(lambda: w.VBox([heading(t("my_careers_title", loc), 2),
-                                   _trainee_body(trainee_view(company, v, as_of), loc)]), loc)
+    def build():
+        view = trainee_view(company, v, as_of)
+        return w.VBox([heading(t("my_careers_title", loc), 2), _trainee_body(view, loc),
+                       honour_choice(company, v, loc, view.opted_out)])
+
+    return guarded(build, loc)
 
 
 def honour_board_panel(company: data.Company, viewer: str | None = None, lang: str | None = None,

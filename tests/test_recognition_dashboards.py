@@ -210,3 +210,31 @@ def test_is_the_chinese_page_free_of_english_labels_and_codes(company, viewer, p
                  "technical_expert", "contest_podium", "Corrective", "Talent", "Honour", "None"):
         assert code not in text, code
     assert re.search(r"[\u4e00-\u9fff]", text)
+
+
+def test_can_a_trainee_opt_out_on_their_own_page_and_only_for_themself(company):
+    """Does unticking "Show me on the honour board" on F1's page take F1 off the board (recorded
+    as F1's own choice), and ticking it put F1 back?"""
+    c, _root = company
+
+    def box(widget):
+        stack = [widget]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, w.Checkbox):
+                return x
+            stack += list(getattr(x, "children", []))
+
+    panel = dc.trainee_panel(c, "F1", "en", as_of=TODAY)
+    switch = box(panel)
+    assert switch.value is True and switch.description == "Show me on the honour board"
+    switch.value = False
+    assert "Field One" not in _texts(dc.honour_board_panel(c, "E2", "en", as_of=TODAY))
+    assert "You chose to stay off" in _texts(panel)
+    with c.home.transaction() as s:
+        from graders import ladder_store
+
+        last = ladder_store.events(s, "honour", subject="F1").iloc[-1]
+    assert (last["action"], last["by"]) == ("opt_out", "F1")
+    switch.value = True
+    assert "Field One" in _texts(dc.honour_board_panel(c, "E2", "en", as_of=TODAY))
