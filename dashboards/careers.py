@@ -55,7 +55,7 @@ def _load(company: data.Company, ids: np.ndarray, as_of: date) -> LadderView:
     with Session(home.engine) as s:
         vcfg = violations_store.ladder_config(s)
         v = violations_store.all_violations(s)
-        c = careers_store.load(s, ccfg, as_of)
+        c = careers_store.load(s, ccfg, as_of, list(keep))
         out = recognition_store.opted_out(s)
     v = v[v["employee_id"].isin(keep)].reset_index(drop=True)
     cases = c.cases[c.cases["employee_id"].isin(keep)].reset_index(drop=True) if len(c.cases) \

@@ -97,10 +97,14 @@ class Careers:
     bench: pd.DataFrame
 
 
-def load(session: Session, cfg: car.CareersConfig, as_of: date | None = None) -> Careers:
-    """Everything the career views show, for the whole company (views filter by viewer)."""
+def load(session: Session, cfg: car.CareersConfig, as_of: date | None = None,
+         employee_ids: list[str] | None = None) -> Careers:
+    """Everything the career views show: for the whole company, or eligibility and the talent
+    pipeline of `employee_ids` only (cases and pairs are for the views to filter)."""
     as_of = as_of or date.today()
     people = people_frame(session)
+    if employee_ids is not None:
+        people = people[people["employee_id"].isin(list(employee_ids))].reset_index(drop=True)
     c = cases(session)
     elig = car.eligibility(people, bands_frame(session), courses_done_frame(session),
                            exams_passed_frame(session, cfg.exam_pass_share),
