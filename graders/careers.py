@@ -175,6 +175,11 @@ def load_careers_config(assessments_dir: Path | str | None = None) -> CareersCon
 # --- eligibility ---------------------------------------------------------------------------------
 
 
+def _rows(frame: pd.DataFrame, *columns: str):
+    """Rows of some columns as plain tuples (much faster than iterating pandas columns)."""
+    return zip(*(frame[c].tolist() for c in columns))
+
+
 def months_between(start: date, end: date) -> int:
     """Whole months from `start` to `end`."""
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
@@ -184,9 +189,9 @@ def next_levels(people: pd.DataFrame, held: pd.DataFrame, cfg: CareersConfig) ->
     """Per person and track, the next level: the first one above what they hold (by a decided
     promotion, or by their roster role). DataFrame[employee_id, track, level]."""
     rows = []
-    held_set = set(zip(held["employee_id"], held["track"], held["level"])) if len(held) else set()
+    held_set = set(_rows(held, "employee_id", "track", "level"))
     for t in cfg.tracks:
-        for emp, role in zip(people["employee_id"], people["role_code"]):
+        for emp, role in _rows(people, "employee_id", "role_code"):
             top = -1
             for i, lv in enumerate(t.levels):
                 if (emp, t.code, lv.code) in held_set or role in lv.held_by_roles:
@@ -218,18 +223,17 @@ def eligibility(people: pd.DataFrame, bands: pd.DataFrame, courses_done: pd.Data
     if targets.empty:
         return pd.DataFrame(columns=ELIGIBILITY_COLUMNS)
     order = {b: i for i, b in enumerate(cfg.band_order)}
-    band_at = {(e, int(b)): band for e, b, band in zip(bands["employee_id"], bands["back"],
-                                                       bands["band"])} if len(bands) else {}
-    done = set(zip(courses_done["employee_id"], courses_done["course"])) if len(courses_done) \
-        else set()
-    passed = set(zip(exams_passed["employee_id"], exams_passed["exam"])) if len(exams_passed) \
-        else set()
-    open_v = dict(zip(standing["employee_id"], standing["open_violations"])) if len(standing) \
-        else {}
-    person = people.set_index("employee_id")
+    band_at = {(e, int(b)): band for e, b, band in _rows(bands, "employee_id", "back", "band")}
+    done = set(_rows(courses_done, "employee_id", "course"))
+    passed = set(_rows(exams_passed, "employee_id", "exam"))
+    open_v = dict(_rows(standing, "employee_id", "open_violations"))
+    name_of = dict(_rows(people, "employee_id", "name"))
+    team_of = dict(_rows(people, "employee_id", "team"))
+    hired_on = dict(_rows(people, "employee_id", "hire_date"))
     out = []
-    for emp, track, level in targets.itertuples(index=False):
-        c = cfg.level(track, level).criteria
+    criteria = {(tr.code, lv.code): lv.criteria for tr in cfg.tracks for lv in tr.levels}
+    for emp, track, level in _rows(targets, "employee_id", "track", "level"):
+        c = criteria[(track, level)]
         gaps, detail, soon = [], [], True
         if c.min_band is not None:
             got = [band_at.get((emp, k)) for k in range(1, c.cycles + 1)]
@@ -253,7 +257,7 @@ def eligibility(people: pd.DataFrame, bands: pd.DataFrame, courses_done: pd.Data
                     name=cfg.named(cfg.exam_names, exam, "en")),
                     t("gap_exam", "zh").format(name=cfg.named(cfg.exam_names, exam, "zh"))))
         if c.tenure_months:
-            hired = person.at[emp, "hire_date"]
+            hired = hired_on.get(emp)
             have = months_between(hired, as_of) if hired is not None and hired == hired else 0
             if have < c.tenure_months:
                 gaps.append("tenure")
@@ -265,7 +269,7 @@ def eligibility(people: pd.DataFrame, bands: pd.DataFrame, courses_done: pd.Data
             detail.append(say("gap_violation", n=int(open_v[emp])))
         readiness = READY_NOW if not gaps else (
             READY_SOON if soon and len(gaps) <= cfg.ready_soon.max_gaps else NOT_YET)
-        out.append((emp, person.at[emp, "name"], person.at[emp, "team"], track, level, readiness,
+        out.append((emp, name_of[emp], team_of[emp], track, level, readiness,
                     " ".join(gaps), "; ".join(d[0] for d in detail) or t("gap_none", "en"),
                     "；".join(d[1] for d in detail) or t("gap_none", "zh")))
     return pd.DataFrame(out, columns=ELIGIBILITY_COLUMNS)

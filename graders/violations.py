@@ -220,19 +220,23 @@ def _levels(v: pd.DataFrame, cfg: ViolationsConfig) -> tuple[list, list]:
     top = len(cfg.levels) - 1
     start = {t.code: cfg.rank(t.start_level) for t in cfg.types}
     window = timedelta(days=cfg.window_days)
+    order = sorted(range(len(v)), key=lambda i: (v["employee_id"].iat[i], v["occurred_on"].iat[i],
+                                                  v["violation_id"].iat[i]))
+    emp, day, vtype, state, esc = (v[c].tolist() for c in ("employee_id", "occurred_on", "type",
+                                                           "state", "escalations"))
     ranks: dict[int, int | None] = {}
-    order = v.assign(pos=range(len(v))).sort_values(["employee_id", "occurred_on", "violation_id"])
-    for _emp, g in order.groupby("employee_id", sort=False):
-        earlier: list[tuple[date, int]] = []
-        for r in g.itertuples(index=False):
-            if r.state == VOID:
-                ranks[r.pos] = None
-                continue
-            prior = [rk for d, rk in earlier if r.occurred_on - d < window]
-            base = start.get(r.type, 0)
-            rank = min(top, max(base, max(prior) + 1 if prior else base) + int(r.escalations))
-            ranks[r.pos] = rank
-            earlier.append((r.occurred_on, rank))
+    current, earlier = None, []
+    for i in order:  # one pass in (person, date) order; `earlier` holds this person's ranks
+        if emp[i] != current:
+            current, earlier = emp[i], []
+        if state[i] == VOID:
+            ranks[i] = None
+            continue
+        prior = [rk for d, rk in earlier if day[i] - d < window]
+        base = start.get(vtype[i], 0)
+        rank = min(top, max(base, max(prior) + 1 if prior else base) + int(esc[i]))
+        ranks[i] = rank
+        earlier.append((day[i], rank))
     rk = [ranks[i] for i in range(len(v))]
     return rk, [None if x is None else cfg.levels[x].code for x in rk]
 
