@@ -139,6 +139,7 @@ def mark_eligible(session: Session, cfg: car.CareersConfig, employee_id: str, tr
                   by: str, as_of: date | None = None) -> str:
     """Open a case at step `eligible` for the person's next level on `track`: refused unless they
     meet every entry criterion now. Returns the case id."""
+    store.lock(session, car.PROMOTION)
     store.active_person(session, employee_id)
     cfg.track(track)
     data = load(session, cfg, as_of)
@@ -180,6 +181,7 @@ def case_step(session: Session, cfg: car.CareersConfig, case_id: str, action: st
               reason: str, outcome: str | None = None) -> dict:
     """Take a pipeline step (nominated, reviewed, decided) on a case: refused when out of order or
     by someone without the role. Returns the case as it now stands."""
+    store.lock(session, car.PROMOTION)
     c = cases(session)
     hit = c[c["case_id"] == case_id]
     if hit.empty:
@@ -200,6 +202,7 @@ def case_step(session: Session, cfg: car.CareersConfig, case_id: str, action: st
 
 def start_pair(session: Session, mentor: str, mentee: str, goal: str, starts_on: date,
                ends_on: date | None, by: str, reason: str | None = None) -> str:
+    store.lock(session, car.MENTORING)
     store.active_person(session, mentor)
     store.active_person(session, mentee)
     if not (goal or "").strip():
@@ -213,6 +216,7 @@ def start_pair(session: Session, mentor: str, mentee: str, goal: str, starts_on:
 
 
 def end_pair(session: Session, pair_id: str, ended_on: date, by: str, reason: str) -> None:
+    store.lock(session, car.MENTORING)
     p = pairs(session)
     hit = p[p["pair_id"] == pair_id]
     pair = hit.iloc[0].to_dict() if len(hit) else None

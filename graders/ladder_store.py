@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from academy.db import utcnow
@@ -16,6 +16,18 @@ from graders.ladder_models import DOMAINS, LadderEvent
 from roster.models import Staff
 
 EVENT_COLUMNS = ["id", "domain", "subject", "employee_id", "action", "data", "by", "at", "reason"]
+
+
+def lock(session: Session, domain: str) -> None:
+    """Hold the write lock of a domain's log until this transaction ends, so that a step's check
+    (read the state, refuse or accept) and its event, and a new subject's number, are never
+    interleaved with another writer's: a PostgreSQL advisory lock per domain; on SQLite, the
+    database's write lock (taken by a write statement that changes nothing)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                        {"k": 0x1ADDE000 + DOMAINS.index(domain)})
+    else:
+        session.execute(text("UPDATE ladder_events SET id = id WHERE id < 0"))
 
 
 def _plain(v):

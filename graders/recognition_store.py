@@ -176,6 +176,7 @@ def opted_out(session: Session) -> set[str]:
 def set_honour_choice(session: Session, employee_id: str, show: bool, by: str,
                       reason: str | None = None) -> None:
     """Opt a person out of (or back onto) the honour board: only they, or an admin, may."""
+    store.lock(session, rec.HONOUR)
     store.active_person(session, employee_id)
     if by != employee_id and not by.startswith("admin:"):
         raise AcademyError(f"only {employee_id} themself (or an admin:NAME) may change whether "

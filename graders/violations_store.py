@@ -57,6 +57,7 @@ def record(session: Session, cfg: vio.ViolationsConfig, employee_id: str, vtype:
            occurred_on: date, evidence: str, by: str, reason: str | None = None,
            evidence_ref: str | None = None, today: date | None = None) -> str:
     """Record a violation; returns its id (V-n)."""
+    store.lock(session, vio.DOMAIN)
     store.active_person(session, employee_id)
     data = {"type": vtype, "occurred_on": occurred_on, "evidence": (evidence or "").strip(),
             **_evidence_ref(evidence_ref)}
@@ -72,6 +73,7 @@ def step(session: Session, cfg: vio.ViolationsConfig, violation_id: str, action:
          reason: str, today: date | None = None, **data) -> dict:
     """Record one more step on a violation (correct, void, plan, met, extend, escalate); refused
     when out of order. Returns the violation as it now stands."""
+    store.lock(session, vio.DOMAIN)
     today = today or date.today()
     v = get_violation(session, violation_id)
     if action == vio.PLAN_SET and data.get("due_on") is None:

@@ -247,3 +247,32 @@ def test_does_the_command_refuse_an_out_of_order_follow_up_without_a_traceback(s
     assert "has no corrective plan yet" in bad.stderr
     hist = run_academy("violations", "history", "V-1", home=home, env=env)
     assert "recorded" in hist.stdout and "tester" in hist.stdout
+
+
+def test_do_two_writers_at_once_get_two_violations(staffed):
+    """Do two sessions recording a violation at the same moment get two violations with distinct
+    ids (the second waits for the first's lock), rather than one id shared by both?"""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    barrier, ids, errors = threading.Barrier(2), [], []
+
+    def write(emp):
+        try:
+            with Session(staffed.engine) as s, s.begin():
+                barrier.wait(timeout=60)
+                ids.append(vs.record(s, CFG, emp, "late_arrival", date(2026, 11, 5), "T-9",
+                                     "sup", today=TODAY))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(e,)) for e in ("E1", "E2")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert not errors and sorted(ids) == ["V-1", "V-2"]
+    with staffed.transaction() as s:
+        v = vs.all_violations(s)
+    assert sorted(v["employee_id"]) == ["E1", "E2"]
