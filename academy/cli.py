@@ -23,6 +23,7 @@ from academy.cli_plans import app as plans_app
 from academy.cli_serve import register as _register_serve
 from academy.cli_bench import app as bench_app
 from academy.cli_hub import app as hub_app
+from academy.cli_ladder import apps as ladder_apps
 from academy.errors import AcademyError, ProblemsError
 
 app = typer.Typer(
@@ -49,6 +50,8 @@ _register_serve(app)  # serve (JupyterLab and the Voila dashboards)
 _register_operations(app)  # tickets import|kpis|breaches|batches, pay
 app.add_typer(bench_app, name="bench")  # benchmarks (not tests)
 app.add_typer(hub_app, name="hub")  # JupyterHub for a department
+for _name, _sub in ladder_apps.items():  # violations, careers, competitions
+    app.add_typer(_sub, name=_name)
 
 
 @app.callback()

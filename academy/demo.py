@@ -18,6 +18,7 @@ from academy.errors import AcademyError
 from academy.home import Home, init_home, _resolve
 from academy.settings import SETTINGS_FILE
 from academy.demo_operations import step_tickets as _step_tickets
+from academy import demo_ladder as _ladder
 
 
 @dataclass
@@ -177,7 +178,9 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Practical exams, reviews, surveys, deductions", step_evidence),
     ("Service tickets, operational KPIs, monthly pay", _step_tickets),
     ("Work plans of technical support, a survey tool's export", step_work_plans),
+    ("Violations and corrective plans, a skill competition, mentoring", _ladder.step_violations),
     ("Final grades: publish and export", step_grades),
+    ("Promotion pipeline, talent pipeline, honour board", _ladder.step_careers),
 ]
 
 

@@ -7,6 +7,7 @@ from academy import cycles  # noqa: F401
 from academy.db import Base
 from graders import evidence  # noqa: F401
 from graders import grade_models  # noqa: F401
+from graders import ladder_models  # noqa: F401
 from graders import ticket_models  # noqa: F401
 from graders.exam import models as exam_models  # noqa: F401
 from roster import models  # noqa: F401

@@ -25,6 +25,7 @@ from graders import grading as g
 from graders.competencies import competency_name
 from graders.schemes import Scheme
 from graders.sources import COMPONENTS
+from graders.violations import PENALTY_COMPONENT
 from graders.workbook_format import format_workbook
 from roster.models import Role
 
@@ -47,7 +48,7 @@ def results_table(result: g.GradeResult, schemes: dict[str, Scheme], loc: str,
     r = result.results
     comp = result.components.pivot_table(index="employee_id", columns="component", values="score",
                                          aggfunc="first")
-    comp = comp.reindex(columns=[c for c in COMPONENTS if c in comp.columns])
+    comp = comp.reindex(columns=[c for c in (*COMPONENTS, PENALTY_COMPONENT) if c in comp.columns])
     bands = _band_names(schemes, loc)
     yes, no = t("yes", loc), t("no", loc)
     out = pd.DataFrame({

@@ -65,6 +65,7 @@ def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = N
     """Everything the engine needs for a cycle, read with one query per table."""
     from graders.course_catalog import module_catalog
     from graders.sources import collect
+    from graders.violations_store import cycle_penalties
 
     roster = roster_frame(session)
     src = collect(session, cycle.id, list(roster["employee_id"]))
@@ -72,7 +73,7 @@ def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = N
         roster=roster, components=src.components, competencies=src.competencies,
         flags=src.flags, closes_on=cycle.closes_on, history=history_frame(session, cycle, depth),
         catalog=module_catalog() if catalog is None else catalog, reference_pay=reference_pay,
-        variants=src.variants)
+        variants=src.variants, penalties=cycle_penalties(session, cycle))
 
 
 def current_run(session: Session, cycle_id: int) -> GradeRun | None:

@@ -26,6 +26,7 @@ import pandas as pd
 from graders.competencies import CODES
 from graders.schemes import Scheme
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, FLAG_COLUMNS
+from graders.violations import PENALTY_COLUMNS, apply_penalties
 
 ROSTER_COLUMNS = ["employee_id", "name", "team", "role_code", "family"]
 CATALOG_COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]
@@ -68,6 +69,8 @@ class GradeInputs:
     reference_pay: pd.Series | None = None
     #: graders.sources VARIANT_COLUMNS: other scores of a component a scheme may choose
     variants: pd.DataFrame | None = None
+    #: graders.violations PENALTY_COLUMNS: counted violations dated in the cycle
+    penalties: pd.DataFrame | None = None
 
     def sha256(self) -> str:
         """A fingerprint of the inputs that decide the scores (provenance of a grading run)."""
@@ -85,6 +88,9 @@ class GradeInputs:
         if self.reference_pay is not None:
             pay = self.reference_pay.rename("pay").rename_axis("employee_id").reset_index()
             h.update(_frame_digest(pay, ["employee_id"]).encode())
+        if self.penalties is not None and len(self.penalties):
+            h.update(b"penalties")
+            h.update(_frame_digest(self.penalties[PENALTY_COLUMNS], ["violation_id"]).encode())
         return h.hexdigest()
 
 
@@ -536,6 +542,7 @@ def grade(inputs: GradeInputs, schemes: dict[str, Scheme],
     """Grade everyone in `inputs` under `schemes` (role family -> scheme), with standing
     overrides (DataFrame[employee_id, field, value]) applied."""
     scored, detail, excluded = score(inputs, schemes)
+    scored, detail = apply_penalties(scored, detail, inputs.penalties, schemes)
     if overrides is not None:
         scored = apply_overrides(scored, overrides)
     profile = competency_profile(inputs, scored, schemes)

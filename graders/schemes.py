@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from academy.errors import AcademyError, Problem, ProblemsError
 from graders.kpi_items import KpiScheme
 from graders.sources import COMPONENTS
+from graders.violations import PenaltyRule
 
 Family = Literal["technical_support", "field_service", "management"]
 MissingPolicy = Literal["reweight", "zero", "incomplete"]
@@ -156,6 +157,8 @@ class Scheme(_Strict):
     promotion: Promotion = Promotion()
     corrective: Corrective = Corrective()
     training: Training = Training()
+    #: what violations of the cycle cost (graders.violations): deductions, award exclusion
+    penalties: PenaltyRule = PenaltyRule()
     #: operational KPI items for monthly performance pay (graders.kpi_items); None: no monthly pay
     kpi: KpiScheme | None = None
     source: str = ""

@@ -67,6 +67,14 @@ def walk(demo_home):
     with company.home.transaction() as s:
         for tid, cust in s.execute(select(Ticket.ticket_id, Ticket.customer)):
             allowed |= {tid, cust or ""}
+    # what the company typed for violations, plans, mentoring and competitions (docs/careers.md)
+    from graders import careers_store, recognition_store, violations_store
+
+    with company.home.transaction() as s:
+        v = violations_store.all_violations(s)
+        allowed |= set(v["evidence"]) | set(v["plan_goal"].dropna())
+        allowed |= set(careers_store.pairs(s)["goal"])
+        allowed |= set(recognition_store.competitions_frame(s)["competition"])
     # course titles as their authors wrote them, each only on a page of its own language (an
     # English title may gloss a Chinese term, as "Mentoring new engineers (传帮带) ...")
     cat = module_catalog()
