@@ -190,3 +190,37 @@ LABELS.update({
     "lang_en": ("English", "英文"),
     "lang_zh": ("Chinese", "中文"),
 })
+
+
+# Supervisors and managers graded on their teams (graders.management), goals and one-to-ones.
+LABELS.update({
+    "upward": ("Upward review by own staff", "下属评价"),
+    "goals": ("Goal completion", "目标完成度"),
+    "complaint_resolution": ("Team complaint resolution", "团队投诉解决率"),
+    "team_csat": ("Team customer satisfaction", "团队客户满意度"),
+    "commitments": ("Team commitment compliance", "团队服务承诺达成率"),
+    "backlog": ("Team backlog", "团队积压工单"),
+    "attrition": ("Team attrition", "团队人员流失"),
+    "team_training": ("Team training completion", "团队培训完成率"),
+    "promotions": ("Promoted from within", "内部晋升"),
+    "churn": ("Customer churn", "客户流失率"),
+    "goal_followup": ("SMART goals set and followed up", "SMART目标制定与跟进"),
+    "one_to_ones": ("One-to-ones held", "一对一面谈"),
+    "procedures": ("Procedure compliance", "流程合规"),
+    "team_figures": ("Team figures", "团队指标"),
+    "indicator": ("Indicator", "指标"),
+    "value": ("Value", "实际值"),
+    "head": ("Supervisor or manager", "主管或经理"),
+    "goal": ("Goal", "目标"),
+    "measure": ("Measure", "衡量标准"),
+    "goal_state": ("State", "状态"),
+    "set": ("set", "已制定"),
+    "agreed": ("agreed", "已确认"),
+    "scored": ("scored", "已评分"),
+    "achievement": ("Achievement", "完成度"),
+    "one_to_one": ("One-to-ones", "一对一面谈"),
+    "held_on": ("Held on", "面谈日期"),
+    "notes": ("Notes", "记录"),
+    "manager_id": ("Manager", "经理"),
+    "management_grade": ("Grade of the team's head", "团队负责人考核"),
+})
