@@ -8,7 +8,8 @@ have left, so the staff of a vacant supervisor roll up to the next manager above
 supervisor rolls up to their team's manager. **Attribution is per month**: a person who moved team
 in the middle of a cycle counts, each month, for the heads of the team they were in at that
 month's end; figures without a month (customer surveys, course progress) are shared pro rata, by
-the share of the cycle's months spent under each head. Someone who left during a month still
+the share of the cycle's months spent under each head. Team CSAT is the mean satisfaction of the
+team's customer responses (0-100, the items attributed to the person), as a share of 100. Someone who left during a month still
 counts for that month (and is that month's leaver).
 
 Each indicator turns the team's figures into a value (a rate), compares it with the scheme's
@@ -142,7 +143,7 @@ class TeamData:
     links: pd.DataFrame  # LINK_COLUMNS
     #: operational KPI counts per employee_id and month (graders.operations.kpis)
     tickets: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: one row per customer response: employee_id, satisfied (bool)
+    #: one row per customer response: employee_id, satisfaction (0-100, the person's items)
     surveys: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: per employee_id: completed, required (course modules)
     training: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -201,7 +202,8 @@ def _team_csat(d: TeamData) -> pd.DataFrame:
     s = d.surveys
     if s is None or s.empty:
         return pd.DataFrame(columns=["head_id", "num", "den"])
-    per = s.groupby("employee_id").agg(num=("satisfied", "sum"), den=("satisfied", "size"))
+    per = s.groupby("employee_id").agg(num=("satisfaction", "sum"), den=("satisfaction", "size"))
+    per["num"] = per["num"] / 100.0
     m = cycle_weights(d.links).merge(per.reset_index(), on="employee_id")
     m["num"], m["den"] = m["num"] * m["weight"], m["den"] * m["weight"]
     return m.groupby("head_id")[["num", "den"]].sum().reset_index()
@@ -292,7 +294,7 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in (
     Indicator("complaint_resolution", "result", True, 0.80,
               _monthly("complaints_resolved", "complaints"), "{num:g} of {den:g} complaints resolved"),
     Indicator("team_csat", "result", True, 0.90, _team_csat,
-              "{num:.1f} of {den:.1f} customer responses satisfied"),
+              "mean satisfaction {num:.2f} / {den:.2f} customer responses"),
     Indicator("commitments", "result", True, 0.95, _commitments,
               "{num:g} of {den:g} service commitments met"),
     Indicator("backlog", "result", False, 0.10, _monthly("open_at_month_end", "tickets"),

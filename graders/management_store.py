@@ -21,12 +21,10 @@ from academy.cycles import Cycle
 from graders import goals as goal_store
 from graders import management as m
 from graders.goal_models import CustomerChurn
-from graders.importing import latest_config
 from graders.operations_store import cycle_months, load_operations_kpis
 from graders.sources import (COMPETENCY_COLUMNS, COMPONENT_COLUMNS, VARIANT_COLUMNS, SourceResult,
                              evidence_frame)
 from graders import surveys
-from graders.forms_config import SurveyForm
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 from training.progress import ModuleProgress, module_status
 
@@ -83,15 +81,12 @@ def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame
 
 
 def survey_answers(session: Session, cycle_id: int) -> pd.DataFrame:
-    """[employee_id, satisfied]: each customer response, satisfied at the form's threshold."""
-    ev = evidence_frame(session, cycle_id, "customer")
-    resp = surveys.responses(ev)
+    """[employee_id, satisfaction]: each customer response's satisfaction (0-100) over the items
+    attributed to the person (graders.surveys.responses)."""
+    resp = surveys.responses(evidence_frame(session, cycle_id, "customer"))
     if resp.empty:
-        return pd.DataFrame(columns=["employee_id", "satisfied"])
-    form = latest_config(session, ev, "survey", SurveyForm)
-    threshold = form.satisfied_threshold if form else 85.0
-    return pd.DataFrame({"employee_id": resp["employee_id"],
-                         "satisfied": resp["satisfaction"] >= threshold})
+        return pd.DataFrame(columns=["employee_id", "satisfaction"])
+    return resp[["employee_id", "satisfaction"]].reset_index(drop=True)
 
 
 def load_team_data(session: Session, cycle: Cycle, today: date | None = None) -> m.TeamData:

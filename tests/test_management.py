@@ -90,7 +90,7 @@ def team_data() -> m.TeamData:
     tickets = pd.DataFrame([(e, mo, c, r) for (e, mo), (c, r) in counts.items()],
                            columns=["employee_id", "month", "complaints", "complaints_resolved"])
     surveys = pd.DataFrame({"employee_id": ["P1", "P1", "P2", "P2", "P2"],
-                            "satisfied": [True, True, True, True, False]})
+                            "satisfaction": [100.0, 90.0, 80.0, 70.0, 60.0]})
     talks = pd.DataFrame([("P1", "S1", "2026-10"), ("P1", "S1", "2026-11"), ("P2", "S1", "2026-10"),
                           ("S1", "M", "2026-10"), ("S1", "M", "2026-11"), ("S1", "M", "2026-12"),
                           ("S2", "M", "2026-10"), ("P3", "M", "2026-12"),
@@ -110,10 +110,10 @@ def test_team_figures_are_the_hand_counted_ones():
     assert val[("S2", "complaint_resolution")] == pytest.approx(5 / 8)
     # M: everyone, every month: 15 of 22
     assert val[("M", "complaint_resolution")] == pytest.approx(15 / 22)
-    # CSAT pro rata: P2 (2 of 3 satisfied) spent a third of the cycle under S1, P1 (2 of 2) all
-    # of it: (2 + 2 x 1/3) / (2 + 3 x 1/3)
-    assert val[("S1", "team_csat")] == pytest.approx((2 + 2 / 3) / (2 + 3 / 3))
-    assert val[("M", "team_csat")] == pytest.approx(4 / 5)
+    # CSAT pro rata: P2 (responses 80, 70, 60) spent a third of the cycle under S1, P1 (100, 90)
+    # all of it: (1.9 + 2.1 x 1/3) / (2 + 3 x 1/3)
+    assert val[("S1", "team_csat")] == pytest.approx((1.9 + 2.1 / 3) / (2 + 3 / 3))
+    assert val[("M", "team_csat")] == pytest.approx(4.0 / 5)
     # one-to-ones of direct reports: S1 leads P1 x 3 months and P2 in October; held 3 of 4
     assert val[("S1", "one_to_ones")] == pytest.approx(3 / 4)
     # M leads S1 x 3, S2 x 3 (December as leaver), P2 and P3 in December: held 5 of 8
@@ -143,8 +143,8 @@ def test_supervisor_and_manager_grades_hand_computed():
                                 competencies=pd.DataFrame(columns=COMPETENCY_COLUMNS),
                                 variants=var), {"management": scheme})
     final = res.results.set_index("employee_id")["final_score"]
-    # S1: complaints 0.75 / 0.75 -> 100; CSAT (8/3)/3 = 0.8889 / 0.90 -> 98.77; one-to-ones 75
-    assert final["S1"] == pytest.approx(round(0.5 * 100 + 0.2 * 98.77 + 0.3 * 75, 2))  # 92.25
+    # S1: complaints 0.75 / 0.75 -> 100; CSAT 2.6 / 3 = 0.8667 / 0.90 -> 96.30; one-to-ones 75
+    assert final["S1"] == pytest.approx(round(0.5 * 100 + 0.2 * 96.30 + 0.3 * 75, 2))  # 91.76
     # M: complaints (15/22) / 0.75 -> 90.91; CSAT 0.8 / 0.9 -> 88.89; one-to-ones 62.5
     assert final["M"] == pytest.approx(round(0.5 * 90.91 + 0.2 * 88.89 + 0.3 * 62.5, 2))  # 81.98
     note = res.components.set_index(["employee_id", "component"]).loc[("M", "complaint_resolution"),
