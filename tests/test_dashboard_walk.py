@@ -67,6 +67,12 @@ def walk(demo_home):
     with company.home.transaction() as s:
         for tid, cust in s.execute(select(Ticket.ticket_id, Ticket.customer)):
             allowed |= {tid, cust or ""}
+        # goals and one-to-one notes as people wrote them (graders.goals)
+        from graders.goal_models import Goal, OneToOne
+
+        for title, measure in s.execute(select(Goal.title, Goal.measure)):
+            allowed |= {title, measure}
+        allowed |= {n or "" for n in s.scalars(select(OneToOne.notes))}
     # course titles as their authors wrote them, each only on a page of its own language (an
     # English title may gloss a Chinese term, as "Mentoring new engineers (传帮带) ...")
     cat = module_catalog()
