@@ -95,31 +95,58 @@ def monthly_links(current: pd.DataFrame, changes: pd.DataFrame, months: list[str
                        & (changes["at"] >= start) & (changes["at"] <= end)]
         leavers = set(left["employee_id"])
         counted = state[state["active"] | state["employee_id"].isin(leavers)]
-        sup = state.set_index("employee_id")["supervisor_id"]
-        heads = set(state.loc[state["active"] & state["level"].isin(HEAD_LEVELS), "employee_id"])
-        manager_of_team = counted.set_index("employee_id")["team_manager_id"]
-        team_of = dict(zip(counted["employee_id"], counted["team"]))
-        level_of = dict(zip(state["employee_id"], state["level"]))
-        rows: list[tuple] = []
-        for emp in counted["employee_id"]:
-            seen = {emp}
-            cur = sup.get(emp)
-            nearest = True
-            got_manager = False
-            while isinstance(cur, str) and cur and cur not in seen:
-                seen.add(cur)
-                if cur in heads:
-                    rows.append((month, emp, cur, nearest, emp in leavers, team_of[emp]))
-                    nearest = False
-                    got_manager |= level_of.get(cur) == "manager"
-                cur = sup.get(cur)
-            tm = manager_of_team.get(emp)
-            if not got_manager and isinstance(tm, str) and tm in heads and tm not in seen:
-                rows.append((month, emp, tm, nearest, emp in leavers, team_of[emp]))
-        frames.append(pd.DataFrame(rows, columns=LINK_COLUMNS))
+        frames.append(_links_of_month(month, state, counted, leavers))
     if not frames:
         return pd.DataFrame(columns=LINK_COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+#: a supervisor chain longer than this is a loop (the roster import refuses loops)
+MAX_DEPTH = 64
+
+
+def _links_of_month(month: str, state: pd.DataFrame, counted: pd.DataFrame,
+                    leavers: set[str]) -> pd.DataFrame:
+    """Walk every counted person's supervisor chain at once, one level per step (vectorised)."""
+    sup = state.set_index("employee_id")["supervisor_id"]
+    sup = sup[sup.notna() & (sup.astype(str) != "")]
+    active_heads = state[state["active"] & state["level"].isin(HEAD_LEVELS)]
+    level_of = active_heads.set_index("employee_id")["level"]
+    walk = pd.DataFrame({"employee_id": counted["employee_id"].to_numpy(dtype=object),
+                         "cur": counted["employee_id"].map(sup).to_numpy(dtype=object),
+                         "found": False})
+    out = []
+    for _ in range(MAX_DEPTH):
+        walk = walk[walk["cur"].notna() & (walk["cur"] != walk["employee_id"])]
+        if walk.empty:
+            break
+        lv = walk["cur"].map(level_of)
+        hit = lv.notna()
+        if hit.any():
+            h = walk[hit]
+            out.append(pd.DataFrame({"employee_id": h["employee_id"], "head_id": h["cur"],
+                                     "direct": ~h["found"]}))
+            walk.loc[hit, "found"] = True
+        walk = walk.assign(cur=walk["cur"].map(sup).to_numpy(dtype=object))
+    links = (pd.concat(out, ignore_index=True) if out
+             else pd.DataFrame(columns=["employee_id", "head_id", "direct"]))
+    # nobody above at manager level: the team's manager, if active and not the person
+    done = set(links.loc[links["head_id"].map(level_of) == "manager", "employee_id"])
+    has_head = set(links["employee_id"])
+    tm = counted[["employee_id", "team_manager_id"]]
+    tm = tm[tm["team_manager_id"].isin(level_of.index) & (tm["team_manager_id"] != tm["employee_id"])
+            & ~tm["employee_id"].isin(done)]
+    key = links["employee_id"].astype(str) + "\x00" + links["head_id"].astype(str)
+    tm = tm[~(tm["employee_id"].astype(str) + "\x00" + tm["team_manager_id"].astype(str)).isin(key)]
+    if len(tm):
+        links = pd.concat([links, pd.DataFrame({
+            "employee_id": tm["employee_id"], "head_id": tm["team_manager_id"],
+            "direct": ~tm["employee_id"].isin(has_head)})], ignore_index=True)
+    links["month"] = month
+    links["leaver"] = links["employee_id"].isin(list(leavers))
+    links["team"] = links["employee_id"].map(counted.set_index("employee_id")["team"])
+    links["direct"] = links["direct"].astype(bool)
+    return links[LINK_COLUMNS]
 
 
 def cycle_weights(links: pd.DataFrame) -> pd.DataFrame:

