@@ -62,4 +62,18 @@ def person_extras(company, viewer, cycle: str, employee_id: str, loc: str, famil
     return items
 
 
-__all__ = ["person_extras", "figures_table", "goals_table", "talks_table"]
+def my_goals(company, viewer, cycle: str | None, loc: str, heading, table) -> list:
+    """The trainee page's own goals and one-to-ones of the cycle (the viewer's own only)."""
+    if cycle is None or viewer is None or viewer.employee_id is None:
+        return []
+    goals, talks = md.goals_and_talks(company, viewer, cycle, viewer.employee_id)
+    names = dict(zip(company.hierarchy["employee_id"], company.hierarchy["name"]))
+    items: list = []
+    if len(goals):
+        items += [heading(t("smart_goals", loc)), table(goals_table(goals, loc))]
+    if len(talks):
+        items += [heading(t("one_to_one", loc)), table(talks_table(talks, names, loc))]
+    return items
+
+
+__all__ = ["person_extras", "my_goals", "figures_table", "goals_table", "talks_table"]

@@ -652,6 +652,7 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         items += [heading(t("peer", loc)),
                   w.HTML(f"<div class='academy-note'>{t('peer_note', loc)}</div>"), table(p)]
     items += [heading(t("exam_feedback", loc)), _exam_feedback(company, viewer, loc)]
+    items += management_panel.my_goals(company, viewer, rep.cycle, loc, heading, table)
     items += [heading(t("my_plan", loc)), _plan(rep, loc)]
     items += [heading(t("my_progress", loc)), _progress(company, viewer, loc)]
     return w.VBox(items)

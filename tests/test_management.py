@@ -242,6 +242,13 @@ def test_goal_steps_out_of_order_are_refused(mg_home):
         assert list(frame["state"]) == ["scored"]
         comp = gs.goal_component(frame).set_index("employee_id")
         assert comp.loc["000103", "score"] == 80.0
+        # ... and the `goals` component any scheme may weigh, as the engine collects it
+        from academy.cycles import get_cycle
+        from graders.sources import collect
+
+        got = collect(s, get_cycle(s, "2026-Q4").id, ["000103"]).components
+        got = got[got["component"] == "goals"].iloc[0]
+        assert (got["score"], got["status"], got["n"]) == (80.0, "ok", 1)
 
 
 def test_goals_and_talks_visible_to_the_person_and_their_managers_only(mg_home):
