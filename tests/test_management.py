@@ -20,7 +20,7 @@ from academy.errors import ProblemsError
 from graders import goals as gs
 from graders import grading as g
 from graders import management as m
-from graders.goal_models import Goal, GoalEvent, OneToOne
+from graders.goal_models import Goal, GoalEvent
 from graders.management_store import figures_components
 from graders.schemes import default_schemes_dir, parse_scheme
 from graders.sources import COMPETENCY_COLUMNS
