@@ -126,16 +126,20 @@ def goals_list(ctx: typer.Context,
     """Goals you may see (yours and your staff's), with their state."""
     from graders.goals import goals_frame, parse_month
 
+    from academy.i18n import t
+
     months = [parse_month(month)] if month else None
-    frame = _in_session(ctx, lambda s, h: goals_frame(s, months, _viewer_scope(s)), dry_run=True)
+    frame, loc = _in_session(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
+                                                h.settings.locale), dry_run=True)
     if employee:
         frame = frame[frame["employee_id"] == employee]
-    table = RichTable("id", "employee", "month", "goal", "measure", "weight", "state",
-                      "achievement", title="Goals")
+    table = RichTable("id", *[t(k, loc) for k in ("employee_id", "month", "goal", "measure",
+                                                  "weight", "goal_state", "achievement")],
+                      title=t("smart_goals", loc))
     for r in frame.itertuples():
         table.add_row(str(r.id), r.employee_id, r.month, r.title, r.measure, f"{r.weight:g}",
-                      r.state, "" if r.achievement != r.achievement or r.achievement is None
-                      else f"{r.achievement:g}")
+                      t(r.state, loc), "" if r.achievement != r.achievement
+                      or r.achievement is None else f"{r.achievement:g}")
     console.print(table)
 
 
@@ -190,12 +194,16 @@ def talks_list(ctx: typer.Context,
     """One-to-ones you may see (yours and your staff's)."""
     from graders.goals import one_to_ones_frame, parse_month
 
+    from academy.i18n import t
+
     months = [parse_month(month)] if month else None
-    frame = _in_session(ctx, lambda s, h: one_to_ones_frame(s, months, _viewer_scope(s)),
-                        dry_run=True)
-    table = RichTable("employee", "manager", "held on", "notes", title="One-to-ones")
+    frame, loc = _in_session(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
+                                                h.settings.locale), dry_run=True)
+    table = RichTable(*[t(k, loc) for k in ("employee_id", "manager_id", "held_on", "notes")],
+                      title=t("one_to_one", loc))
     for r in frame.itertuples():
-        table.add_row(r.employee_id, r.manager_id, str(r.held_on), r.notes or "")
+        table.add_row(r.employee_id, r.manager_id, str(r.held_on),
+                      r.notes if isinstance(r.notes, str) else "")
     console.print(table)
 
 
@@ -234,14 +242,16 @@ def management_figures(ctx: typer.Context, cycle: str,
         scope = _viewer_scope(s)
         heads = [head] if head else None
         fig = team_figures(s, c, targets, heads, _today(today))
-        return fig if scope is None else fig[fig["head_id"].isin(scope)]
+        return (fig if scope is None else fig[fig["head_id"].isin(scope)]), h.settings.locale
 
-    fig = _in_session(ctx, run, dry_run=True)
-    table = RichTable("head", "indicator", "value", "target", "score", "figures",
-                      title=f"Team figures {cycle}")
+    from academy.i18n import t
+
+    fig, loc = _in_session(ctx, run, dry_run=True)
+    table = RichTable(*[t(k, loc) for k in ("head", "indicator", "value", "target", "score")],
+                      title=f"{t('team_figures', loc)} {cycle}")
     for r in fig.itertuples():
-        table.add_row(r.head_id, r.indicator, f"{r.value:.1%}", f"{r.target:.0%}",
-                      f"{r.score:.1f}", r.note)
+        table.add_row(r.head_id, t(r.indicator, loc), f"{r.value:.1%}", f"{r.target:.0%}",
+                      f"{r.score:.1f}")
     console.print(table)
 
 
