@@ -17,6 +17,7 @@ from academy.cli_common import HomeOpt, console, err, home_arg, open_from
 from academy.cli_course import app as course_app
 from academy.cli_evidence import apps as evidence_apps
 from academy.cli_exam import app as exam_app
+from academy.cli_goals import register as _register_goals
 from academy.cli_grades import register as _register_grades
 from academy.cli_operations import register as _register_operations
 from academy.cli_plans import app as plans_app
@@ -52,6 +53,7 @@ app.add_typer(bench_app, name="bench")  # benchmarks (not tests)
 app.add_typer(hub_app, name="hub")  # JupyterHub for a department
 for _name, _sub in ladder_apps.items():  # violations, careers, competitions
     app.add_typer(_sub, name=_name)
+_register_goals(app)  # goals, one-to-ones, management (team figures, churn)
 
 
 @app.callback()

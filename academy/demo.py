@@ -19,6 +19,7 @@ from academy.home import Home, init_home, _resolve
 from academy.settings import SETTINGS_FILE
 from academy.demo_operations import step_tickets as _step_tickets
 from academy import demo_ladder as _ladder
+from academy.demo_management import step_management as _step_management
 
 
 @dataclass
@@ -179,6 +180,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Service tickets, operational KPIs, monthly pay", _step_tickets),
     ("Work plans of technical support, a survey tool's export", step_work_plans),
     ("Violations and corrective plans, a skill competition, mentoring", _ladder.step_violations),
+    ("Supervisors' and managers' goals, one-to-ones, upward reviews, churn", _step_management),
     ("Final grades: publish and export", step_grades),
     ("Promotion pipeline, talent pipeline, honour board", _ladder.step_careers),
 ]

@@ -6,6 +6,7 @@ A capability that adds tables imports its models module here and adds a migratio
 from academy import cycles  # noqa: F401
 from academy.db import Base
 from graders import evidence  # noqa: F401
+from graders import goal_models  # noqa: F401
 from graders import grade_models  # noqa: F401
 from graders import ladder_models  # noqa: F401
 from graders import ticket_models  # noqa: F401

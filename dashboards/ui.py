@@ -21,7 +21,7 @@ import ipywidgets as w
 import pandas as pd
 from IPython.display import display
 
-from dashboards import attention, charts, data, phrases
+from dashboards import attention, charts, data, management_panel, phrases
 from dashboards.access import (ADMIN, TRAINEE, TRAINER, AccessDenied, Viewer, require,
                                viewer_from_env)
 from dashboards.labels import t
@@ -481,6 +481,10 @@ class ManagerDashboard:
                            chart(charts.radar({me["name"]: prof["score"],
                                                t("team_mean", loc): prof["team_mean"]}, loc,
                                               "my_radar")))]
+        sch = self.slice.cycle.schemes.get(me["family"])  # a head's team figures, goals, talks
+        items += management_panel.person_extras(
+            self.company, self.viewer, self.cycle.value, employee_id, loc, me["family"],
+            sch.management.targets if getattr(sch, "management", None) else None, heading, table)
         if len(p.training):
             tr = p.training[["competency", "score", "team_mean", "modules", "due_on"]].copy()
             tr["competency"] = tr["competency"].map(lambda c: competency_name(c, loc))
@@ -648,6 +652,7 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         items += [heading(t("peer", loc)),
                   w.HTML(f"<div class='academy-note'>{t('peer_note', loc)}</div>"), table(p)]
     items += [heading(t("exam_feedback", loc)), _exam_feedback(company, viewer, loc)]
+    items += management_panel.my_goals(company, viewer, rep.cycle, loc, heading, table)
     items += [heading(t("my_plan", loc)), _plan(rep, loc)]
     items += [heading(t("my_progress", loc)), _progress(company, viewer, loc)]
     return w.VBox(items)

@@ -111,8 +111,10 @@ def _names(result: g.GradeResult) -> pd.Series:
 
 def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path, loc: str,
                    cycle: str, provenance: dict[str, str],
-                   role_names: dict[str, str] | None = None) -> Path:
-    """Write the whole workbook for one cycle's results."""
+                   role_names: dict[str, str] | None = None,
+                   extra_sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write the whole workbook for one cycle's results (`extra_sheets`: more sheets by title,
+    e.g. the team figures, goals and one-to-ones of graders.management_export)."""
     wb = Workbook()
     used: set[str] = set()
     names = _names(result)
@@ -223,6 +225,8 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
             ws.append([t(key, loc) if key != "training" else t("training", loc),
                        *[f"{k}={v}" for k, v in rule.items()]])
     ws.column_dimensions["A"].width = 40
+    for title, frame in (extra_sheets or {}).items():
+        _write_frame(wb.create_sheet(_sheet_name(title, used)), frame)
     for col in "BCDEF":
         ws.column_dimensions[col].width = 22
     # text from users (names, teams, reasons ...) never becomes a formula; the pay formulas stay
@@ -264,7 +268,10 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
         "results_sha256": run.results_sha256,
         "evidence_batches": ", ".join(map(str, run.evidence_batches)) or "-",
     }
-    return write_workbook(result, schemes, path, locale, cycle.name, provenance, names)
+    from graders.management_export import management_sheets
+
+    return write_workbook(result, schemes, path, locale, cycle.name, provenance, names,
+                          management_sheets(session, cycle, result, schemes, locale))
 
 
 def role_names(session: Session, locale: str) -> dict[str, str]:

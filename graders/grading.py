@@ -23,6 +23,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from graders import management
 from graders.competencies import CODES
 from graders.schemes import Scheme
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, FLAG_COLUMNS
@@ -150,6 +151,7 @@ def score(inputs: GradeInputs, schemes: dict[str, Scheme]) -> tuple[pd.DataFrame
     comp = inputs.components[inputs.components["employee_id"].isin(ids)]
     comp = comp.drop_duplicates(["employee_id", "component"], keep="last")
     comp = apply_variants(comp, inputs.variants, people, schemes)
+    comp = management.rescore(comp, inputs.variants, people, schemes)  # schemes' own targets
     idx = pd.MultiIndex.from_arrays([comp["employee_id"], comp["component"]])
 
     def wide(col: str, fill):

@@ -1,7 +1,8 @@
 """Registers the per-source aggregators of graders.sources (import for its side effect)."""
 
-from graders import behaviour, operations_store, practical, reviews, surveys, work_plans
-from graders.sources import AGGREGATORS
+from graders import (behaviour, management_store, operations_store, practical, reviews, surveys,
+                     work_plans)
+from graders.sources import AGGREGATORS, GROUP_AGGREGATORS
 
 AGGREGATORS.update({
     "practical": practical.aggregate,
@@ -11,4 +12,7 @@ AGGREGATORS.update({
     "customer": surveys.aggregate,
     "key_behaviour": behaviour.aggregate,
     "operations": operations_store.aggregate,
+    "upward": reviews.aggregate_upward,  # anonymous, hidden below the peer-rater minimum
 })
+#: the management indicators of supervisors and managers, and everyone's own goal completion
+GROUP_AGGREGATORS.update({"management": (management_store.COMPONENTS, management_store.aggregate)})

@@ -25,13 +25,15 @@ from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS,
 from graders.survey_exports import AnswerWords, map_fields, unfold
 
 __all__ = ["RELATIONS", "import_file", "peer_summary", "review_records", "aggregate_peer",
-           "aggregate_supervisor", "aggregate_self", "review_flags"]
+           "aggregate_supervisor", "aggregate_self", "aggregate_upward", "review_flags"]
 
-RELATIONS = ("peer", "supervisor", "self")
+RELATIONS = ("peer", "supervisor", "self", "upward")
 _RELATION_NAMES = {
     "peer": "peer", "colleague": "peer", "同事": "peer", "同级": "peer", "互评": "peer",
     "supervisor": "supervisor", "manager": "supervisor", "上级": "supervisor", "主管": "supervisor",
     "self": "self", "自评": "self", "本人": "self", "自我": "self",
+    "upward": "upward", "subordinate": "upward", "staff": "upward", "下级": "upward",
+    "下属": "upward", "向上评价": "upward", "下评上": "upward",
 }
 SYNONYMS = {
     "rater": ["rater_id", "respondent", "reviewer", "评价人", "评分人", "填写人", "评估人"],
@@ -96,12 +98,14 @@ def parse_sheet(table: Table, form: ReviewForm, staff: dict) -> list[dict]:
         if rel_text:
             relation = _RELATION_NAMES.get(rel_text)
             if relation is None:
-                loc.at(row, "relation", f"unknown relation {rel_text!r} (use peer, supervisor or self)")
+                loc.at(row, "relation", f"unknown relation {rel_text!r} (use peer, supervisor, "
+                                        "self or upward)")
                 ok = False
         if ok:
             if relation is None:  # infer from the roster
                 relation = ("self" if rater == ratee else
-                            "supervisor" if rater in _chain_above(staff, ratee) else "peer")
+                            "supervisor" if rater in _chain_above(staff, ratee) else
+                            "upward" if ratee in _chain_above(staff, rater) else "peer")
             if relation == "peer" and rater == ratee:
                 loc.at(row, "rater", f"rater {rater!r} is the person reviewed in a peer review")
                 ok = False
@@ -110,6 +114,10 @@ def parse_sheet(table: Table, form: ReviewForm, staff: dict) -> list[dict]:
                 ok = False
             if relation == "supervisor" and rater not in _chain_above(staff, ratee):
                 loc.at(row, "rater", f"{rater!r} is not a supervisor of {ratee!r} in the roster")
+                ok = False
+            if relation == "upward" and ratee not in _chain_above(staff, rater):
+                loc.at(row, "rater", f"{rater!r} is not below {ratee!r} in the roster: an upward "
+                                     "review comes from the person's own staff")
                 ok = False
         if rater and ratee:
             if (rater, ratee) in seen:
@@ -198,6 +206,27 @@ def aggregate_peer(session: Session | None, cycle_id: int | None, ev: pd.DataFra
           .agg(score=("score", "mean"), n=("rater_id", "nunique")).reset_index())
     by["component"] = "peer"
     return SourceResult(comp[COMPONENT_COLUMNS], by[COMPETENCY_COLUMNS], flags)
+
+
+def aggregate_upward(session: Session | None, cycle_id: int | None,
+                     ev: pd.DataFrame) -> SourceResult:
+    """The upward review of a supervisor or manager by their own staff: anonymous like peer
+    reviews, and needing the same minimum number of distinct raters, else "insufficient" with no
+    score at all (nothing of it is shown or stored); never split by competency, so no answer of a
+    small group can be singled out."""
+    rules = _rules(session, ev)
+    if ev.empty:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
+    comp = _per_rater(ev).groupby("employee_id").agg(score=("score", "mean"),
+                                                      n=("rater_id", "nunique")).reset_index()
+    short = comp["n"] < rules.min_peer_raters
+    comp.loc[short, "score"] = np.nan
+    comp["status"] = np.where(short, "insufficient", "ok")
+    comp["note"] = np.where(short, f"fewer than {rules.min_peer_raters} raters: not shown",
+                            comp["n"].map(lambda n: f"{n} raters"))
+    comp["component"] = "upward"
+    return SourceResult(comp[COMPONENT_COLUMNS], pd.DataFrame(columns=COMPETENCY_COLUMNS))
 
 
 def _plain(source: str):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from academy.errors import AcademyError, Problem, ProblemsError
 from graders.kpi_items import KpiScheme
+from graders.management import ManagementRules
 from graders.sources import COMPONENTS
 from graders.violations import PenaltyRule
 
@@ -161,6 +162,8 @@ class Scheme(_Strict):
     penalties: PenaltyRule = PenaltyRule()
     #: operational KPI items for monthly performance pay (graders.kpi_items); None: no monthly pay
     kpi: KpiScheme | None = None
+    #: team indicators of supervisors and managers (graders.management); None: the defaults
+    management: ManagementRules | None = None
     source: str = ""
     sha256: str = ""
 

@@ -25,9 +25,12 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from graders.evidence import Evidence, EvidenceBatch
+from graders.management import INDICATORS as _MANAGEMENT_INDICATORS
 
 COMPONENTS = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour",
-              "operations")  # operations: from service tickets (graders.operations_store)
+              "operations",  # operations: from service tickets (graders.operations_store)
+              "upward", "goals",  # upward review by one's own staff; own SMART goal completion
+              *_MANAGEMENT_INDICATORS)  # supervisors' and managers' team indicators
 STATUSES = ("ok", "insufficient", "missing")
 
 COMPONENT_COLUMNS = ["employee_id", "component", "score", "n", "status", "note"]
@@ -129,6 +132,10 @@ def plain_average(ev: pd.DataFrame, source: str) -> SourceResult:
 Aggregator = Callable[[Session, int, pd.DataFrame], SourceResult]
 #: source -> aggregator(session, cycle_id, evidence of that source); filled by the source modules.
 AGGREGATORS: dict[str, Aggregator] = {}
+#: components scored together from data other than evidence rows, once per collect:
+#: name -> (components, fn(session, cycle_id, employee_ids) -> SourceResult); e.g. the management
+#: indicators from team figures (graders.management_store)
+GROUP_AGGREGATORS: dict[str, tuple[tuple[str, ...], Callable]] = {}
 
 
 def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = None) -> SourceResult:
@@ -141,7 +148,16 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
 
     parts, comps, flags, variants = [], [], [], []
     everyone: set[str] = set()
+    grouped = {c for comps_, _ in GROUP_AGGREGATORS.values() for c in comps_}
+    for _name, (_comps, group) in GROUP_AGGREGATORS.items():
+        res = group(session, cycle_id, employee_ids)
+        parts.append(res.components)
+        comps.append(res.competencies)
+        flags.append(res.flags)
+        variants.append(res.variants)
     for source in COMPONENTS:
+        if source in grouped:
+            continue
         # one source at a time: only its rows are in memory while its aggregator runs
         sub = evidence_frame(session, cycle_id, source)
         everyone.update(sub["employee_id"].unique())

@@ -55,8 +55,9 @@ def demo(tmp_path_factory):
     graded = set(data.cycle_data(company, data.graded_cycles(company)[-1]).result
                  .results["employee_id"])
     mine = set(visible_ids(h, Viewer(first)))
-    trainee = sorted(graded & mine - {first})[0]
-    stranger = sorted(graded - mine)[0]
+    staff = set(h.loc[h["level"] == "staff", "employee_id"])  # heads are graded too (issue 14)
+    trainee = sorted(graded & mine & staff - {first})[0]
+    stranger = sorted(graded & staff - mine)[0]
     tokens = tokens_path(home.root)
     who = {"manager": first, "other_manager": other, "trainee": trainee, "stranger": stranger,
            "trainer": "trainer:demo trainer"}

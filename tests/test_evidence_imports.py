@@ -103,7 +103,7 @@ def test_does_a_review_export_give_the_same_evidence_in_every_encoding(ev_home, 
     suffix = ".xlsx" if encoding == "xlsx" else ".csv"
     path = write(tmp_path / f"reviews{suffix}", rows, encoding if encoding != "xlsx" else "utf-8")
     result = run(ev_home, reviews.import_file, path)
-    assert result.extra == {"peer": 9 * 6, "supervisor": 0, "self": 3 * 6}
+    assert result.extra == {"peer": 9 * 6, "supervisor": 0, "self": 3 * 6, "upward": 0}
     with ev_home.transaction() as s:
         ev = evidence_frame(s, 1).sort_values(["employee_id", "rater_id", "item"])
     assert len(ev) == 12 * 6

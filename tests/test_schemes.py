@@ -22,7 +22,8 @@ def test_do_the_default_schemes_load_with_different_weights_per_family():
     assert [b.name_zh for b in ts.bands] == ["优秀", "良好", "合格", "待改进"]
     assert [b.name_en for b in fs.bands] == ["Excellent", "Good", "Pass", "Needs improvement"]
     assert len(ts.sha256) == 64 and ts.version == "2026.1"
-    assert "management" not in schemes  # supervisors and managers are not graded by default
+    mg = schemes["management"]  # supervisors and managers graded on their teams (issue 14)
+    assert 0.6 <= mg.result_share <= 0.7 and mg.management.targets["complaint_resolution"] == 0.8
 
 
 def edited(tmp_path: Path, old: str, new: str, name: str = "bad.yaml") -> tuple[Path, int]:

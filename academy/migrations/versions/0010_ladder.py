@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_ladder"
-down_revision = "0008_tickets"
+down_revision = "0009_management"
 branch_labels = None
 depends_on = None
 
