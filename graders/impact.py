@@ -345,3 +345,72 @@ def two_by_two(panel: pd.DataFrame) -> float:
     change = wide[last] - wide[first]
     treated = panel.groupby("unit")["cohort"].first().notna()
     return float(change[treated].mean() - change[~treated].mean())
+
+
+# --- from the platform's figures to a panel (still pure: frames in, a frame out) -----------------
+
+#: tenure bands in years (lower bounds); a band is "<2y", "2-5y" or "5y+"
+TENURE_BANDS = (0, 2, 5)
+MATCH_FIELDS = ("team", "role", "tenure")
+#: completion labels for a completion before the first period / after the last
+BEFORE, AFTER = "<before>", "<after>"
+
+
+def tenure_band(hire_date, on) -> str:
+    """The tenure band of someone hired on `hire_date` as of `on` ('unknown' without a date)."""
+    if hire_date is None or pd.isna(hire_date):
+        return "unknown"
+    years = (pd.Timestamp(on) - pd.Timestamp(hire_date)).days / 365.25
+    edges = list(TENURE_BANDS[1:])
+    for lo, hi in zip(TENURE_BANDS, edges):
+        if years < hi:
+            return f"<{hi}y" if lo == 0 else f"{lo}-{hi}y"
+    return f"{TENURE_BANDS[-1]}y+"
+
+
+def build_panel(outcomes: pd.DataFrame, periods: list[str], completions: pd.DataFrame,
+                roster: pd.DataFrame, match: tuple[str, ...] = MATCH_FIELDS,
+                tenure_on=None) -> pd.DataFrame:
+    """The estimator's panel from the platform's figures.
+
+    outcomes: DataFrame[employee_id, period, y] with `period` one of `periods` (labels in time
+    order, e.g. months 'YYYY-MM' or cycle names); completions: DataFrame[employee_id, period]
+    (the period in which the person completed the course, or BEFORE / AFTER the periods); roster:
+    DataFrame[employee_id, team, role_code, hire_date]. People not on the roster are left out. A
+    completion before the first period leaves the person without a base period (never a
+    control); one after the last counts as not yet trained."""
+    unknown = [f for f in match if f not in MATCH_FIELDS]
+    if unknown:
+        raise ValueError(f"cannot match on {unknown}: choose from {list(MATCH_FIELDS)}")
+    index = {p: i for i, p in enumerate(periods)}
+    out = outcomes[outcomes["period"].isin(index)].dropna(subset=["y"])
+    out = out.merge(roster[["employee_id", "team", "role_code", "hire_date"]], on="employee_id")
+    done = completions.assign(cohort=completions["period"].map(index))
+    first = periods[0] if periods else None
+    # before the periods: -1 (no base period); after them: not trained within the data
+    done.loc[completions["period"] == BEFORE, "cohort"] = -1
+    cohort = out["employee_id"].map(done.dropna(subset=["cohort"]).set_index("employee_id")["cohort"])
+    on = tenure_on if tenure_on is not None else _period_start(first)
+    parts = []
+    for f in match:
+        if f == "team":
+            parts.append(out["team"].astype(str))
+        elif f == "role":
+            parts.append(out["role_code"].astype(str))
+        else:
+            parts.append(out["hire_date"].map(lambda d: tenure_band(d, on)))
+    stratum = (pd.concat(parts, axis=1).agg(" / ".join, axis=1) if parts
+               else pd.Series("all", index=out.index))
+    return pd.DataFrame({"unit": out["employee_id"].to_numpy(),
+                         "period": out["period"].map(index).astype(int).to_numpy(),
+                         "y": out["y"].astype(float).to_numpy(),
+                         "cohort": cohort.astype(float).to_numpy(),
+                         "stratum": stratum.to_numpy()}).sort_values(
+        ["unit", "period"], kind="stable").reset_index(drop=True)
+
+
+def _period_start(label):
+    try:
+        return pd.Timestamp(f"{label}-01")
+    except (ValueError, TypeError):
+        return pd.Timestamp.now()
