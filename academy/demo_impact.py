@@ -25,16 +25,17 @@ REPEATS_AVOIDED, REOPENS_AVOIDED, RESPONSE_FACTOR = 0.9, 0.9, 0.5
 
 def completion_days(employee_ids: list[str], today: date, seed: int,
                     months_back: int = 5) -> dict[str, date]:
-    """A completion day for about TRAINED_SHARE of the people, spread over the months from
-    `months_back - 1` months ago up to the previous month (the first month stays untrained)."""
+    """A completion day for about TRAINED_SHARE of the people, in the first ten days of one of
+    the months from `months_back - 1` months ago up to the previous month (the first month of
+    the ticket export stays untrained, so everyone has a month before)."""
     rng = np.random.default_rng(seed * 31 + 7)
-    first = (pd.Timestamp(today).to_period("M") - (months_back - 1)).to_timestamp()
-    last = pd.Timestamp(today).to_period("M").to_timestamp() - pd.Timedelta(days=1)
-    span = (last - first).days
+    this = pd.Timestamp(today).to_period("M")
+    months = [(this - k).to_timestamp() for k in range(months_back - 1, 0, -1)]
     out = {}
     for emp in employee_ids:
         if rng.random() < TRAINED_SHARE:
-            out[emp] = (first + pd.Timedelta(days=int(rng.integers(0, span + 1)))).date()
+            start = months[int(rng.integers(0, len(months)))]
+            out[emp] = (start + pd.Timedelta(days=int(rng.integers(0, 10)))).date()
     return out
 
 

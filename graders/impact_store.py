@@ -98,12 +98,22 @@ def ticket_figures(session: Session, kpi: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["employee_id", "period", "y"])
     facts = operations.ticket_facts(tk, OperationsConfig())
     k = operations.kpis(facts, ["employee_id", "month"])
+    k = k[k["month"] != _month_in_progress(tk)]
     if kpi == "fcr":
         y = k["fcr_rate"]
     else:
         y = k[["response_rate", "arrival_rate", "fix_rate"]].astype(float).mean(axis=1)
     return pd.DataFrame({"employee_id": k["employee_id"], "period": k["month"],
                          "y": 100.0 * y.astype(float)}).dropna().reset_index(drop=True)
+
+
+def _month_in_progress(tk: pd.DataFrame) -> str | None:
+    """The export's last month when its last repair call is before that month's last day: a
+    month still in progress is left out (its figures are of a few days)."""
+    last = tk["reported_at"].max()
+    if pd.isna(last):
+        return None
+    return None if last.day == last.days_in_month else last.strftime("%Y-%m")
 
 
 def _ticket_months(session: Session) -> dict[str, str]:
