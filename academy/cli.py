@@ -49,6 +49,7 @@ _register_serve(app)  # serve (JupyterLab and the Voila dashboards)
 _register_operations(app)  # tickets import|kpis|breaches|batches, pay
 app.add_typer(bench_app, name="bench")  # benchmarks (not tests)
 app.add_typer(hub_app, name="hub")  # JupyterHub for a department
+__import__("academy.cli_impact").cli_impact.register(app, bench_app)  # impact, bench impact
 
 
 @app.callback()

@@ -385,6 +385,10 @@ def build_panel(outcomes: pd.DataFrame, periods: list[str], completions: pd.Data
     index = {p: i for i, p in enumerate(periods)}
     out = outcomes[outcomes["period"].isin(index)].dropna(subset=["y"])
     out = out.merge(roster[["employee_id", "team", "role_code", "hire_date"]], on="employee_id")
+    if out.empty:
+        return pd.DataFrame({"unit": pd.Series(dtype=object), "period": pd.Series(dtype=int),
+                             "y": pd.Series(dtype=float), "cohort": pd.Series(dtype=float),
+                             "stratum": pd.Series(dtype=object)})
     done = completions.assign(cohort=completions["period"].map(index))
     first = periods[0] if periods else None
     # before the periods: -1 (no base period); after them: not trained within the data
