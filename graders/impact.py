@@ -25,6 +25,7 @@ person), so 200 draws cost about as much as a handful of plain estimates.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -291,9 +292,12 @@ def estimate(panel: pd.DataFrame, draws: int = 199, level: float = 0.95, seed: i
             stat = float(v @ np.linalg.pinv(cov) @ v)
             df = len(v)
             p_value = float(stats.chi2.sf(stat, df))
+    with warnings.catch_warnings():  # a cell empty in every draw has no spread: NaN, said so
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cell_se = np.nanstd(cells.att[1:], axis=0, ddof=1) if draws > 1 else np.nan
     cell_frame = pd.DataFrame({
         "cohort": m.periods[g], "period": m.periods[t], "event_time": e, "est": cells.att[0],
-        "se": np.nanstd(cells.att[1:], axis=0, ddof=1) if draws > 1 else np.nan,
+        "se": cell_se,
         "n": cells.n[0].astype(int), "controls": cells.controls})
     placebo = None
     notes: list[str] = []
