@@ -25,8 +25,8 @@ from dashboards.ui import STYLE, chart, guarded, heading, resolve_locale, resolv
 from graders import impact
 from graders.impact_store import KPIS, load_impact
 
-__all__ = ["impact_panel", "compute", "summary", "event_chart", "cohort_table", "LABELS",
-           "kpi_name", "reason_text"]
+__all__ = ["impact_panel", "compute", "summary", "event_chart", "cohort_table", "overview_table",
+           "LABELS", "kpi_name", "reason_text", "verdict_word"]
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Training impact on the job (Kirkpatrick levels 3 and 4)",
@@ -61,6 +61,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "verdict": ("Completing the course {dir} {kpi} by {est} {unit} ({interval}): {judge}.",
                 "完成课程后{kpi}{dir}{est}{unit}（{interval}）：{judge}。"),
     "none": ("No course results to show.", "没有可显示的课程结果。"),
+    "overview": ("All courses", "全部课程"), "verdict_col": ("Verdict", "结论"),
+    "short_better": ("Improvement", "有改善"), "short_worse": ("Deterioration", "变差"),
+    "short_unclear": ("Not enough evidence", "证据不足"),
+    "short_no_data": ("Too little data", "数据不足"),
 }
 
 KPI_NAMES: dict[str, tuple[str, str]] = {
@@ -195,6 +199,29 @@ def compute(company: data.Company, viewer, course: str, kpi: str, draws: int = 1
         return d, exc
 
 
+def verdict_word(res, kpi: str, loc: str) -> str:
+    if isinstance(res, impact.NotEnoughData):
+        return _t("short_no_data", loc)
+    if res.verdict == impact.UNCLEAR:
+        return _t("short_unclear", loc)
+    good = (res.verdict == impact.INCREASE) == KPIS[kpi].higher_is_better
+    return _t("short_better" if good else "short_worse", loc)
+
+
+def overview_table(results: list[tuple[str, object]], kpi: str, loc: str) -> pd.DataFrame:
+    """One row per course: (course title, ImpactResult or NotEnoughData)."""
+    rows = []
+    for title, res in results:
+        ok = not isinstance(res, impact.NotEnoughData)
+        rows.append({_t("course", loc): title,
+                     _t("effect", loc): round(res.overall.est, 1) if ok else None,
+                     _t("interval", loc): (f"{res.overall.low:+.1f} … {res.overall.high:+.1f}"
+                                           if ok else ""),
+                     _t("people", loc): res.matched if ok else None,
+                     _t("verdict_col", loc): verdict_word(res, kpi, loc)})
+    return pd.DataFrame(rows)
+
+
 def _courses(loc: str) -> list[tuple[str, str]]:
     from training.catalog import load_courses
 
@@ -222,14 +249,21 @@ def impact_panel(company: data.Company, viewer: str | None = None, lang: str | N
         body = w.VBox()
 
         def draw(_ch=None):
-            d, res = compute(company, v, pick.value, fig.value)
+            found = {c: compute(company, v, c, fig.value) for _n, c in courses}
+            overview = [heading(f"{_t('overview', loc)}: {kpi_name(fig.value, loc)}", 4),
+                        table(overview_table([(n, found[c][1]) for n, c in courses],
+                                             fig.value, loc)),
+                        heading(dict((c, n) for n, c in courses)[pick.value], 4)]
+            d, res = found[pick.value]
             if isinstance(res, impact.NotEnoughData):
-                body.children = [w.HTML(f"<div class='academy-note academy-impact-reason'>"
-                                        f"{html.escape(reason_text(res, loc))}</div>")]
+                body.children = [*overview, w.HTML(
+                    f"<div class='academy-note academy-impact-reason'>"
+                    f"{html.escape(reason_text(res, loc))}</div>")]
                 return
             lines = "".join(f"<div class='academy-note'>{html.escape(s)}</div>"
                             for s in summary(res, fig.value, loc))
-            body.children = [w.HTML(f"<div class='academy-impact-summary'>{lines}</div>"),
+            body.children = [*overview,
+                             w.HTML(f"<div class='academy-impact-summary'>{lines}</div>"),
                              chart(event_chart(res, fig.value, loc)),
                              table(cohort_table(res, d.periods, loc))]
 

@@ -8,7 +8,8 @@ Job figures (`KPIS`), each per person and month unless said otherwise:
 * `csat`: mean customer satisfaction (0-100) of survey responses, dated by their ticket;
 * `deductions`: key-behaviour deduction points (lower is better);
 * `practical`: mean practical-exam score (0-100) per assessment cycle;
-* `review`: mean supervisor and peer review score (0-100) per assessment cycle.
+* `review`: mean of the supervisor review score and the peer review score (0-100) per assessment
+  cycle; peer scores only where enough peers rated (graders.reviews.peer_summary).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from academy.cycles import Cycle
 from academy.errors import AcademyError
-from graders import behaviour, impact, operations, practical, surveys
+from graders import behaviour, impact, operations, practical, reviews, surveys
 from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.operations_config import OperationsConfig
+from graders.operations_store import batch_config
 from graders.sources import details_frame, evidence_frame
 from graders.tickets import current_tickets
 from roster.models import Staff, Team
@@ -96,7 +98,7 @@ def ticket_figures(session: Session, kpi: str) -> pd.DataFrame:
     tk = current_tickets(session)
     if tk.empty:
         return pd.DataFrame(columns=["employee_id", "period", "y"])
-    facts = operations.ticket_facts(tk, OperationsConfig())
+    facts = operations.ticket_facts(tk, batch_config(session) or OperationsConfig())
     k = operations.kpis(facts, ["employee_id", "month"])
     k = k[k["month"] != _month_in_progress(tk)]
     if kpi == "fcr":
@@ -178,13 +180,17 @@ def cycle_figures(session: Session, kpi: str) -> pd.DataFrame:
             if r.empty:
                 continue
             y = r.groupby("employee_id")["score"].mean()
-        else:
-            ev = pd.concat([evidence_frame(session, c.id, s) for s in ("supervisor", "peer")],
-                           ignore_index=True)
-            ev = ev.dropna(subset=["score"]) if len(ev) else ev
-            if ev.empty:
+        else:  # supervisor mean and peer mean (only where enough peers rated: peer_summary)
+            sup = evidence_frame(session, c.id, "supervisor")
+            sup = sup.dropna(subset=["score"]) if len(sup) else sup
+            halves = [reviews.peer_summary(session, c.id).groupby("employee_id")["score"].mean()]
+            if len(sup):
+                halves.append(sup.assign(score=sup["score"].astype(float))
+                              .groupby("employee_id")["score"].mean())
+            kept = [h.astype(float) for h in halves if len(h)]
+            if not kept:
                 continue
-            y = ev.assign(score=ev["score"].astype(float)).groupby("employee_id")["score"].mean()
+            y = pd.concat(kept).groupby(level=0).mean()
         parts.append(pd.DataFrame({"employee_id": y.index, "period": c.name,
                                    "y": y.to_numpy(dtype=float)}))
     if not parts:
