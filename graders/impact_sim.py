@@ -20,10 +20,12 @@ from graders import impact
 
 def simulate_panel(people: int = 240, periods: int = 10, effect: float = 5.0,
                    pretrend: float = 0.0, strata: int = 6, noise: float = 4.0,
-                   never_share: float = 0.3, seed: int = 0, selection: float = 0.0
-                   ) -> pd.DataFrame:
+                   never_share: float = 0.3, seed: int = 0, selection: float = 0.0,
+                   trend_selection: float = 0.0) -> pd.DataFrame:
     """DataFrame[unit, period, y, cohort, stratum]. `selection` makes people with a higher own
-    level complete earlier (the data are then not a randomised trial; DiD removes levels)."""
+    level complete earlier (the data are then not a randomised trial; DiD removes levels);
+    `trend_selection` makes people of strata whose figures rise more likely to be trained (a
+    comparison with unmatched peers is then biased; matching on the stratum removes it)."""
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, strata, people)
     level = rng.normal(70, 8, people)
@@ -34,7 +36,8 @@ def simulate_panel(people: int = 240, periods: int = 10, effect: float = 5.0,
     order = np.argsort(-(level * selection + rng.normal(0, 1, people)))
     cohort = np.empty(people)
     cohort[order] = rng.integers(lo, hi, people)[np.argsort(rng.random(people))]
-    cohort[rng.random(people) < never_share] = np.nan
+    p_never = np.clip(never_share - trend_selection * trend, 0.02, 0.98)
+    cohort[rng.random(people) < p_never] = np.nan
     t = np.arange(periods)
     post = (t[None, :] >= cohort[:, None])
     before = np.where(np.isnan(cohort)[:, None], 0.0,

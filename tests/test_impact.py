@@ -102,6 +102,16 @@ def test_an_injected_pre_trend_is_detected():
     assert clean.pretrend_flagged <= 0.2
 
 
+def test_matching_removes_the_bias_of_trends_that_differ_by_team():
+    """When people in teams whose figures rise anyway are trained more often, is the pooled
+    comparison biased upward while the comparison within strata still finds the true effect?"""
+    p = simulate_panel(400, 10, effect=3.0, strata=4, seed=10, trend_selection=0.8)
+    matched = impact.estimate(p, draws=99, seed=2)
+    pooled = impact.estimate(p.assign(stratum="all"), draws=99, seed=2)
+    assert matched.overall.low <= 3.0 <= matched.overall.high
+    assert pooled.overall.est - 3.0 > 2 * pooled.overall.se
+
+
 def test_placebo_finds_nothing_at_fake_dates():
     """Moved two months earlier on data from before the real training only, is the placebo
     effect near zero while the real one is found; and does the placebo panel hold no month at or
