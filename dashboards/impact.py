@@ -33,7 +33,7 @@ LABELS: dict[str, tuple[str, str]] = {
               "培训对工作的影响（柯氏评估第三、四级）"),
     "note": ("What completing a course changed in a job figure, compared with colleagues of the "
              "same team, role and length of service who had not yet completed it "
-             "(difference-in-differences over months).",
+             "(a difference in differences over months).",
              "完成课程后工作指标的变化，与同团队、同岗位、同司龄段且尚未完成该课程的同事相比（按月的双重差分）。"),
     "course": ("Course", "课程"), "kpi": ("Figure", "指标"), "show": ("Show", "查看"),
     "effect": ("Effect", "效果"), "interval": ("95% interval", "95%置信区间"),
