@@ -15,7 +15,7 @@ Job figures (`KPIS`), each per person and month unless said otherwise:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -277,7 +277,3 @@ def load_impact(session: Session, course: str, kpi: str, modules: list[tuple[str
                                tenure_on=first_day)
     return ImpactData(course, spec, periods, panel, len(done), int(fig["employee_id"].nunique())
                       if len(fig) else 0)
-
-
-def as_of_label(now: datetime | None = None) -> str:
-    return (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
