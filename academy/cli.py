@@ -18,6 +18,7 @@ from academy.cli_course import app as course_app
 from academy.cli_evidence import apps as evidence_apps
 from academy.cli_exam import app as exam_app
 from academy.cli_goals import register as _register_goals
+from academy.cli_impact import register as _register_impact
 from academy.cli_grades import register as _register_grades
 from academy.cli_operations import register as _register_operations
 from academy.cli_plans import app as plans_app
@@ -54,6 +55,7 @@ app.add_typer(hub_app, name="hub")  # JupyterHub for a department
 for _name, _sub in ladder_apps.items():  # violations, careers, competitions
     app.add_typer(_sub, name=_name)
 _register_goals(app)  # goals, one-to-ones, management (team figures, churn)
+_register_impact(app, bench_app)  # impact, bench impact
 
 
 @app.callback()

@@ -20,6 +20,7 @@ from academy.settings import SETTINGS_FILE
 from academy.demo_operations import step_tickets as _step_tickets
 from academy import demo_ladder as _ladder
 from academy.demo_management import step_management as _step_management
+from academy.demo_impact import step_completions as _step_impact_completions
 
 
 @dataclass
@@ -176,6 +177,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Assessment cycles", step_cycles),
     ("Training courses: demo progress and reaction ratings", step_courses),
     ("Theory exams (nbgrader)", step_exams),
+    ("Training impact: course completions over months", _step_impact_completions),
     ("Practical exams, reviews, surveys, deductions", step_evidence),
     ("Service tickets, operational KPIs, monthly pay", _step_tickets),
     ("Work plans of technical support, a survey tool's export", step_work_plans),

@@ -29,6 +29,7 @@ def step_tickets(ctx) -> None:
     with Session(ctx.home.engine) as s:
         staff = staff_frame(s)
     tickets = make_tickets(staff, months, ctx.seed, now)
+    tickets = ctx.extras.get("adjust_tickets", lambda t: t)(tickets)  # academy.demo_impact
     path = write_ticket_export(tickets, ctx.home.imports_dir / "service_tickets_timed.csv")
     with Session(ctx.home.engine) as s, s.begin():
         res = import_tickets(s, path, "demo manager", load_operations(ctx.home.assessments_dir))

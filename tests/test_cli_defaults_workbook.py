@@ -86,7 +86,7 @@ def test_does_the_demo_print_each_step_and_never_cut_a_command(demo_home):
     suggested command on one line at 80 columns (the tests' terminal is 200 wide, so the demo
     of conftest is checked here for the steps and a narrow run for the commands)?"""
     _home, proc = demo_home
-    steps = re.findall(r"^\[(\d)/(\d)\] (.+) \.\.\.$", proc.stdout, re.M)
+    steps = re.findall(r"^\[(\d+)/(\d+)\] (.+) \.\.\.$", proc.stdout, re.M)
     assert [int(n) for n, _, _ in steps] == list(range(1, len(steps) + 1)) and len(steps) >= 6
     assert proc.stdout.count("done in ") == len(steps)
 
