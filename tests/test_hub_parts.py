@@ -92,6 +92,7 @@ def test_does_the_z2jh_values_file_use_postgresql_and_the_same_limits(sqlite_hom
     v = yaml.safe_load(out.read_text())
     assert v["hub"]["db"]["type"] == "postgres"
     assert v["hub"]["db"]["url"].startswith("postgresql")
+    assert v["hub"]["db"]["password"] == "CHANGE-ME"  # the chart's Secret, not the URL
     assert v["cull"] == {"enabled": True, "timeout": 1800, "every": 300}
     assert v["singleuser"]["memory"]["limit"] == "3G"
     assert v["hub"]["config"]["JupyterHub"]["authenticator_class"] == \
@@ -171,3 +172,102 @@ def test_is_a_persons_home_private_to_their_account(two_accounts):
     proc = subprocess.run(["runuser", "-u", b.pw_name, "--", "cat",
                            str(Path(a.pw_dir, "notes.txt"))], capture_output=True, text=True)
     assert proc.returncode != 0 and "Permission denied" in proc.stderr
+
+
+#: The part of Zero to JupyterHub's values.schema.yaml (jupyterhub/zero-to-jupyterhub-k8s,
+#: jupyterhub/values.schema.yaml, chart for JupyterHub 5.x) that the generated values touch,
+#: with the chart's own allowed keys and types at each level (additionalProperties: false there).
+_CHART = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "hub": {"type": "object", "additionalProperties": False, "properties": {
+            k: {} for k in ("activeServerLimit", "allowNamedServers", "annotations", "args",
+                            "baseUrl", "command", "concurrentSpawnLimit", "cookieSecret",
+                            "existingSecret", "extraEnv", "extraFiles", "extraVolumeMounts",
+                            "extraVolumes", "image", "networkPolicy", "nodeSelector",
+                            "redirectToServer", "resources", "service", "shutdownOnLogout",
+                            "templatePaths", "templateVars")} | {
+            "config": {"type": "object"},
+            "loadRoles": {"type": "object", "additionalProperties": {"type": "object"}},
+            "extraConfig": {"type": "object", "additionalProperties": {"type": "string"}},
+            "services": {"type": "object", "additionalProperties": {
+                "type": "object", "properties": {"url": {"type": "string"},
+                                                 "admin": {"type": "boolean"},
+                                                 "oauth_no_confirm": {"type": "boolean"}}}},
+            "db": {"type": "object", "additionalProperties": False, "properties": {
+                "type": {"enum": ["sqlite-pvc", "sqlite-memory", "mysql", "postgres", "other"]},
+                "pvc": {"type": "object"}, "upgrade": {"type": ["boolean", "null"]},
+                "url": {"type": ["string", "null"]}, "password": {"type": ["string", "null"]}}}}},
+        "proxy": {"type": "object", "properties": {"service": {
+            "type": "object", "properties": {"type": {"type": "string"}}}}},
+        "singleuser": {"type": "object", "additionalProperties": False, "properties": {
+            k: {} for k in ("cmd", "cpu", "extraEnv", "extraFiles", "extraLabels", "fsGid",
+                            "networkPolicy", "nodeSelector", "profileList", "startTimeout",
+                            "uid", "lifecycleHooks", "initContainers")} | {
+            "defaultUrl": {"type": ["string", "null"]},
+            "image": {"type": "object", "properties": {"name": {"type": "string"},
+                                                       "tag": {"type": "string"}}},
+            "memory": {"type": "object", "additionalProperties": False, "properties": {
+                "limit": {"type": ["number", "string", "null"]},
+                "guarantee": {"type": ["number", "string", "null"]}}},
+            "storage": {"type": "object", "additionalProperties": False, "properties": {
+                k: {} for k in ("capacity", "dynamic", "extraLabels", "homeMountPath",
+                                "static", "type")} | {
+                "extraVolumes": {"type": ["object", "array"]},
+                "extraVolumeMounts": {"type": ["object", "array"]}}}}},
+        "cull": {"type": "object", "additionalProperties": False, "required": ["enabled"],
+                 "properties": {"enabled": {"type": "boolean"},
+                                "timeout": {"type": ["integer", "null"]},
+                                "every": {"type": ["integer", "null"]},
+                                "users": {"type": ["boolean", "null"]},
+                                "maxAge": {"type": ["integer", "null"]}}},
+    }}
+
+
+def test_are_the_z2jh_values_valid_for_the_charts_schema(sqlite_home, tmp_path):
+    """Do the generated values use only keys and types the Zero to JupyterHub chart's schema
+    allows (a misspelt key would make `helm install` refuse them), with the hub database on
+    PostgreSQL and its password apart from the URL?"""
+    import jsonschema
+
+    from academy.hub.settings import HubSettings, save_hub_settings
+    from academy.hub.z2jh import write_values
+
+    save_hub_settings(sqlite_home.root, HubSettings(
+        db_url="postgresql+psycopg://hub:s3cret@db.internal:5432/hub", trainers=["li"]))
+    v = yaml.safe_load(write_values(sqlite_home, tmp_path / "values.yaml").read_text())
+    jsonschema.validate(v, _CHART)
+    assert v["hub"]["db"] == {"type": "postgres", "upgrade": True, "password": "s3cret",
+                              "url": "postgresql+psycopg://hub@db.internal:5432/hub"}
+    bad = {**v, "singleuser": {**v["singleuser"], "defaultURL": "/lab"}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, _CHART)
+
+
+def test_does_the_z2jh_hook_set_the_identity_from_the_hubs_record(sqlite_home, tmp_path):
+    """Does the hub configuration the values carry give a trainer's pod `trainer:NAME` and a
+    trainee's their employee id as $ACADEMY_USER, the progress service's address, and drop any
+    database settings, whatever the pod's environment held?"""
+    from types import SimpleNamespace
+
+    from traitlets.config import Config
+
+    from academy.hub.settings import HubSettings
+    from academy.hub.z2jh import values
+
+    v = values(HubSettings(trainers=["li"]), "service-academy")
+    c = Config()
+    exec(compile(v["hub"]["extraConfig"]["academy-identity"], "extraConfig", "exec"), {"c": c})
+    hook = c.KubeSpawner.pre_spawn_hook
+    for name, groups, want in (("li", ["trainers"], "trainer:li"), ("001002", ["trainees"],
+                                                                     "001002")):
+        spawner = SimpleNamespace(
+            user=SimpleNamespace(name=name, admin=False,
+                                 groups=[SimpleNamespace(name=g) for g in groups]),
+            environment={"ACADEMY_USER": "someone-else", "ACADEMY_DB_URL": "sqlite:///x"})
+        hook(spawner)
+        assert spawner.environment["ACADEMY_USER"] == want
+        assert "ACADEMY_DB_URL" not in spawner.environment
+        assert spawner.environment["ACADEMY_PROGRESS_URL"].endswith(
+            "/services/academy-progress/")
+    assert "access:services!service=academy-progress" in c.KubeSpawner.server_token_scopes

@@ -23,7 +23,7 @@ CONFIG_TEMPLATE = '''\
 from academy.hub.config import configure
 configure(c, home_root={home!r}, hub_port={hub_port}, api_port={api_port},  # noqa: F821
           formgrader_port={formgrader_port}, dashboards_port={dashboards_port},
-          port={port}, ip={ip!r})
+          port={port}, ip={ip!r}, progress_port={progress_port})
 '''
 
 
@@ -41,7 +41,8 @@ class Hub(ServerProcess):
         config = hd / "jupyterhub_config.py"
         config.write_text(CONFIG_TEMPLATE.format(
             home=str(home.root), hub_port=free_port(), api_port=free_port(),
-            formgrader_port=free_port(), dashboards_port=free_port(), port=port, ip=self.ip),
+            formgrader_port=free_port(), dashboards_port=free_port(), port=port, ip=self.ip,
+            progress_port=free_port()),
             encoding="utf-8")
         cmd = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
         env = {"CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32), "ACADEMY_HOME": str(home.root)}
