@@ -25,10 +25,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.conftest import ACADEMY, DATA
-from tests.test_hub import _api, _as, _reachable_by_others, _run, _session, _signed_in
+from tests.test_hub import _api, _as, _reachable_by_others, _run
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
