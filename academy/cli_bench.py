@@ -69,6 +69,11 @@ def autograde_cmd(
     no_sandbox: Annotated[bool, typer.Option(
         "--no-sandbox", help="Benchmark only: grade ours WITHOUT the grading sandbox, to measure "
                              "what the sandbox costs. Never a way to grade.")] = False,
+    sandbox_cost: Annotated[bool, typer.Option(
+        "--sandbox-cost", help="Skip stock nbgrader: run ours with and without the sandbox "
+                               "--rounds times each, alternating, and say where the sandbox's "
+                               "time goes (target: at most 10% slower).")] = False,
+    rounds: Annotated[int, typer.Option(help="Rounds of --sandbox-cost.")] = 2,
 ) -> None:
     """Exam autograde throughput: `academy exam autograde` against stock `nbgrader autograde`
     (its own environment, as a user installs it) on the same demo submissions, and whether both
@@ -80,6 +85,9 @@ def autograde_cmd(
     if submissions < 1:
         raise typer.BadParameter("at least one submission", param_hint="--submissions")
     root = (home or Path(tempfile.gettempdir()) / f"academy-bench-autograde-{submissions}").resolve()
+    if sandbox_cost:
+        _sandbox_cost(bench, root, submissions, rounds, workers, reuse, out)
+        return
     r = bench.run(root, submissions, workers=workers, stock_env=stock_env, reuse=reuse,
                   log=console.print, sandbox=not no_sandbox)
     console.print(f"stock nbgrader autograde: {r.submissions} submissions in {r.stock_seconds:.1f} s "
@@ -100,6 +108,31 @@ def autograde_cmd(
     console.print(f"load average {r.load_before[0]:.2f} before, {r.load_after[0]:.2f} after; "
                   f"figures written to {bench.write(r, out)}")
     if not r.same_scores or r.errors:
+        raise typer.Exit(1)
+
+
+def _sandbox_cost(bench, root: Path, submissions: int, rounds: int, workers, reuse: bool,
+                  out: Path) -> None:
+    import json
+    from dataclasses import asdict
+
+    if rounds < 1:
+        raise typer.BadParameter("at least one round", param_hint="--rounds")
+    c = bench.sandbox_cost(root, submissions, rounds, workers, reuse, log=console.print)
+    console.print(f"academy exam autograde ({c.workers}), {c.submissions} submissions: sandboxed "
+                  f"{c.sandboxed_seconds} s, unsandboxed {c.unsandboxed_seconds} s; sandbox "
+                  f"overhead {100 * c.overhead:+.1f}% of the median (target <= +10%)")
+    for phase, by in sorted(c.phases.items()):
+        cells = "; ".join(f"{k} {n} x {mean:.3f} s" for k, (n, mean) in sorted(by.items()))
+        console.print(f"  {phase}: {cells}", markup=False)
+    for e in c.errors[:10]:
+        console.print(f"  error: {e}", markup=False)
+    console.print(f"load average {c.load_before[0]:.2f} before, {c.load_after[0]:.2f} after")
+    path = out.with_name(out.stem + "-sandbox-cost.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(c), indent=1), encoding="utf-8")
+    console.print(f"figures written to {path}", soft_wrap=True)
+    if c.errors:
         raise typer.Exit(1)
 
 

@@ -28,3 +28,22 @@ def course_titles(loc: str = "en") -> dict[str, str]:
 
     courses, _problems = read_courses()
     return {c.id: c.title(loc) for c in courses}
+
+
+def team_progress(home, ids, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Course progress of the people `ids` (a manager's selection), one row each: modules
+    opened and completed, their average best self-check score and average rating given."""
+    from graders.course_catalog import module_catalog
+    from training.progress import progress_report
+
+    keys = list(module_catalog().drop_duplicates(["course", "module"])[["course", "module"]]
+                .itertuples(index=False, name=None))
+    wanted = {str(i) for i in ids}
+    with Session(home.engine) as s:
+        rows = [r for r in progress_report(s, keys) if r.employee_id in wanted]
+    return pd.DataFrame({
+        "person": [(names or {}).get(r.employee_id) or r.name or r.employee_id for r in rows],
+        "modules_opened": [r.opened for r in rows],
+        "modules_completed": [r.completed for r in rows],
+        "self_check_avg": [r.self_check_avg for r in rows],
+        "rating_avg": [r.rating_avg for r in rows]})

@@ -198,3 +198,13 @@ LABELS.update({
     "flag_cross_team_rating": ("Rating outside the team", "跨团队评价"),
     "flag_low_survey_coverage": ("Too few customer surveys", "客户回访覆盖不足"),
 })
+
+# the manager's view of course progress (dashboards.courses.team_progress)
+LABELS.update({
+    "team_course_progress": ("Course progress of the people shown", "所示人员的课程学习进度"),
+    "person": ("Person", "人员"),
+    "modules_opened": ("Modules opened", "已打开模块"),
+    "modules_completed": ("Modules completed", "已完成模块"),
+    "self_check_avg": ("Self-check average", "自测平均分"),
+    "rating_avg": ("Rating given (1-5)", "模块评分（1-5）"),
+})

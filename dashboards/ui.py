@@ -388,10 +388,20 @@ class ManagerDashboard:
             heading(t("pay_title", loc)), self._pay(res),
             heading(t("quality", loc)), self._quality(sl),
             heading(t("drilldown", loc)), self._drilldown(res),
+            heading(t("team_course_progress", loc)), self._course_progress(sl),
             self._download(),
             heading(t("what_if", loc)), self._what_if(res),
         ]
         return w.VBox(panels)
+
+    def _course_progress(self, sl: data.ManagerSlice) -> w.HTML:
+        """The selection's progress through the course modules (training.progress)."""
+        from dashboards.courses import team_progress
+
+        h = self.company.hierarchy
+        p = team_progress(self.company.home, sl.ids, dict(zip(h["employee_id"], h["name"])))
+        p.columns = [t(c, self.loc) for c in p.columns]
+        return w.HTML(f"<div class='academy-course-progress'>{table(p).value}</div>")
 
     def _awards(self, r) -> w.HTML:
         loc = self.loc

@@ -247,3 +247,51 @@ def module_summary(session: Session, module_keys: list[tuple[str, str]]) -> list
             round(sum(r.rating for r in rs) / len(rs), 2) if rs else None,
             tuple(r.comment for r in rs if r.comment)))
     return out
+
+
+# --- events: what a notebook records, as data (sent by a trainee's server on a hub) -------------
+
+#: the fields each kind of event takes besides kind, course and module
+EVENT_FIELDS = {"opened": set(), "practice": {"practice_id", "all_practice"},
+                "self_check": {"score"}, "reaction": {"rating", "comment"}}
+
+
+def check_event(event: object) -> dict:
+    """A recorded event as plain, checked data; ValueError naming what is wrong. It never names
+    the trainee: who it is for is decided by whoever stores it (the serving identity)."""
+    if not isinstance(event, dict):
+        raise ValueError("an event is a JSON object")
+    kind = event.get("kind")
+    if kind not in EVENT_FIELDS:
+        raise ValueError(f"unknown event kind {kind!r} (one of {', '.join(EVENT_FIELDS)})")
+    extra = set(event) - {"kind", "course", "module"} - EVENT_FIELDS[kind]
+    if extra:
+        raise ValueError(f"a {kind} event has no field {', '.join(sorted(extra))}")
+    for key, size in (("course", 64), ("module", 100)):
+        if not isinstance(event.get(key), str) or not 0 < len(event[key]) <= size:
+            raise ValueError(f"{key} must be a text of 1 to {size} characters")
+    if kind == "practice" and not isinstance(event.get("practice_id"), str):
+        raise ValueError("practice_id must be a text")
+    if kind == "self_check" and (isinstance(event.get("score"), bool)
+                                 or not isinstance(event.get("score"), (int, float))):
+        raise ValueError("score must be a number")
+    if kind == "reaction" and (isinstance(event.get("rating"), bool)
+                               or not isinstance(event.get("rating"), int)):
+        raise ValueError("rating must be a whole number")
+    if not isinstance(event.get("comment") or "", str) or len(event.get("comment") or "") > 2000:
+        raise ValueError("comment must be a text of at most 2000 characters")
+    return dict(event)
+
+
+def record_event(session: Session, trainee: str, event: dict, now: datetime | None = None):
+    """Store one checked event (check_event) for `trainee`."""
+    e = check_event(event)
+    c, m = e["course"], e["module"]
+    if e["kind"] == "opened":
+        return record_opened(session, trainee, c, m, now)
+    if e["kind"] == "practice":
+        return record_practice(session, trainee, c, m, e["practice_id"],
+                               list(e.get("all_practice") or []), now)
+    if e["kind"] == "self_check":
+        return record_self_check(session, trainee, c, m, float(e["score"]), now)
+    return record_reaction(session, trainee, c, m, e["rating"], e.get("comment"), now)

@@ -2,30 +2,46 @@
 
 The home is `$ACADEMY_HOME` (or the default home when it exists); the trainee is the serving
 identity. When no home can be opened, recording is off and the reason is shown gently.
+
+On a hub a trainee's server holds no database credentials: `$ACADEMY_PROGRESS_URL` names the
+hub's progress service (academy.hub.progress), and each event goes there with the server's own
+hub token (`$JUPYTERHUB_API_TOKEN`); the service stores it for the person the hub issued that
+token to, whatever the event or the environment says.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from academy.home import HOME_ENV, default_home
-from training.progress import current_trainee
+from training.progress import check_event, current_trainee, record_event
+
+PROGRESS_URL_ENV = "ACADEMY_PROGRESS_URL"
+TOKEN_ENV = "JUPYTERHUB_API_TOKEN"
 
 
 class Recorder:
-    def __init__(self, trainee: str | None = None, home=None, reason: str | None = None):
+    def __init__(self, trainee: str | None = None, home=None, reason: str | None = None,
+                 service: tuple[str, str] | None = None):
         self.trainee = trainee or current_trainee()
         self.home = home
         self.reason = reason  # why nothing is recorded, or None
+        self.service = service  # (url, token) of the hub's progress service
 
     @classmethod
     def from_environment(cls) -> Recorder:
         from academy.home import open_home
 
         trainee = current_trainee()
+        url, token = os.environ.get(PROGRESS_URL_ENV), os.environ.get(TOKEN_ENV)
+        if url and token:
+            return cls(trainee, None, None, service=(url, token))
         root = os.environ.get(HOME_ENV)
         if not root and not (default_home() / "academy.yaml").exists():
             return cls(trainee, None, f"no academy home is set up (the server sets {HOME_ENV})")
@@ -36,7 +52,30 @@ class Recorder:
 
     @property
     def active(self) -> bool:
-        return self.home is not None
+        return self.home is not None or self.service is not None
+
+    def record(self, event: dict) -> str | None:
+        """Store one event (training.progress.check_event); None if stored, else why not."""
+        if self.service is not None:
+            return self._send(event)
+        return self.run(lambda db, who: record_event(db, who, event))
+
+    def _send(self, event: dict) -> str | None:
+        url, token = self.service
+        try:
+            check_event(event)
+            req = urllib.request.Request(
+                url.rstrip("/") + "/record", data=json.dumps(event).encode("utf-8"),
+                method="POST", headers={"Authorization": f"token {token}",
+                                        "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                resp.read()
+            return None
+        except urllib.error.HTTPError as exc:
+            return f"the progress service refused the record ({exc.code}: " \
+                   f"{exc.read().decode('utf-8', 'replace')[:200]})"
+        except Exception as exc:  # noqa: BLE001  (a notebook must never crash on recording)
+            return f"the progress service cannot be reached ({type(exc).__name__}: {exc})"
 
     def run(self, write: Callable[[Session, str], object]) -> str | None:
         """Run `write(session, trainee)` in one transaction; None if stored, else why not."""

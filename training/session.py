@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from html import escape
 
 from graders.competencies import competency_name
-from training import progress
 from training.catalog import Course, Module, ModuleContent, load_course
 from training.conversation import Scenario
 from training.diagnosis import DiagnosisTree
@@ -29,7 +28,7 @@ class ModuleSession:
         course = load_course(course_id)
         module = course.module(module_id)
         s = cls(course, module, module.content(), locale, recorder or Recorder.from_environment())
-        s._note(s.recorder.run(lambda db, who: progress.record_opened(db, who, course_id, module_id)))
+        s._note(s.recorder.record({"kind": "opened", "course": course_id, "module": module_id}))
         if show:
             from IPython.display import HTML, display
 
@@ -78,8 +77,8 @@ class ModuleSession:
         c, m, ids = self.course.id, self.module.id, self.practice_ids
 
         def done():
-            self._note(self.recorder.run(
-                lambda db, who: progress.record_practice(db, who, c, m, practice_id, ids)))
+            self._note(self.recorder.record({"kind": "practice", "course": c, "module": m,
+                                             "practice_id": practice_id, "all_practice": ids}))
         return done
 
     def self_check(self):
@@ -89,8 +88,8 @@ class ModuleSession:
         c, m = self.course.id, self.module.id
 
         def done(value: float):
-            self._note(self.recorder.run(
-                lambda db, who: progress.record_self_check(db, who, c, m, value)))
+            self._note(self.recorder.record({"kind": "self_check", "course": c, "module": m,
+                                             "score": value}))
         return widgets.SelfCheck(self.content.self_check, self.locale, on_done=done,
                                  order_seed=self._order_seed("self_check"))
 
@@ -106,8 +105,8 @@ class ModuleSession:
         c, m = self.course.id, self.module.id
 
         def save(rating: int, comment: str) -> str | None:
-            return self.recorder.run(
-                lambda db, who: progress.record_reaction(db, who, c, m, rating, comment))
+            return self.recorder.record({"kind": "reaction", "course": c, "module": m,
+                                         "rating": rating, "comment": comment})
         return widgets.Reaction(self.locale, save=save)
 
     def figure(self, name: str):

@@ -190,8 +190,8 @@ def secure_home(home, settings: HubSettings) -> list[str]:
     root:dash 0771 home (others may only pass through, to the exchange); platform database and
     settings readable by the dashboards' account only; the course (banks, gradebook, sources,
     submissions) owned by the grader account, 0750, group-readable by the dashboards; the
-    exchange 1777 (as nbgrader requires) with the course's inbound 1733 (others may drop a
-    submission, never list or read one), outbound 0755 and feedback 0711, all root's;
+    exchange 1777 (as nbgrader requires) with the course's inbound 3733 (others may drop a
+    submission, never list or read one), outbound 0755 and feedback 0711, all the grader's;
     hub/, serve/, imports/, exports/ root only.
     """
     g = pwd.getpwnam(grader_account(settings))
@@ -227,23 +227,28 @@ def secure_home(home, settings: HubSettings) -> list[str]:
     runtime.chmod(0o700)
     _chown_tree(home.course_dir, g.pw_uid, g.pw_gid, 0o750, 0o640, keep="quarantine")
     # nbgrader's exchange: the root writable by all with the sticky bit (nbgrader requires it,
-    # like /srv/nbgrader/exchange); the course's folders belong to root, who runs the trainers'
-    # `academy exam ...` commands (nbgrader refuses to release into a folder it does not own)
+    # like /srv/nbgrader/exchange); the course's folders belong to the grader account, so that
+    # formgrader (running as it) releases and collects; root's `academy exam ...` commands may
+    # release there too (graders.exam.shared_exchange). Inbound is set-group-id: a submission
+    # (graders.exam.shared_exchange.PrivateSubmit) belongs to the grader's group from its start
     ex = home.exchange_dir
     ex.mkdir(exist_ok=True)
     os.chown(ex, 0, 0)
     ex.chmod(0o1777)
     course = ex / home.settings.course_id
-    for sub, mode in (("", 0o755), ("outbound", 0o755), ("inbound", 0o1733),
+    for sub, mode in (("", 0o755), ("outbound", 0o755), ("inbound", 0o3733),
                       ("feedback", 0o711)):
         p = course / sub if sub else course
         p.mkdir(exist_ok=True)
-        os.chown(p, 0, 0)
+        os.chown(p, g.pw_uid, g.pw_gid)
         p.chmod(mode)
     msgs = close_submissions(home, settings)
+    for sub in ("outbound", "feedback"):
+        for p in (course / sub).rglob("*"):
+            if not p.is_symlink() and p.lstat().st_uid == 0:
+                os.chown(p, g.pw_uid, g.pw_gid)
     for p in (course / "outbound").rglob("*"):
         if not p.is_symlink():
-            os.chown(p, 0, 0)
             p.chmod(0o755 if p.is_dir() else 0o644)
     return msgs
 

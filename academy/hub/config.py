@@ -20,6 +20,7 @@ BIN = Path(sys.executable).parent
 DASHBOARDS = REPO_ROOT / "dashboards"
 
 ALL_GROUPS = ["trainees", "managers", "trainers", "admins"]
+PROGRESS_SERVICE = "academy-progress"
 
 
 def proxy_command() -> str:
@@ -46,6 +47,9 @@ c.CourseDirectory.student_id = os.environ.get("ACADEMY_USER") or "*"
 c.Exchange.root = {exchange!r}
 c.Exchange.path_includes_course = True
 c.Exchange.timezone = "UTC"
+# a submission is closed to every other trainee from its first byte (nbgrader's own is
+# world-readable until the hub's sync closes it)
+c.ExchangeFactory.submit = "graders.exam.shared_exchange.PrivateSubmit"
 '''
 
 USER_SERVER_CONFIG = '''\
@@ -98,7 +102,8 @@ def write_user_config(home, settings: HubSettings) -> Path:
 
 
 def configure(c, home_root: str, hub_port: int, api_port: int, formgrader_port: int,
-              dashboards_port: int, port: int | None = None, ip: str | None = None) -> None:
+              dashboards_port: int, port: int | None = None, ip: str | None = None,
+              progress_port: int | None = None) -> None:
     """Set every JupyterHub option for the home at `home_root`."""
     root = Path(home_root)
     s = load_hub_settings(root)
@@ -163,6 +168,19 @@ def configure(c, home_root: str, hub_port: int, api_port: int, formgrader_port: 
          "environment": {"PATH": f"{BIN}:/usr/bin:/bin",
                          "PYDEVD_DISABLE_FILE_VALIDATION": "1"}},
     ]
+    if progress_port:
+        # trainees' notebooks record course progress through it, with their server's token
+        # (academy.hub.progress); that token may reach it and nothing more than before
+        c.JupyterHub.services.append(
+            {"name": PROGRESS_SERVICE, "url": f"http://127.0.0.1:{progress_port}",
+             "command": [python, "-m", "academy.hub.progress", *home_arg,
+                         f"--port={progress_port}"],
+             "user": accounts.dash_account(s), "cwd": str(DASHBOARDS),
+             "environment": {"PATH": f"{BIN}:/usr/bin:/bin"}})
+        c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
+                                         f"access:services!service={PROGRESS_SERVICE}"]
+        c.AcademySpawner.progress_url = \
+            f"http://127.0.0.1:{progress_port}/services/{PROGRESS_SERVICE}/"
     c.JupyterHub.load_roles = [
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
@@ -171,5 +189,6 @@ def configure(c, home_root: str, hub_port: int, api_port: int, formgrader_port: 
         {"name": "formgrader-access", "groups": ["trainers", "admins"],
          "scopes": ["access:services!service=formgrader"]},
         {"name": "dashboards-access", "groups": ALL_GROUPS,
-         "scopes": ["access:services!service=dashboards"]},
+         "scopes": ["access:services!service=dashboards",
+                    f"access:services!service={PROGRESS_SERVICE}"]},
     ]

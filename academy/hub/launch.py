@@ -23,7 +23,7 @@ CONFIG_TEMPLATE = '''\
 from academy.hub.config import configure
 configure(c, home_root={home!r}, hub_port={hub_port}, api_port={api_port},  # noqa: F821
           formgrader_port={formgrader_port}, dashboards_port={dashboards_port},
-          port={port}, ip={ip!r})
+          port={port}, ip={ip!r}, progress_port={progress_port})
 '''
 
 
@@ -41,7 +41,8 @@ class Hub(ServerProcess):
         config = hd / "jupyterhub_config.py"
         config.write_text(CONFIG_TEMPLATE.format(
             home=str(home.root), hub_port=free_port(), api_port=free_port(),
-            formgrader_port=free_port(), dashboards_port=free_port(), port=port, ip=self.ip),
+            formgrader_port=free_port(), dashboards_port=free_port(), port=port, ip=self.ip,
+            progress_port=free_port()),
             encoding="utf-8")
         cmd = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
         env = {"CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32), "ACADEMY_HOME": str(home.root)}
@@ -134,6 +135,33 @@ def _state(pid: int) -> str:
         return "zombie"
 
 
+def check_hub_db(url: str | None) -> None:
+    """JupyterHub's own database (`db_url` in hub/settings.yaml) answers; else AcademyError
+    naming it (password hidden), before anything is started."""
+    if not url:
+        return
+    from sqlalchemy import create_engine, text
+
+    from academy.db import safe_url
+    from academy.errors import AcademyError
+
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 20}
+                               if url.startswith("postgres") else {})
+    except Exception as exc:  # noqa: BLE001 - a malformed URL or a missing driver
+        raise AcademyError(f"hub/settings.yaml: db_url is not a usable database URL: {exc}") \
+            from None
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure: the hub could not start on it
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise AcademyError(f"cannot reach the hub's database {safe_url(url)} (db_url in "
+                           f"hub/settings.yaml): {why}") from None
+    finally:
+        engine.dispose()
+
+
 def prepare_home(home) -> tuple[object, str | None]:
     """Settings (written with defaults the first time), accounts, file modes, user config;
     returns the settings and a fresh admin password if the first admin had none."""
@@ -144,6 +172,7 @@ def prepare_home(home) -> tuple[object, str | None]:
         save_hub_settings(home.root, load_hub_settings(home.root))
     hub_dir(home.root).mkdir(mode=0o700, exist_ok=True)
     s = load_hub_settings(home.root)
+    check_hub_db(s.db_url)
     prepare(home, s)
     write_user_config(home, s)
     store = PasswordStore(hub_dir(home.root) / PASSWORDS_FILE)

@@ -27,6 +27,8 @@ class AcademySpawner(LocalProcessSpawner):
     home_root = Unicode("", config=True, help="The academy home this hub serves.")
     user_config_dir = Unicode("", config=True,
                               help="Jupyter configuration folder every server reads (nbgrader).")
+    progress_url = Unicode("", config=True,
+                           help="The hub's progress service (academy.hub.progress), if any.")
 
     @property
     def account(self) -> str:
@@ -39,6 +41,7 @@ class AcademySpawner(LocalProcessSpawner):
         limit = int(self.mem_limit) if self.mem_limit else None
 
         def preexec():
+            os.umask(0o077)  # what a person makes is theirs alone unless they open it
             if limit:
                 resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
             setuid()
@@ -60,9 +63,12 @@ class AcademySpawner(LocalProcessSpawner):
         env["ACADEMY_USER"] = identity_of(self.user.name, groups, bool(self.user.admin))
         if self.user_config_dir:
             env["JUPYTER_CONFIG_PATH"] = self.user_config_dir
-        # nothing of the home's database or settings is handed to a person's server
+        # nothing of the home's database or settings is handed to a person's server; course
+        # progress goes to the hub's progress service with the server's own token
         for key in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
             env.pop(key, None)
+        if self.progress_url:
+            env["ACADEMY_PROGRESS_URL"] = self.progress_url
         return env
 
     async def progress(self):

@@ -543,3 +543,85 @@ def write(result: AutogradeBench, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(result), indent=1, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# --- what the grading sandbox costs ----------------------------------------------------------------
+
+
+@dataclass
+class SandboxCost:
+    """`academy bench autograde --sandbox-cost`: ours with and without the sandbox, alternated."""
+
+    submissions: int
+    workers: str
+    sandboxed_seconds: list[float]
+    unsandboxed_seconds: list[float]
+    #: median sandboxed / median unsandboxed seconds - 1 (the target is at most 0.10)
+    overhead: float
+    #: phase -> {"sandboxed": (count, mean seconds), "unsandboxed": ...} from the workers
+    phases: dict
+    errors: list[str] = field(default_factory=list)
+    load_before: list[float] = field(default_factory=list)
+    load_after: list[float] = field(default_factory=list)
+    date: str = ""
+
+
+def _phases(profile: Path) -> dict[str, tuple[int, float]]:
+    from graders.exam.worker import PROFILE_ENV  # noqa: F401 - the same variable the workers read
+
+    out: dict[str, list[float]] = {}
+    if profile.exists():
+        for line in profile.read_text(encoding="utf-8").splitlines():
+            for k, v in json.loads(line).items():
+                out.setdefault(k, []).extend(v)
+    return {k: (len(v), sum(v) / len(v)) for k, v in out.items() if v}
+
+
+def sandbox_cost(root: Path, submissions: int, rounds: int = 2, workers: int | None = None,
+                 reuse: bool = False, log=print) -> SandboxCost:
+    """Our autograde with the sandbox and without it on the same workload, `rounds` times each,
+    alternating which goes first (a machine loaded by others drifts), with each worker's phase
+    timings (bubblewrap check, kernel start, warm-up, canary, per-submission preparation)."""
+    import statistics
+    import tempfile
+
+    from graders.exam.worker import PROFILE_ENV
+
+    if reuse and (root / "workload.json").exists():
+        w = load_workload(root)
+    else:
+        log(f"Building the workload in {root}: {submissions} submissions")
+        w = build_workload(root, submissions, log=log)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    profiles: dict[bool, Path] = {}
+    errors: list[str] = []
+    load_before = list(os.getloadavg())
+    with tempfile.TemporaryDirectory() as tmp:
+        for flag in (True, False):
+            profiles[flag] = Path(tmp) / f"profile-{flag}.jsonl"
+        for r in range(rounds):
+            for flag in ((True, False) if r % 2 == 0 else (False, True)):
+                home = copy_home(w, f"cost-{'box' if flag else 'open'}")
+                old = os.environ.get(PROFILE_ENV)
+                os.environ[PROFILE_ENV] = str(profiles[flag])
+                try:
+                    res = run_ours(home, w, workers, log=log, sandbox=flag)
+                finally:
+                    if old is None:
+                        os.environ.pop(PROFILE_ENV, None)
+                    else:
+                        os.environ[PROFILE_ENV] = old
+                home.close()
+                times[flag].append(round(res.seconds, 2))
+                errors += [f"{'sandboxed' if flag else 'unsandboxed'}: {e}" for e in res.errors]
+                log(f"round {r + 1}: {'sandboxed' if flag else 'unsandboxed'} "
+                    f"{res.seconds:.1f} s")
+        phases: dict[str, dict] = {}
+        for flag, label in ((True, "sandboxed"), (False, "unsandboxed")):
+            for k, (n, mean) in _phases(profiles[flag]).items():
+                phases.setdefault(k, {})[label] = (n, round(mean, 4))
+    box, open_ = statistics.median(times[True]), statistics.median(times[False])
+    wlabel = f"{workers} workers" if workers is not None else f"{os.cpu_count()} workers (default)"
+    return SandboxCost(w.submissions, wlabel, times[True], times[False],
+                       round(box / open_ - 1, 4), phases, errors[:50], load_before,
+                       list(os.getloadavg()), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))

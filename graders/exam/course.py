@@ -67,6 +67,10 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     c.Execute.extra_arguments = list(KERNEL_ARGUMENTS)
     # the same safe collect and rebuild-from-release as stock nbgrader gets from nbgrader_config.py
     c.ExchangeFactory.collect = SAFE_COLLECT
+    # on a hub the exchange's folders belong to the grader account (formgrader runs as it) and
+    # the superuser runs these commands (graders.exam.shared_exchange; nbgrader issue 1225)
+    c.ExchangeFactory.release_assignment = "graders.exam.shared_exchange.SharedReleaseAssignment"
+    c.ExchangeFactory.release_feedback = "graders.exam.shared_exchange.SharedReleaseFeedback"
     c.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)
     if exam:
         c.Autograde.exclude_overwriting = {exam: list(ANSWERS_AND_EXTRAS)}

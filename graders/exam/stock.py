@@ -33,7 +33,28 @@ class RefusedSubmission(RuntimeError):
 
 
 class SafeCollect(ExchangeCollect):
-    """nbgrader's collect, copying each submission without following any link."""
+    """nbgrader's collect, copying each submission without following any link; on a hub
+    (graders.exam.ownership), a submission not made by the account of the id it names is left
+    in the exchange (the hub sets it aside) and named in the log, whoever presses Collect."""
+
+    def init_src(self):
+        super().init_src()
+        from graders.exam.ownership import accounts_map, forged
+
+        accounts = accounts_map(Path(self.coursedir.root))
+        if accounts is None:
+            return
+        bad = {p.name: why for p, why in forged(Path(self.inbound_path),
+                                                self.coursedir.assignment_id, accounts)}
+        for name, why in bad.items():
+            self.log.warning("%s %s: %s", SKIPPED, name, why)
+        for rec in [r for r in self.src_records if r["filename"] in bad]:
+            self.src_records.remove(rec)
+            # the person's own latest submission, if they made one
+            own = [self._path_to_record(str(p)) for p in Path(self.inbound_path).glob(
+                f"{rec['username']}+{self.coursedir.assignment_id}+*") if p.name not in bad]
+            if own:
+                self.src_records.append(self._sort_by_timestamp(own)[0])
 
     def do_copy(self, src, dest, log=None):
         who = f"{Path(dest).parent.name}/{Path(dest).name}"

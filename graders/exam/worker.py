@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,6 +33,30 @@ from types import SimpleNamespace
 #: kernel as the notebook starts, or makes it unresponsive (ignores interrupts, never answers).
 FAULTS_ENV = "ACADEMY_EXAM_TEST_FAULTS"
 STUDENT_ENV = "ACADEMY_EXAM_STUDENT"
+#: benchmark only: a file each worker appends its phase timings to (one JSON line at its end),
+#: read by `academy bench autograde --sandbox-cost` to say where the sandbox's time goes
+PROFILE_ENV = "ACADEMY_SANDBOX_PROFILE"
+_PROFILE: dict[str, list[float]] = {}
+
+
+@contextlib.contextmanager
+def _phase(name: str):
+    """Time a phase of grading into _PROFILE when profiling is on (otherwise nothing)."""
+    if not os.environ.get(PROFILE_ENV):
+        yield
+        return
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        _PROFILE.setdefault(name, []).append(time.perf_counter() - t0)
+
+
+def _write_profile() -> None:
+    path = os.environ.get(PROFILE_ENV)
+    if path and _PROFILE:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(_PROFILE) + "\n")
 #: Imported (and the bank loaded) once per kernel: what a fresh kernel pays for on every notebook.
 WARM_UP = ("import graders.exam, graders.exam.widgets, graders.exam.scoring, graders.exam.answers, "
            "graders.exam.public\ngraders.exam.widgets._grading_bank()")
@@ -139,14 +164,16 @@ def _start_kernel(pre) -> _Kernel:
     With the sandbox on: the kernel runs in bubblewrap, and the canary proves it before use."""
     if _Kernel.sandboxing is not None:
         return _start_sandboxed(pre, _Kernel.sandboxing)
-    pre.km = pre.create_kernel_manager()
-    pre.start_new_kernel()
-    pre.start_new_kernel_client()
+    with _phase("kernel_start"):
+        pre.km = pre.create_kernel_manager()
+        pre.start_new_kernel()
+        pre.start_new_kernel_client()
     kernel = _Kernel(pre.km, pre.kc)
     if _send and kernel.pid:
         _send({"kernel": kernel.pid})
     try:
-        kernel.run_silently(pre, WARM_UP)
+        with _phase("warm_up"):
+            kernel.run_silently(pre, WARM_UP)
     except BaseException:
         kernel.discard()
         raise
@@ -158,10 +185,12 @@ def _start_sandboxed(pre, conf: dict) -> _Kernel:
 
     box = sbx.Sandbox(conf["limits"], conf["hidden"], base=conf.get("dir"))
     try:
-        box.check_starts()
-        pre.km = pre.create_kernel_manager()
-        box.configure(pre.km)
-        pre.start_new_kernel()
+        with _phase("bwrap_check"):
+            box.check_starts()
+        with _phase("kernel_start"):
+            pre.km = pre.create_kernel_manager()
+            box.configure(pre.km)
+            pre.start_new_kernel()
     except BaseException:
         box.cleanup()
         raise
@@ -170,13 +199,16 @@ def _start_sandboxed(pre, conf: dict) -> _Kernel:
         _send({"kernel": kernel.pid})
     try:
         try:
-            pre.start_new_kernel_client()
+            with _phase("kernel_client"):
+                pre.start_new_kernel_client()
         except RuntimeError as exc:  # the kernel died on its way up in the sandbox
             raise sbx.SandboxUnavailable(f"the grading kernel did not start in the sandbox ({exc})") from exc
         kernel.kc = pre.kc
-        kernel.run_silently(pre, SANDBOX_WARM_UP)
-        sbx.run_canary(kernel, pre, Path(conf["course_dir"]), conf["gradebook_url"],
-                       Path(conf["home_root"]) if conf.get("home_root") else None, box.limits)
+        with _phase("warm_up"):
+            kernel.run_silently(pre, SANDBOX_WARM_UP)
+        with _phase("canary"):
+            sbx.run_canary(kernel, pre, Path(conf["course_dir"]), conf["gradebook_url"],
+                           Path(conf["home_root"]) if conf.get("home_root") else None, box.limits)
         procs = sbx.Sandbox.descendants(kernel.pid)
         if not procs:
             raise sbx.SandboxUnavailable("the sandboxed kernel's process cannot be found")
@@ -216,7 +248,8 @@ def _execute_class():
                 if kernel is None:
                     kernel = _Kernel.current = _start_kernel(self)
                 self.km, self.kc, self.owns_km = kernel.km, kernel.kc, False
-                kernel.prepare(self, path)
+                with _phase("prepare"):
+                    kernel.prepare(self, path)
                 fault = _fault_for(path)
                 if fault == "kill-kernel":
                     _kill_group(kernel.pid)
@@ -231,7 +264,8 @@ def _execute_class():
                     self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
                     for index, cell in enumerate(self.nb.cells):
                         self.preprocess_cell(cell, resources, index)
-                healthy = not self._timed_out and kernel.clean()
+                with _phase("clean_check"):
+                    healthy = not self._timed_out and kernel.clean()
             finally:
                 if not healthy and kernel is not None:
                     kernel.discard()
@@ -382,7 +416,8 @@ def main() -> None:
                 continue
             sid = json.loads(line)["sid"]
             try:
-                result = grader.grade(sid)
+                with _phase("submission"):
+                    result = grader.grade(sid)
             except Exception as exc:  # noqa: BLE001 - never lose the worker over one submission
                 result = {"sid": sid, "status": "error", "reasons": [f"grading failed: {exc}"]}
             lost = _Kernel.current is None
@@ -395,6 +430,7 @@ def main() -> None:
     finally:
         if _Kernel.current is not None:
             _Kernel.current.discard()
+        _write_profile()
 
 
 if __name__ == "__main__":
