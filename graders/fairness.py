@@ -6,8 +6,9 @@ Two models of the same criterion-level ratings (trainee x trainer x criterion):
   log(P(k) / P(k-1)) = ability(trainee) - severity(trainer) - difficulty(criterion) - tau_k(rubric),
   fitted by penalised joint maximum likelihood with scipy's L-BFGS-B and an analytic gradient
   (a weak N(0, 3^2) prior on every parameter keeps trainees or trainers with extreme scores
-  finite). Severities are centred on 0 (the average trainer), difficulties and thresholds on 0
-  within each scenario. Standard errors from the information; infit and outfit mean squares from
+  finite). Severities are centred on the median trainer (0: a typical trainer; one lenient trainer
+  among few does not make the others look harsh), difficulties and thresholds on 0 within each
+  scenario. Standard errors from the information; infit and outfit mean squares from
   the standardised residuals.
 * **Linear mixed model** (statsmodels MixedLM, crossed random effects): score (0-100) =
   criterion + trainee + trainer + residual; the trainer's BLUP is their effect in points.
@@ -269,6 +270,10 @@ def fit_rasch(r: pd.DataFrame, prior_sd: float = PRIOR_SD) -> RaschFit:
     res = optimize.minimize(objective, p0, jac=True, method=METHOD,
                             options={"maxiter": 5000, "gtol": 1e-6})
     th, al, de, tau = unpack(res.x)
+    # centre on the median trainer (the model only fixes differences): "an average trainer" is a
+    # typical one, so one lenient trainer among few does not make the others look harsh
+    shift = float(np.median(al))
+    al, th = al - shift, th - shift
     _, _, pr, _ = probs(th, al, de, tau)
     e = pr @ ks
     var = pr @ (ks ** 2) - e ** 2
@@ -470,6 +475,8 @@ def _mixed_result(ev: pd.DataFrame, r: pd.DataFrame) -> FairResult:
 
     t_eff, t_se = part("t", "t")
     p_eff, p_se = part("p", "p")
+    centre = float(t_eff.median())  # the typical trainer is 0, as in the Rasch fit
+    t_eff, p_eff = t_eff - centre, p_eff + centre
     # per rating: the trainer's BLUP (points, + lenient) is the effect to take off
     idx = pd.MultiIndex.from_frame(r[["employee_id", "rubric", "rater_id"]].drop_duplicates())
     effect = pd.Series(idx.get_level_values("rater_id").map(t_eff).to_numpy(dtype=float), index=idx)

@@ -1,0 +1,146 @@
+"""Fair practical scores through a real home: `academy practical adjust`, a scheme that grades on
+fair scores, raw and fair kept in the results' provenance, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import _new_pg_database, run_academy
+from sqlalchemy import select
+
+from academy.demo import DemoContext, step_cycles, step_roster
+from academy.home import init_home
+
+TODAY = date(2026, 12, 3)
+
+
+def _home(root: Path, db_url: str):
+    """A home with a 40-person roster and the demo's practical scores (TR03 lenient) imported."""
+    from rich.console import Console
+    from sqlalchemy.orm import Session
+
+    from academy.cycles import current_cycle
+    from graders import practical
+    from graders.forms_config import load_evidence_config
+    from graders.synthetic import Person, write_evidence_files
+    from roster.store import list_staff
+
+    h = init_home(root, db_url=db_url)
+    ctx = DemoContext(h, 40, 2026, TODAY, Console(quiet=True), [])
+    step_roster(ctx)
+    step_cycles(ctx)
+    cfg = load_evidence_config(h.assessments_dir)
+    with Session(h.engine) as s, s.begin():
+        cycle = current_cycle(s, TODAY)
+        people = [Person(r.employee_id, r.team, r.family, r.level, r.supervisor_id)
+                  for r in list_staff(s)]
+        files = write_evidence_files(people, cfg, h.imports_dir, 2026, ["2026-10"]).files
+        practical.import_file(s, files["practical"], cfg, "trainer", cycle.name)
+    for f in (h.root / "assessments" / "schemes").glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        f.write_text(re.sub(r"(practical:\s*\{weight: [0-9.]+, kind: process)\}",
+                            r"\1, variant: fair}", text), encoding="utf-8")
+    return h
+
+
+@pytest.fixture(scope="module")
+def homes(tmp_path_factory, pg_admin_url):
+    """The same company on SQLite and on PostgreSQL, adjusted and graded once each."""
+    out = {}
+    for name, url in (("sqlite", None), ("postgresql", _new_pg_database(pg_admin_url))):
+        root = tmp_path_factory.mktemp(name) / "home"
+        h = _home(root, url or f"sqlite:///{root.parent / 'academy.db'}")
+        adjust = run_academy("practical", "adjust", "--show", "0", home=root, check=True,
+                             env={"COLUMNS": "200"}).stdout
+        grade = run_academy("grade", "2026-Q4", home=root, check=True).stdout
+        out[name] = (h, adjust, grade)
+    yield out
+    for h, _, _ in out.values():
+        h.close()
+
+
+def _components(h):
+    from graders.grade_models import GradeComponent, GradeRun
+
+    with h.transaction() as s:
+        run = s.scalar(select(GradeRun).where(GradeRun.current.is_(True)))
+        rows = s.execute(select(GradeComponent.employee_id, GradeComponent.component,
+                                GradeComponent.score, GradeComponent.note,
+                                GradeComponent.scores)
+                         .where(GradeComponent.run_id == run.id)
+                         .order_by(GradeComponent.employee_id, GradeComponent.component)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_does_adjust_report_the_lenient_trainer_and_the_design(homes):
+    """Does `practical adjust` show the demo's lenient trainer about +22 points, standard errors,
+    fit, the variance by source and the trainers needed for 0.8?"""
+    _, out, _ = homes["sqlite"]
+    line = next(ln for ln in out.splitlines() if "TR03" in ln)
+    cells = [c.strip() for c in line.split("│") if c.strip()]
+    points = float(cells[7])
+    assert 15 < points < 30, line
+    for other in ("TR01", "TR02", "TR04"):
+        ln = next(x for x in out.splitlines() if other in x and "│" in x)
+        assert abs(float([c.strip() for c in ln.split("│") if c.strip()][7])) < 5, ln
+    assert "trainee" in out and "trainer" in out and "residual" in out
+    assert "trainers per scenario needed for 0.8" in out
+
+
+def test_does_grading_on_fair_scores_keep_raw_and_fair_in_the_provenance(homes):
+    """With `variant: fair`, is the practical component the fair score, are raw and fair both
+    stored, and are the lenient trainer's trainees lowered?"""
+    h, _, _ = homes["sqlite"]
+    rows = [r for r in _components(h) if r[1] == "practical"]
+    assert rows
+    lowered = 0
+    for emp, _, score, note, scores in rows:
+        assert set(scores) == {"raw", "fair"}
+        assert score == pytest.approx(scores["fair"])
+        assert "trainer severity" in note
+        lowered += scores["fair"] < scores["raw"] - 5
+    assert lowered >= len(rows) // 4  # TR03 scores half of the trainees
+
+
+def test_are_adjustments_and_grades_identical_on_sqlite_and_postgresql(homes):
+    """Do SQLite and PostgreSQL give the same report and the same stored components?"""
+    a, b = homes["sqlite"], homes["postgresql"]
+    assert a[1] == b[1]
+    ca, cb = _components(a[0]), _components(b[0])
+    assert len(ca) == len(cb) and ca == cb
+
+
+def test_is_a_disconnected_design_refused_by_the_command(tmp_path):
+    """Does `practical adjust` refuse trainers and trainees in separate groups, with a message
+    and no traceback?"""
+    import openpyxl
+
+    h = _home(tmp_path / "home", f"sqlite:///{tmp_path / 'academy.db'}")
+    src = h.imports_dir / "practical_scores.xlsx"
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    rows = list(ws.iter_rows(values_only=True))
+    new = openpyxl.Workbook()
+    nws = new.active
+    nws.append(list(rows[0]))
+    by_trainee: dict = {}
+    for r in rows[1:]:
+        by_trainee.setdefault(r[0], []).append(list(r))
+    for k, (emp, rs) in enumerate(sorted(by_trainee.items())):
+        pair = ("TR01", "TR02") if k % 2 == 0 else ("TR03", "TR04")
+        for r, trainer in zip(rs, pair):
+            r[2] = trainer
+            nws.append(r)
+    path = tmp_path / "disconnected.xlsx"
+    new.save(path)
+    run_academy("practical", "import", str(path), "--replaces", "practical_scores.xlsx",
+                home=h.root, check=True)
+    res = run_academy("practical", "adjust", home=h.root)
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    assert "2 separate groups" in text and "TR01, TR02" in text and "TR03, TR04" in text
+    assert "Traceback" not in text
+    h.close()
