@@ -18,6 +18,7 @@ from academy.errors import AcademyError
 from academy.home import Home, init_home, _resolve
 from academy.settings import SETTINGS_FILE
 from academy.demo_operations import step_tickets as _step_tickets
+from academy.demo_fair import step_fair as _step_fair
 
 
 @dataclass
@@ -177,6 +178,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Practical exams, reviews, surveys, deductions", step_evidence),
     ("Service tickets, operational KPIs, monthly pay", _step_tickets),
     ("Work plans of technical support, a survey tool's export", step_work_plans),
+    ("Fair practical scores: trainer severity corrected", _step_fair),
     ("Final grades: publish and export", step_grades),
 ]
 

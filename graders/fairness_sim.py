@@ -56,3 +56,38 @@ def simulate(trainees: int = 300, trainers: int = 12, per_trainee: int = 2, seed
                              1))
     ev = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
     return Simulated(ev, theta, sev, delta)
+
+
+def recovery(trainees: int = 300, trainers: int = 12, per_trainee: int = 2, seed: int = 16,
+             model: str = "rasch") -> dict:
+    """How well a model recovers the simulated truth: the correlation of estimated and true
+    severities, and the Spearman correlations of raw means, fair scores and fair averages with
+    the true ability."""
+    from scipy.stats import pearsonr, spearmanr
+
+    from graders.fairness import adjust
+
+    sim = simulate(trainees, trainers, per_trainee, seed)
+    res = adjust(sim.evidence, model, with_variance=True)
+    t = res.trainers.set_index("rater_id")
+    sev = t["severity"] if model == "rasch" else -t["points"]
+    p = res.trainees.set_index("employee_id")
+    truth = sim.ability[p.index]
+    out = {"model": model, "severity_r": float(pearsonr(sev, sim.severity[t.index])[0]),
+           "raw_rho": float(spearmanr(p["raw"], truth)[0]),
+           "fair_rho": float(spearmanr(p["fair"], truth)[0])}
+    if p["fair_average"].notna().all():
+        out["fair_average_rho"] = float(spearmanr(p["fair_average"], truth)[0])
+    out["variance"] = {r.source: round(float(r.share), 3) for r in res.variance.itertuples()}
+    out["reliability"] = {k: (round(v, 3) if isinstance(v, float) else v)
+                          for k, v in res.reliability.items()}
+    return out
+
+
+if __name__ == "__main__":  # python -m graders.fairness_sim [model] [seed]
+    import json
+    import sys
+
+    args = sys.argv[1:]
+    print(json.dumps(recovery(model=args[0] if args else "rasch",
+                              seed=int(args[1]) if len(args) > 1 else 16), indent=1))

@@ -3,15 +3,16 @@ fair scores, raw and fair kept in the results' provenance, the same on SQLite an
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import _new_pg_database, run_academy
 from sqlalchemy import select
 
 from academy.demo import DemoContext, step_cycles, step_roster
+from academy.demo_fair import step_fair, use_fair_scores
 from academy.home import init_home
 
 TODAY = date(2026, 12, 3)
@@ -39,27 +40,42 @@ def _home(root: Path, db_url: str):
                   for r in list_staff(s)]
         files = write_evidence_files(people, cfg, h.imports_dir, 2026, ["2026-10"]).files
         practical.import_file(s, files["practical"], cfg, "trainer", cycle.name)
-    for f in (h.root / "assessments" / "schemes").glob("*.yaml"):
-        text = f.read_text(encoding="utf-8")
-        f.write_text(re.sub(r"(practical:\s*\{weight: [0-9.]+, kind: process)\}",
-                            r"\1, variant: fair}", text), encoding="utf-8")
+    assert use_fair_scores(h.root / "assessments" / "schemes") == [
+        "field_service.yaml", "technical_support.yaml"]
     return h
 
 
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory, pg_admin_url):
-    """The same company on SQLite and on PostgreSQL, adjusted and graded once each."""
+    """The same company on SQLite (adjusted and graded by the real command) and on PostgreSQL
+    (graded in process)."""
+    from graders.grade_store import grade_cycle
+    from graders.schemes import home_schemes
+
     out = {}
-    for name, url in (("sqlite", None), ("postgresql", _new_pg_database(pg_admin_url))):
-        root = tmp_path_factory.mktemp(name) / "home"
-        h = _home(root, url or f"sqlite:///{root.parent / 'academy.db'}")
-        adjust = run_academy("practical", "adjust", "--show", "0", home=root, check=True,
-                             env={"COLUMNS": "200"}).stdout
-        grade = run_academy("grade", "2026-Q4", home=root, check=True).stdout
-        out[name] = (h, adjust, grade)
+    root = tmp_path_factory.mktemp("sqlite") / "home"
+    h = _home(root, f"sqlite:///{root.parent / 'academy.db'}")
+    adjust = run_academy("practical", "adjust", "--show", "0", home=root, check=True).stdout
+    grade = run_academy("grade", "2026-Q4", home=root, check=True).stdout
+    out["sqlite"] = (h, adjust, grade)
+    root = tmp_path_factory.mktemp("postgresql") / "home"
+    h = _home(root, _new_pg_database(pg_admin_url))
+    with h.transaction() as s:
+        grade_cycle(s, "2026-Q4", home_schemes(h), by="tester")
+    out["postgresql"] = (h, None, None)
     yield out
     for h, _, _ in out.values():
         h.close()
+
+
+def _adjusted(h):
+    from academy.cycles import get_cycle
+    from graders.fairness import adjust
+    from graders.sources import evidence_frame
+
+    with h.transaction() as s:
+        ev = evidence_frame(s, get_cycle(s, "2026-Q4").id, "practical")
+    return adjust(ev, "rasch", with_variance=False)
 
 
 def _components(h):
@@ -106,11 +122,27 @@ def test_does_grading_on_fair_scores_keep_raw_and_fair_in_the_provenance(homes):
 
 
 def test_are_adjustments_and_grades_identical_on_sqlite_and_postgresql(homes):
-    """Do SQLite and PostgreSQL give the same report and the same stored components?"""
-    a, b = homes["sqlite"], homes["postgresql"]
-    assert a[1] == b[1]
-    ca, cb = _components(a[0]), _components(b[0])
+    """Do SQLite and PostgreSQL give the same severities, fair scores and stored components?"""
+    a, b = _adjusted(homes["sqlite"][0]), _adjusted(homes["postgresql"][0])
+    pd.testing.assert_frame_equal(a.trainers, b.trainers)
+    pd.testing.assert_frame_equal(a.trainees, b.trainees)
+    ca, cb = _components(homes["sqlite"][0]), _components(homes["postgresql"][0])
     assert len(ca) == len(cb) and ca == cb
+
+
+def test_does_the_demo_step_report_the_lenient_trainer_corrected(homes):
+    """Does the demo's fair step name the lenient trainer with about +22 points and say how many
+    practical scores were adjusted?"""
+    from rich.console import Console
+
+    h = homes["postgresql"][0]
+    ctx = DemoContext(h, 40, 2026, TODAY, Console(quiet=True), [])
+    step_fair(ctx)
+    note = ctx.notes[-1]
+    assert "trainer TR03 scores +" in note, note
+    points = float(note.split("scores ")[1].split(" points")[0])
+    assert 15 < points < 30
+    assert "practical scores adjusted" in note
 
 
 def test_is_a_disconnected_design_refused_by_the_command(tmp_path):
@@ -118,17 +150,19 @@ def test_is_a_disconnected_design_refused_by_the_command(tmp_path):
     and no traceback?"""
     import openpyxl
 
+    from graders import practical
+    from graders.forms_config import load_evidence_config
+
     h = _home(tmp_path / "home", f"sqlite:///{tmp_path / 'academy.db'}")
     src = h.imports_dir / "practical_scores.xlsx"
-    wb = openpyxl.load_workbook(src)
-    ws = wb.active
-    rows = list(ws.iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(src).active.iter_rows(values_only=True))
     new = openpyxl.Workbook()
     nws = new.active
     nws.append(list(rows[0]))
     by_trainee: dict = {}
     for r in rows[1:]:
         by_trainee.setdefault(r[0], []).append(list(r))
+    # every other trainee scored by TR01 + TR02, the rest by TR03 + TR04: two separate groups
     for k, (emp, rs) in enumerate(sorted(by_trainee.items())):
         pair = ("TR01", "TR02") if k % 2 == 0 else ("TR03", "TR04")
         for r, trainer in zip(rs, pair):
@@ -136,8 +170,9 @@ def test_is_a_disconnected_design_refused_by_the_command(tmp_path):
             nws.append(r)
     path = tmp_path / "disconnected.xlsx"
     new.save(path)
-    run_academy("practical", "import", str(path), "--replaces", "practical_scores.xlsx",
-                home=h.root, check=True)
+    cfg = load_evidence_config(h.assessments_dir)
+    with h.transaction() as s:
+        practical.import_file(s, path, cfg, "trainer", "2026-Q4", key="practical_scores.xlsx")
     res = run_academy("practical", "adjust", home=h.root)
     assert res.returncode != 0
     text = res.stdout + res.stderr

@@ -161,9 +161,10 @@ def option_statistics(choices: pd.DataFrame, scores: pd.DataFrame,
              if len(takers) > 2 and chosen.std() > 0 and rest.std() > 0 else math.nan)
         key = bool(g["key"].iloc[0])
         flag = ""
+        enough = chosen.sum() >= 2  # one trainee's choice is no pattern
         if not key and chosen.sum() == 0:
             flag = "chosen by nobody"
-        elif not key and (upper > lower or (r == r and r > 0.1)):
+        elif not key and enough and (upper > lower or (r == r and r > 0.1)):
             flag = "attracts strong trainees"
         elif key and (upper < lower or (r == r and r < 0)):
             flag = "key chosen more by weak trainees"
