@@ -203,15 +203,15 @@ LABELS.update({
 # Fair measurement (issue 16): trainer severity, adjusted practical scores, exam statistics.
 LABELS.update({
     "fair_title": ("Practical exams: trainer severity (many-facet Rasch model)",
-                   "实践考核：考官严厉度（多面 Rasch 模型）"),
+                   "实践考核：考官严厉度（多面拉什模型）"),
     "fair_note": ("Severity in logits: + harsher than the typical trainer (0). Points: what the "
                   "trainer adds to a 0-100 score (+ lenient). Infit and outfit near 1 fit the "
                   "model; above 1.5 erratic, below 0.5 too predictable.",
-                  "严厉度单位为 logit：正值表示比典型考官（0）更严。分值：该考官给百分制分数带来的"
+                  "严厉度以对数单位计：正值表示比典型考官（0）更严。分值：该考官给百分制分数带来的"
                   "增减（正值偏宽）。加权拟合和未加权拟合接近 1 表示符合模型；高于 1.5 评分不稳定，"
                   "低于 0.5 过于雷同。"),
     "fair_ratings": ("Ratings", "评分条数"),
-    "fair_severity": ("Severity (logits)", "严厉度（logit）"),
+    "fair_severity": ("Severity (logits)", "严厉度（对数单位）"),
     "fair_se": ("Standard error", "标准误"),
     "fair_infit": ("Infit", "加权拟合均方"),
     "fair_outfit": ("Outfit", "未加权拟合均方"),
@@ -259,7 +259,7 @@ LABELS.update({
     "sd": ("Standard deviation", "标准差"),
     "skewness": ("Skewness", "偏度"),
     "kurtosis": ("Kurtosis", "峰度"),
-    "cronbach_alpha": ("Cronbach's alpha", "Cronbach α 系数"),
+    "cronbach_alpha": ("Cronbach's alpha", "克龙巴赫 α 系数"),
     "error_ratio": ("Error ratio", "误差比"),
     "sem": ("Standard error of measurement", "测量标准误"),
     "random_guess": ("Random guess score", "随机猜测得分"),
