@@ -179,3 +179,34 @@ def test_is_a_disconnected_design_refused_by_the_command(tmp_path):
     assert "2 separate groups" in text and "TR01, TR02" in text and "TR03, TR04" in text
     assert "Traceback" not in text
     h.close()
+
+
+def test_does_a_manager_see_only_their_own_peoples_adjusted_scores(homes):
+    """Does the manager view's list of adjusted practical scores hold only people under that
+    manager, in both languages, and is a trainee refused the manager's slice?"""
+    from dashboards import data
+    from dashboards.access import AccessDenied, Viewer, managed_teams, visible_ids
+    from dashboards.fairness import adjusted_scores
+
+    h = homes["sqlite"][0]
+    company = data.load_company(h, refresh=True)
+    hier = company.hierarchy
+    cycle = data.graded_cycles(company)[-1]
+    managers = sorted(m for m in hier["team_manager_id"].dropna().unique()
+                      if managed_teams(hier, Viewer(m)))
+    everyone = data.cycle_data(company, cycle).result.results
+    seen_any = False
+    for m in managers:
+        sl = data.manager_slice(company, Viewer(m), cycle)
+        mine = set(visible_ids(hier, Viewer(m)))
+        for loc in ("en", "zh"):
+            tab, summ = adjusted_scores(sl.result.components, sl.result.results, loc)
+            names = set(tab.iloc[:, 0])
+            allowed = set(everyone.loc[everyone["employee_id"].isin(mine), "name"])
+            assert names <= allowed
+            seen_any |= summ["adjusted"] > 0 and summ["used"]
+    assert seen_any  # the schemes grade on fair scores and some were adjusted
+    trainee = sorted(set(everyone["employee_id"]) - set(managers)
+                     - set(hier["supervisor_id"].dropna()))[0]
+    with pytest.raises(AccessDenied):
+        data.manager_slice(company, Viewer(trainee), cycle)
