@@ -210,7 +210,7 @@ LABELS.update({
                   "严厉度以对数单位计：正值表示比典型考官（0）更严。分值：该考官给百分制分数带来的"
                   "增减（正值偏宽）。加权拟合和未加权拟合接近 1 表示符合模型；高于 1.5 评分不稳定，"
                   "低于 0.5 过于雷同。"),
-    "fair_ratings": ("Ratings", "评分条数"),
+    "fair_ratings": ("Scores given", "评分条数"),
     "fair_severity": ("Severity (logits)", "严厉度（对数单位）"),
     "fair_se": ("Standard error", "标准误"),
     "fair_infit": ("Infit", "加权拟合均方"),

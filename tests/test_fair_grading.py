@@ -145,42 +145,6 @@ def test_does_the_demo_step_report_the_lenient_trainer_corrected(homes):
     assert "practical scores adjusted" in note
 
 
-def test_is_a_disconnected_design_refused_by_the_command(tmp_path):
-    """Does `practical adjust` refuse trainers and trainees in separate groups, with a message
-    and no traceback?"""
-    import openpyxl
-
-    from graders import practical
-    from graders.forms_config import load_evidence_config
-
-    h = _home(tmp_path / "home", f"sqlite:///{tmp_path / 'academy.db'}")
-    src = h.imports_dir / "practical_scores.xlsx"
-    rows = list(openpyxl.load_workbook(src).active.iter_rows(values_only=True))
-    new = openpyxl.Workbook()
-    nws = new.active
-    nws.append(list(rows[0]))
-    by_trainee: dict = {}
-    for r in rows[1:]:
-        by_trainee.setdefault(r[0], []).append(list(r))
-    # every other trainee scored by TR01 + TR02, the rest by TR03 + TR04: two separate groups
-    for k, (emp, rs) in enumerate(sorted(by_trainee.items())):
-        pair = ("TR01", "TR02") if k % 2 == 0 else ("TR03", "TR04")
-        for r, trainer in zip(rs, pair):
-            r[2] = trainer
-            nws.append(r)
-    path = tmp_path / "disconnected.xlsx"
-    new.save(path)
-    cfg = load_evidence_config(h.assessments_dir)
-    with h.transaction() as s:
-        practical.import_file(s, path, cfg, "trainer", "2026-Q4", key="practical_scores.xlsx")
-    res = run_academy("practical", "adjust", home=h.root)
-    assert res.returncode != 0
-    text = res.stdout + res.stderr
-    assert "2 separate groups" in text and "TR01, TR02" in text and "TR03, TR04" in text
-    assert "Traceback" not in text
-    h.close()
-
-
 def test_does_a_manager_see_only_their_own_peoples_adjusted_scores(homes):
     """Does the manager view's list of adjusted practical scores hold only people under that
     manager, in both languages, and is a trainee refused the manager's slice?"""
@@ -210,3 +174,46 @@ def test_does_a_manager_see_only_their_own_peoples_adjusted_scores(homes):
                      - set(hier["supervisor_id"].dropna()))[0]
     with pytest.raises(AccessDenied):
         data.manager_slice(company, Viewer(trainee), cycle)
+
+
+def test_is_a_disconnected_design_refused_by_the_command(homes, tmp_path):
+    """Does `practical adjust` refuse trainers and trainees in separate groups, with a message
+    and no traceback? (Last in the module: it replaces the PostgreSQL home's practical scores.)"""
+    import openpyxl
+
+    from graders import practical
+    from graders.forms_config import load_evidence_config
+
+    h = homes["postgresql"][0]
+    src = h.imports_dir / "practical_scores.xlsx"
+    rows = list(openpyxl.load_workbook(src).active.iter_rows(values_only=True))
+    new = openpyxl.Workbook()
+    nws = new.active
+    nws.append(list(rows[0]))
+    by_trainee: dict = {}
+    for r in rows[1:]:
+        by_trainee.setdefault(r[0], []).append(list(r))
+    # every other trainee scored by TR01 + TR02, the rest by TR03 + TR04: two separate groups
+    for k, (emp, rs) in enumerate(sorted(by_trainee.items())):
+        pair = ("TR01", "TR02") if k % 2 == 0 else ("TR03", "TR04")
+        for r, trainer in zip(rs, pair):
+            r[2] = trainer
+            nws.append(r)
+    path = tmp_path / "disconnected.xlsx"
+    new.save(path)
+    cfg = load_evidence_config(h.assessments_dir)
+    with h.transaction() as s:
+        practical.import_file(s, path, cfg, "trainer", "2026-Q4", key="practical_scores.xlsx")
+    res = run_academy("practical", "adjust", home=h.root)
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    assert "2 separate groups" in text and "TR01, TR02" in text and "TR03, TR04" in text
+    assert "Traceback" not in text
+    # grading keeps the raw scores and says why
+    from academy.cycles import get_cycle
+    from graders.sources import collect
+
+    with h.transaction() as s:
+        src = collect(s, get_cycle(s, "2026-Q4").id)
+    assert "practical_disconnected" in set(src.flags["kind"])
+    assert src.variants[src.variants["component"] == "practical"].empty
