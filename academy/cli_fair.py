@@ -17,7 +17,8 @@ def practical_adjust(ctx: typer.Context, cycle: CycleOpt = None,
                          help="rasch (many-facet Rasch, rating scale) or mixed (linear mixed "
                               "model, crossed random effects).")] = "rasch",
                      show: Annotated[int, typer.Option(
-                         "--show", help="Trainees listed, largest adjustments first (0: all).")] = 15,
+                         "--show",
+                         help="Trainees listed, largest adjustments first (0: all).")] = 15,
                      variance: Annotated[bool, typer.Option(
                          "--variance/--no-variance",
                          help="Also fit the variance breakdown (a mixed model; slower).")] = True

@@ -126,8 +126,9 @@ def exam_summary(home, loc: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             return "-"
         return f"{100 * x:.0f}%" if pct else f"{x:.2f}"
 
-    exams_t = pd.DataFrame([(n, k, fmt(m), fmt(md), fmt(sd), fmt(sk), fmt(ku), fmt(a), fmt(er, True),
-                             fmt(se)) for n, k, m, md, sd, sk, ku, a, er, se in ex_rows],
+    exams_t = pd.DataFrame([(n, k, fmt(m), fmt(md), fmt(sd), fmt(sk), fmt(ku), fmt(a),
+                             fmt(er, True), fmt(se))
+                            for n, k, m, md, sd, sk, ku, a, er, se in ex_rows],
                            columns=[t(c, loc) for c in ("exam", "fair_takers", "mean", "median",
                                                         "sd", "skewness", "kurtosis",
                                                         "cronbach_alpha", "error_ratio", "sem")])

@@ -63,9 +63,9 @@ class DisconnectedDesign(AcademyError):
         super().__init__(
             f"The practical ratings form {len(groups)} separate groups of trainers and trainees "
             f"({'; '.join(parts)}). No trainee was scored by trainers of two groups, so a "
-            "trainer's severity cannot be told apart from the ability of the trainees they happened "
-            "to score. Have some trainees of each group scored again by a trainer of another group "
-            "(two trainers per trainee, pairs that overlap), then adjust again.")
+            "trainer's severity cannot be told apart from the ability of the trainees they "
+            "happened to score. Have some trainees of each group scored again by a trainer of "
+            "another group (two trainers per trainee, pairs that overlap), then adjust again.")
 
 
 @dataclass
@@ -130,9 +130,10 @@ def criterion_ratings(ev: pd.DataFrame) -> pd.DataFrame:
     bad = np.abs(cat - np.rint(cat)) > 1e-6
     if bad.any():
         b = r[bad].iloc[0]
-        raise AcademyError(f"rubric {b['rubric']}: level {b['level']:g} (trainee {b['employee_id']}, "
-                           f"trainer {b['rater_id']}) is not a whole step of the scale; the Rasch "
-                           "model needs whole levels (use --model mixed)")
+        raise AcademyError(f"rubric {b['rubric']}: level {b['level']:g} "
+                           f"(trainee {b['employee_id']}, trainer {b['rater_id']}) is not a "
+                           "whole step of the scale; the Rasch model needs whole levels (use "
+                           "--model mixed)")
     r["category"] = np.rint(cat).astype(int)
     miss = r.assign(m=r["critical"] & (r["level"] < r["pass_level"])).groupby(
         ["employee_id", "rubric", "rater_id"])["m"].transform("any")
@@ -414,7 +415,8 @@ def _mixed(r: pd.DataFrame, criterion_random: bool):
 
 def variance_components(r: pd.DataFrame) -> pd.DataFrame:
     """Variance of criterion scores (0-100 points squared) by source: trainee, trainer, criterion,
-    residual (everything else: interactions and noise), from a MixedLM with crossed random effects."""
+    residual (everything else: interactions and noise), from a MixedLM with crossed random
+    effects."""
     if r.empty:
         return pd.DataFrame(columns=VARIANCE_COLUMNS)
     model, fit = _mixed(r, criterion_random=True)

@@ -106,7 +106,8 @@ def question_statistics(scores: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFram
         slot = m.pool or m.question
         n = len(q)
         frac = (q["points"] / q["max_points"]).to_numpy(dtype=float)
-        rest = (totals.reindex(q["trainee"]).to_numpy(dtype=float) - q["points"].to_numpy(dtype=float))
+        rest = (totals.reindex(q["trainee"]).to_numpy(dtype=float)
+                - q["points"].to_numpy(dtype=float))
         fac = float(frac.mean()) if n else math.nan
         sd = float(frac.std(ddof=1)) if n > 1 else math.nan
         disc = (float(np.corrcoef(frac, rest)[0, 1])
@@ -118,7 +119,8 @@ def question_statistics(scores: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFram
         if fac == fac and fac < 0.2:
             flag.append("too hard")
         guess = m.random_guess
-        if guess is not None and guess == guess and fac == fac and fac <= guess + 0.05 and guess > 0:
+        if (guess is not None and guess == guess and guess > 0 and fac == fac
+                and fac <= guess + 0.05):
             flag.append("no better than guessing")
         if disc == disc and disc < 0.1:
             flag.append("low discrimination")
