@@ -16,6 +16,7 @@ from rich.table import Table as RichTable
 from academy.cli_common import HomeOpt, console, err, home_arg, open_from
 from academy.cli_course import app as course_app
 from academy.cli_evidence import apps as evidence_apps
+from academy import cli_fair as _cli_fair  # noqa: F401  (academy practical adjust)
 from academy.cli_exam import app as exam_app
 from academy.cli_goals import register as _register_goals
 from academy.cli_impact import register as _register_impact

@@ -194,9 +194,15 @@ def stats_cmd(ctx: typer.Context,
                   help="Exam name (default: the only exam, or the only one taken).",
                   show_default=False)] = None,
               options: Annotated[bool, typer.Option("--options/--no-options",
-                                                    help="Show option counts.")] = True) -> None:
-    """Item analysis: facility index, discrimination index and option counts per question."""
-    from graders.exam.stats import exam_item_analysis
+                                                    help="Show the distractor analysis.")] = True,
+              cycles: Annotated[bool, typer.Option(
+                  "--cycles/--no-cycles",
+                  help="Rasch difficulties of every cycle's stored scores, linked.")] = True) -> None:
+    """Exam statistics: per question facility, SD, random-guess score, intended and effective
+    weight, discrimination index and efficiency; the exam's mean, median, SD, skewness, kurtosis,
+    Cronbach's alpha, error ratio and standard error; pool variants; distractors; Rasch
+    difficulties across cycles (formulas: docs/exams.md)."""
+    from academy.cli_exam_stats import show
 
     h = open_from(ctx)
     if exam is None:
@@ -204,17 +210,5 @@ def stats_cmd(ctx: typer.Context,
 
         exam = only_exam(h)
         console.print(f"Exam {exam}:")
-    items = exam_item_analysis(h, exam)
-    table = RichTable("question", "competency", "n", "facility", "discrimination", "flag")
-    for it in items:
-        table.add_row(it.question, it.competency, str(it.n),
-                      "" if it.facility is None else f"{it.facility:.2f}",
-                      "" if it.discrimination is None else f"{it.discrimination:.2f}", it.flag)
-    console.print(table)
-    if options:
-        for it in items:
-            if it.option_counts:
-                parts = [f"{'*' if k else ' '}{text[:40]}: {n}" for text, n, k in it.option_counts]
-                console.print(f"{it.question}: " + " | ".join(parts))
-        console.print("(* marks the key)")
+    show(h, exam, options, cycles)
     h.close()

@@ -21,6 +21,7 @@ from academy.demo_operations import step_tickets as _step_tickets
 from academy import demo_ladder as _ladder
 from academy.demo_management import step_management as _step_management
 from academy.demo_impact import step_completions as _step_impact_completions
+from academy.demo_fair import step_fair as _step_fair
 
 
 @dataclass
@@ -181,6 +182,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Practical exams, reviews, surveys, deductions", step_evidence),
     ("Service tickets, operational KPIs, monthly pay", _step_tickets),
     ("Work plans of technical support, a survey tool's export", step_work_plans),
+    ("Fair practical scores: trainer severity corrected", _step_fair),
     ("Violations and corrective plans, a skill competition, mentoring", _ladder.step_violations),
     ("Supervisors' and managers' goals, one-to-ones, upward reviews, churn", _step_management),
     ("Final grades: publish and export", step_grades),

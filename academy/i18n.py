@@ -288,6 +288,7 @@ LABELS.update({
     "my_careers_title": ("My violations, career tracks and mentoring", "我的违规、职业发展与传帮带"),
     "pair_active": ("Running", "进行中"),
     "show_on_board": ("Show me on the honour board", "在荣誉榜上展示我"),
+})
 
 # Supervisors and managers graded on their teams (graders.management), goals and one-to-ones.
 LABELS.update({

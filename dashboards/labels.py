@@ -202,9 +202,80 @@ LABELS.update({
 # the manager's view of course progress (dashboards.courses.team_progress)
 LABELS.update({
     "team_course_progress": ("Course progress of the people shown", "所示人员的课程学习进度"),
-    "person": ("Person", "人员"),
     "modules_opened": ("Modules opened", "已打开模块"),
     "modules_completed": ("Modules completed", "已完成模块"),
     "self_check_avg": ("Self-check average", "自测平均分"),
     "rating_avg": ("Rating given (1-5)", "模块评分（1-5）"),
+})
+
+# Fair measurement (issue 16): trainer severity, adjusted practical scores, exam statistics.
+LABELS.update({
+    "fair_title": ("Practical exams: trainer severity (many-facet Rasch model)",
+                   "实践考核：考官严厉度（多面拉什模型）"),
+    "fair_note": ("Severity in logits: + harsher than the typical trainer (0). Points: what the "
+                  "trainer adds to a 0-100 score (+ lenient). Infit and outfit near 1 fit the "
+                  "model; above 1.5 erratic, below 0.5 too predictable.",
+                  "严厉度以对数单位计：正值表示比典型考官（0）更严。分值：该考官给百分制分数带来的"
+                  "增减（正值偏宽）。加权拟合和未加权拟合接近 1 表示符合模型；高于 1.5 评分不稳定，"
+                  "低于 0.5 过于雷同。"),
+    "fair_ratings": ("Scores given", "评分条数"),
+    "fair_severity": ("Severity (logits)", "严厉度（对数单位）"),
+    "fair_se": ("Standard error", "标准误"),
+    "fair_infit": ("Infit", "加权拟合均方"),
+    "fair_outfit": ("Outfit", "未加权拟合均方"),
+    "fair_points": ("Effect on scores (points)", "对分数的影响（分）"),
+    "fair_points_se": ("Standard error (points)", "标准误（分）"),
+    "fair_source": ("Source", "来源"),
+    "fair_variance": ("Variance (points²)", "方差（分²）"),
+    "fair_share": ("Share", "占比"),
+    "fair_src_trainee": ("Trainees", "学员"),
+    "fair_src_trainer": ("Trainers", "考官"),
+    "fair_src_criterion": ("Criteria", "评分项"),
+    "fair_src_residual": ("Residual", "残差"),
+    "fair_variance_title": ("Where the differences in practical scores come from",
+                            "实践考核分数差异的来源"),
+    "fair_needed": ("One trainer's scenario score has reliability {one} (now {n} trainers per "
+                    "scenario: {now}). Trainers per scenario needed for 0.8: {k} as scored, {kf} "
+                    "with severity corrected.",
+                    "单个考官的场景评分信度为 {one}（目前每个场景 {n} 名考官：{now}）。"
+                    "信度达到 0.8 所需的每场景考官人数：按原始评分 {k} 名，校正严厉度后 {kf} 名。"),
+    "fair_none": ("No practical ratings by two or more trainers yet.",
+                  "暂无两名及以上考官的实践考核评分。"),
+    "fair_disconnected": ("The trainers and trainees form separate groups that share nobody: "
+                          "severity cannot be estimated. Have some trainees scored by trainers of "
+                          "both groups.",
+                          "考官与学员分成了互不相交的组，无法估计严厉度。请安排部分学员由两组的考官"
+                          "共同评分。"),
+    "fair_adjusted_title": ("Practical scores adjusted for trainer severity",
+                            "按考官严厉度校正的实践考核分数"),
+    "fair_adjusted_summary": ("{adjusted} of {n} practical scores changed by half a point or more "
+                              "(mean change {mean} points).",
+                              "{n} 个实践考核分数中有 {adjusted} 个变化达到 0.5 分及以上"
+                              "（平均变化 {mean} 分）。"),
+    "fair_adjusted_none": ("No practical score was adjusted in this selection.",
+                           "所选范围内没有经过校正的实践考核分数。"),
+    "fair_raw": ("As scored", "原始分"),
+    "fair_fair": ("Fair score", "校正分"),
+    "fair_change": ("Change", "变化"),
+    "fair_counted": ("Graded on", "计分依据"),
+    "fair_counted_fair": ("fair score", "校正分"),
+    "fair_counted_raw": ("score as given", "原始分"),
+    "exam_stats_title": ("Exam statistics", "考试统计"),
+    "question_stats_title": ("Question statistics", "题目统计"),
+    "fair_takers": ("Trainees", "考生人数"),
+    "median": ("Median", "中位数"),
+    "sd": ("Standard deviation", "标准差"),
+    "skewness": ("Skewness", "偏度"),
+    "kurtosis": ("Kurtosis", "峰度"),
+    "cronbach_alpha": ("Cronbach's alpha", "克龙巴赫 α 系数"),
+    "error_ratio": ("Error ratio", "误差比"),
+    "sem": ("Standard error of measurement", "测量标准误"),
+    "random_guess": ("Random guess score", "随机猜测得分"),
+    "intended_weight": ("Intended weight", "预设权重"),
+    "effective_weight": ("Effective weight", "实际权重"),
+    "efficiency": ("Discriminative efficiency", "区分效率"),
+    "flag_practical_disconnected": ("Practical scores not adjusted: trainers and trainees in "
+                                    "separate groups", "实践考核分数未校正：考官与学员分组互不相交"),
+    "flag_practical_not_adjusted": ("Practical scores not adjusted for trainer severity",
+                                    "实践考核分数未按考官严厉度校正"),
 })

@@ -387,6 +387,7 @@ class ManagerDashboard:
                 w.VBox([heading(t("health", loc)), self._checks(r)])),
             heading(t("pay_title", loc)), self._pay(res),
             heading(t("quality", loc)), self._quality(sl),
+            heading(t("fair_adjusted_title", loc)), self._adjusted(sl),
             heading(t("drilldown", loc)), self._drilldown(res),
             heading(t("team_course_progress", loc)), self._course_progress(sl),
             self._download(),
@@ -453,6 +454,20 @@ class ManagerDashboard:
             parts += [w.HTML(f"<b>{html.escape(t('insufficient_counts', loc))}</b>"),
                       table(counts)]
         return w.VBox(parts or [w.HTML(f"<div class='academy-note'>{t('no_warnings', loc)}</div>")])
+
+    def _adjusted(self, sl: data.ManagerSlice) -> w.VBox:
+        """Which practical scores of the people shown were adjusted for trainer severity, by how
+        much, and whether the scheme graded on the fair score (from the results' provenance)."""
+        from dashboards import fairness
+
+        loc = self.loc
+        tab, summ = fairness.adjusted_scores(sl.result.components, sl.result.results, loc)
+        if not summ["n"]:
+            return w.VBox([w.HTML(f"<div class='academy-note'>"
+                                  f"{html.escape(t('fair_adjusted_none', loc))}</div>")])
+        line = t("fair_adjusted_summary", loc).format(
+            adjusted=summ["adjusted"], n=summ["n"], mean=f"{summ['mean_abs']:.1f}")
+        return w.VBox([w.HTML(f"<div class='academy-note'>{html.escape(line)}</div>"), table(tab)])
 
     def _drilldown(self, res: pd.DataFrame) -> w.VBox:
         loc = self.loc
@@ -778,8 +793,44 @@ def _trainer(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         r2["status"] = r2["status"].map(lambda x: t(x, loc))
         r2.columns = [t(c, loc) if c != "rater_id" else t("trainer", loc) for c in r2.columns]
         items.append(row(table(s2), table(r2)))
+        items += _severity_panel(company, cycles[-1], loc)
+    items += _exam_statistics_panel(company, loc)
     items += [heading(t("scoring_form", loc)), _scoring_form(company, viewer, loc)]
     return w.VBox(items)
+
+
+def _severity_panel(company: data.Company, cycle: str, loc: str) -> list:
+    """Trainer view: each trainer's severity with its standard error and fit, their effect in
+    points, the variance of practical scores by source and the trainers needed (issue 16)."""
+    from dashboards import fairness
+
+    res, reason = fairness.trainer_severity(company.home, cycle)
+    items = [heading(t("fair_title", loc))]
+    if res is None:
+        return items + [w.HTML(f"<div class='academy-note'>{html.escape(t(reason, loc))}</div>")]
+    tr = res.trainers.sort_values("severity")
+    items += [row(chart(charts.bars(list(tr["rater_id"]), [round(p, 1) for p in tr["points"]],
+                                    t("fair_points", loc), loc, t("fair_points", loc),
+                                    "#805ad5")),
+                  table(fairness.severity_table(res, loc))),
+              w.HTML(f"<div class='academy-note'>{html.escape(t('fair_note', loc))}</div>")]
+    if len(res.variance):
+        items += [heading(t("fair_variance_title", loc), 4),
+                  row(table(fairness.variance_table(res, loc)),
+                      w.HTML(f"<div class='academy-note'>"
+                             f"{html.escape(fairness.reliability_sentence(res, loc))}</div>"))]
+    return items
+
+
+def _exam_statistics_panel(company: data.Company, loc: str) -> list:
+    """Trainer view: each graded exam's figures and every question's (issue 16)."""
+    from dashboards import fairness
+
+    exams_t, qs_t = fairness.exam_summary(company.home, loc)
+    if exams_t.empty:
+        return []
+    return [heading(t("exam_stats_title", loc)), table(exams_t),
+            heading(t("question_stats_title", loc), 4), table(qs_t)]
 
 
 def _item_table(items: list[dict], loc: str) -> w.HTML:

@@ -96,6 +96,9 @@ class GradeComponent(Base):
     weight_used: Mapped[float] = mapped_column(Float)
     contribution: Mapped[float] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    #: every score the component's variants offer, e.g. practical {"raw": 78.2, "fair": 71.5}
+    #: (graders.schemes VARIANTS), whichever one the scheme graded on (migration 0011)
+    scores: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class GradeCompetency(Base):

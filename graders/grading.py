@@ -25,8 +25,9 @@ import pandas as pd
 
 from graders import management
 from graders.competencies import CODES
-from graders.schemes import Scheme
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, FLAG_COLUMNS
+from graders.schemes import VARIANTS, Scheme
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, FLAG_COLUMNS, \
+    VARIANT_COLUMNS
 from graders.violations import PENALTY_COLUMNS, apply_penalties
 
 ROSTER_COLUMNS = ["employee_id", "name", "team", "role_code", "family"]
@@ -45,7 +46,7 @@ RESULT_COLUMNS = [
     "team_award", "promotion", "corrective",
 ]
 DETAIL_COLUMNS = ["employee_id", "component", "score", "n", "status", "weight", "weight_used",
-                  "contribution", "note"]
+                  "contribution", "note", "scores"]
 PROFILE_COLUMNS = ["employee_id", "competency", "score", "sources", "team_mean"]
 AWARD_COLUMNS = ["kind", "employee_id", "team", "family", "score", "rank", "reason"]
 ACTION_COLUMNS = ["kind", "employee_id", "team", "due_on", "reason"]
@@ -86,6 +87,10 @@ class GradeInputs:
             h.update(name.encode())
             h.update(_frame_digest(frame, keys).encode())
         h.update(str(self.closes_on).encode())
+        if self.variants is not None and len(self.variants):
+            h.update(b"variants")
+            h.update(_frame_digest(self.variants[VARIANT_COLUMNS],
+                                   ["employee_id", "component", "variant"]).encode())
         if self.reference_pay is not None:
             pay = self.reference_pay.rename("pay").rename_axis("employee_id").reset_index()
             h.update(_frame_digest(pay, ["employee_id"]).encode())
@@ -150,6 +155,7 @@ def score(inputs: GradeInputs, schemes: dict[str, Scheme]) -> tuple[pd.DataFrame
 
     comp = inputs.components[inputs.components["employee_id"].isin(ids)]
     comp = comp.drop_duplicates(["employee_id", "component"], keep="last")
+    offered = variant_scores(comp, inputs.variants)
     comp = apply_variants(comp, inputs.variants, people, schemes)
     comp = management.rescore(comp, inputs.variants, people, schemes)  # schemes' own targets
     idx = pd.MultiIndex.from_arrays([comp["employee_id"], comp["component"]])
@@ -230,7 +236,27 @@ def score(inputs: GradeInputs, schemes: dict[str, Scheme]) -> tuple[pd.DataFrame
     })
     detail["contribution"] = np.round(
         np.where(np.isnan(detail["score"]), 0.0, detail["score"]) * detail["weight_used"], 4)
+    keys = list(zip(detail["employee_id"], detail["component"]))
+    detail["scores"] = [offered.get(k) for k in keys]
     return scored, detail[DETAIL_COLUMNS], excluded.reset_index(drop=True)
+
+
+def variant_scores(comp: pd.DataFrame, variants: pd.DataFrame | None) -> dict:
+    """(employee_id, component) -> {variant: score} for every component that offers variants: its
+    own score under the default name (graders.schemes VARIANTS, first) and each variant's, kept in
+    a result's provenance whichever the scheme grades on (e.g. practical raw and fair)."""
+    if variants is None or variants.empty:
+        return {}
+    out: dict = {}
+    for r in variants.itertuples(index=False):
+        if r.component not in VARIANTS or pd.isna(r.score):
+            continue
+        out.setdefault((r.employee_id, r.component), {})[str(r.variant)] = round(float(r.score), 4)
+    own = comp.set_index(["employee_id", "component"])["score"]
+    for key, d in out.items():
+        if key in own.index and not pd.isna(own[key]):
+            d[VARIANTS[key[1]][0]] = round(float(own[key]), 4)
+    return {k: dict(sorted(d.items())) for k, d in out.items()}
 
 
 def apply_variants(comp: pd.DataFrame, variants: pd.DataFrame | None, people: pd.DataFrame,

@@ -1,11 +1,11 @@
 """Registers the per-source aggregators of graders.sources (import for its side effect)."""
 
-from graders import (behaviour, management_store, operations_store, practical, reviews, surveys,
-                     work_plans)
+from graders import (behaviour, management_store, operations_store, practical_fair, reviews,
+                     surveys, work_plans)
 from graders.sources import AGGREGATORS, GROUP_AGGREGATORS
 
 AGGREGATORS.update({
-    "practical": practical.aggregate,
+    "practical": practical_fair.aggregate,  # with its fair variant (trainer severity taken off)
     "peer": reviews.aggregate_peer,
     "supervisor": work_plans.aggregate_supervisor,  # reviews plus technical support's work plan
     "self": reviews.aggregate_self,

@@ -29,7 +29,8 @@ TOLERANCE = 1e-6
 #: the score variants a component offers (graders.sources VARIANT_COLUMNS); the default is the
 #: component's own score: customer "shrunk" (towards the team mean) or "plain" (the practice's
 #: total score / customers surveyed)
-VARIANTS = {"customer": ("shrunk", "plain")}
+#: and practical "raw" (as trainers gave them) or "fair" (trainer severity taken off, graders.fairness)
+VARIANTS = {"customer": ("shrunk", "plain"), "practical": ("raw", "fair")}
 SCHEMES_ENV = "ACADEMY_SCHEMES"
 
 

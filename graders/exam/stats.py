@@ -90,3 +90,71 @@ def exam_item_analysis(home, exam: str) -> list[ItemStats]:
             options[q.id] = [(f"o{pos + 1}", q.options[i], f"o{pos + 1}" in keys)
                              for pos, i in enumerate(order)]
     return item_analysis(scores, {q.id: q.competency for q in bank.questions}, choices, options)
+
+
+# --- the full report (graders.exam.item_stats) -------------------------------------------------
+
+
+def exam_report(home, exam: str) -> dict:
+    """Every exam statistic of graders.exam.item_stats from the home's gradebook and answers:
+    {"exam": figures, "questions", "options", "pools": DataFrames}."""
+    import pandas as pd
+
+    from graders.exam import item_stats as st
+    from graders.exam import lifecycle
+    from graders.exam.public import key_ids, released_order
+
+    bank = lifecycle._bank(home, exam)
+    rows = [(r.employee_id, r.question, float(r.points), float(r.max_points))
+            for r in lifecycle.gradebook_rows(home, exam) if r.points is not None]
+    scores = pd.DataFrame(rows, columns=["trainee", "question", "points", "max_points"])
+    meta = pd.DataFrame([{"question": q.id, "competency": q.competency, "type": q.type,
+                          "pool": q.pool or "", "random_guess": st.random_guess_score(bank.name, q)}
+                         for q in bank.questions])
+    choices = []
+    for t in sorted(scores["trainee"].unique()):
+        answers = lifecycle.answers_of(home, exam, t)
+        given = set(scores.loc[scores["trainee"] == t, "question"])
+        for q in bank.questions:
+            if not q.options or q.id not in given:
+                continue
+            keys = key_ids(bank.name, q)
+            a = answers.get(q.id)
+            picked = set(a if isinstance(a, list) else [a] if isinstance(a, str) else [])
+            for pos, i in enumerate(released_order(bank.name, q.id, len(q.options))):
+                oid = f"o{pos + 1}"
+                choices.append((t, q.id, oid, q.options[i], oid in keys, oid in picked))
+    choices = pd.DataFrame(choices, columns=["trainee", "question", "option", "text", "key",
+                                             "chosen"])
+    questions = st.question_statistics(scores, meta) if len(scores) else \
+        pd.DataFrame(columns=st.QUESTION_COLUMNS)
+    return {"exam": st.exam_statistics(scores, meta.set_index("question")["pool"])
+            if len(scores) else {"n": 0},
+            "questions": questions,
+            "options": st.option_statistics(choices, scores) if len(scores) else
+            pd.DataFrame(columns=st.OPTION_COLUMNS),
+            "pools": st.pool_statistics(questions, scores) if len(scores) else
+            pd.DataFrame(columns=st.POOL_COLUMNS)}
+
+
+def theory_responses(session, exam: str):
+    """Right (full points) or not per cycle, trainee and question of an exam, from the theory
+    evidence of every cycle (oldest first): the input of item_stats.rasch_across_cycles."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from academy.cycles import Cycle
+    from graders.evidence import Evidence, EvidenceBatch
+
+    q = (select(Cycle.name, Evidence.employee_id, Evidence.item, Evidence.raw, Evidence.max_raw)
+         .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
+         .join(Cycle, Evidence.cycle_id == Cycle.id)
+         .where(Evidence.source == "theory", EvidenceBatch.superseded_by.is_(None),
+                Evidence.item.like(f"{exam}/%"))
+         .order_by(Cycle.opens_on, Evidence.employee_id, Evidence.item))
+    rows = session.execute(q).all()
+    f = pd.DataFrame(rows, columns=["cycle", "trainee", "item", "raw", "max_raw"])
+    f = f[f["max_raw"].notna() & (f["max_raw"] > 0) & f["raw"].notna()]
+    return pd.DataFrame({"cycle": f["cycle"], "trainee": f["trainee"],
+                         "question": f["item"].str.split("/", n=1).str[1],
+                         "correct": (f["raw"] >= f["max_raw"] - 1e-9).astype(int)})
