@@ -28,6 +28,9 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+#: Benchmark only: a folder where each worker writes its cProfile statistics (worker-PID.prof)
+#: when it ends (`academy bench autograde --profile`)
+PROFILE_ENV = "ACADEMY_EXAM_PROFILE"
 #: Test only: JSON {trainee id: "kill-kernel" | "hang-kernel"}; the worker kills that trainee's
 #: kernel as the notebook starts, or makes it unresponsive (ignores interrupts, never answers).
 FAULTS_ENV = "ACADEMY_EXAM_TEST_FAULTS"
@@ -282,10 +285,18 @@ def autograde_config(spec: dict):
     home = SimpleNamespace(course_dir=Path(spec["course_dir"]), exchange_dir=Path(spec["exchange_dir"]),
                            gradebook_url=spec["gradebook_url"],
                            settings=SimpleNamespace(course_id=spec["course_id"]))
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from graders.exam.fast_gradebook import BatchedSaveAutoGrades
+
     c = course.nbgrader_config(home, spec["exam"], spec["language"])
     warm = _execute_class()
     stock = Autograde.class_traits()["autograde_preprocessors"].default()
-    c.Autograde.autograde_preprocessors = [warm if p is Execute else p for p in stock]
+    swap = {Execute: warm, SaveAutoGrades: BatchedSaveAutoGrades}
+    c.Autograde.autograde_preprocessors = [swap.get(p, p) for p in stock]
+    # nbconvert's own option: validate the notebook once after the last preprocessor instead of
+    # after each of the thirteen (the same check of the same result; nbformat validates on write too)
+    c.NotebookExporter.optimistic_validation = True
     return home, c, warm
 
 
@@ -301,9 +312,12 @@ class Grader:
 
         from graders.exam import course
 
+        from graders.exam.fast_gradebook import reuse_engines
+
         course.ensure_path()
         course.quiet()
         check_schemas_once()
+        reuse_engines()
         self.spec = spec
         if spec.get("sandbox") is not None:
             from graders.exam.sandbox import Limits
@@ -397,5 +411,20 @@ def main() -> None:
             _Kernel.current.discard()
 
 
+def profiled_main() -> None:
+    """main(), under cProfile when PROFILE_ENV names a folder (benchmark only)."""
+    folder = os.environ.get(PROFILE_ENV)
+    if not folder:
+        main()
+        return
+    import cProfile
+
+    prof = cProfile.Profile()
+    try:
+        prof.runcall(main)
+    finally:
+        prof.dump_stats(str(Path(folder) / f"worker-{os.getpid()}.prof"))
+
+
 if __name__ == "__main__":
-    main()
+    profiled_main()
