@@ -1,5 +1,5 @@
 """Speed work that must not change results (issue 17): flags kept by `academy grade` for the
-dashboards, and the grading workers' gradebook writes. No timings are asserted here."""
+dashboards. No timings are asserted here."""
 
 from __future__ import annotations
 
