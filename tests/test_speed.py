@@ -115,3 +115,34 @@ def test_a_roster_change_is_not_served_stale_flags(graded_home, tmp_path):
         assert not data._flags_path(h, grade_bench.CYCLE, after).exists()
     finally:
         h.close()
+
+
+def test_does_every_graded_demo_trainee_sit_a_theory_exam(demo_home):
+    """In the demo company, does every person a role scheme grades have a theory exam score
+    (so no final grade is reweighted for want of one), from autograded nbgrader submissions?"""
+    from academy.cycles import current_cycle
+    from academy.home import open_home
+    from graders.grade_store import stored_result
+
+    home, proc = demo_home
+    h = open_home(home)
+    try:
+        with h.transaction() as s:
+            result = stored_result(s, current_cycle(s).id)
+    finally:
+        h.close()
+    graded = set(result.results["employee_id"])
+    assert len(graded) >= 40
+    theory = result.components[result.components["component"] == "theory"]
+    have = set(theory.loc[theory["status"] == "ok", "employee_id"])
+    assert graded <= have, sorted(graded - have)[:5]
+    # the exams were really autograded: nbgrader's gradebook holds a submission of each of them
+    import sqlite3
+
+    con = sqlite3.connect(home / "course" / "gradebook.db")
+    try:
+        students = {r[0] for r in con.execute(
+            "SELECT DISTINCT student_id FROM submitted_assignment")}
+    finally:
+        con.close()
+    assert graded <= students
