@@ -74,6 +74,9 @@ def autograde_cmd(
                                "--rounds times each, alternating, and say where the sandbox's "
                                "time goes (target: at most 10% slower).")] = False,
     rounds: Annotated[int, typer.Option(help="Rounds of --sandbox-cost.")] = 2,
+    profile: Annotated[Path | None, typer.Option(
+        "--profile", help="Profile our grading workers (cProfile files into this folder) and "
+                          "print where a submission's time goes (the run is slower).")] = None,
 ) -> None:
     """Exam autograde throughput: `academy exam autograde` against stock `nbgrader autograde`
     (its own environment, as a user installs it) on the same demo submissions, and whether both
@@ -89,13 +92,24 @@ def autograde_cmd(
         _sandbox_cost(bench, root, submissions, rounds, workers, reuse, out)
         return
     r = bench.run(root, submissions, workers=workers, stock_env=stock_env, reuse=reuse,
-                  log=console.print, sandbox=not no_sandbox)
-    console.print(f"stock nbgrader autograde: {r.submissions} submissions in {r.stock_seconds:.1f} s "
-                  f"({r.stock_seconds_each:.2f} s each; rfc3987-syntax "
-                  f"{'installed' if r.stock_packages.get('rfc3987-syntax') else 'absent'})")
+                  log=console.print, sandbox=not no_sandbox,
+                  profile=profile.resolve() if profile else None)
+    console.print(f"stock nbgrader autograde, as installed: {r.submissions} submissions in "
+                  f"{r.stock_seconds:.1f} s ({r.stock_seconds_each:.2f} s each, {r.stock_cpu:.1f} CPU s; "
+                  f"rfc3987-syntax {'installed' if r.stock_packages.get('rfc3987-syntax') else 'absent'})")
+    console.print(f"stock nbgrader autograde, without rfc3987-syntax: {r.lean_seconds:.1f} s "
+                  f"({r.lean_seconds_each:.2f} s each, {r.lean_cpu:.1f} CPU s; rfc3987-syntax "
+                  f"{'installed' if r.lean_packages.get('rfc3987-syntax') else 'absent'})")
     console.print(f"academy exam autograde ({r.workers}): {r.submissions} in {r.ours_seconds:.1f} s "
-                  f"({r.ours_seconds_each:.2f} s each); throughput ratio "
-                  f"{r.throughput_ratio:.1f}x (target >= {r.target_ratio:g}x)")
+                  f"({r.ours_seconds_each:.2f} s each, {r.ours_cpu:.1f} CPU s)")
+    console.print(f"throughput ratio against stock as installed: {r.throughput_ratio:.1f}x "
+                  f"(target >= {r.target_ratio:g}x); CPU ratio {r.cpu_ratio:.1f}x")
+    console.print(f"throughput ratio against stock without rfc3987-syntax: {r.lean_ratio:.1f}x "
+                  f"(target >= {r.target_lean_ratio:g}x); CPU ratio {r.lean_cpu_ratio:.1f}x")
+    if r.profile:
+        console.print("where our workers' time goes (seconds inside the workers, per submission):")
+        for item in r.profile:
+            console.print(f"  {item['per_submission']:6.3f} s  {item['item']}", markup=False)
     if r.same_scores:
         console.print(f"same scores: yes ({r.cells_compared} cells of {r.submissions} submissions)")
     else:

@@ -105,17 +105,25 @@ def step_evidence(ctx: DemoContext) -> None:
 
 
 def step_exams(ctx: DemoContext) -> None:
-    """Two theory exams (English, Chinese) taken by 12 simulated trainees each, graded end to end."""
+    """Two theory exams (English, Chinese): 12 simulated trainees take both, graded end to end
+    with feedback; every other trainee a role scheme grades takes one of them (alternately), so
+    no final grade is reweighted for want of a theory exam."""
     import random
 
     from graders.exam.demo import run_demo_exams
+    from graders.grade_store import roster_frame
+    from graders.schemes import home_schemes
     from roster.store import list_staff
 
+    families = set(home_schemes(ctx.home))
     with ctx.home.transaction() as s:
         ids = sorted(r.employee_id for r in list_staff(s))
+        roster = roster_frame(s)
     chosen = sorted(random.Random(ctx.seed).sample(ids, min(12, len(ids))))
+    graded = sorted(set(roster.loc[roster["family"].isin(families), "employee_id"]) - set(chosen))
+    more = [graded[0::2], graded[1::2]]
     ctx.notes += run_demo_exams(ctx.home, ctx.home.assessments_dir / "banks", chosen, ctx.seed,
-                                "demo trainer")
+                                "demo trainer", more=more)
 
 
 def step_grades(ctx: DemoContext) -> None:
@@ -134,6 +142,9 @@ def step_grades(ctx: DemoContext) -> None:
             return
         rep = grade_cycle(s, cycle.name, schemes, by="demo manager")
         publish(s, cycle.id, by="demo manager")
+    from dashboards.data import store_flags
+
+    store_flags(ctx.home, cycle.name, rep.flags)  # dashboards start warm (as after `academy grade`)
     path = ctx.home.exports_dir / f"grades_{cycle.name}.xlsx"
     with ctx.home.transaction() as s:
         export_cycle(s, cycle.name, path, locale=ctx.home.settings.locale)

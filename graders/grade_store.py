@@ -142,6 +142,8 @@ class GradeReport:
     dry_run: bool
     unchanged: bool = False
     diff: pd.DataFrame | None = None
+    #: the cycle's evidence flags as collected for this grade (the dashboards keep them)
+    flags: pd.DataFrame | None = None
 
 
 def stored_result(session: Session, cycle_id: int) -> g.GradeResult | None:
@@ -196,7 +198,8 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
     if previous is not None:
         before = stored_result(session, cycle.id)
         diff = g.diff_results(before.results, result.results)
-    report = GradeReport(cycle.name, None, result, inputs_sha, results_sha, dry_run, diff=diff)
+    report = GradeReport(cycle.name, None, result, inputs_sha, results_sha, dry_run, diff=diff,
+                         flags=inputs.flags)
     if dry_run:
         return report
     if previous is not None and previous.results_sha256 == results_sha \

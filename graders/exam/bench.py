@@ -45,7 +45,11 @@ EXTRA_PACKAGES = ["pydantic>=2.6"]
 # recorded with the figures: the stack that autograding runs on
 KEY_PACKAGES = ["nbgrader", "nbformat", "nbconvert", "nbclient", "jupyter_client", "ipykernel",
                 "jupyter-events", "jsonschema", "rfc3987-syntax", "traitlets", "sqlalchemy"]
-TARGET_RATIO = 3.0
+#: throughput of ours against stock nbgrader as installed (rfc3987-syntax included) ...
+TARGET_RATIO = 8.0
+#: ... and against stock nbgrader in an environment without rfc3987-syntax (the second baseline)
+TARGET_LEAN_RATIO = 3.0
+LEAN_SUFFIX = "-no-rfc3987-syntax"
 
 
 def nbgrader_version() -> str:
@@ -54,16 +58,17 @@ def nbgrader_version() -> str:
     return version("nbgrader")
 
 
-def default_stock_env() -> Path:
+def default_stock_env(lean: bool = False) -> Path:
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "service-academy" / "bench" / f"stock-nbgrader-{nbgrader_version()}"
+    return (Path(cache) / "service-academy" / "bench"
+            / f"stock-nbgrader-{nbgrader_version()}{LEAN_SUFFIX if lean else ''}")
 
 
 def _python_version() -> str:
     return ".".join(map(str, sys.version_info[:3]))
 
 
-def _env_healthy(env: Path) -> bool:
+def _env_healthy(env: Path, lean: bool = False) -> bool:
     py = env / "bin" / "python"
     marker = env / MARKER
     if not (py.exists() and marker.exists()):
@@ -73,6 +78,8 @@ def _env_healthy(env: Path) -> bool:
     except (OSError, ValueError):
         return False
     if rec.get("nbgrader") != nbgrader_version() or rec.get("python") != _python_version():
+        return False
+    if bool(rec.get("lean")) != lean:
         return False
     check = subprocess.run(
         [str(py), "-c", ("from importlib.metadata import version; import ipykernel, pydantic, yaml;"
@@ -123,14 +130,17 @@ def _pip(py: Path, env: Path, args: list[str], log) -> None:
         raise RuntimeError("pip install failed in the stock environment:\n" + "\n".join(tail))
 
 
-def stock_python(path: Path | str | None = None, log=print) -> Path:
+def stock_python(path: Path | str | None = None, log=print, lean: bool = False) -> Path:
     """The Python of the stock nbgrader environment (created first if missing or unhealthy):
     a venv of this same Python with `pip install nbgrader==<our version>` as a user would run it
     (every dependency pip picks, rfc3987-syntax included) and pydantic for our exam notebooks.
-    Default place: ~/.cache/service-academy/bench/stock-nbgrader-<version>; reused once made."""
-    env = Path(path).expanduser().resolve() if path else default_stock_env()
+    Default place: ~/.cache/service-academy/bench/stock-nbgrader-<version>; reused once made.
+    `lean`: the same, then `pip uninstall rfc3987-syntax` (the second baseline: stock nbgrader
+    without the package that makes every nbformat import slow; default place with the suffix
+    -no-rfc3987-syntax)."""
+    env = Path(path).expanduser().resolve() if path else default_stock_env(lean)
     py = env / "bin" / "python"
-    if _env_healthy(env):
+    if _env_healthy(env, lean):
         return py
     version = nbgrader_version()
     if env.exists():
@@ -143,10 +153,15 @@ def stock_python(path: Path | str | None = None, log=print) -> Path:
     # from our venv, venv builds on the same base interpreter (sys._base_executable)
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, env=_clean_env())
     _pip(py, env, [f"nbgrader=={version}", *EXTRA_PACKAGES], log)
+    if lean:
+        log("  pip uninstall rfc3987-syntax")
+        subprocess.run([str(py), "-m", "pip", "uninstall", "--yes", "--quiet", "rfc3987-syntax"],
+                       check=True, env=_clean_env(env))
     packages = _versions(py, env)
-    if not packages.get("rfc3987-syntax"):
+    if not lean and not packages.get("rfc3987-syntax"):
         log("  note: pip did not bring rfc3987-syntax into the stock environment this time")
     (env / MARKER).write_text(json.dumps({"nbgrader": version, "python": _python_version(),
+                                          "lean": lean,
                                           "created": time.strftime("%Y-%m-%d %H:%M UTC",
                                                                    time.gmtime()),
                                           "packages": packages}, indent=1))
@@ -308,9 +323,19 @@ class RunResult:
     seconds: float
     per_exam: dict[str, float]
     errors: list[str] = field(default_factory=list)
+    #: CPU seconds (user + system) of the run's processes and every process they waited for
+    #: (kernels, workers): what the run costs the machine, whatever else runs on it
+    cpu_seconds: float = 0.0
 
 
-def run_stock(py: Path, home, w: Workload, log=print) -> RunResult:
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_stock(py: Path, home, w: Workload, log=print, label: str = "stock") -> RunResult:
     """`nbgrader autograde EXAM --force --create` of the stock environment, from the course
     folder, one command per exam; wall clock of each whole command."""
     from graders.exam import course
@@ -318,12 +343,13 @@ def run_stock(py: Path, home, w: Workload, log=print) -> RunResult:
 
     stock = py.parent.parent
     per_exam, errors = {}, []
+    cpu0 = _children_cpu()
     for exam, who in w.exams.items():
         env = _stock_run_env(stock)
         env[BANK_ENV] = str(course.bank_path(home, exam))
-        logfile = w.root / f"stock-{exam}.log"
+        logfile = w.root / f"{label}-{exam}.log"
         cmd = [str(stock / "bin" / "nbgrader"), "autograde", exam, "--force", "--create"]
-        log(f"stock: {' '.join(cmd[1:])} ({len(who)} submissions; log in {logfile})")
+        log(f"{label}: {' '.join(cmd[1:])} ({len(who)} submissions; log in {logfile})")
         t0 = time.perf_counter()
         with logfile.open("w") as f:
             rc = subprocess.run(cmd, check=False, cwd=home.course_dir, env=env, stdout=f,
@@ -335,8 +361,9 @@ def run_stock(py: Path, home, w: Workload, log=print) -> RunResult:
         if rc != 0:
             errors.append(f"{exam}: nbgrader autograde exited with {rc}")
         errors += [f"{exam}: {ln}" for ln in bad[:5]]
-        log(f"stock: {exam}: {per_exam[exam]:.1f} s, exit code {rc}")
-    return RunResult("stock", sum(per_exam.values()), per_exam, errors)
+        log(f"{label}: {exam}: {per_exam[exam]:.1f} s, exit code {rc}")
+    return RunResult(label, sum(per_exam.values()), per_exam, errors,
+                     cpu_seconds=_children_cpu() - cpu0)
 
 
 _OURS = """
@@ -369,14 +396,24 @@ def workers_supported() -> bool:
 NO_SANDBOX_ENV = "ACADEMY_BENCH_NO_SANDBOX"
 
 
-def run_ours(home, w: Workload, workers: int | None, log=print, sandbox: bool = True) -> RunResult:
+def run_ours(home, w: Workload, workers: int | None, log=print, sandbox: bool = True,
+             profile: Path | None = None) -> RunResult:
     """What `academy exam autograde EXAM` does, in a fresh process of our .venv per exam (start,
-    imports, sanitizing, grading, the results stored); wall clock of each whole process."""
+    imports, sanitizing, grading, the results stored); wall clock of each whole process.
+    `profile`: each grading worker writes its cProfile statistics there (the run is slower)."""
+    from graders.exam.worker import PROFILE_ENV
+
     per_exam, errors = {}, []
     env = dict(os.environ)
     env.pop(NO_SANDBOX_ENV, None)
+    env.pop(PROFILE_ENV, None)
+    if profile is not None:
+        shutil.rmtree(profile, ignore_errors=True)
+        profile.mkdir(parents=True)
+        env[PROFILE_ENV] = str(profile)
     if not sandbox:
         env[NO_SANDBOX_ENV] = "1"
+    cpu0 = _children_cpu()
     env.pop("ACADEMY_EXAM_BANK", None)
     env.pop("ACADEMY_EXAM_STUDENT", None)
     for exam, who in w.exams.items():
@@ -396,7 +433,8 @@ def run_ours(home, w: Workload, workers: int | None, log=print, sandbox: bool = 
                 if status != "graded":
                     errors.append(f"{exam}/{sid}: {status} {'; '.join(reasons)}")
         log(f"ours: {exam}: {per_exam[exam]:.1f} s")
-    return RunResult("ours", sum(per_exam.values()), per_exam, errors)
+    return RunResult("ours", sum(per_exam.values()), per_exam, errors,
+                     cpu_seconds=_children_cpu() - cpu0)
 
 
 # --- same scores ---------------------------------------------------------------------------------
@@ -448,6 +486,53 @@ def _differs(x, y) -> bool:
 # --- the benchmark -------------------------------------------------------------------------------
 
 
+# --- where a submission's time goes (cProfile of the grading workers) -----------------------------
+
+#: (label, file name ending, function name): summed cumulative seconds of the workers' profiles
+PROFILE_ITEMS = [
+    ("worker start-up: imports, kernel start, sandbox canary (once per worker)",
+     "graders/exam/worker.py", "_warm_up"),
+    ("sanitize: submission rebuilt from the release and its answers", "graders/exam/lifecycle.py",
+     "sanitize"),
+    ("nbgrader autograde of one submission, in all", "nbgrader/apps/api.py", "autograde"),
+    ("  converter set-up: gradebook student, submission, notebook checks",
+     "nbgrader/converters/autograde.py", "init_assignment"),
+    ("  Execute on the warm kernel: kernel round trips, cell by cell", "graders/exam/worker.py",
+     "preprocess"),
+    ("    of which preparing the kernel (sandbox reset, namespace reset, grading sheet)",
+     "graders/exam/worker.py", "prepare"),
+    ("  SaveAutoGrades: gradebook writes of the scores", "graders/exam/fast_gradebook.py",
+     "preprocess"),
+    ("  SaveAutoGrades (nbgrader's, one commit per cell)", "nbgrader/preprocessors/saveautogrades.py",
+     "preprocess"),
+    ("  OverwriteCells: cells checked against the gradebook", "nbgrader/preprocessors/overwritecells.py",
+     "preprocess"),
+    ("  notebook reading (nbformat.reads, with validation)", "nbformat/__init__.py", "reads"),
+    ("  notebook writing (nbformat.writes, with validation)", "nbformat/__init__.py", "writes"),
+    ("  nbformat validation, everywhere", "nbformat/validator.py", "validate"),
+    ("  SQLite commits (gradebook)", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+]
+
+
+def profile_summary(folder: Path, submissions: int) -> list[dict]:
+    """Per item of PROFILE_ITEMS: seconds in all workers and per submission (wall time inside the
+    worker processes; the kernel's own work shows up as waiting in the round trips)."""
+    import pstats
+
+    files = sorted(str(p) for p in Path(folder).glob("worker-*.prof"))
+    if not files:
+        return []
+    stats = pstats.Stats(*files).stats  # (file, line, function) -> (cc, nc, tt, ct, callers)
+    out = []
+    for label, file_end, func in PROFILE_ITEMS:
+        total = sum(v[3] for (f, _, fn), v in stats.items() if fn == func and f.endswith(file_end))
+        if total == 0:
+            continue
+        out.append({"item": label, "seconds": round(total, 2),
+                    "per_submission": round(total / max(submissions, 1), 3)})
+    return out
+
+
 @dataclass
 class AutogradeBench:
     submissions: int
@@ -461,6 +546,18 @@ class AutogradeBench:
     workers: str
     throughput_ratio: float
     target_ratio: float
+    # the second baseline: stock nbgrader in an environment without rfc3987-syntax
+    lean_seconds: float
+    lean_seconds_each: float
+    lean_per_exam: dict[str, float]
+    lean_ratio: float
+    target_lean_ratio: float
+    # CPU seconds of each run's processes (and the kernels and workers they waited for)
+    stock_cpu: float
+    lean_cpu: float
+    ours_cpu: float
+    cpu_ratio: float
+    lean_cpu_ratio: float
     same_scores: bool
     cells_compared: int
     submissions_graded: dict[str, int]
@@ -469,20 +566,24 @@ class AutogradeBench:
     nbgrader_version: str
     stock_env: str
     stock_packages: dict[str, str | None]
+    lean_packages: dict[str, str | None]
     our_packages: dict[str, str | None]
     stock_kernel: list[str]
     load_before: list[float]
     load_after: list[float]
     date: str
     machine: str
+    profile: list[dict] = field(default_factory=list)
 
 
 def run(root: Path, submissions: int = 200, workers: int | None = None,
         stock_env: Path | None = None, reuse: bool = False, log=print,
-        sandbox: bool = True) -> AutogradeBench:
+        sandbox: bool = True, profile: Path | None = None) -> AutogradeBench:
     import platform
 
     py = stock_python(stock_env, log=log)
+    lean_py = stock_python(Path(f"{stock_env}{LEAN_SUFFIX}") if stock_env else None, log=log,
+                           lean=True)
     stock = py.parent.parent
     kernel = stock_kernel(py)
     if not kernel or Path(kernel[0]).parent != stock / "bin":
@@ -498,21 +599,24 @@ def run(root: Path, submissions: int = 200, workers: int | None = None,
     else:
         log(f"Building the workload in {root}: {submissions} submissions")
         w = build_workload(root, submissions, log=log)
-    home_a, home_b = copy_home(w, "stock"), copy_home(w, "ours")
+    home_a, home_l, home_b = copy_home(w, "stock"), copy_home(w, "stock-lean"), copy_home(w, "ours")
     load_before = list(os.getloadavg())
     a = run_stock(py, home_a, w, log=log)
-    b = run_ours(home_b, w, workers, log=log, sandbox=sandbox)
+    lean = run_stock(lean_py, home_l, w, log=log, label="stock-lean")
+    b = run_ours(home_b, w, workers, log=log, sandbox=sandbox, profile=profile)
     load_after = list(os.getloadavg())
     sa = gradebook_scores(home_a.gradebook_url, home_a.settings.course_id)
+    sl = gradebook_scores(home_l.gradebook_url, home_l.settings.course_id)
     sb = gradebook_scores(home_b.gradebook_url, home_b.settings.course_id)
     graded = {}
-    for label, scores in (("stock", sa), ("ours", sb)):
+    for label, scores in (("stock", sa), ("stock-lean", sl), ("ours", sb)):
         graded[label] = len({(k[0], k[1]) for k in scores})
-    diffs = compare_scores(sa, sb)
-    for h in (home_a, home_b):
+    diffs = compare_scores(sa, sb) + compare_scores(sl, sb, ("stock-lean", "ours"))
+    for h in (home_a, home_l, home_b):
         h.close()
     expected = w.submissions
-    errors = [f"stock {e}" for e in a.errors] + [f"ours {e}" for e in b.errors]
+    errors = ([f"stock {e}" for e in a.errors] + [f"stock-lean {e}" for e in lean.errors]
+              + [f"ours {e}" for e in b.errors])
     for label, n in graded.items():
         if n != expected:
             errors.append(f"{label}: {n} of {expected} submissions in the gradebook")
@@ -528,11 +632,20 @@ def run(root: Path, submissions: int = 200, workers: int | None = None,
         ours_seconds=round(b.seconds, 2), ours_seconds_each=round(b.seconds / expected, 3),
         ours_per_exam={k: round(v, 2) for k, v in b.per_exam.items()},
         workers=wlabel, throughput_ratio=round(a.seconds / b.seconds, 2),
-        target_ratio=TARGET_RATIO, same_scores=not diffs and graded["stock"] == expected
-        and graded["ours"] == expected, cells_compared=len(sa),
+        target_ratio=TARGET_RATIO,
+        lean_seconds=round(lean.seconds, 2), lean_seconds_each=round(lean.seconds / expected, 3),
+        lean_per_exam={k: round(v, 2) for k, v in lean.per_exam.items()},
+        lean_ratio=round(lean.seconds / b.seconds, 2), target_lean_ratio=TARGET_LEAN_RATIO,
+        stock_cpu=round(a.cpu_seconds, 1), lean_cpu=round(lean.cpu_seconds, 1),
+        ours_cpu=round(b.cpu_seconds, 1), cpu_ratio=round(a.cpu_seconds / max(b.cpu_seconds, 1e-9), 2),
+        lean_cpu_ratio=round(lean.cpu_seconds / max(b.cpu_seconds, 1e-9), 2),
+        same_scores=not diffs and all(n == expected for n in graded.values()),
+        cells_compared=len(sa),
         submissions_graded=graded, differences=diffs[:50], errors=errors[:50],
         nbgrader_version=nbgrader_version(), stock_env=str(stock),
-        stock_packages=_versions(py, stock), our_packages=_versions(Path(sys.executable)),
+        stock_packages=_versions(py, stock), lean_packages=_versions(lean_py, lean_py.parent.parent),
+        our_packages=_versions(Path(sys.executable)),
+        profile=profile_summary(profile, expected) if profile is not None else [],
         stock_kernel=kernel, load_before=[round(x, 2) for x in load_before],
         load_after=[round(x, 2) for x in load_after],
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

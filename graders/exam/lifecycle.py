@@ -276,24 +276,36 @@ def sanitize(home, exam: str, sid: str, release_nb: Path) -> list[str]:
 
 def grade_free_text(home, exam: str, sid: str, slot: str, points: float, comment: str = "") -> None:
     """Record a trainer's mark for a free-text answer (what formgrader does when a trainer types it)."""
+    grade_free_texts(home, exam, [(sid, slot, points, comment)])
+
+
+def grade_free_texts(home, exam: str, marks: list[tuple[str, str, float, str]]) -> int:
+    """Record many marks (trainee, slot, points, comment) in one gradebook transaction: all of
+    them or, when one is out of range, none."""
     with course.gradebook(home) as gb:
-        grade = gb.find_grade(slot, exam, exam, sid)
-        if points < 0 or points > grade.max_score:
-            raise AcademyError(f"{slot}: {points} is outside 0-{grade.max_score:g}")
-        grade.manual_score = points
-        grade.needs_manual_grade = False
-        if comment:
-            c = gb.find_comment(slot, exam, exam, sid)
-            c.manual_comment = comment
+        for sid, slot, points, comment in marks:
+            grade = gb.find_grade(slot, exam, exam, sid)
+            if points < 0 or points > grade.max_score:
+                gb.db.rollback()
+                raise AcademyError(f"{slot}: {points} is outside 0-{grade.max_score:g}")
+            grade.manual_score = points
+            grade.needs_manual_grade = False
+            if comment:
+                c = gb.find_comment(slot, exam, exam, sid)
+                c.manual_comment = comment
         gb.db.commit()
+    return len(marks)
 
 
-def feedback(home, exam: str) -> list[str]:
-    """nbgrader generate_feedback + release_feedback for every autograded trainee (no key inside)."""
+def feedback(home, exam: str, students: list[str] | None = None) -> list[str]:
+    """nbgrader generate_feedback + release_feedback for every autograded trainee (or the ones
+    named) (no key inside)."""
     bank = _bank(home, exam)
     api = course.api(home, exam, bank.language)
     done = []
     for sid in sorted(p.parent.name for p in (home.course_dir / "autograded").glob(f"*/{exam}")):
+        if students is not None and sid not in students:
+            continue
         if not api.generate_feedback(exam, sid, force=True).get("success"):
             continue
         if api.release_feedback(exam, sid).get("success"):
