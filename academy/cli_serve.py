@@ -100,7 +100,9 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
             out.print("Starting JupyterLab ...")
             lab_server.start()
             started.append(lab_server)
-            env["ACADEMY_LAB_URL"] = f"http://127.0.0.1:{lab_server.port}/"
+            if trainee:  # plan links on this trainee's report open their lab (own login)
+                env["ACADEMY_LAB_URL"] = f"http://127.0.0.1:{lab_server.port}/"
+                env["ACADEMY_LAB_TRAINEE"] = trainee
         voila = Voila(home.root, tokens_file, port=voila_port, env=env, log=logs / "voila.log")
         out.print("Starting the Voila dashboards ...")
         voila.start()
@@ -108,6 +110,9 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         if lab_server is not None and trainee:
             out.print(f"[bold]JupyterLab[/bold] for trainee {trainee} (courses, exams): "
                       f"{lab_server.url}", soft_wrap=True)
+            out.print(f"  the trainee opens http://127.0.0.1:{lab_server.port}/lab (or a module "
+                      f"link of their report) and signs in with their own dashboard login code",
+                      soft_wrap=True)
         elif lab_server is not None:
             out.print(f"[bold]JupyterLab[/bold] (courses, exams, formgrader): {lab_server.url}",
                       soft_wrap=True)
