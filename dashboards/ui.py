@@ -636,6 +636,9 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         f"<div class='academy-kpi'>{t('final_score', loc)}<b class='academy-score'>{score}</b></div>"
         f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], '-'))}</b></div>"
         f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{_rank(me)}</b></div>"))
+    plan_first = not rep.result.training.empty  # what to do next, on the first screen
+    if plan_first:
+        items += [heading(t("my_plan", loc)), _plan(rep, loc)]
     mine = rep.result.competencies.set_index("competency")["score"]
     team = rep.team_profile.set_index("competency")["score"]
     items.append(row(chart(charts.person_components(rep.result.components, loc)),
@@ -648,7 +651,8 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         items += [heading(t("peer", loc)),
                   w.HTML(f"<div class='academy-note'>{t('peer_note', loc)}</div>"), table(p)]
     items += [heading(t("exam_feedback", loc)), _exam_feedback(company, viewer, loc)]
-    items += [heading(t("my_plan", loc)), _plan(rep, loc)]
+    if not plan_first:
+        items += [heading(t("my_plan", loc)), _plan(rep, loc)]
     items += [heading(t("my_progress", loc)), _progress(company, viewer, loc)]
     return w.VBox(items)
 

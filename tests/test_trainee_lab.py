@@ -492,3 +492,20 @@ def test_does_the_trainee_sign_in_with_their_own_code_not_a_server_token(lab, br
         assert page.url.split("?")[0].endswith("/lab/tree/courses/communication/01_listening.ipynb")
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_is_the_sign_in_page_in_the_trainees_language(lang):
+    """Rendered as the trainee's server renders it, is the sign-in page (and its error line)
+    wholly in the trainee's language, asking for their login code, never for a token?"""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(trainee_lab.HERE / "templates"),
+                             autoescape=True)
+    page = env.get_template("login.html").render(
+        academy_locale=lang, base_url="/", next="%2Flab", message={"error": "Invalid credentials"},
+        xsrf_form_html=lambda: "")
+    text = re.sub(r"<style>.*?</style>|<[^>]+>|\{#.*?#\}", " ", page, flags=re.S)
+    assert problems(text, lang, {"WenQuanYi"}) == [], text
+    assert ("登录码" if lang == "zh" else "login code") in text and "token" not in text.lower()
+    assert "Invalid credentials" not in text  # Jupyter's English message is not shown

@@ -77,9 +77,15 @@
   async function runAll(app, panel) {
     if (!(await kernelIdle(panel, 2400))) { return; }  // up to ten minutes on a loaded machine
     panel.node.setAttribute("data-academy-run", "running");
+    // running every cell moves to the last one: the reader stays where they were (the top)
+    var notebook = panel.content;
+    var scroller = notebook.outerNode || notebook.node;
+    var top = scroller.scrollTop;
     try {
       await app.commands.execute("notebook:run-all-cells", { widgetId: panel.id, activate: false });
     } finally {
+      notebook.activeCellIndex = 0;
+      scroller.scrollTop = top;
       panel.node.setAttribute("data-academy-run", "done");
     }
   }
