@@ -74,6 +74,8 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         from roster.store import current_user
 
         issue_token(tokens_file, f"admin:{current_user()}")
+    if trainee:  # their login code: for their report and for their lab's sign-in page
+        issue_token(tokens_file, trainee)
     started = []
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
