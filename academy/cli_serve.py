@@ -74,6 +74,8 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         from roster.store import current_user
 
         issue_token(tokens_file, f"admin:{current_user()}")
+    if trainee:  # their login code: for their report and for their lab's sign-in page
+        issue_token(tokens_file, trainee)
     started = []
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
@@ -100,7 +102,9 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
             out.print("Starting JupyterLab ...")
             lab_server.start()
             started.append(lab_server)
-            env["ACADEMY_LAB_URL"] = f"http://127.0.0.1:{lab_server.port}/"
+            if trainee:  # plan links on this trainee's report open their lab (own login)
+                env["ACADEMY_LAB_URL"] = f"http://127.0.0.1:{lab_server.port}/"
+                env["ACADEMY_LAB_TRAINEE"] = trainee
         voila = Voila(home.root, tokens_file, port=voila_port, env=env, log=logs / "voila.log")
         out.print("Starting the Voila dashboards ...")
         voila.start()
@@ -108,6 +112,9 @@ def run_servers(home, lab_port: int | None = None, voila_port: int | None = None
         if lab_server is not None and trainee:
             out.print(f"[bold]JupyterLab[/bold] for trainee {trainee} (courses, exams): "
                       f"{lab_server.url}", soft_wrap=True)
+            out.print(f"  the trainee opens http://127.0.0.1:{lab_server.port}/lab (or a module "
+                      f"link of their report) and signs in with their own dashboard login code",
+                      soft_wrap=True)
         elif lab_server is not None:
             out.print(f"[bold]JupyterLab[/bold] (courses, exams, formgrader): {lab_server.url}",
                       soft_wrap=True)

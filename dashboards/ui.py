@@ -665,6 +665,9 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
         f"<div class='academy-kpi'>{t('final_score', loc)}<b class='academy-score'>{score}</b></div>"
         f"<div class='academy-kpi'>{t('band', loc)}<b>{html.escape(bands.get(me['band'], '-'))}</b></div>"
         f"<div class='academy-kpi'>{t('rank_team', loc)}<b>{_rank(me)}</b></div>"))
+    plan_first = not rep.result.training.empty  # what to do next, on the first screen
+    if plan_first:
+        items += [heading(t("my_plan", loc)), _plan(rep, loc)]
     mine = rep.result.competencies.set_index("competency")["score"]
     team = rep.team_profile.set_index("competency")["score"]
     items.append(row(chart(charts.person_components(rep.result.components, loc)),
@@ -678,7 +681,8 @@ def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
                   w.HTML(f"<div class='academy-note'>{t('peer_note', loc)}</div>"), table(p)]
     items += [heading(t("exam_feedback", loc)), _exam_feedback(company, viewer, loc)]
     items += management_panel.my_goals(company, viewer, rep.cycle, loc, heading, table)
-    items += [heading(t("my_plan", loc)), _plan(rep, loc)]
+    if not plan_first:
+        items += [heading(t("my_plan", loc)), _plan(rep, loc)]
     items += [heading(t("my_progress", loc)), _progress(company, viewer, loc)]
     return w.VBox(items)
 
@@ -703,7 +707,19 @@ def _module_titles(loc: str) -> dict[str, str]:
     return {f"{c}/{m}": str(x) for c, m, x in zip(cat["course"], cat["module"], title)}
 
 
-def lab_link(module_key: str, loc: str, titles: dict[str, str] | None = None) -> str:
+def lab_base(employee_id: str) -> str:
+    """Where `employee_id`'s JupyterLab is, for their plan links: ACADEMY_LAB_URL (set by the
+    serving side: `academy serve --trainee ID` gives that trainee's lab, the hub
+    `/hub/user-redirect/`, which leads each person to their own server); empty (no links) for
+    anyone but ACADEMY_LAB_TRAINEE when a single trainee's lab is served."""
+    only = os.environ.get("ACADEMY_LAB_TRAINEE", "")
+    if only and only != employee_id:
+        return ""
+    return os.environ.get("ACADEMY_LAB_URL", "")
+
+
+def lab_link(module_key: str, loc: str, titles: dict[str, str] | None = None,
+             base: str | None = None) -> str:
     """A training-plan module as a link that opens it in the trainee's JupyterLab (ACADEMY_LAB_URL,
     set by the serving side): its title, underlined like a link, in a new tab. The path is the one
     of the trainee's workspace (academy.trainee_lab), where each module is `<module>.ipynb` in the
@@ -712,7 +728,7 @@ def lab_link(module_key: str, loc: str, titles: dict[str, str] | None = None) ->
     key = module_key.strip()
     course, _, module = key.partition("/")
     label = html.escape((titles or {}).get(key, key))
-    base = os.environ.get("ACADEMY_LAB_URL", "")
+    base = os.environ.get("ACADEMY_LAB_URL", "") if base is None else base
     if not base:
         return f"<span class='academy-module'>{label}</span>"
     href = f"{base.rstrip('/')}/lab/tree/courses/{quote(course)}/{quote(module)}.ipynb"
@@ -725,9 +741,10 @@ def _plan(rep: data.TraineeReport, loc: str) -> w.HTML:
     if tr.empty:
         return w.HTML("<div class='academy-note'>-</div>")
     titles = _module_titles(loc)
+    base = lab_base(rep.employee_id)
     rows = []
     for _, r in tr.iterrows():  # a handful of rows: one person's plan
-        links = "<br>".join(lab_link(m, loc, titles) for m in str(r["modules"]).split(";")
+        links = "<br>".join(lab_link(m, loc, titles, base) for m in str(r["modules"]).split(";")
                             if m.strip())
         rows.append(f"<tr><td>{html.escape(competency_name(r['competency'], loc))}</td>"
                     f"<td>{r['score']:.1f}</td><td>{r['team_mean']:.1f}</td><td>{links}</td>"

@@ -48,7 +48,10 @@ def walk(demo_home):
     cycle = data.graded_cycles(company)[-1]
     result = data.cycle_data(company, cycle).result
     planned = sorted(set(result.training["employee_id"]) & set(result.results["employee_id"]))
-    who = {"manager": managers[0], "trainee": planned[0], "trainer": "trainer:demo trainer"}
+    supervisors = sorted(e for e in h.loc[h["role_code"] == "supervisor", "employee_id"]
+                         if managed_teams(h, Viewer(e)) and e not in managers)
+    who = {"manager": managers[0], "trainee": planned[0], "trainer": "trainer:demo trainer",
+           "supervisor": supervisors[0]}
     tokens = tokens_path(company.home.root)
     logins = {k: issue_token(tokens, v) for k, v in who.items()}
     allowed = set(h["name"]) | set(h["team"]) | set(company.cycles["name"]) | {"demo trainer"}
@@ -311,6 +314,10 @@ def test_do_training_plan_links_open_the_module_in_the_lab(monkeypatch):
     assert titles["communication/01_listening"] in a
     b = ui.lab_link("teamwork/01_handover", "zh", titles)
     assert "teamwork/01_handover.ipynb" in b and ".zh." not in a + b
+    # with one trainee's lab served (academy serve --trainee ID), only their report links to it
+    monkeypatch.setenv("ACADEMY_LAB_TRAINEE", "001002")
+    assert ui.lab_base("001002") == LAB and ui.lab_base("001003") == ""
+    monkeypatch.delenv("ACADEMY_LAB_TRAINEE")
     monkeypatch.delenv("ACADEMY_LAB_URL")
     assert "<a " not in ui.lab_link("teamwork/01_handover", "en")
 
@@ -320,17 +327,25 @@ def test_do_training_plan_links_open_the_module_in_the_lab(monkeypatch):
 
 @pytest.fixture(scope="module")
 def served(walk, tmp_path_factory):
-    """The three dashboards served by the real Voila server (academy serve's settings), with a
-    lab address and login for the plan links."""
-    from academy.servers import Voila
+    """The three dashboards served by the real Voila server (academy serve's settings), with the
+    planned trainee's own trainee-mode JupyterLab (as `academy serve --trainee ID` runs it) for
+    the plan links."""
+    from academy import trainee_lab
+    from academy.servers import JupyterLab, Voila
 
     root = tmp_path_factory.mktemp("walk")
     for name in ("manager.ipynb", "trainee.ipynb", "trainer.ipynb"):
         shutil.copy(DASHBOARDS / name, root / name)
-    server = Voila(walk["company"].home.root, walk["tokens_file"], notebooks=root,
-                   env={"ACADEMY_LAB_URL": LAB},
+    home = walk["company"].home
+    mode = trainee_lab.prepare(home, walk["who"]["trainee"], workspace=root / "workspace",
+                               config_dir=root / "lab-config")
+    lab = JupyterLab(mode.workspace, env=mode.env, log=root.parent / "trainee-lab.log")
+    lab_url = f"http://127.0.0.1:{lab.port}/"
+    server = Voila(home.root, walk["tokens_file"], notebooks=root,
+                   env={"ACADEMY_LAB_URL": lab_url, "ACADEMY_LAB_TRAINEE": walk["who"]["trainee"]},
                    log=root.parent / "voila.log")
-    with server:
+    with lab, server:
+        server.lab_url, server.lab_locale = lab_url, mode.locale
         yield server
 
 
@@ -388,28 +403,59 @@ def _state(page) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, browser, lang):
-    """Rendered by Voila in Chromium, does each dashboard (manager, trainee, trainer) hold no
-    error notice, no raw code and no string of the other language, name its viewer by name, and
-    show the trainee's plan modules as links?"""
+    """Rendered by Voila in Chromium, does each dashboard (manager, supervisor, trainee, trainer)
+    hold no error notice, no raw code and no string of the other language, name its viewer by
+    name, and do the trainee's plan modules look like links that open the module in the
+    trainee's own lab after the trainee's own sign-in (never Jupyter's token page)?"""
     from dashboards.labels import t
 
-    for name, role in (("manager.ipynb", "manager"), ("trainee.ipynb", "trainee"),
-                       ("trainer.ipynb", "trainer")):
+    for name, role in (("manager.ipynb", "manager"), ("manager.ipynb", "supervisor"),
+                       ("trainee.ipynb", "trainee"), ("trainer.ipynb", "trainer")):
         page = _open(browser, served.url(name, walk["tokens"][role]) + f"&lang={lang}")
         _assert_clean(page, lang, walk["allowed"], f"{name} {lang}", walk["titles"])
         viewer = page.locator(".academy-viewer")
         assert viewer.get_attribute("data-user") == walk["who"][role]
         assert viewer.inner_text() != walk["who"][role]  # a name, not the bare id
-        if role == "trainee":
-            link = page.locator("a.academy-link").first
-            href = link.get_attribute("href")  # the module in the lab, never with a login
-            assert href.startswith(LAB) and href.endswith(".ipynb") and "token" not in href
-            style = link.evaluate("e => [getComputedStyle(e).color, "
-                                  "getComputedStyle(e).textDecorationLine]")
-            assert style[0] == "rgb(43, 108, 176)" and "underline" in style[1]
         _first_screen(page, f"{role}_{lang}_first.png")
+        if role == "trainee":
+            _open_plan_link(page, served, walk, lang)
         assert t("signed_in_as", lang) in page.inner_text("body")
         page.close()
+
+
+def _open_plan_link(page, served, walk, lang: str) -> None:
+    """Click the first module of the trainee's plan: a link that looks like one, into the
+    trainee's own lab, where the trainee signs in with their own code in their language (no
+    server token anywhere) and lands on the module."""
+    link = page.locator("a.academy-link").first
+    href = link.get_attribute("href")  # the module in the lab, never with a login
+    assert href.startswith(served.lab_url) and href.endswith(".ipynb") and "token" not in href
+    style = link.evaluate("e => [getComputedStyle(e).color, "
+                          "getComputedStyle(e).textDecorationLine, getComputedStyle(e).cursor]")
+    assert style[0] == "rgb(43, 108, 176)" and "underline" in style[1] and style[2] == "pointer"
+    with page.context.expect_page() as opened:
+        link.click()
+    lab = opened.value
+    lab.set_default_timeout(300_000)
+    try:
+        lab.wait_for_selector("#password_input")
+        text = lab.inner_text("body")
+        assert "token" not in text.lower() and "jupyter" not in text.lower()
+        sign_in = "登录码" if served.lab_locale == "zh" else "login code"
+        assert sign_in in text
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        lab.screenshot(path=str(ARTIFACTS / f"trainee_{lang}_plan_link_login.png"))
+        lab.fill("#password_input", walk["tokens"]["trainee"])
+        lab.click("#login_submit")
+        module = href[len(served.lab_url.rstrip("/")):]
+        lab.wait_for_url(lambda u: u.split("?")[0].endswith(module))
+        panel = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        panel.locator(".academy-reaction").wait_for(state="attached")
+        tab = lab.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
+        assert tab.strip() == module.rsplit("/", 1)[1]
+        lab.screenshot(path=str(ARTIFACTS / f"trainee_{lang}_plan_link_module.png"))
+    finally:
+        lab.close()
 
 
 @pytest.mark.slow

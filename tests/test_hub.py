@@ -141,7 +141,11 @@ def _demo_company(home: Path) -> None:
     MANAGER = managers[0]
     mine = set(visible_ids(hier, Viewer(MANAGER)))
     staff = set(hier.loc[hier["level"] == "staff", "employee_id"])
-    TRAINEES[:] = sorted(graded & mine & staff - {MANAGER})[:3]
+    planned = set(data.cycle_data(company, data.graded_cycles(company)[-1]).result
+                  .training["employee_id"])
+    # people with a training plan first: their report has module links to follow
+    TRAINEES[:] = sorted(graded & mine & staff - {MANAGER}, key=lambda e: (e not in planned, e))[:3]
+    assert TRAINEES[0] in planned
     STRANGER = sorted(graded & staff - mine)[0]
     NAMES.update(dict(zip(hier["employee_id"], hier["name"])))
     assert len(TRAINEES) == 3
@@ -530,6 +534,40 @@ def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):
     text = trainee.inner_text("body")
     for other in (TRAINEES[0], TRAINEES[2], STRANGER):
         assert other not in text and NAMES[other] not in text
+
+
+def test_does_a_plan_link_open_the_module_in_the_trainees_own_server(hub, people):
+    """Does a module of a trainee's training plan show as a link and, clicked, open that module
+    in the trainee's own JupyterLab on the hub (/user/<name>/lab/tree/courses/...), a copy their
+    own account owns, with no token or login page on the way?"""
+    import pwd
+
+    from academy.hub.accounts import hub_name
+
+    page = people[TRAINEES[0]]["page"]
+    _dashboard(page, hub, "trainee.ipynb")
+    link = page.locator("a.academy-link").first
+    link.wait_for(timeout=240_000)
+    href = link.get_attribute("href")
+    assert href.startswith("/hub/user-redirect/lab/tree/courses/") and "token" not in href
+    module = href.split("/lab/tree/", 1)[1]
+    with page.context.expect_page() as opened:
+        link.click()
+    lab = opened.value
+    try:
+        name = hub_name(TRAINEES[0])
+        lab.wait_for_url(re.compile(rf"/user/{name}/lab/tree/{re.escape(module)}"),
+                         timeout=300_000)
+        lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(
+            timeout=300_000)
+        tab = lab.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
+        assert tab.strip() == module.rsplit("/", 1)[1]
+        assert "token" not in lab.inner_text("body").lower()
+    finally:
+        lab.close()
+    account = pwd.getpwnam(hub["prefix"] + name)
+    copy = Path(account.pw_dir) / module
+    assert copy.is_file() and copy.stat().st_uid == account.pw_uid
 
 
 def _ws_try(page, hub, kernel: str, msg_type: str, content: dict, wait_ms: int = 8000):

@@ -1,16 +1,20 @@
 """Trainee mode of JupyterLab (academy.trainee_lab): courses and exams open as documents, the
 instructor's tools are gone, the trainee's own workspace and submissions only; a real JupyterLab
 with real nbgrader, walked in headless Chromium in English and Chinese (screenshots kept in
-tests/screenshots/)."""
+test-artifacts/lab/)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import run_academy
+from page_language import problems
 
 from academy import trainee_lab
 from academy.cycles import open_cycle
@@ -23,9 +27,10 @@ from graders.exam.simulate import correct_answer
 from training.catalog import courses_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = ROOT / "test-artifacts" / "lab"  # gitignored; kept for a person to look at
 BANKS = {"en": ROOT / "tests" / "data" / "exam_small.yaml",
          "zh": ROOT / "assessments" / "banks" / "aquapure-fuwu-guifan.yaml"}
+TIMEZONE = {"en": "Europe/London", "zh": "Asia/Shanghai"}
 MODULE = {"en": ("product_knowledge", "01_product_line"), "zh": ("communication", "01_listening")}
 
 
@@ -97,7 +102,7 @@ def _visible_panel(page):
 
 
 def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
 
 
@@ -124,7 +129,8 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
     course, module = MODULE[lang]
     lab = JupyterLab(mode.workspace, env=mode.env, log=tmp_path / "lab.log")
     with lab:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000},
+                                timezone_id=TIMEZONE[lang])
         page.set_default_timeout(120_000)  # a loaded machine starts kernels slowly
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -142,7 +148,8 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             listing = page.locator(".jp-DirListing-itemText").all_inner_texts()
             assert listing and all(n.endswith(".ipynb") and ".zh." not in n for n in listing)
             if lang == "zh":
-                assert page.locator(".lm-MenuBar-itemLabel", has_text="文件").count() == 1
+                labels = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+                assert labels == ["考试"], labels  # only the exams' menu, in Chinese
                 q = panel.locator(".academy-self-check .academy-question").nth(1)
                 q.scroll_into_view_if_needed()
                 q.get_by_text("我来帮您问清楚", exact=False).click()
@@ -158,23 +165,24 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             _shot(page, f"trainee-lab-course-{lang}.png")
 
             # --- no instructor menus; the Assignments list -----------------------------------
-            menu = "考试" if lang == "zh" else "Nbgrader"
+            menu = "考试" if lang == "zh" else "Exams"
             page.locator(".lm-MenuBar-itemLabel", has_text=menu).click()
             items = page.locator(".lm-Menu li[data-command]:visible")
             items.first.wait_for()
             assert [i.get_attribute("data-command") for i in items.all()] == [
                 "nbgrader:open-assignment-list"]
             page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
-            released = page.locator("#released_assignments_list > .list_item", has_text=exam)
+            released = page.locator("#released_assignments_list > .list_item", has_text=bank.title)
             released.locator(".item_status button").click()
-            page.locator("#fetched_assignments_list > .list_item", has_text=exam).wait_for()
+            page.locator("#fetched_assignments_list > .list_item", has_text=bank.title).wait_for()
             assert page.locator("#submitted_assignments_list > .list_item").count() == 0
-            if lang == "zh":  # nbgrader's own strings too
-                panel_text = page.locator("#assignments").inner_text()
+            # nbgrader's list in the page's language: the exam's title, never its id or course
+            panel_text = page.locator("#assignments").inner_text()
+            assert bank.title in panel_text and exam not in panel_text
+            assert h.settings.course_id not in panel_text
+            assert problems(panel_text, lang, {bank.title}) == [], panel_text
+            if lang == "zh":
                 assert "已下载的考试" in panel_text and "提交" in panel_text
-                words = set(re.findall(r"[A-Za-z]+", panel_text.replace(exam, "").replace(
-                    h.settings.course_id, "")))
-                assert not words, words
 
             # --- the exam: answer by clicking, Submit, confirm, submitted ----------------------
             exam_path = f"{h.settings.course_id}/{exam}/{exam}.ipynb"
@@ -225,23 +233,41 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             page.reload()
             _visible_panel(page).locator(".academy-submitted").wait_for()
 
-            # --- the trainer grades and releases feedback; the trainee fetches it ------------
-            known, _unknown = lifecycle.collect(h, exam)
-            assert sorted(known) == sorted([sid, other])
-            outcomes = {o.employee_id: o for o in lifecycle.autograde(h, exam, workers=1)}
-            assert outcomes[sid].status == "graded" and outcomes[sid].score > 0
-            lifecycle.feedback(h, exam)
+            # --- the trainer grades and releases feedback with the command line ----------------
+            out = run_academy("exam", "collect", exam, home=h.root, check=True).stdout
+            assert "Collected 2 submission(s)" in out, out
+            out = run_academy("exam", "autograde", exam, "--workers", "1", home=h.root,
+                              check=True).stdout
+            row = next(line for line in out.splitlines() if sid in line)
+            assert "graded" in row and re.search(r"\b[1-9][\d.]* / \d", row), out
+            out = run_academy("exam", "feedback", exam, home=h.root, check=True).stdout
+            assert "Feedback released to 2 trainee(s)" in out, out
+            # --- the trainee fetches it ----------------------------------------------------
             page.goto(lab.url)
             page.locator(".lm-MenuBar-itemLabel", has_text=menu).click()
             page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
-            mine = page.locator("#submitted_assignments_list > .list_item", has_text=exam)
+            mine = page.locator("#submitted_assignments_list > .list_item", has_text=bank.title)
             mine.first.wait_for()
             rows = page.locator("#submitted_assignments_list .list_item")
             row_text = " ".join(rows.all_inner_texts())
             assert other not in row_text  # only the trainee's own submissions are listed
+            # a submission's time is local and written the reader's way, not nbgrader's UTC
+            assert "UTC" not in row_text and not re.search(r"\d\d:\d\d:\d\d", row_text)
+            stamp = (r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d" if lang == "zh"
+                     else r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d")
+            assert re.search(stamp, row_text), row_text
+            # and in the browser's time zone (Shanghai for the Chinese walk)
+            when = re.search(r"\+(\d{4}-\d\d-\d\d \d\d:\d\d):\d\d", inbound[0].name).group(1)
+            local = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(
+                tzinfo=timezone.utc).astimezone(ZoneInfo(TIMEZONE[lang]))
+            assert local.strftime("%H:%M") in row_text, (row_text, inbound[0].name)
+            assert problems(page.locator("#assignments").inner_text(), lang,
+                            {bank.title}) == []
             fetch = "获取反馈" if lang == "zh" else "Fetch Feedback"
             mine.first.get_by_role("button", name=fetch).click()
             page.get_by_text("查看反馈" if lang == "zh" else "view feedback").first.wait_for()
+            assert problems(page.locator("#assignments").inner_text(), lang,
+                            {bank.title}) == []
             _shot(page, f"trainee-lab-feedback-{lang}.png")
         except Exception:
             _shot(page, f"trainee-lab-failure-{lang}.png")
@@ -267,28 +293,219 @@ def _get(url: str, method: str = "GET") -> tuple[int, bytes]:
         return exc.code, b""
 
 
-@pytest.mark.slow
-def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_around(tmp_path):
-    """Asked as a trainee could ask by hand (with their own token): are formgrader, terminals
-    and paths outside their workspace refused, and do listings hold only the notebooks they
-    open?"""
-    from academy.servers import JupyterLab
+SECRET = "print('SECRET_CODE_MARKER')"
 
-    h, ids = _home(tmp_path / "home")
-    mode = trainee_lab.prepare(h, ids[3], locale="en")
-    lab = JupyterLab(mode.workspace, env=mode.env, log=tmp_path / "lab.log")
-    with lab:
-        base, tok = f"http://127.0.0.1:{lab.port}", f"token={lab.token}"
-        assert _get(f"{base}/formgrader?{tok}")[0] == 404
-        assert _get(f"{base}/formgrader/api/submissions?{tok}")[0] == 404
-        assert _get(f"{base}/api/terminals?{tok}")[0] == 404
-        assert _get(f"{base}/api/terminals?{tok}", "POST")[0] in (403, 404)
-        for outside in ("..", "../..", "%2E%2E/%2E%2E/course", "..%2F..%2Fcourse%2Fbanks"):
-            assert _get(f"{base}/api/contents/{outside}?{tok}")[0] in (400, 403, 404), outside
-        status, body = _get(f"{base}/api/contents/courses/communication?{tok}")
-        names = sorted(item["name"] for item in json.loads(body)["content"])
-        assert status == 200 and names == ["01_listening.ipynb", "02_de_escalation.ipynb",
-                                           "03_promises_and_authority.ipynb"]
-        status, body = _get(f"{base}/api/contents?{tok}")
-        assert [i["name"] for i in json.loads(body)["content"]] == ["courses"]
-        assert _get(f"{base}/api/contents?token=wrong")[0] == 403
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """One trainee-mode JupyterLab (English) for the module, with a Python file and a hidden
+    file planted in the trainee's workspace, and the login codes of this trainee and another."""
+    from academy.servers import JupyterLab
+    from dashboards.identity import issue_token, tokens_path
+
+    tmp = tmp_path_factory.mktemp("trainee-lab")
+    h, ids = _home(tmp / "home")
+    sid = ids[3]
+    mode = trainee_lab.prepare(h, sid, locale="en")
+    (mode.workspace / "notes.py").write_text(SECRET + "\n", encoding="utf-8")
+    (mode.workspace / "courses" / "notes.py").write_text(SECRET + "\n", encoding="utf-8")
+    (mode.workspace / ".secret.ipynb").write_text(
+        (mode.workspace / "courses" / "communication" / "01_listening.ipynb").read_text("utf-8"),
+        encoding="utf-8")
+    codes = {"own": issue_token(tokens_path(h.root), sid),
+             "other": issue_token(tokens_path(h.root), ids[4])}
+    server = JupyterLab(mode.workspace, env=mode.env, log=tmp / "lab.log")
+    with server:
+        yield {"home": h, "sid": sid, "mode": mode, "server": server, "codes": codes}
+
+
+@pytest.mark.slow
+def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_around(lab):
+    """Asked as a trainee could ask by hand (with their own token): are formgrader, terminals,
+    paths outside their workspace, Python and hidden files, new files, uploads, renames, deletes,
+    notebook exports as scripts and turning plugins back on refused, and do listings hold only
+    the notebooks they open?"""
+    srv = lab["server"]
+    base, tok = f"http://127.0.0.1:{srv.port}", f"token={srv.token}"
+    assert _get(f"{base}/formgrader?{tok}")[0] == 404
+    assert _get(f"{base}/formgrader/api/submissions?{tok}")[0] == 404
+    assert _get(f"{base}/api/terminals?{tok}")[0] == 404
+    assert _get(f"{base}/api/terminals?{tok}", "POST")[0] in (403, 404)
+    for outside in ("..", "../..", "%2E%2E/%2E%2E/course", "..%2F..%2Fcourse%2Fbanks"):
+        assert _get(f"{base}/api/contents/{outside}?{tok}")[0] in (400, 403, 404), outside
+    status, body = _get(f"{base}/api/contents/courses/communication?{tok}")
+    names = sorted(item["name"] for item in json.loads(body)["content"])
+    assert status == 200 and names == ["01_listening.ipynb", "02_de_escalation.ipynb",
+                                       "03_promises_and_authority.ipynb"]
+    status, body = _get(f"{base}/api/contents?{tok}")
+    assert [i["name"] for i in json.loads(body)["content"]] == ["courses"]
+    assert _get(f"{base}/api/contents?token=wrong")[0] == 403
+    # code and hidden files are not opened, not even as raw files
+    for path in ("notes.py", "courses/notes.py", ".secret.ipynb", "courses/.masters.json"):
+        for url in (f"{base}/api/contents/{path}?{tok}", f"{base}/files/{path}?{tok}"):
+            status, body = _get(url)
+            assert status in (403, 404) and b"SECRET_CODE_MARKER" not in body, url
+    module = "courses/communication/01_listening.ipynb"
+    assert _get(f"{base}/api/contents/{module}?{tok}")[0] == 200
+    # nothing new: notebook, file, folder, upload, copy; no rename, no delete
+    assert _send(f"{base}/api/contents?{tok}", "POST", {"type": "notebook"}) == 403
+    assert _send(f"{base}/api/contents/courses?{tok}", "POST", {"type": "directory"}) == 403
+    assert _send(f"{base}/api/contents/courses?{tok}", "POST", {"copy_from": module}) == 403
+    assert _send(f"{base}/api/contents/mine.py?{tok}", "PUT",
+                 {"type": "file", "format": "text", "content": SECRET}) == 403
+    assert _send(f"{base}/api/contents/new.ipynb?{tok}", "PUT",
+                 {"type": "notebook", "content": {"cells": [], "metadata": {}, "nbformat": 4,
+                                                  "nbformat_minor": 5}}) == 403
+    assert _send(f"{base}/api/contents/{module}?{tok}", "PATCH", {"path": "x.ipynb"}) == 403
+    assert _send(f"{base}/api/contents/{module}?{tok}", "DELETE", None) == 403
+    assert (lab["mode"].workspace / module).exists()
+    assert not (lab["mode"].workspace / "mine.py").exists()
+    # the notebook as a Python script would show its code
+    status, body = _get(f"{base}/nbconvert/script/{module}?{tok}")
+    assert status == 403 and b"open_module" not in body
+    # the plugin manager cannot turn the console or the terminal back on
+    for plugin in ("@jupyterlab/console-extension", "@jupyterlab/terminal-extension"):
+        assert _send(f"{base}/lab/api/plugins?{tok}", "POST",
+                     {"cmd": "enable", "plugin_name": plugin}) >= 400
+
+
+def _send(url: str, method: str, body) -> int:
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, method=method, data=data,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _editors(page) -> int:
+    """Code editors a person could see or type into."""
+    return page.locator(".cm-editor:visible, .jp-FileEditor:visible, .jp-CodeConsole:visible, "
+                        ".jp-Terminal:visible, .jp-Launcher:visible").count()
+
+
+@pytest.mark.slow
+def test_can_a_curious_trainee_reach_no_code_in_chromium(lab, browser):
+    """Does a trainee who tries every route a curious person would (the menus, the command
+    palette, the right-click menu, keyboard shortcuts that turn a cell into code, add, edit,
+    split or paste cells, a double click, the launcher, a console, a terminal, a Python file or a
+    hidden notebook opened by address) meet no code and no new editable cell, while the module's
+    widgets keep working?"""
+    srv, mode = lab["server"], lab["mode"]
+    base = f"http://127.0.0.1:{srv.port}"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    try:
+        course, module = MODULE["en"]
+        page.goto(f"{base}/lab/tree/{mode.module_path(course, module)}?token={srv.token}")
+        panel = _visible_panel(page)
+        panel.locator(".academy-reaction").wait_for(state="attached")
+        page.wait_for_selector("[data-academy-run='done']", state="attached")
+        # the menus: only the exams' menu
+        labels = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert labels == ["Exams"], labels
+        cells = panel.locator(".jp-Cell")
+        n_cells, n_code = cells.count(), panel.locator(".jp-CodeCell").count()
+        # the command palette, the launcher, a console, the file browser's context menu
+        for keys in ("Control+Shift+C", "Control+Shift+L", "Alt+Shift+C", "Control+Shift+F",
+                     "Control+Shift+D"):
+            page.keyboard.press(keys)
+            page.wait_for_timeout(300)
+        assert page.locator(".lm-CommandPalette:visible, .jp-Launcher").count() == 0
+        page.locator(".jp-DirListing-item").first.click(button="right")
+        panel.locator(".jp-MarkdownCell").first.click(button="right")
+        page.wait_for_timeout(300)
+        assert page.locator(".lm-Menu:visible").count() == 0
+        # keyboard shortcuts of the notebook on a markdown cell and on a hidden code cell
+        for target in (panel.locator(".jp-MarkdownCell").nth(1),
+                       panel.locator(".jp-CodeCell .jp-OutputArea").first):
+            target.scroll_into_view_if_needed()
+            target.click(position={"x": 5, "y": 5})
+            target.dblclick(position={"x": 5, "y": 5})
+            for keys in ("Escape", "y", "Enter", "b", "a", "m", "Control+Shift+Minus", "c", "v",
+                         "x", "d", "d", "z", "Shift+M", "Shift+Enter", "i", "i", "0", "0"):
+                page.keyboard.press(keys)
+            page.keyboard.type("print('typed')")
+            page.wait_for_timeout(500)
+            assert cells.count() == n_cells and panel.locator(".jp-CodeCell").count() == n_code
+            assert _editors(page) == 0
+            assert "print(" not in panel.inner_text()
+        assert panel.locator(".jp-Notebook.jp-mod-editMode").count() == 0
+        # the widgets still answer
+        q = panel.locator(".academy-self-check .academy-question").nth(0)
+        q.scroll_into_view_if_needed()
+        q.get_by_text("C3", exact=True).click()
+        q.get_by_role("button", name="Check").click()
+        q.get_by_text("Correct.", exact=False).wait_for()
+        _shot(page, "trainee-lab-locked-en.png")
+        # by address: a Python file, a hidden notebook, a terminal, a console
+        for other_ui in ("/terminals/1", "/edit/notes.py", "/consoles/1",
+                         f"/notebooks/{mode.module_path(course, module)}", "/tree"):
+            assert _get(f"{base}{other_ui}?token={srv.token}")[0] == 404, other_ui
+        for path in ("/lab/tree/notes.py", "/lab/tree/courses/notes.py", "/lab/tree/.secret.ipynb",
+                     "/lab/terminals/1", "/lab/consoles/1"):
+            page.goto(f"{base}{path}?token={srv.token}")
+            page.wait_for_selector("#jp-main-dock-panel", state="attached")
+            page.wait_for_timeout(1500)
+            assert "SECRET_CODE_MARKER" not in page.content(), path
+            assert _editors(page) == 0, path
+            tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel").all_inner_texts()
+            assert not [t for t in tabs if "notes" in t or "secret" in t], (path, tabs)
+        assert not (mode.workspace / "Untitled.ipynb").exists()
+        assert sorted(p.name for p in mode.workspace.iterdir()) == [".secret.ipynb", "courses",
+                                                                     "notes.py"]
+    except Exception:
+        _shot(page, "trainee-lab-locked-failure.png")
+        raise
+    finally:
+        page.close()
+
+
+@pytest.mark.slow
+def test_does_the_trainee_sign_in_with_their_own_code_not_a_server_token(lab, browser):
+    """Opening a module's address without a login: does the trainee get a sign-in page in their
+    language (not Jupyter's token page), is another trainee's code refused, and does their own
+    code land them on the module?"""
+    srv = lab["server"]
+    url = f"http://127.0.0.1:{srv.port}/lab/tree/courses/communication/01_listening.ipynb"
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(url)
+        assert "/login" in page.url
+        text = page.inner_text("body")
+        assert "Sign in" in text and "login code" in text
+        assert "token" not in text.lower() and "jupyter server list" not in text
+        assert srv.token not in page.content()
+        _shot(page, "trainee-lab-login-en.png")
+        page.fill("#password_input", lab["codes"]["other"])
+        page.click("#login_submit")
+        assert "/login" in page.url and "not right" in page.inner_text("body")
+        page.fill("#password_input", lab["codes"]["own"])
+        page.click("#login_submit")
+        _visible_panel(page).locator(".academy-reaction").wait_for(state="attached")
+        assert page.url.split("?")[0].endswith("/lab/tree/courses/communication/01_listening.ipynb")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_is_the_sign_in_page_in_the_trainees_language(lang):
+    """Rendered as the trainee's server renders it, is the sign-in page (and its error line)
+    wholly in the trainee's language, asking for their login code, never for a token?"""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(trainee_lab.HERE / "templates"),
+                             autoescape=True)
+    page = env.get_template("login.html").render(
+        academy_locale=lang, base_url="/", next="%2Flab", message={"error": "Invalid credentials"},
+        xsrf_form_html=lambda: "")
+    text = re.sub(r"<style>.*?</style>|<[^>]+>|\{#.*?#\}", " ", page, flags=re.S)
+    assert problems(text, lang, {"WenQuanYi"}) == [], text
+    assert ("登录码" if lang == "zh" else "login code") in text and "token" not in text.lower()
+    assert "Invalid credentials" not in text  # Jupyter's English message is not shown

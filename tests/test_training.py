@@ -382,6 +382,30 @@ def test_does_the_serving_identity_decide_who_is_recorded(sqlite_home, monkeypat
     rec.home.close()
 
 
+def test_does_a_modules_header_name_the_trainee_not_their_id(tmp_path, monkeypatch):
+    """Does a module's header say whose progress it records by the roster's name (the id only
+    for someone the roster does not know)?"""
+    from academy.home import init_home
+    from roster.store import import_roster_file
+    from roster.synthetic import make_company, write_roster_csv
+
+    h = init_home(tmp_path / "home")
+    people = make_company(12, 3)
+    write_roster_csv(people, h.imports_dir / "roster.csv")
+    import_roster_file(h, h.imports_dir / "roster.csv")
+    monkeypatch.setenv("ACADEMY_HOME", str(h.root))
+    me = people[0]
+    monkeypatch.setenv("ACADEMY_USER", me.employee_id)
+    m = ModuleSession.open("product_knowledge", "01_product_line", show=False)
+    assert f"<b>{me.name}</b>" in m.header_html() and me.employee_id not in m.header_html()
+    m.recorder.home.close()
+    monkeypatch.setenv("ACADEMY_USER", "999999")
+    m = ModuleSession.open("product_knowledge", "01_product_line", show=False)
+    assert "<b>999999</b>" in m.header_html()
+    m.recorder.home.close()
+    h.close()
+
+
 def test_does_a_notebook_without_a_home_carry_on_with_a_gentle_notice(tmp_path, monkeypatch):
     """With no home configured, does a module still open, show why nothing is recorded, and
     accept a rating without an error?"""

@@ -77,6 +77,22 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001  (a notebook must never crash on recording)
             return f"the progress service cannot be reached ({type(exc).__name__}: {exc})"
 
+    def display_name(self) -> str:
+        """The trainee's name as the roster has it (their id when the roster does not know
+        them or cannot be read): a module's header names the person, not a number."""
+        if self.home is None:
+            return self.trainee
+        try:
+            from sqlalchemy import select
+
+            from roster.models import Staff
+
+            with Session(self.home.engine) as s:
+                name = s.scalar(select(Staff.name).where(Staff.employee_id == self.trainee))
+        except Exception:  # noqa: BLE001 - the header falls back to the id
+            return self.trainee
+        return str(name) if name else self.trainee
+
     def run(self, write: Callable[[Session, str], object]) -> str | None:
         """Run `write(session, trainee)` in one transaction; None if stored, else why not."""
         if self.home is None:

@@ -47,7 +47,7 @@ class ModuleSession:
         loc, m = self.locale, self.module
         comps = ", ".join(competency_name(c, loc) for c in m.competencies)
         if self.recorder.active and not self.notices:
-            who = f"{label('recorded_as', loc)}<b>{escape(self.recorder.trainee)}</b>."
+            who = f"{label('recorded_as', loc)}<b>{escape(self.recorder.display_name())}</b>."
         else:
             why = self.notices[-1] if self.notices else self.recorder.reason
             who = f"{label('not_recorded', loc)}{escape(str(why))}."

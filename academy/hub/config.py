@@ -166,7 +166,10 @@ def configure(c, home_root: str, hub_port: int, api_port: int, formgrader_port: 
          "user": accounts.dash_account(s), "cwd": str(DASHBOARDS),
          "oauth_no_confirm": True,
          "environment": {"PATH": f"{BIN}:/usr/bin:/bin",
-                         "PYDEVD_DISABLE_FILE_VALIDATION": "1"}},
+                         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                         # plan links: the hub leads each person to their own server
+                         # (academy.hub.spawner copies the modules into their home)
+                         "ACADEMY_LAB_URL": "/hub/user-redirect/"}},
     ]
     if progress_port:
         # trainees' notebooks record course progress through it, with their server's token

@@ -1,12 +1,14 @@
 """Each person's single-user server, started as their own operating-system account.
 
-JupyterHub's LocalProcessSpawner, with three changes:
+JupyterHub's LocalProcessSpawner, with these changes:
 
 * the account is `<prefix><hub name>` (academy.hub.accounts.os_name), not the hub name itself;
 * the serving identity `$ACADEMY_USER` is set here from the hub's record of the person (name and
   groups), after the hub's own environment and overriding anything configured for the user; the
   server's process then runs with the person's uid, so nothing they do changes what the hub, the
   exchange (file ownership) or the dashboards (OAuth identity) believe about them;
+* the course modules are copied into the person's home before their server starts
+  (`prepare_workspace`), so the plan links of their report open their own copy;
 * a memory limit (`mem_limit`) is applied to every process of the server as RLIMIT_DATA (Linux
   counts heap and private anonymous maps), since a local process has no container to limit.
 """
@@ -70,6 +72,33 @@ class AcademySpawner(LocalProcessSpawner):
         if self.progress_url:
             env["ACADEMY_PROGRESS_URL"] = self.progress_url
         return env
+
+    def prepare_workspace(self) -> None:
+        """Put the course modules, in the home's language, into the person's home folder
+        (`~/courses/<course>/<module>.ipynb`, read-only documents, academy.trainee_lab), owned
+        by their account: a plan link of their report (`/hub/user-redirect/lab/tree/courses/..`)
+        opens their own copy; a master notebook is never written."""
+        import pwd
+        from pathlib import Path
+
+        from academy.home import SETTINGS_FILE
+        from academy.settings import load_settings
+        from academy.trainee_lab import copy_courses
+
+        pw = pwd.getpwnam(self.account)
+        locale = load_settings(Path(self.home_root) / SETTINGS_FILE).locale
+        home = Path(pw.pw_dir)
+        copy_courses(home, locale)
+        for root, dirs, files in os.walk(home / "courses"):
+            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                os.chown(name, pw.pw_uid, pw.pw_gid)
+
+    async def start(self):
+        try:
+            self.prepare_workspace()
+        except Exception:  # noqa: BLE001 - the lab still starts; the links then say not found
+            self.log.exception("could not copy the courses for %s", self.user.name)
+        return await super().start()
 
     async def progress(self):
         """What the start page (templates/spawn_pending.html) says while the server starts."""

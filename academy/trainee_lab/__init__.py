@@ -10,19 +10,27 @@ them (used by `academy serve --trainee ID`, and meant for a JupyterHub spawner t
   is renewed when its master changes (progress lives in the database, not in the copy).
 - a **Jupyter config directory** (`<home>/serve/trainee-lab/<id>/`, given as `JUPYTER_CONFIG_DIR`):
   * `jupyter_server_config.json`: no formgrader or course-list server extensions, no terminals,
-    the file browser hides `.yaml`, `.json`, `.py` and the other files a trainee never opens,
-    custom CSS on;
+    no Notebook 7 pages, the file browser hides `.yaml`, `.json`, `.py` and the other files a
+    trainee never opens, custom CSS on, plugins locked; the trainee-mode server parts
+    (`academy.trainee_lab.server`): a contents manager that opens only folders, notebooks and
+    feedback pages and creates, renames or deletes nothing, the sign-in with the trainee's own
+    login code on a page in their language, exam titles for the Assignments list;
   * `custom/custom.css`: no code cells, prompts or cell chrome (JupyterLab's own `custom_css`);
   * `labconfig/page_config.json`: nbgrader's instructor plugins (Create Assignment, Formgrader,
-    course list), the news pop-up, the debugger, the extension manager and the terminal off;
+    course list), the news pop-up, the debugger, the extension manager, the terminal and every
+    other way to code (console, text editor, launcher, command palette, cell tools, settings
+    editor, plugin manager) off and locked;
   * `nbgrader_config.py`: the trainee's student id, the home's exchange and a cache of their own,
     so the Assignments panel lists only their own submissions and feedback;
   * `lab-settings/overrides.json`: no news or update checks, read-only markdown not opened for
-    editing, every cell rendered (widgets stay live when scrolled), the interface language;
+    editing, every cell rendered (widgets stay live when scrolled), the interface language, no
+    main menu but the exams', no context menu, every keyboard shortcut off but moving between
+    cells, no new-folder or upload buttons;
 - the small lab extension in `labextensions/` (plain JavaScript, no build step), which runs a
   notebook's cells once its kernel is ready (widgets show on open, no Run All) and gives an exam a
-  **Submit exam** button with a confirmation dialog and a visible submitted state; on a Chinese
-  trainee's page it also shows nbgrader's Assignments list (which has no translations) in Chinese.
+  **Submit exam** button with a confirmation dialog and a visible submitted state; it shows
+  nbgrader's Assignments list (which has no translations) in the trainee's language, with exam
+  titles and local times, and neither shows nor runs a command that reaches code.
 
 Why this set-up: everything but the run-on-open and the Submit button is JupyterLab's and
 nbgrader's own configuration (page_config, overrides.json, custom_css, traitlets), so upgrades keep
@@ -55,7 +63,49 @@ DISABLED_PLUGINS = {
     "@jupyterlab/terminal-extension": True,
     "@jupyter-notebook/lab-extension": True,
     "@voila-dashboards/jupyterlab-preview": True,
+    # every way to code: consoles, text editor, launcher (new notebook, console, terminal, file),
+    # command palette, the cell and notebook metadata tools, inspector, completer, tooltips,
+    # the settings editor and the plugin manager (which could turn the rest back on)
+    "@jupyterlab/console-extension": True,
+    "@jupyterlab/fileeditor-extension": True,
+    "@jupyterlab/launcher-extension": True,
+    "@jupyterlab/apputils-extension:palette": True,
+    "@jupyterlab/apputils-extension:palette-restorer": True,
+    "@jupyterlab/apputils-extension:kernel-status": True,
+    "@jupyterlab/application-extension:property-inspector": True,
+    "@jupyterlab/notebook-extension:tools": True,
+    "@jupyterlab/notebook-extension:kernel-status": True,
+    "@jupyterlab/metadataform-extension": True,
+    "@jupyterlab/celltags-extension": True,
+    "@jupyterlab/cell-toolbar-extension": True,
+    "@jupyterlab/inspector-extension": True,
+    "@jupyterlab/completer-extension": True,
+    "@jupyterlab/tooltip-extension": True,
+    "@jupyterlab/lsp-extension": True,
+    "@jupyterlab/logconsole-extension": True,
+    "@jupyterlab/csvviewer-extension": True,
+    "@jupyterlab/documentsearch-extension": True,
+    "@jupyterlab/settingeditor-extension": True,
+    "@jupyterlab/pluginmanager-extension": True,
+    "@jupyterlab/running-extension": True,
+    "@jupyterlab/statusbar-extension": True,
+    "@jupyterlab/docmanager-extension:download": True,
+    "@jupyterlab/filebrowser-extension:download": True,
+    "@jupyterlab/filebrowser-extension:open-with": True,
+    "@jupyterlab/filebrowser-extension:open-browser-tab": True,
+    "@jupyterlab/filebrowser-extension:open-url": True,
+    "@jupyterlab/filebrowser-extension:share-file": True,
+    "@jupyterlab/help-extension": True,
 }
+
+#: main menus a trainee keeps none of (the exams' menu, nbgrader's, stays)
+DISABLED_MENUS = ["jp-mainmenu-file", "jp-mainmenu-edit", "jp-mainmenu-view", "jp-mainmenu-run",
+                  "jp-mainmenu-kernel", "jp-mainmenu-tabs", "jp-mainmenu-settings",
+                  "jp-mainmenu-help"]
+
+#: keyboard shortcuts a trainee keeps: moving between cells, leaving a cell
+KEPT_SHORTCUTS = {"notebook:enter-command-mode", "notebook:move-cursor-up",
+                  "notebook:move-cursor-down"}
 
 #: server extensions off for trainees (formgrader serves every trainee's work)
 SERVER_EXTENSIONS = {
@@ -64,6 +114,12 @@ SERVER_EXTENSIONS = {
     "nbgrader.server_extensions.validate_assignment": False,
     "nbgrader.server_extensions.assignment_list": True,
     "voila.server_extension": False,
+    # Notebook 7's pages (/notebooks, /edit, /terminals, /consoles) bypass the lab's settings;
+    # the language server reads files as code
+    "notebook": False,
+    "jupyter_lsp": False,
+    "jupyter_server_terminals": False,
+    "academy.trainee_lab.server": True,  # exam titles; nbconvert refused
 }
 
 #: what the file browser never lists: course data, exam data, configuration, Python files
@@ -144,9 +200,49 @@ def copy_courses(workspace: Path, locale: str, courses_root: Path | None = None)
     return copies
 
 
+def _schema_files() -> list[Path]:
+    """The settings schemas of JupyterLab and of every installed lab extension."""
+    import sys
+
+    from jupyter_core.paths import jupyter_path
+
+    roots = [Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"]
+    roots += [Path(p) for p in jupyter_path("labextensions")]
+    return [f for r in roots if r.is_dir() for f in sorted(r.rglob("*.json"))
+            if "schemas" in f.parts]
+
+
+def disabled_shortcuts() -> list[dict]:
+    """Every keyboard shortcut the installed lab declares, turned off (but KEPT_SHORTCUTS): in
+    the shortcuts settings an entry with the same command, keys and selector and
+    `"disabled": true` removes a default one."""
+    out, seen = [], set()
+    for f in _schema_files():
+        try:
+            schema = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for sc in schema.get("jupyter.lab.shortcuts", []) if isinstance(schema, dict) else []:
+            key = (sc.get("command"), tuple(sc.get("keys", ())), sc.get("selector"))
+            if not key[0] or key[0] in KEPT_SHORTCUTS or key in seen:
+                continue
+            seen.add(key)
+            out.append({"command": key[0], "keys": list(key[1]), "selector": key[2],
+                        "disabled": True})
+    return out
+
+
 def lab_overrides(locale: str) -> dict:
-    """JupyterLab settings defaults for trainees (overrides.json)."""
+    """JupyterLab settings defaults for trainees (overrides.json): no news, no menus but the
+    exams', no context menu, no keyboard shortcuts that reach code, no new-file buttons."""
     return {
+        "@jupyterlab/mainmenu-extension:plugin": {
+            "menus": [{"id": m, "disabled": True} for m in DISABLED_MENUS]},
+        "@jupyterlab/application-extension:context-menu": {"disabled": True},
+        "@jupyterlab/shortcuts-extension:shortcuts": {"shortcuts": disabled_shortcuts()},
+        "@jupyterlab/filebrowser-extension:widget": {"toolbar": [
+            {"name": "new-directory", "disabled": True}, {"name": "uploader", "disabled": True},
+            {"name": "toggle-file-filter", "disabled": True}]},
         "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                         "checkForUpdates": False},
         "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none",
@@ -164,18 +260,28 @@ def _write(path: Path, text: str) -> None:
 def write_config_dir(home, config_dir: Path, employee_id: str, workspace: Path,
                      locale: str) -> None:
     """Write the trainee's Jupyter config directory (see the module docstring)."""
+    from dashboards.identity import tokens_path
+
     server = {
         "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False,
                       # read by the trainee-mode extension (nbgrader's strings in Chinese)
-                      "tornado_settings": {"page_config_data": {"academyLocale": locale}}},
+                      "tornado_settings": {"page_config_data": {"academyLocale": locale}},
+                      "contents_manager_class": f"{__name__}.server.TraineeContentsManager",
+                      "identity_provider_class": f"{__name__}.server.TraineeIdentityProvider",
+                      "extra_template_paths": [str(HERE / "templates")],
+                      "jinja_template_vars": {"academy_locale": locale}},
+        "TraineeIdentityProvider": {"trainee": employee_id,
+                                    "tokens_file": str(tokens_path(home.root))},
         "ContentsManager": {"hide_globs": HIDE_GLOBS, "allow_hidden": False},
         "LabApp": {"custom_css": True, "app_settings_dir": str(config_dir / "lab-settings"),
-                   "extra_labextensions_path": [str(LABEXTENSIONS)]},
+                   "extra_labextensions_path": [str(LABEXTENSIONS)],
+                   "lock_all_plugins": True},
     }
     _write(config_dir / "jupyter_server_config.json", json.dumps(server, indent=1))
     _write(config_dir / "custom" / "custom.css", (HERE / "custom.css").read_text(encoding="utf-8"))
     _write(config_dir / "labconfig" / "page_config.json",
-           json.dumps({"disabledExtensions": DISABLED_PLUGINS}, indent=1))
+           json.dumps({"disabledExtensions": DISABLED_PLUGINS,
+                       "lockedExtensions": DISABLED_PLUGINS}, indent=1))
     _write(config_dir / "lab-settings" / "overrides.json",
            json.dumps(lab_overrides(locale), indent=1, ensure_ascii=False))
     _write(config_dir / "nbgrader_config.py", NBGRADER_CONFIG.format(

@@ -18,6 +18,7 @@
 
   var TEXT = {
     en: {
+      lang: "en",
       submit: "Submit exam",
       again: "Submit again",
       confirmTitle: "Submit your exam?",
@@ -29,9 +30,10 @@
       submitted: "Submitted",
       notSubmitted: "Not submitted yet",
       failed: "Not submitted. Please try again or tell your trainer.",
-      feedbackHint: "Your feedback comes later: Nbgrader > Assignment List, Fetch Feedback."
+      feedbackHint: "Your feedback comes later: menu Exams > My exams, Fetch Feedback."
     },
     zh: {
+      lang: "zh",
       submit: "提交试卷",
       again: "再次提交",
       confirmTitle: "确认提交试卷？",
@@ -75,9 +77,15 @@
   async function runAll(app, panel) {
     if (!(await kernelIdle(panel, 2400))) { return; }  // up to ten minutes on a loaded machine
     panel.node.setAttribute("data-academy-run", "running");
+    // running every cell moves to the last one: the reader stays where they were (the top)
+    var notebook = panel.content;
+    var scroller = notebook.outerNode || notebook.node;
+    var top = scroller.scrollTop;
     try {
       await app.commands.execute("notebook:run-all-cells", { widgetId: panel.id, activate: false });
     } finally {
+      notebook.activeCellIndex = 0;
+      scroller.scrollTop = top;
       panel.node.setAttribute("data-academy-run", "done");
     }
   }
@@ -159,14 +167,10 @@
     });
   }
 
-  // nbgrader's timestamps are UTC ("2026-12-03 08:33:31.123456 UTC"): shown in local time
-  function localTime(timestamp) {
-    var iso = String(timestamp).replace(" UTC", "").replace(" ", "T").slice(0, 23) + "Z";
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) { return String(timestamp).slice(0, 19); }
-    function two(n) { return (n < 10 ? "0" : "") + n; }
-    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
-      two(d.getHours()) + ":" + two(d.getMinutes());
+  // nbgrader's timestamps are UTC ("2026-12-03 08:33:31.123456 UTC"): shown in local time,
+  // written as the Assignments list writes them (localStamp)
+  function localTime(timestamp, lang) {
+    return localStamp(String(timestamp).trim(), lang) || String(timestamp).slice(0, 16);
   }
 
   function showState(ui, t, timestamp, failed) {
@@ -177,7 +181,7 @@
       return;
     }
     if (timestamp) {
-      ui.state.textContent = "✓ " + t.submitted + " " + localTime(timestamp);
+      ui.state.textContent = "✓ " + t.submitted + " " + localTime(timestamp, t.lang);
       ui.state.className = "academy-submit-state academy-submitted";
       ui.button.textContent = t.again;
       ui.hint.textContent = t.feedbackHint;
@@ -230,62 +234,157 @@
     });
   }
 
-  // ---- nbgrader's Assignments list in Chinese ---------------------------------------------------
+  // ---- nbgrader's Assignments list in the trainee's language ----------------------------------
 
-  // nbgrader's lab extension has no translations: on a Chinese trainee's page its few fixed
-  // strings (menu, tab, list headings, buttons) are replaced as they appear
-  var NBGRADER_ZH = {
-    "Nbgrader": "考试",
-    "Assignment List": "考试列表",
-    "Assignments": "考试",
-    "Released, downloaded, and submitted assignments for course:": "本课程的考试：",
-    "Released assignments": "可领取的考试",
-    "Downloaded assignments": "已下载的考试",
-    "Submitted assignments": "已提交的考试",
-    "There are no assignments to fetch.": "没有可领取的考试。",
-    "There are no downloaded assignments.": "没有已下载的考试。",
-    "There are no submitted assignments.": "没有已提交的考试。",
-    "Fetch": "领取",
-    "Submit": "提交",
-    "Fetch Feedback": "获取反馈",
-    "(view feedback)": "（查看反馈）",
-    "Refresh assignments list": "刷新考试列表",
-    "Toggle Dropdown": "展开列表"
+  // nbgrader's lab extension has no translations and shows exam ids and UTC timestamps: its
+  // fixed strings (menu, tab, headings, buttons, messages) are replaced as they appear, an exam
+  // id by the exam's title (GET /academy/exams, academy.trainee_lab.server) and a timestamp by
+  // the local time written the trainee's way
+  var NBGRADER = {
+    en: {
+      "Nbgrader": "Exams",
+      "Assignment List": "My exams",
+      "Assignments": "My exams",
+      "Released, downloaded, and submitted assignments for course:": "Your exams",
+      "Released assignments": "Exams to fetch",
+      "Downloaded assignments": "Fetched exams",
+      "Submitted assignments": "Submitted exams",
+      "There are no assignments to fetch.": "There are no exams to fetch.",
+      "There are no downloaded assignments.": "You have not fetched an exam yet.",
+      "There are no submitted assignments.": "You have not submitted an exam yet.",
+      "(view feedback)": "(view feedback)",
+      "(feedback available to fetch)": "(feedback ready: Fetch Feedback)",
+      "Refresh assignments list": "Refresh the list"
+    },
+    zh: {
+      "Nbgrader": "考试",
+      "Assignment List": "考试列表",
+      "Assignments": "考试",
+      "Released, downloaded, and submitted assignments for course:": "你的考试",
+      "Released assignments": "可领取的考试",
+      "Downloaded assignments": "已下载的考试",
+      "Submitted assignments": "已提交的考试",
+      "There are no assignments to fetch.": "没有可领取的考试。",
+      "There are no downloaded assignments.": "没有已下载的考试。",
+      "There are no submitted assignments.": "没有已提交的考试。",
+      "Fetch": "领取",
+      "Fetching...": "正在领取……",
+      "Submit": "提交",
+      "submitting...": "正在提交……",
+      "Fetch Feedback": "获取反馈",
+      "Fetching Feedback...": "正在获取反馈……",
+      "(view feedback)": "（查看反馈）",
+      "(feedback available to fetch)": "（反馈已发布，请点击“获取反馈”）",
+      "Refresh assignments list": "刷新考试列表",
+      "Toggle Dropdown": "展开列表",
+      "Loading, please wait...": "正在加载，请稍候……",
+      "No courses found.": "没有课程。",
+      "Error fetching assignment.": "领取考试失败。",
+      "Error fetching courses!": "读取课程失败！",
+      "Error fetching feedback.": "获取反馈失败。",
+      "Error submitting assignment.": "提交考试失败。",
+      "Invalid Submission": "提交无效",
+      "Assignment not submitted:": "考试未提交：",
+      "Validate": "检查",
+      "Validating...": "正在检查……"
+    }
   };
+  var examTitles = {};
+  // nbgrader's "2026-12-03 08:33:31.123456 UTC"
+  var UTC_STAMP = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d+)?\s*(UTC|Z|\+00:00)?$/;
 
-  function translateNode(root) {
+  function localStamp(text, lang) {
+    var m = UTC_STAMP.exec(text);
+    if (!m) { return null; }
+    var d = new Date(m[1] + "T" + m[2] + ((m[3] || "").slice(0, 4)) + "Z");
+    if (isNaN(d.getTime())) { return null; }
+    var opts = { year: "numeric", month: lang === "zh" ? "long" : "short", day: "numeric",
+                 hour: "2-digit", minute: "2-digit", hour12: false };
+    return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", opts).format(d);
+  }
+
+  // ids and timestamps only inside nbgrader's list (a folder keeps its name in the file browser)
+  function rewrite(text, lang, inList) {
+    var key = text.trim();
+    if (!key) { return null; }
+    var table = NBGRADER[lang] || NBGRADER.en;
+    var out = null;
+    if (Object.prototype.hasOwnProperty.call(table, key)) { out = table[key]; }
+    else if (!inList) { return null; }
+    else if (Object.prototype.hasOwnProperty.call(examTitles, key)) { out = examTitles[key]; }
+    else { out = localStamp(key, lang); }
+    return out === null || out === key ? null : text.replace(key, out);
+  }
+
+  function translateNode(root, lang) {
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     var node = walker.nextNode();
     while (node) {
-      var key = node.nodeValue.trim();
-      if (key && Object.prototype.hasOwnProperty.call(NBGRADER_ZH, key)) {
-        node.nodeValue = node.nodeValue.replace(key, NBGRADER_ZH[key]);
-      }
+      var parent = node.parentElement;
+      var changed = rewrite(node.nodeValue, lang, !!(parent && parent.closest("#assignments")));
+      if (changed !== null) { node.nodeValue = changed; }
       node = walker.nextNode();
     }
     if (root.querySelectorAll) {
       root.querySelectorAll("[title]").forEach(function (el) {
-        var title = el.getAttribute("title");
-        if (Object.prototype.hasOwnProperty.call(NBGRADER_ZH, title)) {
-          el.setAttribute("title", NBGRADER_ZH[title]);
-        }
+        var title = rewrite(el.getAttribute("title"), lang, false);
+        if (title !== null) { el.setAttribute("title", title); }
       });
     }
   }
 
-  function translateNbgrader() {
-    translateNode(document.body);
+  function translateNbgrader(app, lang) {
+    translateNode(document.body, lang);
     new MutationObserver(function (records) {
       records.forEach(function (r) {
         if (r.type === "characterData" && r.target.parentNode) {
-          translateNode(r.target.parentNode);
+          translateNode(r.target.parentNode, lang);
         }
         r.addedNodes.forEach(function (n) {
-          if (n.nodeType === 1) { translateNode(n); }
-          else if (n.nodeType === 3 && n.parentNode) { translateNode(n.parentNode); }
+          if (n.nodeType === 1) { translateNode(n, lang); }
+          else if (n.nodeType === 3 && n.parentNode) { translateNode(n.parentNode, lang); }
         });
       });
     }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    request(app, "GET", "/academy/exams").then(function (reply) {
+      examTitles = (reply && reply.exams) || {};
+      translateNode(document.body, lang);
+    }).catch(function (err) { console.error("academy: exam titles", err); });
+  }
+
+  // ---- nothing reaches code -----------------------------------------------------------------------
+
+  // The trainee's configuration (academy.trainee_lab: disabled plugins, menus, context menu and
+  // shortcuts in overrides.json) already removes these; a command of this list that some other
+  // route still offers (a new extension's menu or shortcut) is neither shown nor run.
+  var BLOCKED = new RegExp("^(" + [
+    "console:", "terminal:", "fileeditor:", "launcher:", "inspector:", "tooltip:", "completer:",
+    "debugger:", "settingeditor:", "pluginmanager:", "extensionmanager:", "logconsole:",
+    "kernelmenu:", "runmenu:", "editmenu:", "help:", "apputils:activate-command-palette",
+    "docmanager:new-untitled", "docmanager:download", "docmanager:save-as",
+    "docmanager:open-browser-tab", "filebrowser:(create-new|open-url|rename|delete|" +
+      "cut|copy|paste|duplicate|download|open-browser-tab|copy-download-link|share|new-launcher)",
+    "notebook:(change-cell-to|insert-cell|paste|split-cell|merge-cell|enter-edit-mode|" +
+      "create-new|create-console|create-output-view|duplicate|move-cell|delete-cell|cut-cell|" +
+      "copy-cell|undo|redo|show-cell-code|show-all-cell-code|hide-cell-code|toggle-|" +
+      "change-kernel|restart|shutdown|interrupt|export|trust|set-cell|run-cell-and-insert|" +
+      "run-in-console|replace-selection|access-|edit-|clear-)"
+  ].join("|") + ")");
+
+  function guardCommands(app) {
+    var commands = app.commands;
+    var execute = commands.execute.bind(commands);
+    var isVisible = commands.isVisible.bind(commands);
+    var isEnabled = commands.isEnabled.bind(commands);
+    commands.execute = function (id, args) {
+      if (BLOCKED.test(id)) {
+        console.info("academy: not in trainee mode:", id);
+        return Promise.resolve(undefined);
+      }
+      return execute(id, args);
+    };
+    commands.isVisible = function (id, args) { return !BLOCKED.test(id) && isVisible(id, args); };
+    commands.isEnabled = function (id, args) { return !BLOCKED.test(id) && isEnabled(id, args); };
   }
 
   function pageLocale() {
@@ -305,7 +404,8 @@
     autoStart: true,
     activate: function (app) {
       document.body.classList.add("academy-trainee-mode");
-      if (pageLocale() === "zh") { translateNbgrader(); }
+      guardCommands(app);
+      translateNbgrader(app, pageLocale());
       app.docRegistry.addWidgetExtension("Notebook", {
         createNew: function (panel, context) {
           panel.node.classList.add("academy-document");
