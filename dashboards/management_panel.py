@@ -76,4 +76,17 @@ def my_goals(company, viewer, cycle: str | None, loc: str, heading, table) -> li
     return items
 
 
-__all__ = ["person_extras", "my_goals", "figures_table", "goals_table", "talks_table"]
+def workbook_sheets(session, company, viewer, sl, loc: str) -> dict:
+    """The management sheets of the dashboard's workbook download: team figures of the heads in
+    the viewer's selection, goals and one-to-ones only of the viewer's own staff."""
+    from academy.cycles import get_cycle
+    from dashboards.access import ADMIN
+    from graders import goals
+    from graders.management_export import management_sheets
+
+    cycle = get_cycle(session, sl.cycle.name)
+    scope = None if viewer.kind == ADMIN else goals.visible_to(session, viewer.user)
+    return management_sheets(session, cycle, sl.result, sl.cycle.schemes, loc, scope)
+
+
+__all__ = ["person_extras", "my_goals", "workbook_sheets", "figures_table", "goals_table", "talks_table"]

@@ -543,11 +543,12 @@ class ManagerDashboard:
         sl = self.slice
         with Session(self.company.home.engine) as s:
             names = role_names(s, self.loc)  # role names, as the command line's export shows
+            extra = management_panel.workbook_sheets(s, self.company, self.viewer, sl, self.loc)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"grades_{sl.cycle.name}.xlsx"
             write_workbook(sl.result, sl.cycle.schemes, path, self.loc, sl.cycle.name,
                            {"state": sl.cycle.state, "teams": ", ".join(sl.teams),
-                            "for": self.viewer.user}, names)
+                            "for": self.viewer.user}, names, extra)
             payload = base64.b64encode(path.read_bytes()).decode()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return (f"<a class='academy-download academy-link' "

@@ -197,6 +197,9 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
     })
     _write_frame(wb.create_sheet(fixed["training"]), plans)
 
+    for title, frame in (extra_sheets or {}).items():  # before the scheme sheet, which is last
+        _write_frame(wb.create_sheet(_sheet_name(title, used)), frame)
+
     # the schemes used, the checks run and where the figures come from
     ws = wb.create_sheet(fixed["scheme"])
     ws.append([t("scheme", loc), cycle])
@@ -225,8 +228,6 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
             ws.append([t(key, loc) if key != "training" else t("training", loc),
                        *[f"{k}={v}" for k, v in rule.items()]])
     ws.column_dimensions["A"].width = 40
-    for title, frame in (extra_sheets or {}).items():
-        _write_frame(wb.create_sheet(_sheet_name(title, used)), frame)
     for col in "BCDEF":
         ws.column_dimensions[col].width = 22
     # text from users (names, teams, reasons ...) never becomes a formula; the pay formulas stay

@@ -17,8 +17,10 @@ from graders.operations_store import cycle_months
 
 
 def management_sheets(session: Session, cycle, result: g.GradeResult, schemes: dict,
-                      loc: str) -> dict[str, pd.DataFrame]:
-    """{sheet title: frame}; empty when nobody was graded under a management scheme."""
+                      loc: str, goals_of: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """{sheet title: frame}; empty when nobody was graded under a management scheme. Team
+    figures of the heads in `result`; goals and one-to-ones of the people in `result`, and only
+    of those in `goals_of` when given (a viewer's own staff: graders.goals.visible_to)."""
     res = result.results
     heads = res.loc[res["family"] == "management", "employee_id"].tolist()
     names = dict(zip(res["employee_id"], res["name"]))
@@ -41,7 +43,7 @@ def management_sheets(session: Session, cycle, result: g.GradeResult, schemes: d
             t("weight_used", loc): [stored["weight_used"].get(k) for k in key],
         })
     months = cycle_months(cycle)
-    graded = set(res["employee_id"])
+    graded = set(res["employee_id"]) if goals_of is None else set(res["employee_id"]) & goals_of
     gl = goal_store.goals_frame(session, months, graded)
     if len(gl):
         out[t("smart_goals", loc)] = pd.DataFrame({

@@ -346,6 +346,10 @@ def test_upward_review_below_the_rater_minimum_is_hidden_everywhere(mg_home, tmp
         s.rollback()
     schemes = home_schemes(mg_home)
     with Session(mg_home.engine) as s, s.begin():
+        gs.set_goal(s, "000103", "2026-10", "回访十位投诉客户", "10 次回访记录", by="000101",
+                    today=OCT)
+        gs.set_goal(s, "000106", "2026-10", "Arrive within 24 h", "all visits", by="000105",
+                    today=OCT)
         result = grade_cycle(s, "2026-Q4", schemes, "tester").result
     up = result.components[result.components["component"] == "upward"].set_index("employee_id")
     assert up.loc["000101", "status"] == "insufficient" and pd.isna(up.loc["000101", "score"])
@@ -371,6 +375,18 @@ def test_upward_review_below_the_rater_minimum_is_hidden_everywhere(mg_home, tmp
     seen = seen[seen["component"] == "upward"]
     assert len(seen) == 1 and pd.isna(seen["score"].iloc[0])
     assert set(seen["note"].iloc[0].split()) & {"000102", "000103"} == set()
+    # the dashboard's workbook download: goals of the viewer's own staff only
+    import base64
+    import io
+    import re
+
+    from dashboards import ui
+
+    link = ui.ManagerDashboard(company, Viewer("000101"), "en")._workbook_link()
+    book = load_workbook(io.BytesIO(base64.b64decode(re.search(r"base64,([^']+)'", link)[1])))
+    goals_sheet = book["Monthly SMART goals"]
+    assert [r[0].value for r in goals_sheet.iter_rows(min_row=2)] == ["000103"]
+    assert "Team figures" in book.sheetnames
 
 
 def test_move_recorded_by_a_later_roster_import_rolls_up_by_month(mg_home, tmp_path):
@@ -420,3 +436,61 @@ def test_cli_goal_flow_refuses_out_of_order_without_traceback(sqlite_home, tmp_p
     assert p.returncode == 0 and "Clear backlog" not in p.stdout
     with Session(h.engine) as s:
         assert [g.set_by for g in s.scalars(select(Goal))] == ["000101"]
+
+
+def test_head_figures_goals_and_talks_on_the_dashboard_follow_the_hierarchy(mg_home):
+    """Does a manager see their supervisor's team figures and their staff's goals and talks in
+    the dashboard, while a colleague asking for the same gets an access error?"""
+    from dashboards import data, management_panel
+    from dashboards import management_data as md
+    from dashboards.access import AccessDenied, Viewer
+    from dashboards.ui import heading, table
+
+    with Session(mg_home.engine) as s, s.begin():
+        gs.set_goal(s, "000103", "2026-10", "回访十位投诉客户", "10 次回访记录", by="000101",
+                    today=OCT)
+        gs.record_one_to_one(s, "000103", "000101", date(2026, 10, 2), by="000101", today=OCT)
+    company = data.load_company(mg_home, refresh=True)
+    fig = md.team_figures(company, Viewer("000100"), "2026-Q4", "000101")
+    att = fig.set_index("indicator").loc["attrition"]
+    assert att["value"] == 0.0 and att["n"] == 3  # 000102-000104 below the supervisor
+    with pytest.raises(AccessDenied):
+        md.team_figures(company, Viewer("000102"), "2026-Q4", "000101")
+    for viewer in ("000101", "000100", "admin:hr"):
+        goals, talks = md.goals_and_talks(company, Viewer(viewer), "2026-Q4", "000103")
+        assert list(goals["title"]) == ["回访十位投诉客户"] and len(talks) == 1
+    with pytest.raises(AccessDenied):
+        md.goals_and_talks(company, Viewer("000102"), "2026-Q4", "000103")
+    items = management_panel.person_extras(company, Viewer("000100"), "2026-Q4", "000101", "zh",
+                                           "management", None, heading, table)
+    page = "".join(i.value for i in items)
+    assert "团队指标" in page and "团队人员流失" in page and "一对一面谈" in page
+    assert "attrition" not in page  # labels, never codes, on a Chinese page
+
+
+def test_churn_import_is_all_or_nothing(mg_home, tmp_path):
+    """Is a churn file with an unknown team or more customers lost than served rejected whole,
+    naming row and column, and a clean one stored?"""
+    from graders.churn import import_churn
+    from graders.goal_models import CustomerChurn
+
+    rows = [["团队", "月份", "期初客户数", "流失客户数"], ["售后一部", "2026-10", 300, 6],
+            ["No such team", "2026-10", 100, 1], ["售后一部", "2026-11", 10, 12]]
+    with Session(mg_home.engine) as s:
+        s.begin()
+        with pytest.raises(ProblemsError) as exc:
+            import_churn(s, write(tmp_path / "churn.csv", rows), "tester")
+        s.rollback()
+    text = str(exc.value)
+    assert 'row 3, column "团队" (A)' in text and 'row 4, column "流失客户数" (D)' in text
+    with Session(mg_home.engine) as s, s.begin():
+        assert s.scalar(select(func.count()).select_from(CustomerChurn)) == 0
+        assert import_churn(s, write(tmp_path / "churn.csv", rows[:2]), "tester") == 1
+
+
+def test_scheme_refuses_a_target_for_an_unknown_indicator():
+    """Is a management scheme naming an indicator that does not exist refused with its line?"""
+    text = scheme_text(complaint_resolution=0.75, violation=2)
+    with pytest.raises(ProblemsError) as exc:
+        parse_scheme(text, "management.yaml")
+    assert "unknown indicator 'violation'" in str(exc.value) and "line" in str(exc.value)
