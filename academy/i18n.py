@@ -305,6 +305,7 @@ LABELS.update({
     "goal_followup": ("SMART goals set and followed up", "目标制定与跟进"),
     "one_to_ones": ("One-to-ones held", "一对一面谈"),
     "procedures": ("Procedure compliance", "流程合规"),
+    "violation_free": ("Staff-months without a violation", "无违规人月占比"),
     "team_figures": ("Team figures", "团队指标"),
     "indicator": ("Indicator", "指标"),
     "value": ("Value", "实际值"),

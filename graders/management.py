@@ -317,6 +317,21 @@ def _one_to_ones(d: TeamData) -> pd.DataFrame:
     return m.groupby("head_id")[["num", "den"]].sum().reset_index()
 
 
+def _violation_free(d: TeamData) -> pd.DataFrame:
+    """Team member-months without a counted violation (graders.violations, loaded as
+    TeamData.extra["violations"]: employee_id, month of each violation not voided)."""
+    if d.links.empty:
+        return pd.DataFrame(columns=["head_id", "num", "den"])
+    v = d.extra.get("violations")
+    hit = set()
+    if v is not None and len(v):
+        hit = set(zip(v["employee_id"], v["month"]))
+    members = d.links[["head_id", "employee_id", "month"]]
+    clean = [float((e, mo) not in hit) for e, mo in zip(members["employee_id"], members["month"])]
+    m = members.assign(num=clean, den=1.0)
+    return m.groupby("head_id")[["num", "den"]].sum().reset_index()
+
+
 INDICATORS: dict[str, Indicator] = {i.name: i for i in (
     Indicator("complaint_resolution", "result", True, 0.80,
               _monthly("complaints_resolved", "complaints"), "{num:g} of {den:g} complaints resolved"),
@@ -337,6 +352,8 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in (
               "{num:g} of {den:g} goal-setting and follow-up steps done"),
     Indicator("one_to_ones", "process", True, 1.0, _one_to_ones,
               "{num:g} of {den:g} monthly one-to-ones held"),
+    Indicator("violation_free", "process", True, 0.95, _violation_free,
+              "{num:g} of {den:g} staff-months without a violation"),
     Indicator("procedures", "process", True, 0.95, _monthly("surveyed", "tickets"),
               "{num:g} of {den:g} tickets with the follow-up survey sent"),
 )}

@@ -1,7 +1,7 @@
 """Registers the per-source aggregators of graders.sources (import for its side effect)."""
 
 from graders import (behaviour, management_store, operations_store, practical_fair, reviews,
-                     surveys, work_plans)
+                     surveys, violations_store, work_plans)
 from graders.sources import AGGREGATORS, GROUP_AGGREGATORS
 
 AGGREGATORS.update({
@@ -16,3 +16,6 @@ AGGREGATORS.update({
 })
 #: the management indicators of supervisors and managers, and everyone's own goal completion
 GROUP_AGGREGATORS.update({"management": (management_store.COMPONENTS, management_store.aggregate)})
+
+# the management scheme's `violation_free` indicator reads the ladder's violations
+management_store.EXTRA_LOADERS["violations"] = violations_store.violation_months

@@ -105,3 +105,15 @@ def standing(session: Session, as_of: date, employee_ids: list[str] | None = Non
 def cycle_penalties(session: Session, cycle) -> pd.DataFrame:
     """The counted violations dated in `cycle` (an academy.cycles.Cycle): the grading input."""
     return vio.cycle_penalties(all_violations(session), cycle.opens_on, cycle.closes_on)
+
+
+def violation_months(session: Session, cycle, months: list[str]) -> pd.DataFrame:
+    """employee_id, month of every violation not voided in `months` (YYYY-MM): the management
+    scheme's `violation_free` indicator (graders.management_store.EXTRA_LOADERS)."""
+    v = all_violations(session)
+    if v.empty:
+        return pd.DataFrame(columns=["employee_id", "month"])
+    v = v[v["state"] != vio.VOID]
+    month = v["occurred_on"].map(lambda d: f"{d.year:04d}-{d.month:02d}")
+    out = pd.DataFrame({"employee_id": v["employee_id"], "month": month})
+    return out[out["month"].isin(months)].reset_index(drop=True)

@@ -494,3 +494,23 @@ def test_scheme_refuses_a_target_for_an_unknown_indicator():
     with pytest.raises(ProblemsError) as exc:
         parse_scheme(text, "management.yaml")
     assert "unknown indicator 'violation'" in str(exc.value) and "line" in str(exc.value)
+
+
+def test_is_violation_free_the_share_of_team_member_months_without_a_violation():
+    """Does the `violation_free` process indicator count, for each head, the member-months of
+    their team with no violation, so a violation in a month the person was in another team does
+    not count against this head?"""
+    d = team_data()
+    d.extra["violations"] = pd.DataFrame({"employee_id": ["P1", "P2", "P9"],
+                                          "month": ["2026-11", "2026-11", "2026-11"]})
+    fig = m.indicator_scores(d, ["violation_free"])
+    val = fig.set_index(["head_id", "indicator"])["value"]
+    # S1 leads P1 in Oct-Dec and P2 in October: P2's November violation is S2's, P1's is S1's
+    assert val[("S1", "violation_free")] == pytest.approx(3 / 4)
+    # S2 leads P2 in November (violation) and P3 in October and November: 2 clean of 3
+    assert val[("S2", "violation_free")] == pytest.approx(2 / 3)
+    months_under_m = len(d.links[d.links["head_id"] == "M"])
+    assert val[("M", "violation_free")] == pytest.approx((months_under_m - 2) / months_under_m)
+    d.extra["violations"] = pd.DataFrame(columns=["employee_id", "month"])
+    clean = m.indicator_scores(d, ["violation_free"]).set_index(["head_id", "indicator"])["value"]
+    assert clean[("S1", "violation_free")] == pytest.approx(1.0)
