@@ -403,4 +403,6 @@ def apply_penalties(scored: pd.DataFrame, detail: pd.DataFrame, penalties: pd.Da
         "score": -per["points"], "n": g.size().reindex(per["employee_id"]).to_numpy(),
         "status": "ok", "weight": 0.0, "weight_used": 0.0,
         "contribution": np.where(applied, -per["points"], 0.0), "note": note})
-    return s, pd.concat([detail, rows[detail.columns]], ignore_index=True)
+    # columns the engine adds to its detail and a penalty has no value for (e.g. `scores`, the
+    # other variants of a component) are left empty
+    return s, pd.concat([detail, rows.reindex(columns=detail.columns)], ignore_index=True)
