@@ -181,12 +181,18 @@ def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | 
 
 
 def honour_board_panel(company: data.Company, viewer: str | None = None, lang: str | None = None,
-                       as_of: date | None = None):
-    """The honour board page (both dashboards)."""
+                       as_of: date | None = None, manager_page: bool = False):
+    """The honour board page (both dashboards). On the manager dashboard (`manager_page`) it is
+    drawn only for a viewer who may see that dashboard: a trainee who opens the manager page
+    learns nothing there, not even the board."""
     loc = resolve_locale(company, lang)
     v = resolve_viewer(viewer)
     if v is None:
         return _notice(t("not_signed_in", loc), "#b42318")
 
-    return guarded(lambda: w.VBox(_section(t("honour_board", loc),
-                                           honour_board(company, v, loc, as_of), loc)), loc)
+    def build():
+        if manager_page and not data.allowed_teams(company, v):
+            raise AccessDenied("no teams are under this viewer in the roster")
+        return w.VBox(_section(t("honour_board", loc), honour_board(company, v, loc, as_of), loc))
+
+    return guarded(build, loc)

@@ -292,6 +292,7 @@ def test_does_a_submission_stay_closed_to_another_trainee_while_it_is_made(hub, 
         attacker = subprocess.Popen(
             ["runuser", "-u", _account(hub, b), "--", sys.executable, "-c", ATTACKER],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/")
+        assert attacker.stdout.readline().strip() == "ready"
         told: set[str] = set()
         done = threading.Event()
 
@@ -349,6 +350,7 @@ def test_does_a_submission_stay_closed_to_another_trainee_while_it_is_made(hub, 
 #: STOP; prints the ones it managed to read
 ATTACKER = r"""
 import json, os, select, sys
+print("ready", flush=True)  # the submit starts only once the attacker runs (a loaded machine)
 paths, read, stop = [], set(), False
 while not stop:
     ready, _, _ = select.select([sys.stdin], [], [], 0)

@@ -195,6 +195,11 @@ def test_does_a_manager_see_the_due_plan_only_of_their_own_people(company):
         dc.manager_view(c, Viewer("E2"), TODAY)
     refused = _texts(dc.manager_panel(c, "E2", "en", as_of=TODAY))
     assert "no access" in refused and SECRET not in refused
+    # the manager page's honour board too: a trainee who opens the manager page sees no names
+    board = _texts(dc.honour_board_panel(c, "E2", "en", as_of=TODAY, manager_page=True))
+    assert "no access" in board and "Field One" not in board
+    assert "Field One" in _texts(dc.honour_board_panel(c, "M1", "en", as_of=TODAY,
+                                                       manager_page=True))
 
 
 @pytest.mark.parametrize("viewer, panel", [("M1", dc.manager_panel), ("E1", dc.trainee_panel),

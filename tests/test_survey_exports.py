@@ -132,7 +132,7 @@ def test_does_a_360_review_from_a_survey_tool_find_rater_ratee_and_agreement_wor
     """Does a 问卷星 review export, with the rater and the person reviewed asked as questions and
     answers as agreement words, become peer, supervisor and self reviews on the scale?"""
     result = run(sv_home, reviews.import_file, EXPORTS / "wjx_review_360.csv")
-    assert result.extra == {"peer": 6, "supervisor": 6, "self": 6}
+    assert result.extra == {"peer": 6, "supervisor": 6, "self": 6, "upward": 0}
     with sv_home.transaction() as s:
         ev = evidence_frame(s, 1).set_index(["source", "rater_id", "employee_id", "item"])["raw"]
     assert ev[("peer", "000103", "000104", "review/courtesy")] == 5.0     # 非常同意
@@ -422,7 +422,7 @@ def test_does_a_google_forms_review_find_people_and_grid_rows_in_english(sv_home
     """Does a Google Forms review export, with both staff ids asked as questions and a grid of
     agreement words, give the right peer and supervisor reviews on the scale?"""
     result = run(sv_home, reviews.import_file, EXPORTS / "google_forms_review.csv")
-    assert result.extra == {"peer": 6, "supervisor": 6, "self": 0}
+    assert result.extra == {"peer": 6, "supervisor": 6, "self": 0, "upward": 0}
     with sv_home.transaction() as s:
         ev = evidence_frame(s, 1).set_index(["source", "rater_id", "employee_id", "item"])["raw"]
     assert ev[("peer", "000104", "000103", "review/courtesy")] == 5.0      # Strongly agree
