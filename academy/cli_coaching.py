@@ -58,7 +58,7 @@ def list_(
               "cfu_extensions", "cfu_last"):
         tab.add_column(t(k, loc))
     for r in f.itertuples(index=False):
-        last = f"{r.last_by}: {r.last_why}" if r.last_by else ""
+        last = f"{r.last_by}: {r.last_why}" if isinstance(r.last_by, str) else ""
         tab.add_row(r.cycle, r.employee_id, r.name or "", r.team or "", str(r.due_on or ""),
                     t(_state_key(r.state), loc), str(r.extensions), last)
     console.print(tab)

@@ -173,6 +173,7 @@ def test_does_the_command_record_and_list_follow_ups(graded):
     assert "E3" in r.stdout and "E1" not in r.stdout and "E2" not in r.stdout
     r = run_academy("coaching", "list", "--cycle", "2026-Q4", home=graded.root)
     assert all(e in r.stdout for e in ("E1", "E2", "E3")) and "2027-02-20" in r.stdout
+    assert "S1: leave" in r.stdout and "nan" not in r.stdout
 
 
 # --- the manager's first screen (pure) -----------------------------------------------------------
