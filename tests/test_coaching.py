@@ -51,8 +51,7 @@ def _graded(session, name: str, corrective: list[str], published: bool = True) -
         publish(session, c.id, "tester")
 
 
-@pytest.fixture
-def graded(home, tmp_path):
+def _staffed_and_graded(home, tmp_path):
     from roster.store import import_roster_file
 
     f = tmp_path / "roster.csv"
@@ -62,6 +61,18 @@ def graded(home, tmp_path):
         _graded(s, "2026-Q4", ["E1", "E2", "E3"])
         _graded(s, "2026-11", ["E4"], published=False)
     return home
+
+
+@pytest.fixture
+def graded(home, tmp_path):
+    """On each backend (the store's tests)."""
+    return _staffed_and_graded(home, tmp_path)
+
+
+@pytest.fixture
+def graded_sqlite(sqlite_home, tmp_path):
+    """On the embedded default only (the command's test: the store is tested on both)."""
+    return _staffed_and_graded(sqlite_home, tmp_path)
 
 
 def _count(s) -> int:
@@ -151,27 +162,27 @@ def test_is_a_follow_up_by_someone_not_above_the_person_refused(graded):
         assert cs.history(s, "2026-Q4", "E1")["by"].tolist() == ["trainer:li", "M1"]
 
 
-def test_does_the_command_record_and_list_follow_ups(graded):
+def test_does_the_command_record_and_list_follow_ups(graded_sqlite):
     """Does `academy coaching follow-up` record a step as ACADEMY_USER, refuse a bad one with a
     message and no traceback, and `academy coaching list --due` show only what is still due?"""
     env = {"ACADEMY_USER": "S1"}
     r = run_academy("coaching", "follow-up", "2026-Q4", "E1", "met", "--why", "fixed",
-                    home=graded.root, env=env)
+                    home=graded_sqlite.root, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     r = run_academy("coaching", "follow-up", "2026-Q4", "E2", "extended", "--why", "leave",
-                    "--until", "2027-02-20", home=graded.root, env=env)
+                    "--until", "2027-02-20", home=graded_sqlite.root, env=env)
     assert r.returncode == 0 and "2027-02-20" in r.stdout, r.stdout + r.stderr
     r = run_academy("coaching", "follow-up", "2026-Q4", "E1", "escalated", "--why", "x",
-                    home=graded.root, env=env)
+                    home=graded_sqlite.root, env=env)
     assert r.returncode != 0 and "recorded as met already" in r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
     r = run_academy("coaching", "follow-up", "2026-Q4", "E3", "met", "--why", "x",
-                    home=graded.root, env={"ACADEMY_USER": "E2"})
+                    home=graded_sqlite.root, env={"ACADEMY_USER": "E2"})
     assert r.returncode != 0 and "not above E3" in r.stdout + r.stderr
-    r = run_academy("coaching", "list", "--due", "--today", "2027-02-01", home=graded.root)
+    r = run_academy("coaching", "list", "--due", "--today", "2027-02-01", home=graded_sqlite.root)
     assert r.returncode == 0, r.stderr
     assert "E3" in r.stdout and "E1" not in r.stdout and "E2" not in r.stdout
-    r = run_academy("coaching", "list", "--cycle", "2026-Q4", home=graded.root)
+    r = run_academy("coaching", "list", "--cycle", "2026-Q4", home=graded_sqlite.root)
     assert all(e in r.stdout for e in ("E1", "E2", "E3")) and "2027-02-20" in r.stdout
     assert "S1: leave" in r.stdout and "nan" not in r.stdout
 
