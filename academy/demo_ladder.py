@@ -127,6 +127,24 @@ def _finish_courses(s, employee_id: str, courses: list[str], today) -> None:
             record_self_check(s, employee_id, c.id, m.id, 80.0, now=when + timedelta(minutes=20))
 
 
+def _coaching_followup(s, staff: dict) -> str | None:
+    """Extend by two weeks the first due corrective action of the latest published grades, by the
+    person's supervisor (graders.coaching): the first screen then shows its new date. Returns
+    whose, or None when there is none."""
+    from graders import coaching_store as cos
+
+    f = cos.followups(s)
+    f = f[f["state"] == "due"]
+    if f.empty:
+        return None
+    r = f[f["cycle"] == f["cycle"].iloc[-1]].iloc[0]
+    sup = getattr(staff.get(r["employee_id"]), "supervisor_id", None) or "admin:demo"
+    cos.follow_up(s, r["cycle"], r["employee_id"], "extended", sup,
+                  "on a two-week course first; the coaching plan resumes after it",
+                  until=r["due_on"] + timedelta(days=14))
+    return r["employee_id"]
+
+
 def step_careers(ctx) -> None:
     """A promotion case in the pipeline, eligible cases, an honour-board opt-out, the export."""
     from graders import careers as car
@@ -170,6 +188,7 @@ def step_careers(ctx) -> None:
                                  "supported: covers for the dispatcher already", car.SUPPORTED)
                     step = car.REVIEWED
         others = cs.scan(s, cfg, MANAGER, today)
+        coached = _coaching_followup(s, staff)  # a corrective action of the grades extended
         winner = ctx.extras.get("ladder", {}).get("winner")
         if winner:
             set_honour_choice(s, winner, False, winner, "prefers not to be on public boards")
@@ -180,4 +199,5 @@ def step_careers(ctx) -> None:
         (f"promotion case {case} at step {step or car.ELIGIBLE}" if case
          else "no one meets a level's entry criteria yet: no promotion case")
         + f"; {len(others)} more eligible case(s); {winner} opted out of the honour board; "
+        f"corrective action of {coached or 'no one'} extended by two weeks; "
         f"exported to {path.relative_to(ctx.home.root)}")

@@ -323,3 +323,15 @@ LABELS.update({
     "manager_id": ("Manager", "经理"),
     "management_grade": ("Grade of the team's head", "团队负责人考核"),
 })
+
+# Follow-up of the grades' corrective actions (graders.coaching, `academy coaching`).
+LABELS.update({
+    "cfu_title": ("Corrective actions and their follow-up", "改进措施及跟进"),
+    "cfu_due": ("Due", "到期日"),
+    "cfu_state": ("Follow-up", "跟进状态"),
+    "cfu_extensions": ("Extensions", "延期次数"),
+    "cfu_last": ("Last step (who: why)", "最近一步（记录人：原因）"),
+    "cfu_due_state": ("awaiting follow-up", "待跟进"),
+    "cfu_met": ("met", "已达标"),
+    "cfu_escalated": ("escalated", "已升级处理"),
+})

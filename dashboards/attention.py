@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboards import phrases
+from graders.coaching import apply_to_below
 from dashboards.labels import t
 
 #: names listed on a card before "and N more"
@@ -26,6 +27,7 @@ class Attention:
     health: pd.DataFrame  # family, check, level, message (revise first)
     awards: pd.DataFrame  # kind, name, team
     graded: int
+    followed_up: int = 0  # corrective actions already met or escalated (graders.coaching)
 
     @property
     def empty(self) -> bool:
@@ -33,13 +35,16 @@ class Attention:
             self.health["level"] == "revise").any()
 
 
-def summary(result, flags: pd.DataFrame) -> Attention:
-    """What needs attention among the people of `result` (a restricted GradeResult)."""
+def summary(result, flags: pd.DataFrame, followups: pd.DataFrame | None = None) -> Attention:
+    """What needs attention among the people of `result` (a restricted GradeResult); with
+    `followups` (graders.coaching.fold of the cycle), corrective actions met or escalated no
+    longer count and an extended one is due at its new date."""
     res = result.results
     corrective = res[res["corrective"].fillna(False).astype(bool)]
     due = result.actions[result.actions["kind"] == "corrective"].drop_duplicates("employee_id")
     below = corrective[["employee_id", "name", "team", "final_score", "band"]].merge(
         due[["employee_id", "due_on"]], on="employee_id", how="left")
+    below, done = apply_to_below(below, followups)
     below = below.sort_values(["final_score", "employee_id"]).reset_index(drop=True)
     checks = result.checks.copy()
     checks["_o"] = checks["level"].map({"revise": 0, "info": 1, "ok": 2}).fillna(3)
@@ -48,7 +53,7 @@ def summary(result, flags: pd.DataFrame) -> Attention:
     aw = result.awards.copy()
     aw["name"] = aw["employee_id"].map(names).fillna("")
     return Attention(below, flags.reset_index(drop=True), checks,
-                     aw[["kind", "name", "team"]].reset_index(drop=True), len(res))
+                     aw[["kind", "name", "team"]].reset_index(drop=True), len(res), done)
 
 
 def _names(items: list[str], loc: str) -> str:
@@ -67,15 +72,24 @@ def _card(cls: str, colour: str, title: str, count: int | None, body: str) -> st
 def render(a: Attention, loc: str, schemes: dict, ctx: phrases.Context, teams: set[str]) -> str:
     """The cards of the first screen, in `loc`."""
     cards = []
+    done = (f"<div class='academy-note academy-followed-up'>"
+            f"{html.escape(t('followed_up_note', loc).format(n=a.followed_up))}</div>"
+            if a.followed_up else "")
     if len(a.below):
         dates = sorted({str(d) for d in a.below["due_on"].dropna()})
         due = t("due_by", loc).format(date=t("list_sep", loc).join(dates))
         when = (f"<div class='academy-note'>{html.escape(t('below_line_note', loc))}"
                 f"{t('clause_sep', loc)}{html.escape(due)}</div>"
                 if dates else "")
-        people = [f"{n} ({s:.1f})" for n, s in zip(a.below["name"], a.below["final_score"])]
+        ext = a.below["extended"] if "extended" in a.below else [False] * len(a.below)
+        people = [f"{n} ({s:.1f}{t('clause_sep', loc)}{t('extended_to', loc).format(date=d)})"
+                  if x else f"{n} ({s:.1f})"
+                  for n, s, x, d in zip(a.below["name"], a.below["final_score"], ext,
+                                        a.below["due_on"])]
         cards.append(_card("academy-below", "#c53030", t("below_line", loc), len(a.below),
-                           f"<div>{_names(people, loc)}</div>{when}"))
+                           f"<div>{_names(people, loc)}</div>{when}{done}"))
+    elif done:
+        cards.append(done)
     if len(a.warnings):
         lines = []
         for kind, grp in a.warnings.groupby("kind", sort=False):

@@ -118,6 +118,16 @@ def cycle_data(company: Company, cycle: str) -> CycleData:
         return company._results[cycle]
 
 
+def coaching_followups(company: Company, cycle: str) -> pd.DataFrame:
+    """Where the follow-up of each corrective action of `cycle` stands (graders.coaching); read
+    fresh each time (not cached: follow-ups are recorded while the page is open). Empty for a
+    cycle not published."""
+    from graders.coaching_store import followups
+
+    with Session(company.home.engine) as s:
+        return followups(s, cycle)
+
+
 def graded_cycles(company: Company, published_only: bool = False) -> list[str]:
     c = company.cycles[company.cycles["graded"]]
     if published_only:

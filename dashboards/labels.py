@@ -279,3 +279,10 @@ LABELS.update({
     "flag_practical_not_adjusted": ("Practical scores not adjusted for trainer severity",
                                     "实践考核分数未按考官严厉度校正"),
 })
+
+# Follow-up of corrective actions on the first screen (graders.coaching).
+LABELS.update({
+    "extended_to": ("extended to {date}", "已延期至 {date}"),
+    "followed_up_note": ("{n} corrective action(s) already followed up (met or escalated)",
+                         "另有 {n} 项改进措施已完成跟进（已达标或已升级处理）"),
+})

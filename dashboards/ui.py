@@ -334,7 +334,8 @@ class ManagerDashboard:
                        w.HTML(f"<div style='margin:0 16px'>{more}</div>")])
 
     def _attention(self, sl: data.ManagerSlice) -> w.HTML:
-        a = attention.summary(sl.result, sl.flags)
+        a = attention.summary(sl.result, sl.flags,
+                              data.coaching_followups(self.company, sl.cycle.name))
         self.attention = a
         return w.HTML(attention.render(a, self.loc, sl.cycle.schemes,
                                        data.phrase_context(self.company, sl.ids),

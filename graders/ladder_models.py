@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from academy.db import Base, utcnow
 
 #: the kinds of things the event log holds
-DOMAINS = ("violation", "promotion", "mentoring", "honour")
+DOMAINS = ("violation", "promotion", "mentoring", "honour", "coaching")
 
 
 class LadderEvent(Base):
