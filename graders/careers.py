@@ -17,7 +17,6 @@ graders.careers_store.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from academy.errors import AcademyError
 from academy.i18n import t
+from graders.ladder_events import event_data as _data
 
 PROMOTION, MENTORING = "promotion", "mentoring"
 ELIGIBLE, NOMINATED, REVIEWED, DECIDED = "eligible", "nominated", "reviewed", "decided"
@@ -276,10 +276,6 @@ def eligibility(people: pd.DataFrame, bands: pd.DataFrame, courses_done: pd.Data
 
 
 # --- the promotion pipeline ----------------------------------------------------------------------
-
-
-def _data(v) -> dict:
-    return json.loads(v) if isinstance(v, str) else dict(v or {})
 
 
 def fold_cases(events: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from graders import careers as car
 from graders import ladder_store as store
 from graders import violations_store
 from graders.grade_models import GradeOutcome, GradePublication, GradeResult
+from graders.ladder_events import line_above as _line_managers
 from graders.publishing import PUBLISHED
 from roster.models import Role, Staff, Team
 
@@ -111,19 +112,6 @@ def load(session: Session, cfg: car.CareersConfig, as_of: date | None = None,
                            violations_store.standing(session, as_of), car.held_levels(c), cfg,
                            as_of, course_names())
     return Careers(people, elig, c, pairs(session), car.bench(elig, c, cfg))
-
-
-def _line_managers(people: pd.DataFrame, employee_id: str) -> set[str]:
-    """Everyone above a person: their supervisor chain and their team's manager."""
-    sup = dict(zip(people["employee_id"], people["supervisor_id"]))
-    out, cur = set(), sup.get(employee_id)
-    while cur and cur not in out:
-        out.add(cur)
-        cur = sup.get(cur)
-    row = people[people["employee_id"] == employee_id]
-    if len(row) and row.iloc[0]["team_manager_id"]:
-        out.add(row.iloc[0]["team_manager_id"])
-    return out
 
 
 def _grade_signal(session: Session, employee_id: str) -> str | None:

@@ -10,13 +10,13 @@ and why; nothing is changed or deleted. Pure: DataFrames in, DataFrames out.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from academy.errors import AcademyError
+from graders.ladder_events import event_data as _data, event_day as _day, line_above
+
 
 DOMAIN = "coaching"
 MET, EXTENDED, ESCALATED = "met", "extended", "escalated"
@@ -36,18 +36,6 @@ FOLLOWUP_COLUMNS = ["cycle", "employee_id", "name", "team", "first_due", "due_on
 
 def subject(cycle: str, employee_id: str) -> str:
     return f"{cycle}:{employee_id}"
-
-
-def _data(v) -> dict:
-    if isinstance(v, str):
-        return json.loads(v)
-    return dict(v or {})
-
-
-def _day(v) -> date | None:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
 
 def fold(actions: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
@@ -96,21 +84,6 @@ def check_step(action_row: dict | None, action: str, data: dict, cycle: str,
             raise AcademyError(f"the corrective action of {employee_id} in {cycle} was extended "
                                f"{action_row['extensions']} times already (at most "
                                f"{MAX_EXTENSIONS}): record it as met or escalate it")
-
-
-def line_above(people: pd.DataFrame, employee_id: str) -> set[str]:
-    """Everyone above a person in the roster: their supervisor chain and their team's manager
-    (`people`: employee_id, supervisor_id, team_manager_id)."""
-    sup = dict(zip(people["employee_id"], people["supervisor_id"]))
-    out, cur = set(), sup.get(employee_id)
-    while cur and cur not in out:
-        out.add(cur)
-        cur = sup.get(cur)
-    row = people[people["employee_id"] == employee_id]
-    if len(row) and row.iloc[0]["team_manager_id"]:
-        out.add(row.iloc[0]["team_manager_id"])
-    out.discard(employee_id)
-    return out
 
 
 def check_recorder(by: str, employee_id: str, people: pd.DataFrame) -> None:

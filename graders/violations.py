@@ -21,7 +21,6 @@ Pure functions on DataFrames; the database shell is graders.violations_store.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from academy.errors import AcademyError
+from graders.ladder_events import event_data as _data, event_day as _day
 
 DOMAIN = "violation"
 RECORDED, CORRECTED, VOIDED = "recorded", "corrected", "voided"
@@ -154,18 +154,6 @@ class PenaltyRule(_Strict):
 
 
 # --- folding events ------------------------------------------------------------------------------
-
-
-def _data(v) -> dict:
-    if isinstance(v, str):
-        return json.loads(v)
-    return dict(v or {})
-
-
-def _day(v) -> date | None:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
 
 def fold(events: pd.DataFrame, cfg: ViolationsConfig) -> pd.DataFrame:
