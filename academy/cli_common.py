@@ -32,3 +32,23 @@ def open_from(ctx: typer.Context):
     from academy.home import open_home
 
     return open_home(home_arg(ctx))
+
+
+def in_transaction(ctx: typer.Context, fn, dry_run: bool = False):
+    """Run fn(session, home) in one transaction of the chosen home: rolled back on an error or a
+    dry run, else committed; the home is closed after."""
+    from sqlalchemy.orm import Session
+
+    h = open_from(ctx)
+    try:
+        with Session(h.engine) as session:
+            session.begin()
+            try:
+                out = fn(session, h)
+            except BaseException:
+                session.rollback()
+                raise
+            session.rollback() if dry_run else session.commit()
+        return out
+    finally:
+        h.close()

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table as RichTable
 
-from academy.cli_common import console, open_from
+from academy.cli_common import console, in_transaction, open_from
 
 app = typer.Typer(help="Skill competitions, awards with amounts or prizes, the honour board.",
                   no_args_is_help=True)
@@ -33,20 +33,11 @@ def import_(ctx: typer.Context,
             replaces: Annotated[Optional[str], typer.Option(
                 help="Import key this file replaces (default: the file name).")] = None) -> None:
     """Import competition results: competition, date, employee id (or a team entry), score, rank."""
-    from sqlalchemy.orm import Session
-
     from graders.recognition_store import import_competitions
     from roster.store import current_user
 
-    h = open_from(ctx)
-    with Session(h.engine) as session:
-        session.begin()
-        try:
-            res = import_competitions(session, file, current_user(), replaces, sheet, dry_run)
-        except BaseException:
-            session.rollback()
-            raise
-        session.rollback() if dry_run else session.commit()
+    res = in_transaction(ctx, lambda s, _h: import_competitions(s, file, current_user(), replaces,
+                                                                 sheet, dry_run), dry_run)
     console.print(f"{res.file} ({res.encoding}): {res.rows} results of "
                   f"{', '.join(res.competitions)}"
                   + (f" (import #{res.import_id})" if res.import_id else ""))
@@ -55,7 +46,6 @@ def import_(ctx: typer.Context,
                       "they stay in the history.")
     if dry_run:
         console.print("[yellow]Dry run: nothing was written.[/yellow]")
-    h.close()
 
 
 @app.command("results")

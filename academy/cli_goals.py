@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table as RichTable
 
-from academy.cli_common import console, open_from
+from academy.cli_common import console, in_transaction
 
 goals_app = typer.Typer(help="SMART goals per person and month: set, agree (both), score next "
                              "month, list, import.", no_args_is_help=True)
@@ -35,25 +35,6 @@ def _today(text: str | None) -> date:
     from academy.tabular import parse_date
 
     return parse_date(text) if text else date.today()
-
-
-def _in_session(ctx: typer.Context, fn, dry_run: bool = False):
-    """Run fn(session, home) in one transaction (rolled back on error or dry run)."""
-    from sqlalchemy.orm import Session
-
-    h = open_from(ctx)
-    try:
-        with Session(h.engine) as session:
-            session.begin()
-            try:
-                out = fn(session, h)
-            except BaseException:
-                session.rollback()
-                raise
-            session.rollback() if dry_run else session.commit()
-        return out
-    finally:
-        h.close()
 
 
 def _actor() -> str:
@@ -82,7 +63,7 @@ def goals_set(ctx: typer.Context, employee_id: str, month: str, title: str,
     """Set a goal for EMPLOYEE_ID and MONTH (YYYY-MM), as the person or a manager above them."""
     from graders.goals import set_goal
 
-    g = _in_session(ctx, lambda s, h: set_goal(s, employee_id, month, title, measure, _actor(),
+    g = in_transaction(ctx, lambda s, h: set_goal(s, employee_id, month, title, measure, _actor(),
                                                weight, _today(today)).id)
     console.print(f"goal {g} set for {employee_id} in {month}; both the person and a manager "
                   "above them agree to it next (academy goals agree)")
@@ -93,7 +74,7 @@ def goals_agree(ctx: typer.Context, goal_id: int, today: TodayOpt = None) -> Non
     """Agree to a goal, as its person or as a manager above them."""
     from graders.goals import agree_goal
 
-    state = _in_session(ctx, lambda s, h: _agreed(agree_goal(s, goal_id, _actor(), _today(today))))
+    state = in_transaction(ctx, lambda s, h: _agreed(agree_goal(s, goal_id, _actor(), _today(today))))
     console.print(f"goal {goal_id}: {state}")
 
 
@@ -115,7 +96,7 @@ def goals_score(ctx: typer.Context, goal_id: int,
         value = parse_achievement(achievement)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    _in_session(ctx, lambda s, h: score_goal(s, goal_id, value, _actor(), comment, _today(today)))
+    in_transaction(ctx, lambda s, h: score_goal(s, goal_id, value, _actor(), comment, _today(today)))
     console.print(f"goal {goal_id} scored {value:g}")
 
 
@@ -129,7 +110,7 @@ def goals_list(ctx: typer.Context,
     from academy.i18n import t
 
     months = [parse_month(month)] if month else None
-    frame, loc = _in_session(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
+    frame, loc = in_transaction(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
                                                 h.settings.locale), dry_run=True)
     if employee:
         frame = frame[frame["employee_id"] == employee]
@@ -149,7 +130,7 @@ def goals_import(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
     """Import goals: staff id, month, goal, measure, weight, manager, confirmations."""
     from graders.goals import import_goals
 
-    r = _in_session(ctx, lambda s, h: import_goals(s, file, sheet, _today(today)), dry_run)
+    r = in_transaction(ctx, lambda s, h: import_goals(s, file, sheet, _today(today)), dry_run)
     console.print(f"{r.file}: {r.goals} goals set, {r.agreed} agreed by both"
                   + (" (dry run: nothing written)" if dry_run else ""))
 
@@ -160,7 +141,7 @@ def goals_scores(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
     """Import scores of last month's agreed goals: staff id, month, goal, achievement, manager."""
     from graders.goals import import_scores
 
-    r = _in_session(ctx, lambda s, h: import_scores(s, file, sheet, _today(today)), dry_run)
+    r = in_transaction(ctx, lambda s, h: import_scores(s, file, sheet, _today(today)), dry_run)
     console.print(f"{r.file}: {r.scored} goals scored"
                   + (" (dry run: nothing written)" if dry_run else ""))
 
@@ -183,7 +164,7 @@ def talks_record(ctx: typer.Context, employee_id: str,
         day = parse_date(held_on)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    _in_session(ctx, lambda s, h: record_one_to_one(s, employee_id, manager or _actor(), day,
+    in_transaction(ctx, lambda s, h: record_one_to_one(s, employee_id, manager or _actor(), day,
                                                     _actor(), notes, _today(today)))
     console.print(f"one-to-one with {employee_id} on {day.isoformat()} recorded")
 
@@ -197,7 +178,7 @@ def talks_list(ctx: typer.Context,
     from academy.i18n import t
 
     months = [parse_month(month)] if month else None
-    frame, loc = _in_session(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
+    frame, loc = in_transaction(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
                                                 h.settings.locale), dry_run=True)
     table = RichTable(*[t(k, loc) for k in ("employee_id", "manager_id", "held_on", "notes")],
                       title=t("one_to_one", loc))
@@ -213,7 +194,7 @@ def talks_import(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
     """Import one-to-ones: staff id, manager, date, notes."""
     from graders.goals import import_one_to_ones
 
-    r = _in_session(ctx, lambda s, h: import_one_to_ones(s, file, _actor(), sheet, _today(today)),
+    r = in_transaction(ctx, lambda s, h: import_one_to_ones(s, file, _actor(), sheet, _today(today)),
                     dry_run)
     console.print(f"{r.file}: {r.talks} one-to-ones recorded"
                   + (" (dry run: nothing written)" if dry_run else ""))
@@ -246,7 +227,7 @@ def management_figures(ctx: typer.Context, cycle: str,
 
     from academy.i18n import t
 
-    fig, loc = _in_session(ctx, run, dry_run=True)
+    fig, loc = in_transaction(ctx, run, dry_run=True)
     table = RichTable(*[t(k, loc) for k in ("head", "indicator", "value", "target", "score")],
                       title=f"{t('team_figures', loc)} {cycle}")
     for r in fig.itertuples():
@@ -261,7 +242,7 @@ def management_churn(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
     """Import customer churn per team and month: team, month, customers, customers lost."""
     from graders.churn import import_churn
 
-    r = _in_session(ctx, lambda s, h: import_churn(s, file, _actor(), sheet), dry_run)
+    r = in_transaction(ctx, lambda s, h: import_churn(s, file, _actor(), sheet), dry_run)
     console.print(f"{file.name}: {r} team months of churn"
                   + (" (dry run: nothing written)" if dry_run else ""))
 
