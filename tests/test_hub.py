@@ -54,6 +54,28 @@ def _run(*args, env=None, check=True, input=None) -> subprocess.CompletedProcess
         raise AssertionError(f"academy {' '.join(args)}: {proc.stdout}\n{proc.stderr}")
     return proc
 
+def _start_hub(home: Path, base: Path, settings: str, pw: dict[str, str]):
+    """Write the hub's settings, build and release the small exam, give each person a password,
+    start `academy hub` and wait for its address: (process, address or None)."""
+    (home / "hub").mkdir(mode=0o700)
+    (home / "hub" / "settings.yaml").write_text(settings, encoding="utf-8")
+    _run("--home", str(home), "exam", "build", str(DATA / "exam_small.yaml"))
+    _run("--home", str(home), "exam", "release", EXAM)
+    for name, value in pw.items():
+        _run("--home", str(home), "hub", "password", name, "--value", value)
+    out = open(base / "hub.out", "w")
+    proc = subprocess.Popen([str(ACADEMY), "--home", str(home), "hub"], stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        m = re.search(r"JupyterHub: (http://\S+/)", (base / "hub.out").read_text())
+        if m:
+            return proc, m.group(1)
+        time.sleep(1)
+    return proc, None
+
+
 
 def _as(account: str, code: str) -> subprocess.CompletedProcess:
     """Run Python code as an OS account (what their terminal or kernel could do)."""
@@ -78,26 +100,9 @@ def hub():
     try:
         _demo_company(home)
         pw = {n: f"pw-{uuid.uuid4().hex[:10]}" for n in [*TRAINEES, MANAGER, TRAINER, STRANGER]}
-        (home / "hub").mkdir(mode=0o700)
-        (home / "hub" / "settings.yaml").write_text(
+        proc, url = _start_hub(home, base, (
             f"account_prefix: {prefix}\ntrainers: [{TRAINER}]\nport: 0\nsync_seconds: 2\n"
-            "auth_refresh_seconds: 2\nlockout_attempts: 3\nmem_limit: 3G\n", encoding="utf-8")
-        _run("--home", str(home), "exam", "build", str(DATA / "exam_small.yaml"))
-        _run("--home", str(home), "exam", "release", EXAM)
-        for name, value in pw.items():
-            _run("--home", str(home), "hub", "password", name, "--value", value)
-        out = open(base / "hub.out", "w")
-        proc = subprocess.Popen([str(ACADEMY), "--home", str(home), "hub"], stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
-        deadline = time.monotonic() + 300
-        url = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            m = re.search(r"JupyterHub: (http://\S+/)", (base / "hub.out").read_text())
-            if m:
-                url = m.group(1)
-                break
-            time.sleep(1)
+            "auth_refresh_seconds: 2\nlockout_attempts: 3\nmem_limit: 3G\n"), pw)
         assert url, (base / "hub.out").read_text() + _log_tail(home)
         yield {"url": url, "home": home, "prefix": prefix, "pw": pw, "proc": proc,
                "out": base / "hub.out", "base": base}

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ACADEMY, DATA
-from tests.test_hub import _api, _as, _reachable_by_others, _run
+from tests.test_hub import _api, _as, _reachable_by_others, _run, _start_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -120,26 +120,9 @@ def hub(pg_admin_url):
     try:
         _company(home, academy_url)
         pw = {n: f"pw-{uuid.uuid4().hex[:10]}" for n in [*PEOPLE.values(), TRAINER]}
-        (home / "hub").mkdir(mode=0o700)
-        (home / "hub" / "settings.yaml").write_text(
+        proc, url = _start_hub(home, base, (
             f"account_prefix: {prefix}\ntrainers: [{TRAINER}]\nport: 0\nsync_seconds: 2\n"
-            f"auth_refresh_seconds: 2\nmem_limit: 3G\ndb_url: '{hub_url}'\n", encoding="utf-8")
-        _run("--home", str(home), "exam", "build", str(DATA / "exam_small.yaml"))
-        _run("--home", str(home), "exam", "release", EXAM)
-        for name, value in pw.items():
-            _run("--home", str(home), "hub", "password", name, "--value", value)
-        out = open(base / "hub.out", "w")
-        proc = subprocess.Popen([str(ACADEMY), "--home", str(home), "hub"], stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
-        deadline = time.monotonic() + 300
-        url = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            m = re.search(r"JupyterHub: (http://\S+/)", (base / "hub.out").read_text())
-            if m:
-                url = m.group(1)
-                break
-            time.sleep(1)
+            f"auth_refresh_seconds: 2\nmem_limit: 3G\ndb_url: '{hub_url}'\n"), pw)
         log = home / "hub" / "jupyterhub.log"
         assert url, (base / "hub.out").read_text() + (log.read_text() if log.exists() else "")
         yield {"url": url, "home": home, "prefix": prefix, "pw": pw, "proc": proc,
@@ -294,6 +277,7 @@ def test_does_a_submission_stay_closed_to_another_trainee_while_it_is_made(hub, 
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/")
         assert attacker.stdout.readline().strip() == "ready"
         told: set[str] = set()
+        exposed: set[str] = set()
         done = threading.Event()
 
         def watch():
@@ -305,6 +289,11 @@ def test_does_a_submission_stay_closed_to_another_trainee_while_it_is_made(hub, 
                         for p in [root, *(os.path.join(root, x) for x in dirs + files)]:
                             if p not in told:
                                 told.add(p)
+                                try:  # open to others when first seen (root's view)
+                                    if os.stat(p).st_mode & 0o004:
+                                        exposed.add(p)
+                                except OSError:
+                                    pass
                                 attacker.stdin.write(p + "\n")
                                 attacker.stdin.flush()
                 time.sleep(0.001)
@@ -322,22 +311,26 @@ def test_does_a_submission_stay_closed_to_another_trainee_while_it_is_made(hub, 
         read = json.loads(attacker.stdout.read() or "[]")
         attacker.wait(60)
         assert told, "the watcher saw nothing submitted"
-        return read
+        return read, exposed
 
     def stock_submit():  # the control: nbgrader's own submit, as trainee A's account
         proc = _as(_account(hub, a), STOCK_SUBMIT % (str(hub["home"] / "hub-user-config"), a,
                                                      str(hub["home"] / "exchange"), EXAM))
         assert proc.returncode == 0, proc.stderr
 
-    read = attack(stock_submit)
-    assert any(p.endswith(".ipynb") or p.endswith("answers.json") for p in read), read
+    # the control: B reads A's answers, or (when the hub's sync closed them before B got there)
+    # they were at least open to everyone the moment they appeared
+    read, exposed = attack(stock_submit)
+    answers = [p for p in set(read) | exposed if p.endswith((".ipynb", "answers.json"))]
+    assert answers, (read, exposed)
 
     def hub_submit():
         status, text = _api(page, "POST", f"/user/{a}/assignments/submit",
                             {"course_id": course_id, "assignment_id": EXAM})
         assert status == 200 and "submitted" in text, text
 
-    assert attack(hub_submit) == []
+    read, exposed = attack(hub_submit)
+    assert read == [] and not exposed, (read, exposed)
     grader = pwd.getpwnam(_account(hub, "grader"))
     mine = sorted((e for e in inbound.iterdir() if e.name.startswith(a + "+")),
                   key=lambda e: e.name.split("+")[2])[-1]
