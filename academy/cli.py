@@ -28,6 +28,7 @@ from academy.cli_bench import app as bench_app
 from academy.cli_hub import app as hub_app
 from academy.cli_ladder import apps as ladder_apps
 from academy.errors import AcademyError, ProblemsError
+from roster.store import sync_roles
 
 app = typer.Typer(
     name="academy",
@@ -77,6 +78,10 @@ def init(
     from academy.home import init_home
 
     h = init_home(home_arg(ctx, home), db_url=db_url)
+    # the home (bottom layer) knows no roster; the shell fills the roles table from the settings
+    # (a roster import does it again, so roles added to the settings later are picked up)
+    with h.transaction() as session:
+        sync_roles(session, h.settings.roles)
     console.print(f"Academy home ready at [bold]{h.root}[/bold]")
     console.print(f"  settings:        {h.settings_path}")
     console.print(f"  database:        {safe_url(h.db_url)}")

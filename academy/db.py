@@ -84,8 +84,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (default: the newest), keeping every row."""
     from alembic import command
 
-    import academy.models  # noqa: F401  (registers every table on Base.metadata)
-
     command.upgrade(_alembic_config(engine), revision)
 
 

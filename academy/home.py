@@ -211,10 +211,6 @@ def init_home(root: Path | str | None = None, db_url: str | None = None) -> Home
     _copy_default_assessments(home)
     _write_nbgrader_config(home)
     db.upgrade(home.engine)
-    from roster.store import sync_roles
-
-    with home.transaction() as session:
-        sync_roles(session, settings.roles)
     return home
 
 

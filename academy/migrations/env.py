@@ -1,8 +1,15 @@
-"""Alembic environment: runs on the engine handed over by `academy.db.upgrade`."""
+"""Alembic environment: runs on the engine handed over by `academy.db.upgrade`.
+
+The migrations create their tables themselves; `target_metadata` only matters to
+`alembic revision --autogenerate`, which must import every models module first (the shell's
+`academy.models` does) so that `Base.metadata` knows the whole schema.
+"""
 
 from alembic import context
 
-from academy.models import metadata
+from academy.db import Base, make_engine
+
+metadata = Base.metadata
 
 config = context.config
 
@@ -10,8 +17,6 @@ config = context.config
 def run() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from academy.db import make_engine
-
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.begin() as connection:
         context.configure(
