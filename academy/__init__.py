@@ -5,9 +5,9 @@ they share: where a company's data lives (`Home`), its typed settings, the datab
 migrations, tabular file reading, labels in English and Chinese, and the command line.
 """
 
-from academy.errors import AcademyError, Problem, ProblemsError
-from academy.home import Home, default_home, init_home, open_home
-from academy.settings import RoleDef, Settings
+from core.errors import AcademyError, Problem, ProblemsError
+from core.home import Home, default_home, init_home, open_home
+from core.settings import RoleDef, Settings
 
 __all__ = [
     "AcademyError",

@@ -13,21 +13,21 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table as RichTable
 
+from academy import cli_fair as _cli_fair  # noqa: F401  (academy practical adjust)
+from academy.cli_bench import app as bench_app
 from academy.cli_common import HomeOpt, console, err, home_arg, open_from
 from academy.cli_course import app as course_app
 from academy.cli_evidence import apps as evidence_apps
-from academy import cli_fair as _cli_fair  # noqa: F401  (academy practical adjust)
 from academy.cli_exam import app as exam_app
 from academy.cli_goals import register as _register_goals
-from academy.cli_impact import register as _register_impact
 from academy.cli_grades import register as _register_grades
+from academy.cli_hub import app as hub_app
+from academy.cli_impact import register as _register_impact
+from academy.cli_ladder import apps as ladder_apps
 from academy.cli_operations import register as _register_operations
 from academy.cli_plans import app as plans_app
 from academy.cli_serve import register as _register_serve
-from academy.cli_bench import app as bench_app
-from academy.cli_hub import app as hub_app
-from academy.cli_ladder import apps as ladder_apps
-from academy.errors import AcademyError, ProblemsError
+from core.errors import AcademyError, ProblemsError
 from roster.store import sync_roles
 
 app = typer.Typer(
@@ -74,8 +74,8 @@ def init(
                          "(default: SQLite file academy.db in the home).")] = None,
 ) -> None:
     """Create an academy home: settings, database, nbgrader course and exchange."""
-    from academy.db import safe_url
-    from academy.home import init_home
+    from core.db import safe_url
+    from core.home import init_home
 
     h = init_home(home_arg(ctx, home), db_url=db_url)
     # the home (bottom layer) knows no roster; the shell fills the roles table from the settings
@@ -95,8 +95,8 @@ def info(ctx: typer.Context) -> None:
     """Show where this home's data lives and what it holds."""
     from sqlalchemy import func, select
 
-    from academy.cycles import current_cycle
-    from academy.db import current_revision, safe_url
+    from core.cycles import current_cycle
+    from core.db import current_revision, safe_url
     from roster.models import Staff, Team
 
     h = open_from(ctx)
@@ -168,7 +168,7 @@ def roster_list(
     fmt: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
 ) -> None:
     """Show the roster."""
-    from academy.i18n import t
+    from core.i18n import t
     from roster.store import list_staff, team_names
 
     h = open_from(ctx)
@@ -186,7 +186,7 @@ def roster_list(
         for r in rows
     ]
     if fmt == "csv":
-        from academy.spreadsheet_text import csv_cell
+        from core.spreadsheet_text import csv_cell
 
         w = csv.writer(sys.stdout)
         w.writerow(headers)
@@ -227,7 +227,7 @@ def roster_history(ctx: typer.Context, employee_id: str) -> None:
 
 
 def _date(value: str | None, option: str):
-    from academy.tabular import parse_date
+    from core.tabular import parse_date
 
     if value is None:
         return None
@@ -245,7 +245,7 @@ def cycle_open(
     closes: Annotated[Optional[str], typer.Option(help="Last day, YYYY-MM-DD.")] = None,
 ) -> None:
     """Open an assessment cycle."""
-    from academy.cycles import open_cycle
+    from core.cycles import open_cycle
 
     h = open_from(ctx)
     with h.transaction() as s:
@@ -257,7 +257,7 @@ def cycle_open(
 @cycle_app.command("close")
 def cycle_close(ctx: typer.Context, name: str) -> None:
     """Close an assessment cycle."""
-    from academy.cycles import close_cycle
+    from core.cycles import close_cycle
 
     h = open_from(ctx)
     with h.transaction() as s:
@@ -269,8 +269,8 @@ def cycle_close(ctx: typer.Context, name: str) -> None:
 @cycle_app.command("list")
 def cycle_list(ctx: typer.Context) -> None:
     """List assessment cycles."""
-    from academy.cycles import list_cycles
-    from academy.i18n import t
+    from core.cycles import list_cycles
+    from core.i18n import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -291,8 +291,8 @@ def cycle_list(ctx: typer.Context) -> None:
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Upgrade the platform database to the newest schema (every command also does this)."""
-    from academy.db import current_revision, head_revision
-    from academy.home import open_home
+    from core.db import current_revision, head_revision
+    from core.home import open_home
 
     h = open_home(home_arg(ctx), upgrade=True)
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
@@ -302,8 +302,8 @@ def db_upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Show the schema version of the platform database."""
-    from academy.db import current_revision, head_revision
-    from academy.home import open_home
+    from core.db import current_revision, head_revision
+    from core.home import open_home
 
     h = open_home(home_arg(ctx), upgrade=False)
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")

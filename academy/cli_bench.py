@@ -31,8 +31,8 @@ def dashboards_cmd(
     against an empty Voila notebook on the same server; and the dashboard kernel's memory."""
     import tempfile
 
-    from academy.home import open_home
-    from dashboards import bench
+    from academy.bench import dashboards as bench
+    from core.home import open_home
 
     root = home or Path(tempfile.gettempdir()) / f"academy-bench-{staff}"
     if reuse:
@@ -83,7 +83,7 @@ def autograde_cmd(
     gave the same scores (exit code 1 if not)."""
     import tempfile
 
-    from graders.exam import bench
+    from academy.bench import exam as bench
 
     if submissions < 1:
         raise typer.BadParameter("at least one submission", param_hint="--submissions")
@@ -165,7 +165,7 @@ def grade_cmd(
     """`academy grade` on 10,000 and on 100,000 staff, and the ratio of the two (how cost grows)."""
     import tempfile
 
-    from graders import grade_bench
+    from academy.bench import grade as grade_bench
 
     if staff < 10 or runs < 1:
         raise typer.BadParameter("at least 10 staff and one run")
@@ -190,7 +190,7 @@ def imports_cmd(
 ) -> None:
     """The lean runtime: import time of the platform's entry points without rfc3987-syntax (as
     installed) against the same environment with it put back."""
-    from academy import bench_imports
+    from academy.bench import imports as bench_imports
 
     if runs < 1:
         raise typer.BadParameter("at least one run", param_hint="--runs")
@@ -215,7 +215,7 @@ def tickets_cmd(
     and pay, against a company a tenth the size: the ratio of the two (ideal 10)."""
     import tempfile
 
-    from graders import ticket_bench
+    from academy.bench import tickets as ticket_bench
 
     if staff < 100:
         raise typer.BadParameter("at least 100 staff", param_hint="--staff")
@@ -242,7 +242,7 @@ def hub_cmd(
 ) -> None:
     """JupyterHub on loopback: N trainees sign in at once, each fetching and submitting an exam;
     p50/p95 time to a ready server, submissions lost, hub + proxy memory (as root)."""
-    from academy.hub import bench
+    from academy.bench import hub as bench
 
     fig = bench.run(users, out=console)
     bench.report(fig, console)

@@ -1,5 +1,5 @@
 """`academy careers ...`: career tracks, eligibility, the promotion pipeline, the talent pipeline
-(梯队) and mentoring pairs (传帮带). Thin: options in, one call of graders.careers_store, a table
+(梯队) and mentoring pairs (传帮带). Thin: options in, one call of graders.ladder.careers_store, a table
 out. The actor of each step is ACADEMY_USER (or the login): an employee id, or an identity such
 as admin:hr named in careers.yaml."""
 
@@ -27,7 +27,7 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _cfg(h):
-    from graders.careers import load_careers_config
+    from graders.ladder.careers import load_careers_config
 
     return load_careers_config(h.assessments_dir)
 
@@ -44,7 +44,7 @@ def _table(title: str, headers: list[str], rows: list[list]) -> None:
 @app.command("tracks")
 def tracks(ctx: typer.Context) -> None:
     """Tracks, their levels and entry criteria (careers.yaml)."""
-    from academy.i18n import t
+    from core.i18n import t
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -67,8 +67,8 @@ def eligibility(ctx: typer.Context, track: Annotated[Optional[str], typer.Option
                 team: Annotated[Optional[str], typer.Option()] = None, as_of: AsOfOpt = None
                 ) -> None:
     """Everyone against the next level of each track: ready now, ready soon or not yet, and why."""
-    from academy.i18n import t
-    from graders import careers_store as cs
+    from core.i18n import t
+    from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -90,7 +90,7 @@ def eligibility(ctx: typer.Context, track: Annotated[Optional[str], typer.Option
 @app.command("scan")
 def scan(ctx: typer.Context, as_of: AsOfOpt = None) -> None:
     """Open an `eligible` promotion case for everyone who meets a level's entry criteria now."""
-    from graders import careers_store as cs
+    from graders.ladder import careers_store as cs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -106,7 +106,7 @@ def eligible(ctx: typer.Context, employee_id: str,
              track: Annotated[str, typer.Option(help="technical_expert, management, broad ...")],
              as_of: AsOfOpt = None) -> None:
     """Open a promotion case for one person (refused unless they meet the criteria now)."""
-    from graders import careers_store as cs
+    from graders.ladder import careers_store as cs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -118,7 +118,7 @@ def eligible(ctx: typer.Context, employee_id: str,
 
 
 def _step(ctx, case_id: str, action: str, reason: str, outcome: str | None = None) -> None:
-    from graders import careers_store as cs
+    from graders.ladder import careers_store as cs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -155,8 +155,8 @@ def decide(ctx: typer.Context, case_id: str,
 def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
         "--all", help="Include decided cases.")] = False) -> None:
     """Promotion cases and the step each is at."""
-    from academy.i18n import t
-    from graders import careers_store as cs
+    from core.i18n import t
+    from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -177,8 +177,8 @@ def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
 @app.command("history")
 def history(ctx: typer.Context, case_id: str) -> None:
     """Every step of one promotion case or mentoring pair: what, who, when, why."""
-    from academy.i18n import t
-    from graders import ladder_store
+    from core.i18n import t
+    from graders.ladder import store as ladder_store
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -186,7 +186,7 @@ def history(ctx: typer.Context, case_id: str) -> None:
         ev = ladder_store.events(s, subject=case_id)
     ev = ev[ev["domain"].isin(["promotion", "mentoring"])]
     if ev.empty:
-        from academy.errors import AcademyError
+        from core.errors import AcademyError
 
         raise AcademyError(f"no promotion case or mentoring pair {case_id!r}")
     _table(case_id, [t(k, loc) for k in ("when", "by", "action", "details", "reason")],
@@ -200,8 +200,8 @@ def history(ctx: typer.Context, case_id: str) -> None:
 def bench(ctx: typer.Context, as_of: AsOfOpt = None) -> None:
     """The talent pipeline (梯队) per track and level: ready now, ready soon, in the pipeline,
     gaps."""
-    from academy.i18n import t
-    from graders import careers_store as cs
+    from core.i18n import t
+    from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -227,7 +227,7 @@ def mentor_start(ctx: typer.Context, mentor: str, mentee: str,
                  end: Annotated[Optional[str], typer.Option(help="Planned end, YYYY-MM-DD")] = None,
                  ) -> None:
     """Pair an experienced mentor with a mentee."""
-    from graders import careers_store as cs
+    from graders.ladder import careers_store as cs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -243,7 +243,7 @@ def mentor_end(ctx: typer.Context, pair_id: str, reason: ReasonOpt,
                on: Annotated[Optional[str], typer.Option("--on", help="YYYY-MM-DD (today)")] = None
                ) -> None:
     """End a mentoring pair, with its outcome as the reason."""
-    from graders import careers_store as cs
+    from graders.ladder import careers_store as cs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -256,8 +256,8 @@ def mentor_end(ctx: typer.Context, pair_id: str, reason: ReasonOpt,
 @mentor_app.command("list")
 def mentor_list(ctx: typer.Context) -> None:
     """Mentoring pairs, active first."""
-    from academy.i18n import t
-    from graders import careers_store as cs
+    from core.i18n import t
+    from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -277,7 +277,7 @@ def export(ctx: typer.Context, to: Annotated[Path, typer.Option(help="An .xlsx w
            as_of: AsOfOpt = None) -> None:
     """Violations, corrective plans, promotion cases, talent pipeline, mentoring and the honour
     board in one workbook (headers in the home's language)."""
-    from graders.ladder_export import export_ladder
+    from graders.ladder.export import export_ladder
 
     h = open_from(ctx)
     with h.transaction() as s:

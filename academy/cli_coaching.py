@@ -1,5 +1,5 @@
-"""`academy coaching ...`: the follow-up of the grades' corrective actions (graders.coaching).
-Thin: options in, one call of graders.coaching_store, a table out. Every follow-up records who
+"""`academy coaching ...`: the follow-up of the grades' corrective actions (graders.ladder.coaching).
+Thin: options in, one call of graders.ladder.coaching_store, a table out. Every follow-up records who
 (ACADEMY_USER or the login), when and why; nothing is ever changed or deleted."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ app = typer.Typer(help="Follow up the grades' corrective actions: met, extended,
 
 
 def _date(value: str | None, option: str):
-    from academy.errors import AcademyError
-    from academy.tabular import parse_date
+    from core.errors import AcademyError
+    from core.tabular import parse_date
 
     if value is None:
         return None
@@ -43,9 +43,9 @@ def list_(
     """The corrective actions of published cycles and where their follow-up stands."""
     from datetime import date
 
-    from academy.i18n import t
-    from graders import coaching as co
-    from graders import coaching_store as cs
+    from core.i18n import t
+    from graders.ladder import coaching as co
+    from graders.ladder import coaching_store as cs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -76,8 +76,8 @@ def follow_up(
         "--until", help="With extended: the new due date, YYYY-MM-DD.")] = None,
 ) -> None:
     """Record a corrective action's follow-up (by the person's line, a trainer or an admin)."""
-    from academy.i18n import t
-    from graders import coaching_store as cs
+    from core.i18n import t
+    from graders.ladder import coaching_store as cs
     from roster.store import current_user
 
     h = open_from(ctx)

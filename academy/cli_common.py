@@ -29,7 +29,7 @@ def home_arg(ctx: typer.Context, home: Path | None = None) -> Path | None:
 
 def open_from(ctx: typer.Context):
     """Open the home chosen by --home / $ACADEMY_HOME (its database upgraded if behind)."""
-    from academy.home import open_home
+    from core.home import open_home
 
     return open_home(home_arg(ctx))
 

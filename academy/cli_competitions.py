@@ -1,6 +1,6 @@
 """`academy competitions ...`: skill competitions (an evidence source), award rules with amounts
 and prizes, and the honour board (opt-out per person). Thin: options in, one call of
-graders.recognition_store, a table out."""
+graders.ladder.recognition_store, a table out."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def import_(ctx: typer.Context,
             replaces: Annotated[Optional[str], typer.Option(
                 help="Import key this file replaces (default: the file name).")] = None) -> None:
     """Import competition results: competition, date, employee id (or a team entry), score, rank."""
-    from graders.recognition_store import import_competitions
+    from graders.ladder.recognition_store import import_competitions
     from roster.store import current_user
 
     res = in_transaction(ctx, lambda s, _h: import_competitions(s, file, current_user(), replaces,
@@ -51,8 +51,8 @@ def import_(ctx: typer.Context,
 @app.command("results")
 def results(ctx: typer.Context) -> None:
     """Current competition results."""
-    from academy.i18n import t
-    from graders.recognition_store import competitions_frame
+    from core.i18n import t
+    from graders.ladder.recognition_store import competitions_frame
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -68,9 +68,9 @@ def results(ctx: typer.Context) -> None:
 def awards(ctx: typer.Context) -> None:
     """Everyone recognised under the award rules, with amount or prize (opted-out people too:
     their prize stands)."""
-    from academy.i18n import t
-    from graders.recognition import load_recognition_config
-    from graders.recognition_store import load
+    from core.i18n import t
+    from graders.ladder.recognition import load_recognition_config
+    from graders.ladder.recognition_store import load
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -88,9 +88,9 @@ def awards(ctx: typer.Context) -> None:
 @app.command("board")
 def board(ctx: typer.Context) -> None:
     """The honour board as it may be shown (without anyone who opted out)."""
-    from academy.i18n import t
-    from graders.recognition import load_recognition_config
-    from graders.recognition_store import load
+    from core.i18n import t
+    from graders.ladder.recognition import load_recognition_config
+    from graders.ladder.recognition_store import load
     from roster.store import list_staff
 
     h = open_from(ctx)
@@ -106,7 +106,7 @@ def board(ctx: typer.Context) -> None:
 
 
 def _choice(ctx, employee_id: str, show: bool, reason: str | None) -> None:
-    from graders.recognition_store import set_honour_choice
+    from graders.ladder.recognition_store import set_honour_choice
     from roster.store import current_user
 
     h = open_from(ctx)

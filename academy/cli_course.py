@@ -21,8 +21,8 @@ CoursesOpt = Annotated[Path | None, typer.Option(
 def list_courses(courses: CoursesOpt = None,
                  zh: Annotated[bool, typer.Option("--zh", help="Titles in Chinese.")] = False) -> None:
     """Every course with its modules, competencies and estimated minutes."""
-    from academy.i18n import t
-    from graders.competencies import competency_name
+    from core.competencies import competency_name
+    from core.i18n import t
     from training.catalog import load_courses
 
     loc = "zh" if zh else "en"
@@ -44,7 +44,7 @@ def list_courses(courses: CoursesOpt = None,
 def check(courses: CoursesOpt = None) -> None:
     """Validate every course description, practice file and module notebook."""
     from academy.cli_common import err
-    from academy.errors import ProblemsError
+    from core.errors import ProblemsError
     from training.check import check_courses
 
     try:
@@ -61,7 +61,7 @@ def check(courses: CoursesOpt = None) -> None:
 
 def _module_keys(courses, course: str | None) -> list[tuple[str, str]]:
     """(course, module) of every module, or of one course's modules; an unknown course is an error."""
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
     from training.catalog import load_courses
 
     found = load_courses(courses)
@@ -80,7 +80,7 @@ def progress(
     courses: CoursesOpt = None,
 ) -> None:
     """Trainees' progress: modules opened and completed, self-check average, reaction rating."""
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
     from training.progress import progress_report
 
     keys = _module_keys(courses, course)

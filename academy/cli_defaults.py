@@ -9,14 +9,14 @@ An ambiguous or empty case is a clear error that lists the choices, never a gues
 
 from __future__ import annotations
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 
 def results_cycle(session) -> str:
     """The cycle `academy results` / `export` show when none is named."""
-    from academy.cycles import current_cycle, list_cycles
-    from graders.grade_store import current_run
-    from graders.publishing import is_published
+    from core.cycles import current_cycle, list_cycles
+    from graders.results.publishing import is_published
+    from graders.results.store import current_run
 
     cycles = list_cycles(session)
     graded = [c for c in cycles if current_run(session, c.id) is not None]

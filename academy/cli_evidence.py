@@ -76,7 +76,7 @@ def practical_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, 
 @practical_app.command("agreement")
 def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Agreement between trainers per scenario, and lenient or harsh trainers."""
-    from academy.cycles import named_or_current
+    from core.cycles import named_or_current
     from graders.forms_config import load_evidence_config
     from graders.practical import agreement
     from graders.sources import evidence_frame
@@ -133,7 +133,7 @@ def surveys_company(ctx: typer.Context, cycle: CycleOpt = None,
                     to: Annotated[Optional[Path], typer.Option(
                         "--to", help="Also write the report to an .xlsx or .csv file.")] = None) -> None:
     """Company items (product, price, delivery, packaging) per item and team; never scored."""
-    from academy.cycles import named_or_current
+    from core.cycles import named_or_current
     from graders.company_feedback import company_report, export_company_report
 
     h = open_from(ctx)
@@ -165,7 +165,7 @@ def behaviour_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, 
 @evidence_app.command("summary")
 def evidence_summary(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """How many people have each component, and how many are insufficient."""
-    from academy.cycles import named_or_current
+    from core.cycles import named_or_current
     from graders.sources import collect
     from roster.store import list_staff
 
@@ -188,7 +188,7 @@ def evidence_summary(ctx: typer.Context, cycle: CycleOpt = None) -> None:
 @evidence_app.command("flags")
 def evidence_flags(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Evidence-quality warnings: low agreement, biased trainers, straight-liners, coverage ..."""
-    from academy.cycles import named_or_current
+    from core.cycles import named_or_current
     from graders.sources import collect
 
     h = open_from(ctx)
@@ -212,7 +212,7 @@ def evidence_batches(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Every batch of evidence in a cycle, current and replaced, with who entered it and when."""
     from sqlalchemy import select
 
-    from academy.cycles import named_or_current
+    from core.cycles import named_or_current
     from graders.evidence import EvidenceBatch
 
     h = open_from(ctx)

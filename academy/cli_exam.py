@@ -10,7 +10,7 @@ import typer
 from rich.table import Table as RichTable
 
 from academy.cli_common import console, err, open_from
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 app = typer.Typer(help="Theory exams: build, release, collect, autograde, feedback, scores, stats.",
                   no_args_is_help=True)

@@ -1,4 +1,4 @@
-"""`academy practical adjust`: trainer severity and fair scores (graders.fairness)."""
+"""`academy practical adjust`: trainer severity and fair scores (graders.engine.fairness)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def practical_adjust(ctx: typer.Context, cycle: CycleOpt = None,
     """Trainer severity with standard errors and fit, fair scores per trainee, variance by source
     and the trainers per scenario needed for reliability 0.8. Grading uses fair scores when a role
     scheme says `practical: {variant: fair}`."""
-    from academy.cycles import named_or_current
-    from graders.fairness import adjust
+    from core.cycles import named_or_current
+    from graders.engine.fairness import adjust
     from graders.sources import evidence_frame
 
     h = open_from(ctx)

@@ -32,7 +32,7 @@ TodayOpt = Annotated[Optional[str], typer.Option(
 
 
 def _today(text: str | None) -> date:
-    from academy.tabular import parse_date
+    from core.tabular import parse_date
 
     return parse_date(text) if text else date.today()
 
@@ -45,7 +45,7 @@ def _actor() -> str:
 
 def _viewer_scope(session) -> set[str] | None:
     """What the acting person may see: an employee id sees themself and their staff."""
-    from graders.goals import visible_to
+    from graders.managers.goals import visible_to
     from roster.models import Staff
 
     me = _actor()
@@ -61,7 +61,7 @@ def goals_set(ctx: typer.Context, employee_id: str, month: str, title: str,
               weight: Annotated[float, typer.Option(help="Weight among the month's goals.")] = 1.0,
               today: TodayOpt = None) -> None:
     """Set a goal for EMPLOYEE_ID and MONTH (YYYY-MM), as the person or a manager above them."""
-    from graders.goals import set_goal
+    from graders.managers.goals import set_goal
 
     g = in_transaction(ctx, lambda s, h: set_goal(s, employee_id, month, title, measure, _actor(),
                                                weight, _today(today)).id)
@@ -72,7 +72,7 @@ def goals_set(ctx: typer.Context, employee_id: str, month: str, title: str,
 @goals_app.command("agree")
 def goals_agree(ctx: typer.Context, goal_id: int, today: TodayOpt = None) -> None:
     """Agree to a goal, as its person or as a manager above them."""
-    from graders.goals import agree_goal
+    from graders.managers.goals import agree_goal
 
     state = in_transaction(ctx, lambda s, h: _agreed(agree_goal(s, goal_id, _actor(), _today(today))))
     console.print(f"goal {goal_id}: {state}")
@@ -90,7 +90,7 @@ def goals_score(ctx: typer.Context, goal_id: int,
                 comment: Annotated[Optional[str], typer.Option()] = None,
                 today: TodayOpt = None) -> None:
     """Score an agreed goal once its month is over, as a manager above the person."""
-    from graders.goals import parse_achievement, score_goal
+    from graders.managers.goals import parse_achievement, score_goal
 
     try:
         value = parse_achievement(achievement)
@@ -105,9 +105,8 @@ def goals_list(ctx: typer.Context,
                employee: Annotated[Optional[str], typer.Option(help="One person.")] = None,
                month: Annotated[Optional[str], typer.Option(help="YYYY-MM")] = None) -> None:
     """Goals you may see (yours and your staff's), with their state."""
-    from graders.goals import goals_frame, parse_month
-
-    from academy.i18n import t
+    from core.i18n import t
+    from graders.managers.goals import goals_frame, parse_month
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
@@ -128,7 +127,7 @@ def goals_list(ctx: typer.Context,
 def goals_import(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
                  dry_run: DryOpt = False, today: TodayOpt = None) -> None:
     """Import goals: staff id, month, goal, measure, weight, manager, confirmations."""
-    from graders.goals import import_goals
+    from graders.managers.goals import import_goals
 
     r = in_transaction(ctx, lambda s, h: import_goals(s, file, sheet, _today(today)), dry_run)
     console.print(f"{r.file}: {r.goals} goals set, {r.agreed} agreed by both"
@@ -139,7 +138,7 @@ def goals_import(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
 def goals_scores(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
                  dry_run: DryOpt = False, today: TodayOpt = None) -> None:
     """Import scores of last month's agreed goals: staff id, month, goal, achievement, manager."""
-    from graders.goals import import_scores
+    from graders.managers.goals import import_scores
 
     r = in_transaction(ctx, lambda s, h: import_scores(s, file, sheet, _today(today)), dry_run)
     console.print(f"{r.file}: {r.scored} goals scored"
@@ -157,8 +156,8 @@ def talks_record(ctx: typer.Context, employee_id: str,
                  notes: Annotated[Optional[str], typer.Option()] = None,
                  today: TodayOpt = None) -> None:
     """Record a one-to-one talk held with EMPLOYEE_ID on a day."""
-    from academy.tabular import parse_date
-    from graders.goals import record_one_to_one
+    from core.tabular import parse_date
+    from graders.managers.goals import record_one_to_one
 
     try:
         day = parse_date(held_on)
@@ -173,9 +172,8 @@ def talks_record(ctx: typer.Context, employee_id: str,
 def talks_list(ctx: typer.Context,
                month: Annotated[Optional[str], typer.Option(help="YYYY-MM")] = None) -> None:
     """One-to-ones you may see (yours and your staff's)."""
-    from graders.goals import one_to_ones_frame, parse_month
-
-    from academy.i18n import t
+    from core.i18n import t
+    from graders.managers.goals import one_to_ones_frame, parse_month
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
@@ -192,7 +190,7 @@ def talks_list(ctx: typer.Context,
 def talks_import(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
                  dry_run: DryOpt = False, today: TodayOpt = None) -> None:
     """Import one-to-ones: staff id, manager, date, notes."""
-    from graders.goals import import_one_to_ones
+    from graders.managers.goals import import_one_to_ones
 
     r = in_transaction(ctx, lambda s, h: import_one_to_ones(s, file, _actor(), sheet, _today(today)),
                     dry_run)
@@ -209,10 +207,10 @@ def management_figures(ctx: typer.Context, cycle: str,
                            help="One supervisor or manager.")] = None,
                        today: TodayOpt = None) -> None:
     """Each supervisor's and manager's team figures in CYCLE, against the scheme's targets."""
-    from academy.cycles import get_cycle
-    from academy.errors import AcademyError
-    from graders.management_store import team_figures
-    from graders.schemes import home_schemes
+    from core.cycles import get_cycle
+    from core.errors import AcademyError
+    from graders.engine.schemes import home_schemes
+    from graders.managers.store import team_figures
 
     def run(s, h):
         c = get_cycle(s, cycle)
@@ -225,7 +223,7 @@ def management_figures(ctx: typer.Context, cycle: str,
         fig = team_figures(s, c, targets, heads, _today(today))
         return (fig if scope is None else fig[fig["head_id"].isin(scope)]), h.settings.locale
 
-    from academy.i18n import t
+    from core.i18n import t
 
     fig, loc = in_transaction(ctx, run, dry_run=True)
     table = RichTable(*[t(k, loc) for k in ("head", "indicator", "value", "target", "score")],
@@ -240,7 +238,7 @@ def management_figures(ctx: typer.Context, cycle: str,
 def management_churn(ctx: typer.Context, file: FileArg, sheet: SheetOpt = None,
                      dry_run: DryOpt = False) -> None:
     """Import customer churn per team and month: team, month, customers, customers lost."""
-    from graders.churn import import_churn
+    from graders.managers.churn import import_churn
 
     r = in_transaction(ctx, lambda s, h: import_churn(s, file, _actor(), sheet), dry_run)
     console.print(f"{file.name}: {r} team months of churn"

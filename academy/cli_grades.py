@@ -1,6 +1,6 @@
 """`academy grade|publish|reopen|override|history|results|export`: final grades and what follows.
 
-Thin shell: options become one call of graders.grade_store / graders.publishing / graders.exports.
+Thin shell: options become one call of graders.results.store / graders.results.publishing / graders.results.exports.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import typer
 from rich.table import Table as RichTable
 
 from academy.cli_common import console, open_from
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 COMMANDS: dict[str, object] = {}
 
@@ -54,16 +54,16 @@ def grade(
                       "the scheme's reference pay is used for anyone not in it.")] = None,
 ) -> None:
     """Compute final scores, bands, ranks, awards, pay and training plans of a cycle."""
-    from academy.i18n import t
-    from graders.grade_store import grade_cycle
-    from graders.schemes import home_schemes
+    from core.i18n import t
+    from graders.engine.schemes import home_schemes
+    from graders.results.store import grade_cycle
 
     h = open_from(ctx)
     loc = h.settings.locale
     schemes = home_schemes(h, scheme)
     reference_pay = None
     if pay is not None:
-        from graders.pay_file import read_reference_pay
+        from graders.service_kpis.pay_file import read_reference_pay
 
         reference_pay = read_reference_pay(pay)
     with h.transaction() as s:
@@ -139,8 +139,8 @@ def _missing(v) -> bool:
 @_command("publish")
 def publish(ctx: typer.Context, cycle: Annotated[str, typer.Argument(help="e.g. 2026-Q4")]) -> None:
     """Publish a cycle's grades: they are locked until the cycle is explicitly reopened."""
-    from academy.cycles import get_cycle
-    from graders.publishing import publish as do_publish
+    from core.cycles import get_cycle
+    from graders.results.publishing import publish as do_publish
 
     h = open_from(ctx)
     with h.transaction() as s:
@@ -157,8 +157,8 @@ def reopen(
     reason: Annotated[str, typer.Option("--reason", help="Why the cycle is reopened (recorded).")],
 ) -> None:
     """Reopen a published cycle so that its evidence and grades can change again (recorded)."""
-    from academy.cycles import get_cycle
-    from graders.publishing import reopen as do_reopen
+    from core.cycles import get_cycle
+    from graders.results.publishing import reopen as do_reopen
 
     h = open_from(ctx)
     with h.transaction() as s:
@@ -180,8 +180,8 @@ def override(
         "--clear", help="Withdraw the person's overrides: the computed result applies again.")] = False,
 ) -> None:
     """Override one person's final score or band, with a reason; awards, pay and plans follow."""
-    from graders.grade_store import clear_overrides
-    from graders.grade_store import override as do_override
+    from graders.results.store import clear_overrides
+    from graders.results.store import override as do_override
 
     if sum([score is not None, band is not None, clear]) != 1:
         raise AcademyError("give exactly one of --score, --band or --clear")
@@ -208,8 +208,8 @@ def history(
     employee: Annotated[str | None, typer.Option("--employee", help="Only this person.")] = None,
 ) -> None:
     """Every change of a cycle's grades: who, when, before, after, why."""
-    from academy.i18n import t
-    from graders.grade_store import audit_trail
+    from core.i18n import t
+    from graders.results.store import audit_trail
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -238,10 +238,10 @@ def results(
     employee: Annotated[str | None, typer.Option("--employee", help="One person, in detail.")] = None,
 ) -> None:
     """Show a cycle's stored results (one person's in detail: every component and competency)."""
-    from academy.cycles import get_cycle
-    from academy.i18n import t
-    from graders.grade_store import current_run, run_schemes, stored_result
-    from graders.publishing import publication_state
+    from core.cycles import get_cycle
+    from core.i18n import t
+    from graders.results.publishing import publication_state
+    from graders.results.store import current_run, run_schemes, stored_result
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -306,7 +306,7 @@ def export(
         show_default=False)] = None,
 ) -> None:
     """Export a cycle's stored results to Excel (results, teams, awards, pay, plans, scheme) or CSV."""
-    from graders.exports import export_cycle
+    from graders.results.exports import export_cycle
 
     h = open_from(ctx)
     with h.transaction() as s:

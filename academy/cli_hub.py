@@ -38,10 +38,10 @@ def password(ctx: typer.Context, names: Annotated[list[str], typer.Argument(
              value: Annotated[Optional[str], typer.Option(
                  help="Use this password instead of a random one.")] = None) -> None:
     """Issue a password to each person (hashed; printed once), ending any lock-out."""
-    from academy.errors import AcademyError
     from academy.hub import accounts
     from academy.hub.passwords import PASSWORDS_FILE, PasswordStore
     from academy.hub.settings import hub_dir, load_hub_settings
+    from core.errors import AcademyError
 
     h = open_from(ctx)
     people = accounts.wanted_people(h, load_hub_settings(h.root))

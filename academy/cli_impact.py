@@ -1,6 +1,6 @@
 """`academy impact COURSE --kpi ...` (what completing a course changed in job figures) and
 `academy bench impact` (the estimator's interval coverage on simulated panels with a known effect).
-Thin: options in, graders.impact_store / graders.impact / graders.impact_sim called, tables out;
+Thin: options in, graders.training_impact.store / graders.training_impact.analysis / academy.synthetic.impact_sim called, tables out;
 the words come from dashboards.impact in the home's language."""
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ def impact_cmd(
     against peers of the same team, role and tenure band not yet trained (docs/impact.md)."""
     from sqlalchemy.orm import Session
 
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
     from dashboards import impact as words
-    from graders import impact
-    from graders.impact_store import KPIS, load_impact
+    from graders.training_impact import analysis as impact
+    from graders.training_impact.store import KPIS, load_impact
     from training.catalog import all_modules
 
     kpis = kpi or ["fcr", "commitments"]
@@ -102,7 +102,7 @@ def bench_impact(
     pre-trend is detected."""
     from dataclasses import asdict
 
-    from graders.impact_sim import coverage
+    from academy.synthetic.impact_sim import coverage
 
     figures = {}
     for name, kw in (("known_effect", {"effect": effect}), ("zero_effect", {"effect": 0.0}),

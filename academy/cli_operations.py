@@ -23,8 +23,8 @@ CycleOpt = Annotated[Optional[str], typer.Option(help="Cycle whose months to sho
 def _months(session, month: str | None, cycle: str | None) -> list[str]:
     import re
 
-    from academy.cycles import current_cycle, get_cycle
-    from academy.errors import AcademyError
+    from core.cycles import current_cycle, get_cycle
+    from core.errors import AcademyError
     from graders.operations_store import cycle_months
 
     if month:
@@ -58,7 +58,7 @@ def tickets_import(
     first-contact resolution, reopened, complaint, survey sent)."""
     from sqlalchemy.orm import Session
 
-    from graders.operations_config import load_operations
+    from graders.service_kpis.config import load_operations
     from graders.tickets import import_tickets
     from roster.store import current_user
 
@@ -92,8 +92,8 @@ def tickets_kpis(
     team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
 ) -> None:
     """Commitment compliance, response and handling times, FCR, throughput, complaints."""
-    from academy.errors import AcademyError
-    from academy.i18n import t
+    from core.errors import AcademyError
+    from core.i18n import t
     from graders.operations_store import load_operations_kpis
 
     if by not in ("person", "team"):
@@ -130,7 +130,7 @@ def tickets_breaches(
     team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
 ) -> None:
     """The tickets behind every missed commitment."""
-    from academy.i18n import t
+    from core.i18n import t
     from graders.operations_store import load_operations_kpis
 
     h = open_from(ctx)
@@ -191,12 +191,12 @@ def pay(
 ) -> None:
     """Monthly performance pay from the schemes' operational KPI items, with the health check
     per month and role ("80% below KPI 1 means revise the scheme")."""
-    from academy.cycles import get_cycle
-    from academy.errors import AcademyError
-    from academy.i18n import t
-    from graders.operations_export import write_pay_workbook
+    from core.cycles import get_cycle
+    from core.errors import AcademyError
+    from core.i18n import t
+    from graders.engine.schemes import home_schemes
     from graders.operations_store import cycle_months, cycle_pay, load_operations_kpis
-    from graders.schemes import home_schemes
+    from graders.service_kpis.export import write_pay_workbook
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -206,7 +206,7 @@ def pay(
                            "the cycle pay of `academy grade` applies")
     reference = None
     if pay_file is not None:
-        from graders.pay_file import read_reference_pay
+        from graders.service_kpis.pay_file import read_reference_pay
 
         reference = read_reference_pay(pay_file)
     with h.transaction() as s:

@@ -52,7 +52,7 @@ def plans_score(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_r
                 today: Annotated[Optional[str], typer.Option(
                     help="Score as of this date (YYYY-MM-DD; default: today).")] = None) -> None:
     """Score last month's items: staff id, month, item, status (done/partly/not done), quality."""
-    from academy.tabular import parse_date
+    from core.tabular import parse_date
     from graders.work_plans import import_scores
 
     _run(ctx, import_scores, file, cycle, dry_run, sheet, replaces,
@@ -63,7 +63,7 @@ def plans_score(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_r
 def plans_show(ctx: typer.Context, cycle: CycleOpt = None,
                employee: Annotated[Optional[str], typer.Option(help="One staff id.")] = None) -> None:
     """Agreed plan items and their scores, per person and month."""
-    from academy.cycles import named_or_current
+    from core.cycles import named_or_current
     from graders.work_plans import plan_overview
 
     h = open_from(ctx)

@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
                  "courses, exams as documents, no instructor tools.")] = None,
     ) -> None:
         """Run JupyterLab and the Voila dashboards on localhost until Ctrl-C."""
-        from academy.errors import AcademyError
+        from core.errors import AcademyError
         from dashboards.identity import issue_token as _issue
         from dashboards.identity import tokens_path
 

@@ -1,5 +1,5 @@
-"""`academy violations ...`: the penalty ladder (graders.violations). Thin: options in, one call
-of graders.violations_store, a table out. Every step records who (ACADEMY_USER or the login),
+"""`academy violations ...`: the penalty ladder (graders.ladder.violations). Thin: options in, one call
+of graders.ladder.violations_store, a table out. Every step records who (ACADEMY_USER or the login),
 when and why; nothing is ever changed or deleted."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ TodayOpt = Annotated[Optional[str], typer.Option(
 
 
 def _date(value: str | None, option: str) -> date | None:
-    from academy.errors import AcademyError
-    from academy.tabular import parse_date
+    from core.errors import AcademyError
+    from core.tabular import parse_date
 
     if value is None:
         return None
@@ -34,8 +34,8 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _step(ctx, violation_id: str, action: str, reason: str, today: str | None, **data) -> None:
-    from graders import violations as vio
-    from graders import violations_store as vs
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -53,8 +53,8 @@ def _step(ctx, violation_id: str, action: str, reason: str, today: str | None, *
 @app.command("types")
 def types_(ctx: typer.Context) -> None:
     """The catalogue of violation types and the warning ladder (violations.yaml)."""
-    from academy.i18n import t
-    from graders import violations as vio
+    from core.i18n import t
+    from graders.ladder import violations as vio
 
     h = open_from(ctx)
     cfg, loc = vio.load_violations_config(h.assessments_dir), h.settings.locale
@@ -84,8 +84,8 @@ def record(
     today: TodayOpt = None,
 ) -> None:
     """Record a violation; its warning level follows from the person's earlier ones."""
-    from graders import violations as vio
-    from graders import violations_store as vs
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -132,7 +132,7 @@ def followup(ctx: typer.Context, violation_id: str,
              reason: ReasonOpt, due: DateOpt = None, today: TodayOpt = None) -> None:
     """Record the follow-up of a plan: met (closes it), extended (--due), escalated (one level
     up)."""
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
 
     actions = {"met": "plan_met", "extended": "plan_extended", "escalated": "plan_escalated"}
     if outcome not in actions:
@@ -149,9 +149,9 @@ def list_(ctx: typer.Context,
           open_only: Annotated[bool, typer.Option("--open", help="Only open violations.")] = False,
           ) -> None:
     """Violations with their level, state and plan."""
-    from academy.i18n import t
-    from graders import violations as vio
-    from graders import violations_store as vs
+    from core.i18n import t
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -175,8 +175,8 @@ def list_(ctx: typer.Context,
 @app.command("history")
 def history_(ctx: typer.Context, violation_id: str) -> None:
     """Every recorded step of one violation: what, who, when, why."""
-    from academy.i18n import t
-    from graders import violations_store as vs
+    from core.i18n import t
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -196,8 +196,8 @@ def history_(ctx: typer.Context, violation_id: str) -> None:
 @app.command("standing")
 def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Open violations and the warning level standing per person."""
-    from academy.i18n import t
-    from graders import violations_store as vs
+    from core.i18n import t
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -217,9 +217,9 @@ def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
 @app.command("due")
 def due(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Corrective plans due (or due within the warning days), the most overdue first."""
-    from academy.i18n import t
-    from graders import violations as vio
-    from graders import violations_store as vs
+    from core.i18n import t
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from academy.errors import AcademyError
-from academy.home import Home, init_home, _resolve
-from academy.settings import SETTINGS_FILE
-from academy.demo_operations import step_tickets as _step_tickets
 from academy import demo_ladder as _ladder
-from academy.demo_management import step_management as _step_management
-from academy.demo_impact import step_completions as _step_impact_completions
 from academy.demo_fair import step_fair as _step_fair
+from academy.demo_impact import step_completions as _step_impact_completions
+from academy.demo_management import step_management as _step_management
+from academy.demo_operations import step_tickets as _step_tickets
+from core.errors import AcademyError
+from core.home import Home, _resolve, init_home
+from core.settings import SETTINGS_FILE
 
 
 @dataclass
@@ -47,8 +47,8 @@ def synthetic_company(root: Path, staff: int, seed: int, today: date) -> DemoCon
 
 
 def step_roster(ctx: DemoContext) -> None:
+    from academy.synthetic.company import make_company, write_roster_csv
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     people = make_company(ctx.staff, ctx.seed)
     path = ctx.home.imports_dir / "demo_roster.csv"
@@ -59,7 +59,7 @@ def step_roster(ctx: DemoContext) -> None:
 
 
 def step_cycles(ctx: DemoContext) -> None:
-    from academy.cycles import close_cycle, open_cycle, quarter_name
+    from core.cycles import close_cycle, open_cycle, quarter_name
 
     this_q = quarter_name(ctx.today)
     prev_day = date(ctx.today.year, ((ctx.today.month - 1) // 3) * 3 + 1, 1).replace(day=1)
@@ -76,11 +76,11 @@ def step_evidence(ctx: DemoContext) -> None:
     real exports, imported through the same imports a user runs, then checked for fairness."""
     from sqlalchemy.orm import Session
 
-    from academy.cycles import current_cycle
+    from academy.synthetic.evidence import Person, write_evidence_files
+    from core.cycles import current_cycle
     from graders import behaviour, practical, reviews, surveys
     from graders.forms_config import load_evidence_config
     from graders.sources import collect
-    from graders.synthetic import Person, write_evidence_files
     from roster.store import list_staff
 
     cfg = load_evidence_config(ctx.home.assessments_dir)
@@ -110,9 +110,9 @@ def step_exams(ctx: DemoContext) -> None:
     no final grade is reweighted for want of a theory exam."""
     import random
 
-    from graders.exam.demo import run_demo_exams
-    from graders.grade_store import roster_frame
-    from graders.schemes import home_schemes
+    from academy.synthetic.exams import run_demo_exams
+    from graders.engine.schemes import home_schemes
+    from graders.results.store import roster_frame
     from roster.store import list_staff
 
     families = set(home_schemes(ctx.home))
@@ -128,11 +128,11 @@ def step_exams(ctx: DemoContext) -> None:
 
 def step_grades(ctx: DemoContext) -> None:
     """Final grades of the current cycle from whatever evidence exists, published and exported."""
-    from academy.cycles import current_cycle
-    from graders.exports import export_cycle
-    from graders.grade_store import grade_cycle
-    from graders.publishing import publish
-    from graders.schemes import home_schemes
+    from core.cycles import current_cycle
+    from graders.engine.schemes import home_schemes
+    from graders.results.exports import export_cycle
+    from graders.results.publishing import publish
+    from graders.results.store import grade_cycle
 
     schemes = home_schemes(ctx.home)
     with ctx.home.transaction() as s:
@@ -163,9 +163,9 @@ def step_grades(ctx: DemoContext) -> None:
 def step_courses(ctx: DemoContext) -> None:
     from sqlalchemy import select
 
+    from academy.synthetic.progress import record_demo_progress
     from roster.models import Staff
     from training.catalog import all_modules
-    from training.demo import record_demo_progress
 
     modules = all_modules()
     with ctx.home.transaction() as s:
@@ -178,7 +178,7 @@ def step_courses(ctx: DemoContext) -> None:
 
 def step_work_plans(ctx: DemoContext) -> None:
     """Technical support's monthly work plans (agreed, last months scored) and a 问卷星 export."""
-    from graders.synthetic_plans import demo_work_plans_and_wjx
+    from academy.synthetic.plans import demo_work_plans_and_wjx
 
     ctx.notes.append(demo_work_plans_and_wjx(ctx.home, ctx.seed, ctx.today,
                                              ctx.extras.get("planted")))

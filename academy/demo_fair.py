@@ -1,5 +1,5 @@
 """The demo's fair-measurement step: the role schemes of the demo home grade practical exams on
-fair scores (trainer severity taken off, graders.fairness), and the note says what changed."""
+fair scores (trainer severity taken off, graders.engine.fairness), and the note says what changed."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def use_fair_scores(schemes_dir) -> list[str]:
 
 def step_fair(ctx) -> None:
     """Trainer severity of the open cycle's practical exams, and grading on fair scores."""
-    from academy.cycles import current_cycle
-    from graders.fairness import adjust
+    from core.cycles import current_cycle
+    from graders.engine.fairness import adjust
     from graders.sources import evidence_frame
 
     with ctx.home.transaction() as s:

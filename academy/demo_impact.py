@@ -94,9 +94,9 @@ def trained_tickets(tickets: pd.DataFrame, completed: dict[str, datetime], seed:
 def step_completions(ctx) -> None:
     """academy.demo step: spread completions of COURSE over the months; leave the ticket
     adjustment for the ticket step."""
-    from graders.impact_store import completions
+    from academy.synthetic.tickets import ROLE_CHANNELS
     from graders.operations_store import staff_frame
-    from graders.ticket_synthetic import ROLE_CHANNELS
+    from graders.training_impact.store import completions
     from training.catalog import all_modules
     from training.progress import ModuleProgress
 

@@ -28,11 +28,11 @@ def _staff(s):
 
 def step_violations(ctx) -> None:
     """Violations with plans, a competition and mentoring pairs (before the grades)."""
-    from academy.cycles import current_cycle
-    from graders import careers_store as cs
-    from graders import violations as vio
-    from graders import violations_store as vs
-    from graders.recognition_store import import_competitions
+    from core.cycles import current_cycle
+    from graders.ladder import careers_store as cs
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
+    from graders.ladder.recognition_store import import_competitions
 
     rng = random.Random(ctx.seed * 13 + 5)
     cfg = vio.load_violations_config(ctx.home.assessments_dir)
@@ -129,9 +129,9 @@ def _finish_courses(s, employee_id: str, courses: list[str], today) -> None:
 
 def _coaching_followup(s, staff: dict) -> str | None:
     """Extend by two weeks the first due corrective action of the latest published grades, by the
-    person's supervisor (graders.coaching): the first screen then shows its new date. Returns
+    person's supervisor (graders.ladder.coaching): the first screen then shows its new date. Returns
     whose, or None when there is none."""
-    from graders import coaching_store as cos
+    from graders.ladder import coaching_store as cos
 
     f = cos.followups(s)
     f = f[f["state"] == "due"]
@@ -147,10 +147,10 @@ def _coaching_followup(s, staff: dict) -> str | None:
 
 def step_careers(ctx) -> None:
     """A promotion case in the pipeline, eligible cases, an honour-board opt-out, the export."""
-    from graders import careers as car
-    from graders import careers_store as cs
-    from graders.ladder_export import export_ladder
-    from graders.recognition_store import set_honour_choice
+    from graders.ladder import careers as car
+    from graders.ladder import careers_store as cs
+    from graders.ladder.export import export_ladder
+    from graders.ladder.recognition_store import set_honour_choice
 
     cfg = car.load_careers_config(ctx.home.assessments_dir)
     today = ctx.today

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 def step_tickets(ctx) -> None:
     """academy.demo step: write the export, import it, export the pay sheet."""
-    from academy.cycles import current_cycle
-    from graders.operations import months_between
-    from graders.operations_config import load_operations
-    from graders.operations_export import write_pay_workbook
+    from academy.synthetic.tickets import make_tickets, write_ticket_export
+    from core.cycles import current_cycle
+    from graders.engine.schemes import home_schemes
     from graders.operations_store import cycle_months, cycle_pay, load_operations_kpis, staff_frame
-    from graders.schemes import home_schemes
-    from graders.ticket_synthetic import make_tickets, write_ticket_export
+    from graders.service_kpis.config import load_operations
+    from graders.service_kpis.export import write_pay_workbook
+    from graders.service_kpis.kpis import months_between
     from graders.tickets import import_tickets
 
     now = min(datetime.now().replace(second=0, microsecond=0),

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 #: the request header the server sets from the authenticated user (Voila's http_header_envs)
 VIEWER_HEADER = "X-Academy-Viewer"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboards import phrases
-from graders.coaching import apply_to_below
 from dashboards.labels import t
+from graders.ladder.coaching import apply_to_below
 
 #: names listed on a card before "and N more"
 SHOWN = 8
@@ -27,7 +27,7 @@ class Attention:
     health: pd.DataFrame  # family, check, level, message (revise first)
     awards: pd.DataFrame  # kind, name, team
     graded: int
-    followed_up: int = 0  # corrective actions already met or escalated (graders.coaching)
+    followed_up: int = 0  # corrective actions already met or escalated (graders.ladder.coaching)
 
     @property
     def empty(self) -> bool:
@@ -37,7 +37,7 @@ class Attention:
 
 def summary(result, flags: pd.DataFrame, followups: pd.DataFrame | None = None) -> Attention:
     """What needs attention among the people of `result` (a restricted GradeResult); with
-    `followups` (graders.coaching.fold of the cycle), corrective actions met or escalated no
+    `followups` (graders.ladder.coaching.fold of the cycle), corrective actions met or escalated no
     longer count and an extended one is due at its new date."""
     res = result.results
     corrective = res[res["corrective"].fillna(False).astype(bool)]

@@ -7,8 +7,8 @@
 * Honour board: everyone recognised, without people who opted out (and no excluded awards).
 
 Access follows dashboards.access: the viewer comes from the server, every selection is made in the
-kernel before anything is drawn. Figures come from graders.violations/careers/recognition; the
-tables from graders.ladder_views (the same ones the workbook export writes).
+kernel before anything is drawn. Figures come from graders.ladder.violations/careers/recognition; the
+tables from graders.ladder.views (the same ones the workbook export writes).
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from dashboards import data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require, visible_ids
 from dashboards.labels import t
 from dashboards.ui import _notice, guarded, heading, resolve_locale, resolve_viewer, table
-from graders import careers as car
-from graders import careers_store, recognition_store, violations_store
-from graders import ladder_views as views
-from graders import violations as vio
-from graders.recognition import load_recognition_config
+from graders.ladder import careers as car
+from graders.ladder import careers_store, recognition_store, views, violations_store
+from graders.ladder import violations as vio
+from graders.ladder.recognition import load_recognition_config
 
 
 @dataclass

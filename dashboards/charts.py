@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.competencies import CODES, competency_name
 from dashboards.labels import t
-from graders.competencies import CODES, competency_name
 
 #: fonts with Chinese glyphs first (WenQuanYi is what `make test` installs on Debian)
 FONT = ("WenQuanYi Micro Hei, Noto Sans CJK SC, Microsoft YaHei, PingFang SC, "

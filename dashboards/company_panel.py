@@ -45,7 +45,7 @@ def _t(key: str, loc: str) -> str:
 
 def company_feedback_frame(company: data.Company, viewer, cycle: str) -> pd.DataFrame:
     """The company report of a cycle, kept to the company-wide rows and the viewer's teams."""
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
     from graders.company_feedback import company_report
 
     teams = data.allowed_teams(company, viewer)

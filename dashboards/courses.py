@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 def my_progress(home, employee_id: str, loc: str = "en") -> pd.DataFrame:
     """Every module of every course with this trainee's status (not started ... completed)."""
-    from graders.course_catalog import module_catalog
+    from graders.engine.course_catalog import module_catalog
     from training.progress import ModuleProgress, module_status
 
     cat = module_catalog().drop_duplicates(["course", "module"])
@@ -33,7 +33,7 @@ def course_titles(loc: str = "en") -> dict[str, str]:
 def team_progress(home, ids, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Course progress of the people `ids` (a manager's selection), one row each: modules
     opened and completed, their average best self-check score and average rating given."""
-    from graders.course_catalog import module_catalog
+    from graders.engine.course_catalog import module_catalog
     from training.progress import progress_report
 
     keys = list(module_catalog().drop_duplicates(["course", "module"])[["course", "module"]]

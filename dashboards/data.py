@@ -1,8 +1,8 @@
 """Data access for the dashboards: what the grading, evidence, exam and course packages stored,
 read with one query per table, cached per kernel, and filtered by who is looking.
 
-The dashboards never compute grades: they read stored results (graders.grade_store) and, for the
-what-if panel only, call the scoring engine (graders.grading.what_if), which touches nothing.
+The dashboards never compute grades: they read stored results (graders.results.store) and, for the
+what-if panel only, call the scoring engine (graders.engine.grading.what_if), which touches nothing.
 
 Every function that returns people's data takes a Viewer and filters with dashboards.access; a
 request for a team or person outside the viewer's reach raises AccessDenied (never an empty
@@ -21,8 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from dashboards import phrases
-from dashboards.access import (ADMIN, HIERARCHY_COLUMNS, TRAINER, AccessDenied, Viewer,
-                               managed_teams, visible_ids)
+from dashboards.access import (
+    ADMIN,
+    HIERARCHY_COLUMNS,
+    TRAINER,
+    AccessDenied,
+    Viewer,
+    managed_teams,
+    visible_ids,
+)
 
 _LOCK = threading.Lock()
 _COMPANIES: dict[str, "Company"] = {}
@@ -32,7 +39,7 @@ _COMPANIES: dict[str, "Company"] = {}
 class Company:
     """Everything the dashboards read about one home, loaded once per kernel."""
 
-    home: object  # academy.home.Home
+    home: object  # core.home.Home
     hierarchy: pd.DataFrame  # HIERARCHY_COLUMNS + role_code, family, level
     cycles: pd.DataFrame  # id, name, opens_on, closes_on, status, state, graded
     _results: dict = field(default_factory=dict)
@@ -60,8 +67,8 @@ def hierarchy_frame(session: Session) -> pd.DataFrame:
 
 def cycles_frame(session: Session) -> pd.DataFrame:
     """Cycles (oldest first) with their publication state and whether they have grades."""
-    from academy.cycles import Cycle
-    from graders.grade_models import GradePublication, GradeRun
+    from core.cycles import Cycle
+    from graders.results.models import GradePublication, GradeRun
 
     pub = aliased(GradePublication)
     q = (select(Cycle.id, Cycle.name, Cycle.opens_on, Cycle.closes_on, Cycle.status, pub.state,
@@ -78,7 +85,7 @@ def cycles_frame(session: Session) -> pd.DataFrame:
 
 def load_company(home=None, refresh: bool = False) -> Company:
     """The company of `home` (default: $ACADEMY_HOME), cached for the life of the kernel."""
-    from academy.home import open_home
+    from core.home import open_home
 
     h = home if home is not None and not isinstance(home, str) else open_home(home)
     key = str(h.root)
@@ -96,14 +103,14 @@ def load_company(home=None, refresh: bool = False) -> Company:
 class CycleData:
     name: str
     state: str
-    result: object  # graders.grading.GradeResult
+    result: object  # graders.engine.grading.GradeResult
     schemes: dict  # family -> Scheme the run used
 
 
 def cycle_data(company: Company, cycle: str) -> CycleData:
     """The stored (current) results of a cycle and the schemes they were computed with."""
-    from academy.cycles import get_cycle
-    from graders.grade_store import current_run, run_schemes, stored_result
+    from core.cycles import get_cycle
+    from graders.results.store import current_run, run_schemes, stored_result
 
     with _LOCK:
         if cycle not in company._results:
@@ -119,10 +126,10 @@ def cycle_data(company: Company, cycle: str) -> CycleData:
 
 
 def coaching_followups(company: Company, cycle: str) -> pd.DataFrame:
-    """Where the follow-up of each corrective action of `cycle` stands (graders.coaching); read
+    """Where the follow-up of each corrective action of `cycle` stands (graders.ladder.coaching); read
     fresh each time (not cached: follow-ups are recorded while the page is open). Empty for a
     cycle not published."""
-    from graders.coaching_store import followups
+    from graders.ladder.coaching_store import followups
 
     with Session(company.home.engine) as s:
         return followups(s, cycle)
@@ -138,8 +145,8 @@ def graded_cycles(company: Company, published_only: bool = False) -> list[str]:
 def trend_frame(company: Company) -> pd.DataFrame:
     """Final scores of every graded cycle: DataFrame[cycle, opens_on, employee_id, team, family,
     final_score, band, state] in one query."""
-    from academy.cycles import Cycle
-    from graders.grade_models import GradeResult, GradeRun
+    from core.cycles import Cycle
+    from graders.results.models import GradeResult, GradeRun
 
     with _LOCK:
         if company._trend is None:
@@ -157,8 +164,8 @@ def trend_frame(company: Company) -> pd.DataFrame:
 
 
 def _flags_job(home_root: str, cycle: str) -> pd.DataFrame:
-    from academy.cycles import get_cycle
-    from academy.home import open_home
+    from core.cycles import get_cycle
+    from core.home import open_home
     from graders.sources import collect
 
     home = open_home(home_root, upgrade=False)
@@ -178,7 +185,7 @@ def _flags_key(home, cycle: str) -> str:
     from pathlib import Path
 
     import graders
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
     from graders.evidence import EvidenceBatch
     from roster.models import Staff, Team
 
@@ -216,9 +223,9 @@ def store_flags(home, cycle: str, frame: pd.DataFrame) -> Path:
     on (flags_key). `academy grade` collects every source's evidence anyway and calls this with
     the flags it found, so the first dashboard kernel after a grade reads them in milliseconds
     instead of collecting the whole cycle again (about a minute at 10,000 staff)."""
-    from graders.sources import FLAG_COLUMNS
-
     import os
+
+    from graders.sources import FLAG_COLUMNS
 
     path = _flags_path(home, cycle, _flags_key(home, cycle))
     _write_flags(path, frame[FLAG_COLUMNS].reset_index(drop=True))
@@ -289,8 +296,8 @@ def flags(company: Company, cycle: str) -> pd.DataFrame:
 
 def grade_inputs(company: Company, cycle: str):
     """The engine's inputs for a cycle (loaded on first use of the what-if panel)."""
-    from academy.cycles import get_cycle
-    from graders.grade_store import current_run, load_inputs, overrides_frame
+    from core.cycles import get_cycle
+    from graders.results.store import current_run, load_inputs, overrides_frame
 
     with _LOCK:
         if cycle not in company._inputs:
@@ -431,7 +438,7 @@ def trainee_report(company: Company, viewer: Viewer | None, cycle: str | None = 
 def peer_of(company: Company, cycle: str, employee_id: str) -> pd.DataFrame:
     """Peer-review aggregates of one person (graders.reviews.peer_summary: only competencies with
     at least the minimum number of raters; never individual answers)."""
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
     from graders.reviews import peer_summary
 
     with Session(company.home.engine) as s:
@@ -445,7 +452,7 @@ def what_if(company: Company, viewer: Viewer | None, cycle: str,
     """Results under other component weights, computed by the scoring engine on the cycle's
     stored inputs (nothing is written); the changes restricted to what the viewer may see.
     Returns (diff, restricted GradeResult)."""
-    from graders.grading import what_if as engine_what_if
+    from graders.engine.grading import what_if as engine_what_if
 
     if not allowed_teams(company, viewer):
         raise AccessDenied("the what-if panel is for managers")

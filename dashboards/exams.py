@@ -147,7 +147,7 @@ def practical_agreement(home, cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Krippendorff's alpha per scenario and leniency per trainer (graders.practical.agreement)."""
     from sqlalchemy.orm import Session
 
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
     from graders.forms_config import load_evidence_config
     from graders.practical import agreement
     from graders.sources import evidence_frame

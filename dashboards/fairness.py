@@ -1,6 +1,6 @@
 """Fair measurement on the dashboards: trainer severity (trainer view), the practical scores
 adjusted for it (manager view) and the exam statistics (trainer view). Figures come from
-graders.fairness and graders.exam.item_stats; labels from dashboards.labels, in either language."""
+graders.engine.fairness and graders.exam.item_stats; labels from dashboards.labels, in either language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 from dashboards.labels import t
 
 
@@ -17,8 +17,8 @@ def trainer_severity(home, cycle: str):
     none or the design is not connected. For the trainer view (trainers only)."""
     from sqlalchemy.orm import Session
 
-    from academy.cycles import get_cycle
-    from graders.fairness import DisconnectedDesign, adjust
+    from core.cycles import get_cycle
+    from graders.engine.fairness import DisconnectedDesign, adjust
     from graders.sources import evidence_frame
 
     with Session(home.engine) as s:

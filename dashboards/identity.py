@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 TOKENS_FILE = "dashboard_tokens.json"
 

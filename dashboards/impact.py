@@ -1,5 +1,5 @@
 """Training impact on the manager dashboard: per course and job figure, what completing the course
-changed (graders.impact: staggered difference-in-differences against matched peers not yet
+changed (graders.training_impact.analysis: staggered difference-in-differences against matched peers not yet
 trained), with its interval, a plain verdict, the pre-trend and placebo checks and the event-study
 chart (effect by months since completion). The words are here in both languages, for the page and
 for `academy impact`.
@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from dashboards import charts, data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require, visible_ids
 from dashboards.ui import STYLE, chart, guarded, heading, resolve_locale, resolve_viewer, table
-from graders import impact
-from graders.impact_store import KPIS, load_impact
+from graders.training_impact import analysis as impact
+from graders.training_impact.store import KPIS, load_impact
 
 __all__ = ["impact_panel", "compute", "summary", "event_chart", "cohort_table", "overview_table",
            "LABELS", "kpi_name", "reason_text", "verdict_word"]

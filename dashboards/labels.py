@@ -1,9 +1,9 @@
 """Dashboard labels in English and Simplified Chinese (the platform's own labels come from
-academy.i18n; these are the ones only the dashboards use)."""
+core.i18n; these are the ones only the dashboards use)."""
 
 from __future__ import annotations
 
-from academy.i18n import t as _platform_t
+from core.i18n import t as _platform_t
 
 LABELS: dict[str, tuple[str, str]] = {
     "manager_title": ("Team capability", "团队能力看板"),
@@ -280,7 +280,7 @@ LABELS.update({
                                     "实践考核分数未按考官严厉度校正"),
 })
 
-# Follow-up of corrective actions on the first screen (graders.coaching).
+# Follow-up of corrective actions on the first screen (graders.ladder.coaching).
 LABELS.update({
     "extended_to": ("extended to {date}", "已延期至 {date}"),
     "followed_up_note": ("{n} corrective action(s) already followed up (met or escalated)",

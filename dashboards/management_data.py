@@ -3,7 +3,7 @@ one-to-ones, filtered by who is looking (never computed from anything but stored
 
 * Team figures of a head: visible to whoever may see the head's results (dashboards.access).
 * Goals and one-to-ones: visible to the person and the managers above them in the roster only
-  (graders.goals.visible_to), and to an admin; a team manager outside the chain sees none.
+  (graders.managers.goals.visible_to), and to an admin; a team manager outside the chain sees none.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dashboards.data import Company
 
 
 def _cycle(company: Company, cycle: str):
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
 
     with Session(company.home.engine) as s:
         c = get_cycle(s, cycle)
@@ -29,8 +29,8 @@ def _cycle(company: Company, cycle: str):
 
 def team_figures(company: Company, viewer: Viewer | None, cycle: str, head: str,
                  targets: dict[str, float] | None = None) -> pd.DataFrame:
-    """graders.management FIGURE_COLUMNS of one supervisor or manager in a cycle (cached)."""
-    from graders.management_store import team_figures as figures
+    """graders.managers.grading FIGURE_COLUMNS of one supervisor or manager in a cycle (cached)."""
+    from graders.managers.store import team_figures as figures
 
     if viewer is None or head not in set(visible_ids(company.hierarchy, viewer)):
         raise AccessDenied(f"{head} is not visible to you")
@@ -45,7 +45,7 @@ def team_figures(company: Company, viewer: Viewer | None, cycle: str, head: str,
 def goals_and_talks(company: Company, viewer: Viewer | None, cycle: str,
                     employee_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(goals, one-to-ones) of one person in the cycle's months, for them and their managers."""
-    from graders import goals
+    from graders.managers import goals
     from graders.operations_store import cycle_months
 
     if viewer is None:

@@ -79,10 +79,10 @@ def my_goals(company, viewer, cycle: str | None, loc: str, heading, table) -> li
 def workbook_sheets(session, company, viewer, sl, loc: str) -> dict:
     """The management sheets of the dashboard's workbook download: team figures of the heads in
     the viewer's selection, goals and one-to-ones only of the viewer's own staff."""
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
     from dashboards.access import ADMIN
-    from graders import goals
-    from graders.management_export import management_sheets
+    from graders.managers import goals
+    from graders.managers.export import management_sheets
 
     cycle = get_cycle(session, sl.cycle.name)
     scope = None if viewer.kind == ADMIN else goals.visible_to(session, viewer.user)

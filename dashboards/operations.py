@@ -4,7 +4,7 @@ month's performance pay sheet. The manager sees the teams under them; a trainee 
 
 Access follows dashboards.access: every function takes the viewer and filters inside the kernel,
 so nothing outside the viewer's people is ever loaded into a figure. Figures come from the scoring
-code (graders.operations, graders.monthly_pay); nothing is computed here but the selection.
+code (graders.service_kpis.kpis, graders.service_kpis.monthly_pay); nothing is computed here but the selection.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dashboards import charts, data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require, visible_ids
 from dashboards.labels import t
 from dashboards.ui import _notice, chart, guarded, heading, resolve_locale, resolve_viewer, table
-from graders import operations
+from graders.service_kpis import kpis as operations
 
 #: months shown: this many, ending with the current month
 MONTHS_SHOWN = 6
@@ -35,7 +35,7 @@ class OpsView:
     teams: pd.DataFrame  # KPIs per team and month (over the visible people only)
     people: pd.DataFrame  # KPIs per person and month, with name and team
     breaches: pd.DataFrame
-    pay: pd.DataFrame  # graders.monthly_pay PAY_COLUMNS
+    pay: pd.DataFrame  # graders.service_kpis.monthly_pay PAY_COLUMNS
     checks: pd.DataFrame
     role_names: dict  # role code -> (English name, Chinese name)
 
@@ -50,10 +50,9 @@ def _load(company: data.Company, ids: np.ndarray | None, months: list[str]) -> O
     """Figures of the people `ids` (None: everyone). Every ticket of the months is read, so that a
     repeat call served by someone else still counts against the first ticket; only the chosen
     people's tickets reach a figure."""
-    from graders.monthly_pay import monthly_pay
+    from graders.engine.schemes import home_schemes
     from graders.operations_store import load_operations_kpis, staff_frame
-    from graders.schemes import home_schemes
-
+    from graders.service_kpis.monthly_pay import monthly_pay
     from roster.models import Role
 
     with Session(company.home.engine) as s:

@@ -18,7 +18,7 @@ from dashboards.labels import t
 
 Names = Mapping[str, str]
 
-# --- scheme health checks (graders.grading CHECK_COLUMNS: family, check, level, message) -------
+# --- scheme health checks (graders.engine.grading CHECK_COLUMNS: family, check, level, message) -------
 
 _KPI = re.compile(r"^(?P<share>\d+)% of (?P<n>\d+) .+? staff have a KPI value below 1 "
                   r"\((?:at least|below) (?P<limit>\d+)%\)")

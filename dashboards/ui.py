@@ -21,11 +21,18 @@ import ipywidgets as w
 import pandas as pd
 from IPython.display import display
 
+from core.competencies import CODES, competency_name
 from dashboards import attention, charts, data, management_panel, phrases
-from dashboards.access import (ADMIN, TRAINEE, TRAINER, AccessDenied, Viewer, require,
-                               viewer_from_env)
+from dashboards.access import (
+    ADMIN,
+    TRAINEE,
+    TRAINER,
+    AccessDenied,
+    Viewer,
+    require,
+    viewer_from_env,
+)
 from dashboards.labels import t
-from graders.competencies import CODES, competency_name
 
 STYLE = """<style>
 .academy-table {border-collapse: collapse; font-size: 12px; margin: 4px 0 12px 0;}
@@ -57,7 +64,7 @@ a.academy-link, .academy-plan a {color: #2b6cb0; text-decoration: underline; cur
 PICKER_LIMIT = 500
 #: people per page of the staff x competency grid
 HEATMAP_PAGE = 40
-#: logged by every kernel once its data is loaded (dashboards.bench waits for it)
+#: logged by every kernel once its data is loaded (academy.bench.dashboards waits for it)
 PRELOADED = "academy: dashboard data preloaded in kernel"
 HALF = dict(width="49%", min_width="400px")
 
@@ -539,7 +546,7 @@ class ManagerDashboard:
     def _workbook_link(self) -> str:
         from sqlalchemy.orm import Session
 
-        from graders.exports import role_names, write_workbook
+        from graders.results.exports import role_names, write_workbook
 
         sl = self.slice
         with Session(self.company.home.engine) as s:
@@ -701,8 +708,8 @@ def _exam_feedback(company: data.Company, viewer: Viewer, loc: str) -> w.HTML:
 
 
 def _module_titles(loc: str) -> dict[str, str]:
-    """'course/module' -> the module's title in `loc` (graders.course_catalog)."""
-    from graders.course_catalog import module_catalog
+    """'course/module' -> the module's title in `loc` (graders.engine.course_catalog)."""
+    from graders.engine.course_catalog import module_catalog
 
     cat = module_catalog().drop_duplicates(["course", "module"])
     title = cat["title_zh"] if loc == "zh" else cat["title_en"]
@@ -886,7 +893,7 @@ def _item_table(items: list[dict], loc: str) -> w.HTML:
 def _scoring_form(company: data.Company, viewer: Viewer, loc: str):
     """The practical scoring form in the page's language, for the open cycle; where no cycle is
     open, or its results are published (no new evidence), a notice in the page's language."""
-    from graders.forms import PracticalScoringForm
+    from graders.notebook_forms.evidence_forms import PracticalScoringForm
 
     cyc = company.cycles
     open_now = cyc[cyc["status"] == "open"]

@@ -18,13 +18,18 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from academy.cycles import Cycle
-from academy.errors import ProblemsError
-from academy.tabular import Table, map_columns, normalize_header, parse_date, read_table
+from core.cycles import Cycle
+from core.errors import ProblemsError
+from core.tabular import Table, map_columns, normalize_header, parse_date, read_table
 from graders.forms_config import BehaviourList, EvidenceConfig
 from graders.importing import ImportResult, Located, parse_number, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
-    details_frame
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    FLAG_COLUMNS,
+    SourceResult,
+    details_frame,
+)
 
 SYNONYMS = {
     "employee_id": ["staff_id", "工号", "员工编号", "engineer"],
@@ -46,7 +51,7 @@ def cycle_months(cycle: Cycle) -> list[str]:
 
 
 def _month(value: object) -> str:
-    from academy.tabular import normalize_text
+    from core.tabular import normalize_text
 
     text = normalize_text(value)
     if m := _MONTH.match(text):

@@ -7,15 +7,25 @@ kept, marked as superseded, for history. Scores are stored raw and normalised to
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from datetime import date
-
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from academy.db import Base, utcnow
-from graders.cycle_lock import assert_unpublished
+from core.db import Base, utcnow
+from graders.results.cycle_lock import assert_unpublished
 
 SOURCES = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
 

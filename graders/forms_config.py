@@ -9,9 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from academy.errors import AcademyError
-from academy.yamlio import load_model
-from graders.competencies import check_competency
+from core.competencies import check_competency
+from core.errors import AcademyError
+from core.yamlio import load_model
 
 Strict = ConfigDict(extra="forbid")
 

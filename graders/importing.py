@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from academy.cycles import OPEN, Cycle, current_cycle, get_cycle
-from academy.errors import AcademyError, Problem
-from academy.tabular import ColumnMap, Table, column_letter, normalize_header, normalize_text
+from core.cycles import OPEN, Cycle, current_cycle, get_cycle
+from core.errors import AcademyError, Problem
+from core.tabular import ColumnMap, Table, column_letter, normalize_header, normalize_text
 from graders.evidence import Evidence, EvidenceBatch, new_batch
 from graders.survey_exports import header_candidates, is_meta
 from roster.models import Staff
+
 
 def target_cycle(session: Session, name: str | None) -> Cycle:
     """The named cycle, else the current open one; it must be open, and its grades unpublished."""
@@ -28,7 +29,7 @@ def target_cycle(session: Session, name: str | None) -> Cycle:
     if cycle.status != OPEN:
         raise AcademyError(f"cycle {cycle.name} is {cycle.status}: evidence can only be added to an "
                            "open cycle")
-    from graders.publishing import assert_cycle_writable
+    from graders.results.publishing import assert_cycle_writable
 
     assert_cycle_writable(session, cycle.id)
     return cycle

@@ -1,6 +1,6 @@
 """The database shell around the operational KPIs: read the current tickets of some months, the
-roster's teams and roles, and hand them to the pure functions of graders.operations and
-graders.monthly_pay. Also the `operations` grade component (graders.sources)."""
+roster's teams and roles, and hand them to the pure functions of graders.service_kpis.kpis and
+graders.service_kpis.monthly_pay. Also the `operations` grade component (graders.sources)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from academy.cycles import Cycle
-from graders import monthly_pay, operations
-from graders.operations_config import OperationsConfig
-from graders.schemes import Scheme
+from core.cycles import Cycle
+from graders.engine.schemes import Scheme
+from graders.service_kpis import kpis as operations
+from graders.service_kpis import monthly_pay
+from graders.service_kpis.config import OperationsConfig
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, SourceResult
 from graders.ticket_models import TicketBatch
 from graders.tickets import current_tickets
@@ -47,7 +48,7 @@ def cycle_months(cycle: Cycle) -> list[str]:
 @dataclass
 class Operations:
     months: list[str]
-    facts: pd.DataFrame  # graders.operations.ticket_facts
+    facts: pd.DataFrame  # graders.service_kpis.kpis.ticket_facts
     people: pd.DataFrame  # KPIs per employee_id and month
     teams: pd.DataFrame  # KPIs per team and month
     breaches: pd.DataFrame
@@ -74,7 +75,7 @@ def load_operations_kpis(session: Session, months: list[str], cfg: OperationsCon
 
 def cycle_pay(session: Session, cycle: Cycle, schemes: dict[str, Scheme],
               reference_pay: pd.Series | None = None, ops: Operations | None = None):
-    """(pay, items, checks) of every month of a cycle (graders.monthly_pay)."""
+    """(pay, items, checks) of every month of a cycle (graders.service_kpis.monthly_pay)."""
     months = cycle_months(cycle)
     ops = ops or load_operations_kpis(session, months)
     roster = staff_frame(session)

@@ -16,13 +16,26 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from academy.errors import ProblemsError
-from academy.tabular import Table, map_columns, parse_date, read_table
+from core.errors import ProblemsError
+from core.tabular import Table, map_columns, parse_date, read_table
 from graders.forms_config import EvidenceConfig, PracticalRules, Rubric
-from graders.importing import ImportResult, Located, item_columns, latest_config, \
-    parse_number, staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
-    details_frame
+from graders.importing import (
+    ImportResult,
+    Located,
+    item_columns,
+    latest_config,
+    parse_number,
+    staff_index,
+    store,
+    target_cycle,
+)
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    FLAG_COLUMNS,
+    SourceResult,
+    details_frame,
+)
 
 SYNONYMS = {
     "employee_id": ["trainee", "trainee_id", "工号", "学员工号", "学员", "员工编号", "staff_id"],

@@ -1,7 +1,9 @@
 """Registers the per-source aggregators of graders.sources (import for its side effect)."""
 
-from graders import (behaviour, management_store, operations_store, practical_fair, reviews,
-                     surveys, violations_store, work_plans)
+from graders import behaviour, operations_store, reviews, surveys, work_plans
+from graders.engine import practical_fair
+from graders.ladder import violations_store
+from graders.managers import store as management_store
 from graders.sources import AGGREGATORS, GROUP_AGGREGATORS
 
 AGGREGATORS.update({

@@ -15,13 +15,25 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from academy.errors import ProblemsError
-from academy.tabular import Table, read_table
+from core.errors import ProblemsError
+from core.tabular import Table, read_table
 from graders.forms_config import EvidenceConfig, ReviewForm, ReviewRules
-from graders.importing import ImportResult, Located, item_columns, latest_config, \
-    staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
-    evidence_frame
+from graders.importing import (
+    ImportResult,
+    Located,
+    item_columns,
+    latest_config,
+    staff_index,
+    store,
+    target_cycle,
+)
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    FLAG_COLUMNS,
+    SourceResult,
+    evidence_frame,
+)
 from graders.survey_exports import AnswerWords, map_fields, unfold
 
 __all__ = ["RELATIONS", "import_file", "peer_summary", "review_records", "aggregate_peer",

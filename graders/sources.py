@@ -25,7 +25,7 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from graders.evidence import Evidence, EvidenceBatch
-from graders.management import INDICATORS as _MANAGEMENT_INDICATORS
+from graders.managers.grading import INDICATORS as _MANAGEMENT_INDICATORS
 
 COMPONENTS = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour",
               "operations",  # operations: from service tickets (graders.operations_store)
@@ -134,7 +134,7 @@ Aggregator = Callable[[Session, int, pd.DataFrame], SourceResult]
 AGGREGATORS: dict[str, Aggregator] = {}
 #: components scored together from data other than evidence rows, once per collect:
 #: name -> (components, fn(session, cycle_id, employee_ids) -> SourceResult); e.g. the management
-#: indicators from team figures (graders.management_store)
+#: indicators from team figures (graders.managers.store)
 GROUP_AGGREGATORS: dict[str, tuple[tuple[str, ...], Callable]] = {}
 
 

@@ -33,8 +33,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from academy.errors import Problem
-from academy.tabular import ColumnMap, Table, map_columns, normalize_header, normalize_text
+from core.errors import Problem
+from core.tabular import ColumnMap, Table, map_columns, normalize_header, normalize_text
 
 __all__ = ["unfold", "header_candidates", "is_meta", "map_fields", "AnswerWords", "ANSWER_SCALES"]
 

@@ -25,14 +25,28 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from academy.errors import ProblemsError
-from academy.tabular import Table, map_columns, parse_bool, parse_date, read_table
+from core.errors import ProblemsError
+from core.tabular import Table, map_columns, parse_bool, parse_date, read_table
 from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
-from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
-    staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, VARIANT_COLUMNS, \
-    SourceResult, details_frame
+from graders.importing import (
+    ImportResult,
+    Located,
+    item_columns,
+    latest_config,
+    open_batch,
+    staff_index,
+    store,
+    target_cycle,
+)
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    FLAG_COLUMNS,
+    VARIANT_COLUMNS,
+    SourceResult,
+    details_frame,
+)
 from graders.survey_exports import AnswerWords, map_fields, unfold
 
 SYNONYMS = {

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from academy.db import Base, utcnow
+from core.db import Base, utcnow
 
 CHANNELS = ("hotline", "remote", "on_site")
 

@@ -20,10 +20,10 @@ import pandas as pd
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from academy.db import utcnow
-from academy.errors import Problem, ProblemsError
-from academy.tabular import ColumnMap, Table, map_columns, normalize_text, read_table
-from graders.operations_config import OperationsConfig
+from core.db import utcnow
+from core.errors import Problem, ProblemsError
+from core.tabular import ColumnMap, Table, map_columns, normalize_text, read_table
+from graders.service_kpis.config import OperationsConfig
 from graders.ticket_models import Ticket, TicketBatch
 from roster.models import Staff
 
@@ -111,14 +111,14 @@ def _per_unique(s: pd.Series, fn) -> pd.Series:
 
 
 def _normalise(v) -> str:
-    """academy.tabular.normalize_text, with a shortcut for plain ASCII text (unchanged by NFKC)."""
+    """core.tabular.normalize_text, with a shortcut for plain ASCII text (unchanged by NFKC)."""
     if type(v) is str and v.isascii() and v.isprintable() and "  " not in v:
         return v.strip()
     return normalize_text(v)
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Cells as normalised text (academy.tabular.normalize_text: NFKC, trimmed, '' for empty)."""
+    """Cells as normalised text (core.tabular.normalize_text: NFKC, trimmed, '' for empty)."""
     return _per_unique(s, _normalise)
 
 

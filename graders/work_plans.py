@@ -34,16 +34,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from academy.cycles import Cycle
-from academy.errors import ProblemsError
-from academy.tabular import Table, map_columns, normalize_header, normalize_text, read_table
-from academy.yamlio import load_model
+from core.cycles import Cycle
+from core.errors import ProblemsError
+from core.tabular import Table, map_columns, normalize_header, normalize_text, read_table
+from core.yamlio import load_model
 from graders.behaviour import _month, cycle_months, family_index
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import Scale
 from graders.importing import ImportResult, Located, parse_number, staff_index, store, target_cycle
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, SourceResult, \
-    details_frame
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    FLAG_COLUMNS,
+    SourceResult,
+    details_frame,
+)
 
 __all__ = ["WorkPlanRules", "load_rules", "import_plan", "import_scores", "plan_records",
            "score_records", "agreed_items", "item_score", "month_scores", "combine_supervisor",

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from academy.errors import Problem, ProblemsError
-from academy.settings import RoleDef
-from academy.tabular import (
+from core.errors import Problem, ProblemsError
+from core.settings import RoleDef
+from core.tabular import (
     Table,
     map_columns,
     normalize_header,

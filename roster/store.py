@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from academy.db import utcnow
-from academy.settings import RoleDef
+from core.db import utcnow
+from core.settings import RoleDef
 from roster.importer import ParsedRoster
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 

@@ -114,7 +114,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def home(tmp_path, db_url, monkeypatch):
     """An initialised academy home whose platform database is on each backend in turn."""
-    from academy.home import init_home
+    from core.home import init_home
 
     monkeypatch.delenv("ACADEMY_HOME", raising=False)
     monkeypatch.delenv("ACADEMY_DB_URL", raising=False)
@@ -126,7 +126,7 @@ def home(tmp_path, db_url, monkeypatch):
 @pytest.fixture
 def sqlite_home(tmp_path, monkeypatch):
     """An initialised home on the embedded default (SQLite), for tests not about the backend."""
-    from academy.home import init_home
+    from core.home import init_home
 
     monkeypatch.delenv("ACADEMY_HOME", raising=False)
     monkeypatch.delenv("ACADEMY_DB_URL", raising=False)

@@ -3,7 +3,7 @@ difference between two tiny nbgrader gradebooks, and none between equal ones."""
 
 from __future__ import annotations
 
-from graders.exam.bench import _split, compare_scores, gradebook_scores
+from academy.bench.exam import _split, compare_scores, gradebook_scores
 
 
 def _gradebook(path, scores: dict[str, float]) -> str:

@@ -8,7 +8,7 @@ import json
 import re
 import sqlite3
 
-from graders import grade_bench
+from academy.bench import grade as grade_bench
 
 
 def test_is_the_large_company_ten_copies_that_academy_grade_grades_alike(tmp_path):

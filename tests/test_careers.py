@@ -9,12 +9,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from academy.errors import AcademyError
-from graders import careers as car
-from graders import careers_store as cs
-from graders import ladder_store
-from graders import violations as vio
-from graders import violations_store as vs
+from core.errors import AcademyError
+from graders.ladder import careers as car
+from graders.ladder import careers_store as cs
+from graders.ladder import store as ladder_store
+from graders.ladder import violations as vio
+from graders.ladder import violations_store as vs
 
 CFG = car.load_careers_config()
 TODAY = date(2026, 12, 1)
@@ -215,8 +215,8 @@ def test_are_mentoring_pairs_recorded_and_bad_ones_refused(staffed):
 def test_are_competition_results_and_honour_choices_stored_on_each_backend(staffed, tmp_path):
     """Are an organiser's results (Chinese headers, GB18030) and an honour-board opt-out and
     opt-in stored and read back on SQLite and PostgreSQL, the board following the latest choice?"""
-    from graders import recognition as rec
-    from graders import recognition_store as rs
+    from graders.ladder import recognition as rec
+    from graders.ladder import recognition_store as rs
 
     f = tmp_path / "赛果.csv"
     f.write_text("竞赛名称,比赛日期,工号,成绩,名次\n故障诊断竞赛,2026年11月20日,E1,98.5,1\n"
@@ -292,7 +292,7 @@ def test_does_the_command_refuse_a_step_out_of_order_and_by_the_wrong_person(sql
 def test_is_a_bad_definition_refused_with_its_line(tmp_path):
     """Is a careers.yaml with an unknown band, and a violations.yaml whose type starts at an
     unknown level, refused naming the file and the line?"""
-    from academy.errors import ProblemsError
+    from core.errors import ProblemsError
 
     bad = (car.Path(car.__file__).parent.parent / "assessments" / "careers.yaml").read_text(
         encoding="utf-8").replace("criteria: {min_band: good, cycles: 1", "criteria: {min_band: "

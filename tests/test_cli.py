@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-
 from conftest import DATA, run_academy
 
 
@@ -117,7 +116,7 @@ def test_does_the_demo_refuse_to_overwrite_without_reset(demo_home, tmp_path):
 def test_does_reset_rebuild_the_demo_from_scratch(tmp_path, monkeypatch):
     """Does --reset delete an earlier demo home and build a new company in its place?"""
     from academy import demo
-    from academy.home import open_home
+    from core.home import open_home
     from roster.store import list_staff
 
     monkeypatch.setattr(demo, "DEMO_STEPS", demo.DEMO_STEPS[:2])  # roster and cycles only

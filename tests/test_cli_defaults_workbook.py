@@ -15,9 +15,9 @@ import pytest
 from openpyxl import load_workbook
 
 from academy.cli_defaults import only_exam, results_cycle
-from academy.cycles import close_cycle, get_cycle, open_cycle
-from academy.errors import AcademyError
-from academy.home import init_home, open_home
+from core.cycles import close_cycle, get_cycle, open_cycle
+from core.errors import AcademyError
+from core.home import init_home, open_home
 from tests.conftest import run_academy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_does_the_results_cycle_default_to_the_open_or_latest_published_one(sqlite_home):
     """With no grades, is the error a list of cycles? Then: is the graded open cycle chosen, and
     when the open cycle has no grades, the latest published one?"""
-    from graders.grade_store import grade_cycle
-    from graders.publishing import publish
-    from graders.schemes import home_schemes
+    from academy.synthetic.company import make_company, write_roster_csv
+    from graders.engine.schemes import home_schemes
+    from graders.results.publishing import publish
+    from graders.results.store import grade_cycle
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     h = sqlite_home
     write_roster_csv(make_company(24, 7), h.imports_dir / "roster.csv")

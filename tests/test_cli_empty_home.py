@@ -11,7 +11,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from academy.cli import app
-from academy.errors import AcademyError
+from core.errors import AcademyError
 from graders.exam.course import nbgrader_message
 
 #: start servers, make OS accounts or run for minutes; each has tests of its own

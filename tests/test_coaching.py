@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from academy.cycles import open_cycle
-from academy.errors import AcademyError
+from core.cycles import open_cycle
+from core.errors import AcademyError
 from dashboards import attention
-from graders import coaching as co
-from graders import coaching_store as cs
-from graders.grade_models import GradeOutcome, GradeRun
-from graders.ladder_models import LadderEvent
-from graders.publishing import publish, reopen
+from graders.ladder import coaching as co
+from graders.ladder import coaching_store as cs
+from graders.ladder.models import LadderEvent
+from graders.results.models import GradeOutcome, GradeRun
+from graders.results.publishing import publish, reopen
 from tests.conftest import run_academy
 
 ROSTER = "employee_id,name,team,role,supervisor,hire_date\n" \
@@ -141,7 +141,7 @@ def test_are_follow_ups_that_do_not_fit_refused_and_nothing_written(graded):
     with graded.transaction() as s:
         assert _count(s) == before
         # a reopened cycle's actions are no longer followed up until published again
-        from academy.cycles import get_cycle
+        from core.cycles import get_cycle
         reopen(s, get_cycle(s, "2026-Q4").id, "late evidence", "tester")
     with pytest.raises(AcademyError, match="not published"), graded.transaction() as s:
         cs.follow_up(s, "2026-Q4", "E2", "met", "S1", "x")

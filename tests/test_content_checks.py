@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from academy.errors import ProblemsError
-from academy.option_checks import fragments, letter_counts, spread_orders, uneven
+from core.errors import ProblemsError
+from core.option_checks import fragments, letter_counts, spread_orders, uneven
 from graders.exam.bank import load_bank
 from tests.conftest import run_academy
 from training import widgets

@@ -6,9 +6,9 @@ from datetime import date
 
 import pandas as pd
 
-from graders import grading as g
-from graders.course_catalog import module_catalog
-from graders.schemes import load_schemes
+from graders.engine import grading as g
+from graders.engine.course_catalog import module_catalog
+from graders.engine.schemes import load_schemes
 
 COURSE = """\
 title_en: Fault finding

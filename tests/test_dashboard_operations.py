@@ -26,7 +26,7 @@ def company(tmp_path_factory):
 
     from academy import demo as d
     from academy.demo_operations import step_tickets
-    from academy.home import init_home
+    from core.home import init_home
     from dashboards import data
 
     for var in ("ACADEMY_HOME", "ACADEMY_DB_URL"):

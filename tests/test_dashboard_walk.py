@@ -37,7 +37,7 @@ def walk(demo_home):
     from dashboards import data, exams
     from dashboards.courses import course_titles
     from dashboards.identity import issue_token, tokens_path
-    from graders.course_catalog import module_catalog
+    from graders.engine.course_catalog import module_catalog
     from graders.exam import lifecycle
 
     root, _proc = demo_home
@@ -71,15 +71,15 @@ def walk(demo_home):
         for tid, cust in s.execute(select(Ticket.ticket_id, Ticket.customer)):
             allowed |= {tid, cust or ""}
     # what the company typed for violations, plans, mentoring and competitions (docs/careers.md)
-    from graders import careers_store, recognition_store, violations_store
+    from graders.ladder import careers_store, recognition_store, violations_store
 
     with company.home.transaction() as s:
         v = violations_store.all_violations(s)
         allowed |= set(v["evidence"]) | set(v["plan_goal"].dropna())
         allowed |= set(careers_store.pairs(s)["goal"])
         allowed |= set(recognition_store.competitions_frame(s)["competition"])
-        # goals and one-to-one notes as people wrote them (graders.goals)
-        from graders.goal_models import Goal, OneToOne
+        # goals and one-to-one notes as people wrote them (graders.managers.goals)
+        from graders.managers.goal_models import Goal, OneToOne
 
         for title, measure in s.execute(select(Goal.title, Goal.measure)):
             allowed |= {title, measure}
@@ -280,7 +280,7 @@ def test_is_the_scoring_form_usable_in_an_open_cycle_in_the_viewers_language(tmp
     from sqlalchemy import func, select
 
     from academy import demo as d
-    from academy.home import init_home
+    from core.home import init_home
     from dashboards import data, ui
     from graders.evidence import EvidenceBatch
 

@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
 
     from academy import demo as d
     from academy.cli_serve import demo_identities
-    from academy.home import init_home
+    from core.home import init_home
     from dashboards import data
     from dashboards.identity import issue_token, tokens_path
 
@@ -133,9 +133,8 @@ def test_does_an_anonymous_kernel_draw_nothing(demo, monkeypatch):
 def test_does_the_what_if_recompute_without_touching_the_published_cycle(demo):
     """Do other weights, run through the scoring engine, change some bands while the stored,
     published results keep their fingerprint?"""
-    from graders.grade_store import current_run
-
     from dashboards import data
+    from graders.results.store import current_run
 
     company, who = demo["company"], demo["who"]
     cycle = data.graded_cycles(company)[-1]

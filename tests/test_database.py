@@ -8,10 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from academy import db
-from academy.cycles import open_cycle
-from academy.home import open_home
 from academy.models import metadata
+from core import db
+from core.cycles import open_cycle
+from core.home import open_home
 
 
 def test_does_a_migrated_database_keep_its_rows(db_url):
@@ -50,7 +50,7 @@ def test_do_the_migrations_build_exactly_the_schema_the_models_describe(db_url):
 
 def test_does_opening_an_old_home_upgrade_it(tmp_path, db_url):
     """Does any command's opening of a home left at an old schema bring it to the newest one?"""
-    from academy.home import init_home
+    from core.home import init_home
 
     h = init_home(tmp_path / "h", db_url=db_url)
     from alembic import command
@@ -68,7 +68,7 @@ def test_is_a_failed_transaction_rolled_back_whole(sqlite_home):
     """When a write fails halfway, is everything written before it in the same transaction undone?"""
     import pytest
 
-    from academy.cycles import list_cycles
+    from core.cycles import list_cycles
 
     with pytest.raises(Exception):
         with sqlite_home.transaction() as s:

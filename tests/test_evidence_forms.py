@@ -6,15 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from sqlalchemy import select
 
-from academy.cycles import open_cycle
+from core.cycles import open_cycle
 from graders.evidence import EvidenceBatch
-from graders.forms import PracticalScoringForm, ReviewForm
+from graders.notebook_forms.evidence_forms import PracticalScoringForm, ReviewForm
 from graders.sources import collect, evidence_frame
 from roster.store import import_roster_file
-
-from conftest import DATA
 
 FORMS = Path(__file__).resolve().parent.parent / "assessments" / "forms"
 

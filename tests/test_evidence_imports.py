@@ -8,20 +8,19 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import run_academy
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from academy.cycles import close_cycle, open_cycle
-from academy.errors import AcademyError, ProblemsError
+from academy.synthetic.company import make_company, write_roster_csv
+from core.cycles import close_cycle, open_cycle
+from core.errors import AcademyError, ProblemsError
 from graders import behaviour, practical, reviews, surveys
 from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import load_evidence_config
 from graders.sources import collect, evidence_frame
 from roster.store import import_roster_file
-from roster.synthetic import make_company, write_roster_csv
-
-from conftest import run_academy
 
 ITEMS = ["knowledge", "courtesy", "clarity", "solving", "sharing", "responsibility"]
 
@@ -251,8 +250,8 @@ def test_does_no_dashboard_query_reveal_individual_peer_answers(ev_home_any, com
 
 def test_do_the_fairness_checks_find_the_cases_planted_in_the_demo(demo_home):
     """Does the demo's evidence step flag exactly its lenient trainer, straight-liner, mutual pair and low-coverage team?"""
-    from academy.cycles import current_cycle
-    from academy.home import open_home
+    from core.cycles import current_cycle
+    from core.home import open_home
 
     h = open_home(demo_home[0])
     with h.transaction() as s:

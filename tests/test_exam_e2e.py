@@ -12,8 +12,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from academy.cycles import open_cycle
-from academy.home import init_home
+from core.cycles import open_cycle
+from core.home import init_home
 from graders.exam import lifecycle, simulate, trainee
 from graders.exam.bank import load_bank
 from graders.exam.public import public_exam, variant
@@ -34,8 +34,8 @@ def _bank_file(exam: str) -> Path:
 
 
 def _home_with_roster(path: Path):
+    from academy.synthetic.company import make_company, write_roster_csv
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     h = init_home(path)
     people = make_company(24, 7)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from academy.errors import ProblemsError
+from core.errors import ProblemsError
 from graders.exam.bank import load_bank, parse_question
 from graders.exam.build import build_notebook, write_source
 from graders.exam.public import dump_public, key_ids, public_exam, variant

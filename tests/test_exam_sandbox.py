@@ -21,7 +21,7 @@ from sqlalchemy import select
 from test_exam_e2e import BANKS, _home_with_roster
 from test_exam_parallel import forget_grading, gradebook_contents, stock_autograde
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 from graders.exam import lifecycle, sandbox, simulate, trainee
 from graders.exam.worker import FAULTS_ENV
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from academy.demo import DemoContext, step_cycles, step_roster
 from academy.demo_fair import step_fair, use_fair_scores
-from academy.home import init_home
+from core.home import init_home
 
 TODAY = date(2026, 12, 3)
 
@@ -23,10 +23,10 @@ def _home(root: Path, db_url: str):
     from rich.console import Console
     from sqlalchemy.orm import Session
 
-    from academy.cycles import current_cycle
+    from academy.synthetic.evidence import Person, write_evidence_files
+    from core.cycles import current_cycle
     from graders import practical
     from graders.forms_config import load_evidence_config
-    from graders.synthetic import Person, write_evidence_files
     from roster.store import list_staff
 
     h = init_home(root, db_url=db_url)
@@ -49,8 +49,8 @@ def _home(root: Path, db_url: str):
 def homes(tmp_path_factory, pg_admin_url):
     """The same company on SQLite (adjusted and graded by the real command) and on PostgreSQL
     (graded in process)."""
-    from graders.grade_store import grade_cycle
-    from graders.schemes import home_schemes
+    from graders.engine.schemes import home_schemes
+    from graders.results.store import grade_cycle
 
     out = {}
     root = tmp_path_factory.mktemp("sqlite") / "home"
@@ -69,8 +69,8 @@ def homes(tmp_path_factory, pg_admin_url):
 
 
 def _adjusted(h):
-    from academy.cycles import get_cycle
-    from graders.fairness import adjust
+    from core.cycles import get_cycle
+    from graders.engine.fairness import adjust
     from graders.sources import evidence_frame
 
     with h.transaction() as s:
@@ -79,7 +79,7 @@ def _adjusted(h):
 
 
 def _components(h):
-    from graders.grade_models import GradeComponent, GradeRun
+    from graders.results.models import GradeComponent, GradeRun
 
     with h.transaction() as s:
         run = s.scalar(select(GradeRun).where(GradeRun.current.is_(True)))
@@ -210,7 +210,7 @@ def test_is_a_disconnected_design_refused_by_the_command(homes, tmp_path):
     assert "2 separate groups" in text and "TR01, TR02" in text and "TR03, TR04" in text
     assert "Traceback" not in text
     # grading keeps the raw scores and says why
-    from academy.cycles import get_cycle
+    from core.cycles import get_cycle
     from graders.sources import collect
 
     with h.transaction() as s:

@@ -1,4 +1,4 @@
-"""Trainer severity correction (graders.fairness): simulated recovery with a known truth,
+"""Trainer severity correction (graders.engine.fairness): simulated recovery with a known truth,
 hand-computed small cases, the mixed model alternative and a disconnected design refused."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy.stats import pearsonr, spearmanr
 
-from graders import fairness
-from graders.fairness_sim import simulate
+from academy.synthetic.fairness_sim import simulate
+from graders.engine import fairness
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def fairness_cols():
 
 def test_is_an_unknown_model_or_empty_evidence_a_clear_error():
     """Is an unknown model named, and is an empty cycle a message rather than a traceback?"""
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
 
     ev = simulate(trainees=5, trainers=2, per_trainee=2, seed=1).evidence
     with pytest.raises(AcademyError, match="unknown model 'facets'"):

@@ -10,10 +10,10 @@ from conftest import DATA, run_academy
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from academy.cycles import get_cycle, open_cycle
+from core.cycles import get_cycle, open_cycle
+from graders.engine.schemes import default_schemes_dir, load_schemes
 from graders.evidence import Evidence, new_batch
-from graders.exports import export_cycle
-from graders.schemes import default_schemes_dir, load_schemes
+from graders.results.exports import export_cycle
 from roster.store import import_roster_file
 
 CYCLE = "2026-Q4"
@@ -47,9 +47,9 @@ def graded_home(home):
 def test_does_grading_store_traceable_results_and_lock_them_when_published(graded_home):
     """On each backend: are results stored with provenance, does publishing refuse re-grading and
     new evidence without changing anything, and is an override recorded with before and after?"""
-    from graders.grade_models import GradeAudit, GradeResult, GradeRun
-    from graders.grade_store import clear_overrides, grade_cycle, override, stored_result
-    from graders.publishing import CyclePublishedError, publish
+    from graders.results.models import GradeAudit, GradeResult, GradeRun
+    from graders.results.publishing import CyclePublishedError, publish
+    from graders.results.store import clear_overrides, grade_cycle, override, stored_result
 
     home = graded_home
     schemes = load_schemes()
@@ -222,9 +222,9 @@ def test_do_the_grading_commands_work_end_to_end(sqlite_home, tmp_path):
 def test_is_last_month_pay_read_per_person_and_kept_for_later_regrades(sqlite_home, tmp_path):
     """Does a pay file (Chinese headers, 12,000-style numbers) set each person's reference pay,
     is it kept when re-grading without it, and is a bad file rejected with row and column?"""
-    from academy.errors import ProblemsError
-    from graders.grade_store import grade_cycle
-    from graders.pay_file import read_reference_pay
+    from core.errors import ProblemsError
+    from graders.results.store import grade_cycle
+    from graders.service_kpis.pay_file import read_reference_pay
 
     import_roster_file(sqlite_home, DATA / "roster_small.csv")
     add_evidence(sqlite_home)
@@ -254,8 +254,8 @@ def test_is_last_month_pay_read_per_person_and_kept_for_later_regrades(sqlite_ho
 def test_is_promotion_signalled_from_the_previous_published_cycle(sqlite_home):
     """Excellent in the published previous cycle and now: is promotion signalled, and not for
     someone Excellent only now?"""
-    from graders.grade_store import grade_cycle
-    from graders.publishing import publish
+    from graders.results.publishing import publish
+    from graders.results.store import grade_cycle
 
     import_roster_file(sqlite_home, DATA / "roster_small.csv")
     schemes = load_schemes()
@@ -284,7 +284,7 @@ def test_does_the_demo_grading_step_work_without_any_evidence(sqlite_home):
     from rich.console import Console
 
     from academy.demo import DemoContext, step_grades
-    from graders.publishing import is_published
+    from graders.results.publishing import is_published
 
     import_roster_file(sqlite_home, DATA / "roster_small.csv")
     with sqlite_home.transaction() as s:

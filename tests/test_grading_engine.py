@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graders import grading as g
-from graders.schemes import Scheme
+from graders.engine import grading as g
+from graders.engine.schemes import Scheme
 
 BANDS = [
     {"code": "excellent", "name_en": "Excellent", "name_zh": "优秀", "min": 90, "max": 100},

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from academy.cycles import close_cycle, current_cycle, list_cycles, open_cycle, period_dates
-from academy.errors import AcademyError
-from academy.home import default_home, init_home, open_home
+from core.cycles import close_cycle, current_cycle, list_cycles, open_cycle, period_dates
+from core.errors import AcademyError
+from core.home import default_home, init_home, open_home
 
 
 def test_does_init_create_settings_database_and_nbgrader_course(tmp_path):
@@ -69,7 +69,7 @@ def test_is_a_bad_settings_file_rejected_naming_the_field(tmp_path):
 
 def test_are_roles_configurable(tmp_path):
     """Can a company add its own role in the settings and import staff holding it?"""
-    from academy.settings import RoleDef, load_settings, save_settings
+    from core.settings import RoleDef, load_settings, save_settings
     from roster.store import import_roster_file
 
     h = init_home(tmp_path / "acme")

@@ -125,7 +125,7 @@ def _demo_company(home: Path) -> None:
     from rich.console import Console
 
     from academy import demo as d
-    from academy.home import init_home
+    from core.home import init_home
     from dashboards import data
     from dashboards.access import Viewer, managed_teams, visible_ids
 
@@ -296,7 +296,7 @@ def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
     """Does trainee 1 fetch the exam in the Assignments panel, answer by clicking in the exam
     notebook and submit, all through the hub; and trainees 2 and 3 fetch and submit through
     their own servers?"""
-    from academy.home import open_home
+    from core.home import open_home
     from graders.exam.bank import load_bank
     from graders.exam.public import public_exam, variant
     from graders.exam.simulate import correct_answer
@@ -425,7 +425,7 @@ def test_does_the_trainer_autograde_and_the_trainee_get_feedback(hub, people):
     home = hub["home"]
     _run("--home", str(home), "exam", "autograde", EXAM, "--workers", "1")
     _run("--home", str(home), "exam", "feedback", EXAM)
-    from academy.home import open_home
+    from core.home import open_home
     from graders.exam import course
 
     h = open_home(home, upgrade=False)
@@ -524,7 +524,7 @@ def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):
     assert viewer == MANAGER
     page.wait_for_selector("svg.academy-chart", timeout=240_000)
     teams = [t.replace("\xa0", " ") for t in page.locator("select[multiple] option").all_inner_texts()]
-    from academy.home import open_home
+    from core.home import open_home
     from dashboards.access import Viewer, managed_teams
     from dashboards.data import load_company
 
@@ -638,8 +638,7 @@ def test_does_a_person_made_inactive_lose_access_at_once(hub, people, tmp_path):
     their sign-in refused and their OS account locked, within a minute?"""
     from academy.hub.accounts import os_name
     from academy.hub.settings import load_hub_settings
-
-    from academy.home import open_home
+    from core.home import open_home
     from dashboards.data import load_company
 
     gone = TRAINEES[2]

@@ -78,7 +78,7 @@ def _company(home: Path, db_url: str) -> None:
     from rich.console import Console
 
     from academy import demo as d
-    from academy.home import init_home
+    from core.home import init_home
     from dashboards import data
     from dashboards.access import Viewer, managed_teams, visible_ids
 
@@ -171,7 +171,7 @@ def people(hub, browser):
 
 
 def _course_id(hub) -> str:
-    from academy.home import open_home
+    from core.home import open_home
 
     h = open_home(hub["home"], upgrade=False)
     try:

@@ -70,8 +70,8 @@ def test_is_the_serving_identity_taken_from_hub_groups():
 
 def test_are_bad_hub_settings_refused_with_file_line_and_field(tmp_path):
     """Is a bad account prefix reported with the file, the line and the field?"""
-    from academy.errors import ProblemsError
     from academy.hub.settings import load_hub_settings
+    from core.errors import ProblemsError
 
     (tmp_path / "hub").mkdir()
     (tmp_path / "hub" / "settings.yaml").write_text("port: 8000\naccount_prefix: 'Bad Prefix!'\n")
@@ -378,8 +378,8 @@ def test_is_an_unreachable_hub_database_reported_before_anything_starts(tmp_path
     refused with a clear message naming it, without its password?"""
     import socket
 
-    from academy.errors import AcademyError
     from academy.hub.launch import check_hub_db
+    from core.errors import AcademyError
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,4 +1,4 @@
-"""The training-impact estimator (graders.impact): small cases computed by hand, recovery of a known
+"""The training-impact estimator (graders.training_impact.analysis): small cases computed by hand, recovery of a known
 effect on simulated panels, the pre-trend test, the placebo and the too-little-data messages."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graders import impact
-from graders.impact_sim import coverage, simulate_panel
+from academy.synthetic.impact_sim import coverage, simulate_panel
+from graders.training_impact import analysis as impact
 
 
 def _panel(rows: dict[str, tuple[list[float], float | None, str]]) -> pd.DataFrame:

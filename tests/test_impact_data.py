@@ -14,11 +14,11 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import _new_pg_database
 from sqlalchemy.orm import Session
 
-from conftest import _new_pg_database
-from graders import impact
-from graders.impact_store import KPIS, completions, load_impact
+from graders.training_impact import analysis as impact
+from graders.training_impact.store import KPIS, completions, load_impact
 from training.catalog import all_modules
 
 TODAY = date(2026, 11, 20)
@@ -32,7 +32,7 @@ def _build(root, db_url=None):
     from academy import demo as d
     from academy.demo_impact import step_completions
     from academy.demo_operations import step_tickets
-    from academy.home import init_home
+    from core.home import init_home
 
     home = init_home(root, db_url=db_url)
     ctx = d.DemoContext(home, 60, 2026, TODAY, Console(quiet=True), [])
@@ -124,7 +124,7 @@ def test_the_command_reports_and_explains(homes, tmp_path, capsys):
     assert code == 1 and "unknown course 'no_such_course'" in out and "Traceback" not in out
     code, out = _academy(capsys, "--home", root, "impact", COURSE, "--kpi", "happiness")
     assert code == 1 and "--kpi 'happiness'" in out
-    from academy.home import init_home
+    from core.home import init_home
 
     init_home(tmp_path / "empty").close()
     code, out = _academy(capsys, "--home", str(tmp_path / "empty"), "impact", COURSE, "--kpi",

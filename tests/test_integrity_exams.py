@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from academy.home import open_home
+from core.home import open_home
 from graders.exam import lifecycle, simulate, trainee
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.slow
 
 
 def _home(path: Path):
-    from academy.cycles import open_cycle
-    from academy.home import init_home
+    from academy.synthetic.company import make_company, write_roster_csv
+    from core.cycles import open_cycle
+    from core.home import init_home
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     h = init_home(path)
     people = make_company(12, 3)

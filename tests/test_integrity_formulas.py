@@ -10,9 +10,9 @@ from conftest import DATA, run_academy
 from openpyxl import load_workbook
 from test_grade_commands import CYCLE, add_evidence
 
-from graders.exports import export_cycle
-from graders.grade_store import grade_cycle
-from graders.schemes import load_schemes
+from graders.engine.schemes import load_schemes
+from graders.results.exports import export_cycle
+from graders.results.store import grade_cycle
 from roster.store import import_roster_file
 
 ATTACKS = {

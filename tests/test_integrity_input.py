@@ -15,10 +15,10 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from test_evidence_imports import _practical_rows, write
 
+from academy.synthetic.company import make_company, write_roster_csv
 from graders.exam.bank import load_bank
 from graders.exam.scoring import score_answer
 from roster.models import Staff
-from roster.synthetic import make_company, write_roster_csv
 
 HEADER = "employee_id,name,team,role,supervisor,hire_date\n"
 
@@ -225,7 +225,7 @@ def test_is_an_identical_evidence_file_under_another_name_refused(tmp_path):
     assert run_academy("evidence", "batches", home=home, check=True).stdout == batches
     # the same file under its own name is a re-import (replaces the earlier one), still allowed
     run_academy("practical", "import", str(first), home=home, check=True)
-    from academy.home import open_home
+    from core.home import open_home
     from graders.evidence import EvidenceBatch
 
     h = open_home(home)

@@ -12,13 +12,13 @@ from conftest import DATA
 from sqlalchemy import select
 from test_grade_commands import CYCLE, add_evidence
 
-from academy.cycles import get_cycle
-from graders import grading
+from core.cycles import get_cycle
+from graders.engine import grading
+from graders.engine.schemes import load_schemes
 from graders.evidence import Evidence, new_batch
-from graders.grade_models import GradePublication, GradeRun
-from graders.grade_store import grade_cycle
-from graders.publishing import CyclePublishedError, publish
-from graders.schemes import load_schemes
+from graders.results.models import GradePublication, GradeRun
+from graders.results.publishing import CyclePublishedError, publish
+from graders.results.store import grade_cycle
 from roster.store import import_roster_file
 
 WAIT = 120
@@ -98,7 +98,7 @@ def test_is_a_grade_that_waits_for_a_publish_refused_with_nothing_changed(graded
     """The other order: publish holds the cycle first and a grade starts meanwhile: is the grade
     refused once the publish has committed, and is the published run still the current one?"""
     home = graded_home
-    import graders.publishing as publishing
+    import graders.results.publishing as publishing
 
     in_publish, go = threading.Event(), threading.Event()
     real_audit = publishing.utcnow
@@ -139,10 +139,10 @@ def test_is_a_grade_that_waits_for_a_publish_refused_with_nothing_changed(graded
 
 WRITER = """
 import sys
-from academy.home import open_home
-from academy.cycles import get_cycle
+from core.home import open_home
+from core.cycles import get_cycle
 from graders.evidence import Evidence, new_batch
-assert "graders.publishing" not in sys.modules
+assert "graders.results.publishing" not in sys.modules
 h = open_home(sys.argv[1])
 try:
     with h.transaction() as s:

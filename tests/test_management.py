@@ -1,4 +1,4 @@
-"""Supervisors and managers graded on their teams' figures (graders.management): roll-up of the
+"""Supervisors and managers graded on their teams' figures (graders.managers.grading): roll-up of the
 roster hierarchy by month, hand-computed grades, the upward review's rater minimum, SMART goals
 and one-to-ones in order, on SQLite and PostgreSQL."""
 
@@ -12,20 +12,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import DATA, run_academy
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from academy.cycles import open_cycle
-from academy.errors import ProblemsError
-from graders import goals as gs
-from graders import grading as g
-from graders import management as m
-from graders.goal_models import Goal, GoalEvent
-from graders.management_store import figures_components
-from graders.schemes import default_schemes_dir, parse_scheme
+from core.cycles import open_cycle
+from core.errors import ProblemsError
+from graders.engine import grading as g
+from graders.engine.schemes import default_schemes_dir, parse_scheme
+from graders.managers import goals as gs
+from graders.managers import grading as m
+from graders.managers.goal_models import Goal, GoalEvent
+from graders.managers.store import figures_components
 from graders.sources import COMPETENCY_COLUMNS
-
-from conftest import DATA, run_academy
 
 MONTHS = ["2026-10", "2026-11", "2026-12"]
 LEVELS = {"manager": "manager", "supervisor": "supervisor", "technical_support": "staff"}
@@ -243,7 +242,7 @@ def test_goal_steps_out_of_order_are_refused(mg_home):
         comp = gs.goal_component(frame).set_index("employee_id")
         assert comp.loc["000103", "score"] == 80.0
         # ... and the `goals` component any scheme may weigh, as the engine collects it
-        from academy.cycles import get_cycle
+        from core.cycles import get_cycle
         from graders.sources import collect
 
         got = collect(s, get_cycle(s, "2026-Q4").id, ["000103"]).components
@@ -320,10 +319,10 @@ def test_upward_review_below_the_rater_minimum_is_hidden_everywhere(mg_home, tmp
     from openpyxl import load_workbook
 
     from graders import reviews
-    from graders.exports import export_cycle
+    from graders.engine.schemes import home_schemes
     from graders.forms_config import load_evidence_config
-    from graders.grade_store import grade_cycle
-    from graders.schemes import home_schemes
+    from graders.results.exports import export_cycle
+    from graders.results.store import grade_cycle
 
     head = ["rater", "ratee", "relation", "knowledge", "courtesy", "clarity", "solving", "sharing",
             "responsibility"]
@@ -392,7 +391,7 @@ def test_upward_review_below_the_rater_minimum_is_hidden_everywhere(mg_home, tmp
 def test_move_recorded_by_a_later_roster_import_rolls_up_by_month(mg_home, tmp_path):
     """Does a team move recorded by a roster import in the middle of the cycle change whom a
     person counts for from that month on, read from the stored roster history?"""
-    from graders.management_store import roster_state
+    from graders.managers.store import roster_state
     from roster.models import RosterImport
     from roster.store import import_roster_file
 
@@ -471,8 +470,8 @@ def test_head_figures_goals_and_talks_on_the_dashboard_follow_the_hierarchy(mg_h
 def test_churn_import_is_all_or_nothing(mg_home, tmp_path):
     """Is a churn file with an unknown team or more customers lost than served rejected whole,
     naming row and column, and a clean one stored?"""
-    from graders.churn import import_churn
-    from graders.goal_models import CustomerChurn
+    from graders.managers.churn import import_churn
+    from graders.managers.goal_models import CustomerChurn
 
     rows = [["团队", "月份", "期初客户数", "流失客户数"], ["售后一部", "2026-10", 300, 6],
             ["No such team", "2026-10", 100, 1], ["售后一部", "2026-11", 10, 12]]

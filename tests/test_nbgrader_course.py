@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from academy.home import init_home
+from core.home import init_home
 
 
 @pytest.mark.slow

@@ -7,11 +7,11 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from academy.errors import ProblemsError
-from graders import operations
-from graders.monthly_pay import monthly_pay
-from graders.operations_config import OperationsConfig
-from graders.schemes import load_schemes, parse_scheme
+from core.errors import ProblemsError
+from graders.engine.schemes import load_schemes, parse_scheme
+from graders.service_kpis import kpis as operations
+from graders.service_kpis.config import OperationsConfig
+from graders.service_kpis.monthly_pay import monthly_pay
 from graders.tickets import TIMES
 
 D = datetime

@@ -14,14 +14,14 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from academy.errors import AcademyError, ProblemsError
+from core.errors import AcademyError, ProblemsError
 from dashboards import careers as dc
 from dashboards.access import AccessDenied, Viewer
-from graders import recognition as rec
-from graders import recognition_store as rs
-from graders import violations as vio
-from graders import violations_store as vs
-from graders.ladder_models import CompetitionResult
+from graders.ladder import recognition as rec
+from graders.ladder import recognition_store as rs
+from graders.ladder import violations as vio
+from graders.ladder import violations_store as vs
+from graders.ladder.models import CompetitionResult
 from tests.conftest import run_academy
 
 TODAY = date(2026, 12, 1)
@@ -41,7 +41,7 @@ def company(tmp_path_factory):
     """A small company with E1's violation and plan, a contest, and F2 off the honour board."""
     import os
 
-    from academy.home import init_home
+    from core.home import init_home
     from dashboards import data
     from roster.store import import_roster_file
 
@@ -150,7 +150,7 @@ def test_is_the_opt_out_respected_on_the_page_the_workbook_and_the_command(compa
     c, _root = company
     page = _texts(dc.honour_board_panel(c, "E2", "en", as_of=TODAY))
     assert "Field One" in page and "Field Two" not in page
-    from graders.ladder_export import export_ladder
+    from graders.ladder.export import export_ladder
 
     with c.home.transaction() as s:
         export_ladder(s, c.home.assessments_dir, tmp_path / "x.xlsx", "en", TODAY)
@@ -237,7 +237,7 @@ def test_can_a_trainee_opt_out_on_their_own_page_and_only_for_themself(company):
     assert "Field One" not in _texts(dc.honour_board_panel(c, "E2", "en", as_of=TODAY))
     assert "You chose to stay off" in _texts(panel)
     with c.home.transaction() as s:
-        from graders import ladder_store
+        from graders.ladder import store as ladder_store
 
         last = ladder_store.events(s, "honour", subject="F1").iloc[-1]
     assert (last["action"], last["by"]) == ("opt_out", "F1")

@@ -8,14 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from academy.errors import ProblemsError
+from core.errors import ProblemsError
 from roster.models import RosterChange, RosterImport, Staff, Team
 from roster.store import import_roster_file, list_staff
-
-from conftest import DATA
 
 SMALL = DATA / "roster_small.csv"
 

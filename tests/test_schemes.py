@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from academy.errors import ProblemsError
-from graders.schemes import default_schemes_dir, kpi_value, load_scheme, load_schemes
+from core.errors import ProblemsError
+from graders.engine.schemes import default_schemes_dir, kpi_value, load_scheme, load_schemes
 
 DEFAULT = default_schemes_dir() / "technical_support.yaml"
 

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from academy.errors import AcademyError
 from academy.servers import JupyterLab
+from core.errors import AcademyError
 
 
 def test_is_a_taken_port_refused_with_a_clear_message(tmp_path):

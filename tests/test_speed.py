@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from graders import grade_bench
+from academy.bench import grade as grade_bench
 
 ACADEMY = [str(Path(sys.executable).with_name("academy"))]
 
@@ -31,8 +31,8 @@ def graded_home(tmp_path_factory):
 
 
 def _collected_flags(root: Path) -> pd.DataFrame:
-    from academy.cycles import get_cycle
-    from academy.home import open_home
+    from core.cycles import get_cycle
+    from core.home import open_home
     from graders.sources import collect
 
     h = open_home(root)
@@ -51,7 +51,7 @@ def test_grade_keeps_the_flags_the_dashboards_would_compute(graded_home):
     """Does `academy grade` leave the cycle's evidence flags in the dashboards' cache, under the
     key of the current evidence, roster and code, equal to what collecting the evidence gives
     (and does a dry run leave nothing)?"""
-    from academy.home import open_home
+    from core.home import open_home
     from dashboards import data
 
     root, after_dry_run = graded_home
@@ -72,7 +72,7 @@ def test_grade_keeps_the_flags_the_dashboards_would_compute(graded_home):
 def test_first_dashboard_kernel_after_a_grade_does_not_collect_evidence(graded_home, monkeypatch):
     """Does a fresh dashboard kernel's first page after a grade read the kept flags instead of
     collecting the whole cycle's evidence again?"""
-    from academy.home import open_home
+    from core.home import open_home
     from dashboards import data
 
     root, _ = graded_home
@@ -95,7 +95,7 @@ def test_a_roster_change_is_not_served_stale_flags(graded_home, tmp_path):
     dashboards would read (their key changes, so the flags are collected afresh)?"""
     import shutil
 
-    from academy.home import open_home
+    from core.home import open_home
     from dashboards import data
 
     root, _ = graded_home
@@ -120,9 +120,9 @@ def test_a_roster_change_is_not_served_stale_flags(graded_home, tmp_path):
 def test_does_every_graded_demo_trainee_sit_a_theory_exam(demo_home):
     """In the demo company, does every person a role scheme grades have a theory exam score
     (so no final grade is reweighted for want of one), from autograded nbgrader submissions?"""
-    from academy.cycles import current_cycle
-    from academy.home import open_home
-    from graders.grade_store import stored_result
+    from core.cycles import current_cycle
+    from core.home import open_home
+    from graders.results.store import stored_result
 
     home, proc = demo_home
     h = open_home(home)

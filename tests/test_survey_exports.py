@@ -9,23 +9,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DATA
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from academy.cycles import open_cycle
-from academy.errors import ProblemsError
+from core.cycles import open_cycle
+from core.errors import ProblemsError
 from graders import company_feedback, reviews, surveys
+from graders.engine.grading import score
+from graders.engine.schemes import load_scheme, parse_scheme
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import SurveyForm, load_evidence_config
-from graders.grade_store import load_inputs
-from graders.grading import score
-from graders.schemes import load_scheme, parse_scheme
+from graders.results.store import load_inputs
 from graders.sources import collect, evidence_frame
 from graders.survey_exports import AnswerWords, header_candidates, is_meta, unfold
 from roster.store import import_roster_file
-
-from conftest import DATA
 
 EXPORTS = DATA / "survey_exports"
 
@@ -190,7 +189,7 @@ def test_is_an_export_without_the_persons_questions_refused(sv_home, tmp_path):
 
 
 def _table(rows):
-    from academy.tabular import Table
+    from core.tabular import Table
     return Table("t.csv", "utf-8", rows[0], [(i + 2, r) for i, r in enumerate(rows[1:])], "x")
 
 
@@ -270,7 +269,7 @@ def test_are_meta_columns_ignored_whatever_they_hold(sv_home, tmp_path):
 def test_does_surveymonkeys_second_header_row_become_matrix_headers():
     """Are SurveyMonkey's two header rows unfolded into "question - row" headers, the data rows
     keeping their spreadsheet numbers?"""
-    from academy.tabular import read_table
+    from core.tabular import read_table
 
     t = unfold(read_table(EXPORTS / "surveymonkey.csv"))
     assert t.headers[10:13] == ["How satisfied were you with our engineer? - Service attitude",
@@ -357,7 +356,7 @@ def test_does_a_scheme_choose_plain_or_shrunk_satisfaction(sv_home_any, tmp_path
                          "technical_support.yaml")
     assert plain.components["customer"].variant == "plain"
     with sv_home_any.transaction() as s:
-        from academy.cycles import get_cycle
+        from core.cycles import get_cycle
         inputs = load_inputs(s, get_cycle(s, "2026-Q4"))
     team_mean = (92.5 + 67.5) / 2
     for scheme, want in ((shrunk, (92.5 + 5 * team_mean) / 6), (plain, 92.5)):
@@ -372,7 +371,7 @@ def test_is_an_unknown_variant_refused_with_its_line():
     src = Path(__file__).resolve().parent.parent / "assessments" / "schemes" / "technical_support.yaml"
     text = src.read_text("utf-8").replace("customer:   {weight: 0.20, kind: result}",
                                           "customer:   {weight: 0.20, kind: result, variant: median}")
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
 
     with pytest.raises(AcademyError, match="unknown variant 'median'"):
         parse_scheme(text, "technical_support.yaml")

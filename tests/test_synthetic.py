@@ -1,6 +1,6 @@
 """The synthetic demo company."""
 
-from roster.synthetic import make_company
+from academy.synthetic.company import make_company
 
 
 def test_does_the_same_seed_give_the_same_company():

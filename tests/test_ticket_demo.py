@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pandas as pd
 
-from academy.tabular import read_table
-from graders import operations
-from graders.operations_config import OperationsConfig
-from graders.ticket_synthetic import make_tickets, write_ticket_export
+from academy.synthetic.company import make_company
+from academy.synthetic.tickets import make_tickets, write_ticket_export
+from core.tabular import read_table
+from graders.service_kpis import kpis as operations
+from graders.service_kpis.config import OperationsConfig
 from graders.tickets import parse_tickets
-from roster.synthetic import make_company
 
 NOW = datetime(2026, 11, 20, 17, 0)
 

@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from conftest import run_academy
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from academy.errors import ProblemsError
-from academy.tabular import read_table
+from core.errors import ProblemsError
+from core.tabular import read_table
 from graders.operations_store import load_operations_kpis
 from graders.ticket_models import Ticket, TicketBatch
 from graders.tickets import current_tickets, import_tickets, parse_tickets
 from roster.store import import_roster_file
-
-from conftest import run_academy
 
 ROSTER = """employee_id,name,team,role
 E1,Li Lei,Field Shanghai,field_service
@@ -243,10 +242,10 @@ def test_command_lists_problems_without_traceback(tmp_path):
 def test_cycle_pay_workbook_and_operations_component(ops_home, tmp_path):
     """Does a cycle's monthly pay come from the imported tickets (SQLite and PostgreSQL), is the
     pay sheet written in Chinese for a Chinese home, and are operational KPIs a grade component?"""
-    from academy.cycles import open_cycle
-    from graders.operations_export import write_pay_workbook
+    from core.cycles import open_cycle
+    from graders.engine.schemes import home_schemes
     from graders.operations_store import cycle_pay
-    from graders.schemes import home_schemes
+    from graders.service_kpis.export import write_pay_workbook
     from graders.sources import collect
 
     path = _write_csv(tmp_path / "tickets.csv", EN_HEADER, ROWS, "utf-8")
@@ -287,7 +286,7 @@ def test_scheme_may_weight_operations_as_a_component():
     """Is `operations` accepted as a weighted grade component of a role scheme?"""
     from pathlib import Path
 
-    from graders.schemes import parse_scheme
+    from graders.engine.schemes import parse_scheme
 
     text = (Path(__file__).parent.parent / "assessments" / "schemes" / "field_service.yaml").read_text()
     text = text.replace("key_behaviour: {weight: 0.30", "key_behaviour: {weight: 0.10")

@@ -17,9 +17,9 @@ from conftest import run_academy
 from page_language import problems
 
 from academy import trainee_lab
-from academy.cycles import open_cycle
-from academy.errors import AcademyError
-from academy.home import init_home
+from core.cycles import open_cycle
+from core.errors import AcademyError
+from core.home import init_home
 from graders.exam import lifecycle, trainee
 from graders.exam.bank import load_bank
 from graders.exam.public import public_exam, variant
@@ -40,8 +40,8 @@ def _masters() -> dict[str, str]:
 
 
 def _home(path: Path, locale: str = "en"):
+    from academy.synthetic.company import make_company, write_roster_csv
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     h = init_home(path)
     people = make_company(24, 7)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from academy.errors import ProblemsError
-from graders.competencies import CODES
+from core.competencies import CODES
+from core.errors import ProblemsError
 from training import modules_for_competency, widgets
 from training.catalog import ModuleContent, courses_dir, load_courses
 from training.check import check_courses
@@ -385,9 +385,9 @@ def test_does_the_serving_identity_decide_who_is_recorded(sqlite_home, monkeypat
 def test_does_a_modules_header_name_the_trainee_not_their_id(tmp_path, monkeypatch):
     """Does a module's header say whose progress it records by the roster's name (the id only
     for someone the roster does not know)?"""
-    from academy.home import init_home
+    from academy.synthetic.company import make_company, write_roster_csv
+    from core.home import init_home
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     h = init_home(tmp_path / "home")
     people = make_company(12, 3)
@@ -423,8 +423,8 @@ def test_does_a_notebook_without_a_home_carry_on_with_a_gentle_notice(tmp_path, 
 def test_does_the_progress_report_count_completions_per_trainee(sqlite_home):
     """Does the report show each roster member's opened and completed modules, list an identity
     that is not on the roster, and sum up each module's completions and reaction ratings?"""
+    from academy.synthetic.company import make_company, write_roster_csv
     from roster.store import import_roster_file
-    from roster.synthetic import make_company, write_roster_csv
 
     people = make_company(20, 7)
     path = sqlite_home.imports_dir / "r.csv"

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from academy.errors import AcademyError
-from graders import grading as g
-from graders import violations as vio
-from graders import violations_store as vs
-from graders.ladder_models import LadderEvent
+from core.errors import AcademyError
+from graders.engine import grading as g
+from graders.ladder import violations as vio
+from graders.ladder import violations_store as vs
+from graders.ladder.models import LadderEvent
 from tests.conftest import run_academy
 from tests.test_grading_engine import components, no_competencies, roster, scheme
 

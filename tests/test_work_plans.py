@@ -9,20 +9,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from academy.cycles import open_cycle
-from academy.errors import ProblemsError
+from core.cycles import open_cycle
+from core.errors import ProblemsError
 from graders import reviews, work_plans
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import load_evidence_config
-from graders.plan_form import WorkPlanForm
+from graders.notebook_forms.plan_form import WorkPlanForm
 from graders.sources import collect
 from graders.work_plans import WorkPlanRules, item_score
 from roster.store import import_roster_file
-
-from conftest import DATA
 
 FORMS = Path(__file__).resolve().parent.parent / "assessments" / "forms"
 AFTER_OCTOBER = date(2026, 11, 2)

@@ -17,8 +17,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from academy.errors import Problem, ProblemsError
-from graders.competencies import check_competency
+from core.competencies import check_competency
+from core.errors import Problem, ProblemsError
 from training.conversation import Scenario
 from training.diagnosis import DiagnosisTree
 from training.kpi import KpiTask

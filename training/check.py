@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from academy.errors import AcademyError, Problem, ProblemsError
-from graders.competencies import CODES
+from core.competencies import CODES
+from core.errors import AcademyError, Problem, ProblemsError
 from training.catalog import Course, Module, courses_dir, load_module_content, read_courses
 
 #: the sections every module notebook has, as '## ' headings (English and Chinese spellings)
@@ -121,8 +121,8 @@ def check_module(module: Module) -> list[Problem]:
 
 
 def check_options(module: Module, content) -> list[Problem]:
-    """Self-check options that read as fragments of one answer (academy.option_checks)."""
-    from academy.option_checks import fragments
+    """Self-check options that read as fragments of one answer (core.option_checks)."""
+    from core.option_checks import fragments
     from training.text import pick
 
     problems = []

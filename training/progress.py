@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from academy.db import Base, utcnow
+from core.db import Base, utcnow
 
 USER_ENV = "ACADEMY_USER"
 

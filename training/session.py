@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from graders.competencies import competency_name
+from core.competencies import competency_name
 from training.catalog import Course, Module, ModuleContent, load_course
 from training.conversation import Scenario
 from training.diagnosis import DiagnosisTree
@@ -95,7 +95,7 @@ class ModuleSession:
 
     def _order_seed(self, part: str) -> str:
         """Options are shown in an order of the trainee's own, with the right answers spread
-        over the letters (academy.option_checks.spread_orders)."""
+        over the letters (core.option_checks.spread_orders)."""
         return "|".join((self.recorder.trainee or "", self.course.id, self.module.id, part))
 
     def reaction(self):

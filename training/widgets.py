@@ -11,7 +11,7 @@ from html import escape
 
 import ipywidgets as W
 
-from academy.option_checks import spread_orders
+from core.option_checks import spread_orders
 from training.conversation import DIMENSIONS, Conversation, Scenario
 from training.diagnosis import DiagnosisTree, DiagnosisWalk
 from training.kpi import (
@@ -92,7 +92,7 @@ class SelfCheck(W.VBox):
     """The self-check at the end of a module; calls `on_done(score)` once every question is checked.
 
     With `order_seed` (the trainee and the module) the options are shown in an order that puts
-    the right answers on different letters, the same for the same seed (academy.option_checks)."""
+    the right answers on different letters, the same for the same seed (core.option_checks)."""
 
     def __init__(self, questions: list[Question], locale: str = "en",
                  on_done: Callable[[float], None] | None = None, order_seed: str | None = None):

@@ -10,10 +10,10 @@ formgrader runs as it) and `<prefix>dash` (the platform database; the dashboards
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import pwd
-import grp
 import re
 import shutil
 import stat
@@ -21,8 +21,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from academy.errors import AcademyError
 from academy.hub.settings import HubSettings, hub_dir
+from core.errors import AcademyError
 
 TRAINEE, TRAINER, ADMIN = "trainee", "trainer", "admin"
 ACCOUNTS_FILE = "hub_accounts.json"  # in the course folder: employee id -> OS account

@@ -45,7 +45,7 @@ class AcademyAuthenticator(Authenticator):
     def people(self, max_age: float = 2.0) -> dict[str, accounts.Person]:
         now = time.monotonic()
         if self._people is None or now - self._people[0] > max_age:
-            from academy.home import open_home
+            from core.home import open_home
 
             if self._home is None:
                 self._home = open_home(self.home_root, upgrade=False)

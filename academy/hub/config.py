@@ -10,9 +10,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from academy.errors import AcademyError
 from academy.hub import accounts
 from academy.hub.settings import HubSettings, hub_dir, load_hub_settings
+from core.errors import AcademyError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent

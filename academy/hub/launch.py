@@ -142,8 +142,8 @@ def check_hub_db(url: str | None) -> None:
         return
     from sqlalchemy import create_engine, text
 
-    from academy.db import safe_url
-    from academy.errors import AcademyError
+    from core.db import safe_url
+    from core.errors import AcademyError
 
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 20}

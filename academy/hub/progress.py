@@ -88,7 +88,7 @@ def make_app(home, prefix: str) -> web.Application:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from academy.home import open_home
+    from core.home import open_home
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", required=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from academy.yamlio import load_model
+from core.yamlio import load_model
 
 HUB_DIR = "hub"
 SETTINGS_FILE = "settings.yaml"

@@ -81,9 +81,9 @@ class AcademySpawner(LocalProcessSpawner):
         import pwd
         from pathlib import Path
 
-        from academy.home import SETTINGS_FILE
-        from academy.settings import load_settings
         from academy.trainee_lab import copy_courses
+        from core.home import SETTINGS_FILE
+        from core.settings import load_settings
 
         pw = pwd.getpwnam(self.account)
         locale = load_settings(Path(self.home_root) / SETTINGS_FILE).locale

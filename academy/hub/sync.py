@@ -74,7 +74,7 @@ def revoke_departed(settings: HubSettings, people: dict) -> list[str]:
 
 
 def run_round(home_root: Path) -> tuple[int, list[str]]:
-    from academy.home import open_home
+    from core.home import open_home
 
     home = open_home(home_root, upgrade=False)
     try:

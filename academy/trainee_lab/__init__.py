@@ -291,7 +291,7 @@ def write_config_dir(home, config_dir: Path, employee_id: str, workspace: Path,
 
 def safe_id(employee_id: str) -> str:
     """An employee id as a folder name (ids are digits and letters; anything else is refused)."""
-    from academy.errors import AcademyError
+    from core.errors import AcademyError
 
     eid = employee_id.strip()
     if not eid or not all(ch.isalnum() or ch in "-_." for ch in eid) or eid.startswith("."):

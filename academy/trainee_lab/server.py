@@ -114,7 +114,7 @@ class ExamTitlesHandler(APIHandler):
 
     @web.authenticated
     def get(self):
-        from academy.home import open_home
+        from core.home import open_home
         from dashboards.exams import exam_titles
 
         titles = {}

@@ -14,7 +14,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 
 ANSWERS_AND_EXTRAS = ["answers.json"]
 #: nbgrader's limit per cell when autograding (the cell is interrupted and scores zero)
@@ -62,7 +62,7 @@ def nbgrader_config(home, exam: str | None = None, language: str = "en"):
     # one "kernel is running over TCP" warning per graded submission says nothing to a trainer
     # ignore_cwd: a trainee's file next to the notebook (nbgrader copies every submitted file into
     # autograded/) must never shadow a module the grading imports (`graders/`, `yaml.py` ...)
-    from academy.home import KERNEL_ARGUMENTS, SAFE_COLLECT, SANITIZE_PREPROCESSORS
+    from core.home import KERNEL_ARGUMENTS, SAFE_COLLECT, SANITIZE_PREPROCESSORS
 
     c.Execute.extra_arguments = list(KERNEL_ARGUMENTS)
     # the same safe collect and rebuild-from-release as stock nbgrader gets from nbgrader_config.py

@@ -261,13 +261,13 @@ def rasch_across_cycles(responses: pd.DataFrame, drift_limit: float = 0.5) -> pd
     """Dichotomous Rasch difficulties per cycle, linked onto the first cycle's scale.
 
     `responses`: DataFrame[cycle, trainee, question, correct (0/1)], cycles in time order. Each
-    cycle is calibrated alone (graders.fairness.fit_rasch with one rater: penalised joint maximum
+    cycle is calibrated alone (graders.engine.fairness.fit_rasch with one rater: penalised joint maximum
     likelihood, difficulties centred within the cycle); then mean-mean linking: a cycle's
     difficulties are shifted by the mean difference of the questions it shares with the cycles
     already on the scale (anchors). `drift`: an anchor's linked difficulty minus its difficulty on
     the scale so far (beyond +/- drift_limit logits the question has changed: reworded, leaked).
     A cycle sharing no question with the earlier ones cannot be linked (`linked` is NaN)."""
-    from graders.fairness import fit_rasch
+    from graders.engine.fairness import fit_rasch
 
     rows = []
     scale: dict[str, float] = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from academy.errors import AcademyError
+from core.errors import AcademyError
 from graders.exam import course
 from graders.exam.bank import Bank, load_bank
 from graders.exam.public import ANSWERS_FILE, load_public, variant
@@ -89,8 +89,8 @@ def collect(home, exam: str) -> Collected:
 
     The copy never follows a link (graders.exam.stock.SafeCollect): links, hard links and special
     files in a submission are left out and listed in `.skipped`."""
-    from graders.exam.safe_files import make_private
     from graders.exam import ownership
+    from graders.exam.safe_files import make_private
     from graders.exam.stock import skipped_in_log
 
     # on a hub: a submission not made by the account of the id it names is set aside first
@@ -367,7 +367,7 @@ class ScoresReport:
 
 def store_scores(home, exam: str, entered_by: str, cycle_name: str | None = None) -> ScoresReport:
     """Write per-question theory evidence for the current (or named) cycle; older runs superseded."""
-    from academy.cycles import current_cycle, get_cycle
+    from core.cycles import current_cycle, get_cycle
     from graders.evidence import Evidence, new_batch
 
     rows = gradebook_rows(home, exam)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from academy.db import Base, utcnow
+from core.db import Base, utcnow
 
 #: graded: clean submission; repaired: tampering undone, then graded; error: could not be graded;
 #: unknown_trainee: submitted under an id that is not in the roster, so not graded

@@ -143,7 +143,7 @@ def theory_responses(session, exam: str):
     import pandas as pd
     from sqlalchemy import select
 
-    from academy.cycles import Cycle
+    from core.cycles import Cycle
     from graders.evidence import Evidence, EvidenceBatch
 
     q = (select(Cycle.name, Evidence.employee_id, Evidence.item, Evidence.raw, Evidence.max_raw)

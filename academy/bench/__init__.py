@@ -1,0 +1,1 @@
+"""Benchmarks (`academy bench ...`): figures, not tests; part of the shell."""

@@ -1,0 +1,268 @@
+"""Benchmark of `academy grade` (`academy bench grade`): how the cost of grading grows from 10,000
+to 100,000 staff. Not a test: figures only.
+
+The 10,000-staff company is built through the demo's own steps (roster file imported, practical,
+360-degree, survey, ticket and key-behaviour files written and imported through the same imports
+a user runs) plus one theory exam of ten questions per person stored as theory evidence. The
+100,000-staff company is ten copies of it under new employee ids, teams and ticket numbers (the
+same evidence per person, the same team sizes), made with SQL on a copy of the database: building
+it through the imports would take an hour and measure the imports, not grading. Only SQLite homes
+(the default) can be copied this way.
+
+Each timed run is the real command, `academy --home H grade CYCLE`, in a fresh process on a fresh
+copy of the ungraded database (a re-grade of unchanged inputs stores nothing, which would flatter
+the figure), so the time includes starting Python, reading the evidence, the engine and storing
+every result row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+CYCLE = "2026-Q4"
+TODAY = date(2026, 11, 20)
+THEORY_QUESTIONS = 10
+COPIES = 10  # the large company is this many copies of the small one
+
+
+def build_small(root: Path, staff: int = 10_000, seed: int = 2026, log=print):
+    """A fresh home with `staff` people and one open, ungraded cycle full of evidence."""
+    from academy import demo as d
+    from core.cycles import open_cycle
+
+    t = time.monotonic()
+    ctx = d.synthetic_company(root, staff, seed, TODAY)
+    home = ctx.home
+    log(f"  roster of {staff} staff imported: {time.monotonic() - t:.0f} s")
+    with home.transaction() as s:
+        open_cycle(s, CYCLE)
+    t = time.monotonic()
+    d.step_evidence(ctx)
+    add_theory(home, seed)
+    log(f"  evidence of {CYCLE} written and imported: {time.monotonic() - t:.0f} s")
+    return home
+
+
+def add_theory(home, seed: int) -> int:
+    """Ten exam questions per active person, scored from their latent ability (what `academy exam
+    scores` stores after an exam), as one theory batch."""
+    import numpy as np
+    from sqlalchemy import insert, select
+
+    from academy.synthetic.evidence import ability
+    from core.competencies import CODES
+    from core.cycles import get_cycle
+    from graders.evidence import Evidence, new_batch
+    from roster.models import Staff
+
+    rng = np.random.default_rng(seed)
+    with home.transaction() as s:
+        cycle = get_cycle(s, CYCLE)
+        ids = list(s.scalars(select(Staff.employee_id).where(Staff.active.is_(True))
+                             .order_by(Staff.employee_id)))
+        batch = new_batch(s, cycle.id, "theory", "bench-exam", "benchmark",
+                          note="theory exam (benchmark)")
+        rows = []
+        for sid in ids:
+            p = 0.55 + 0.35 * ability(sid, seed)
+            for q in range(THEORY_QUESTIONS):
+                pts = float(rng.binomial(4, p))
+                rows.append(dict(batch_id=batch.id, cycle_id=cycle.id, source="theory",
+                                 employee_id=sid, rater_id=None, item=f"bench-exam/q{q + 1:02d}",
+                                 competency=CODES[q % len(CODES)], raw=pts, max_raw=4.0,
+                                 score=25.0 * pts, details={"slot": f"q{q + 1:02d}"}))
+        s.execute(insert(Evidence), rows)
+        batch.rows = len(rows)
+    return len(rows)
+
+
+def _sqlite_path(home) -> Path:
+    url = home.db_url
+    if not url.startswith("sqlite:///"):
+        raise SystemExit("the grading benchmark copies SQLite databases; this home uses " + url)
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def build_large(small_root: Path, root: Path, copies: int = COPIES, log=print):
+    """A home whose company is `copies` copies of the small home's under new ids (copy k: the
+    digit k before every employee id and ticket number, ' #k' after every team name)."""
+    from core.home import open_home
+
+    small = open_home(small_root)
+    src = _sqlite_path(small)
+    small.close()
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(small_root, root)
+    (root / "academy.yaml").write_text(
+        (small_root / "academy.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    db = root / src.name
+    t = time.monotonic()
+    con = sqlite3.connect(db)
+    try:
+        _clone(con, copies)
+        con.commit()
+        staff = con.execute("SELECT count(*) FROM staff").fetchone()[0]
+        ev = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    finally:
+        con.close()
+    log(f"  {copies} copies: {staff} staff, {ev} evidence rows ({time.monotonic() - t:.0f} s)")
+    return open_home(root)
+
+
+def _clone(con: sqlite3.Connection, copies: int) -> None:
+    con.executescript("""
+        CREATE TEMP TABLE orig_staff AS SELECT employee_id FROM staff;
+        CREATE UNIQUE INDEX temp.orig_staff_id ON orig_staff(employee_id);
+        CREATE TEMP TABLE orig_teams AS SELECT id, name FROM teams;
+        CREATE TEMP TABLE last AS SELECT (SELECT max(id) FROM evidence) AS evidence,
+                                         (SELECT max(id) FROM service_tickets) AS tickets;
+    """)
+    for k in range(1, copies):
+        p, suffix = str(k), f" #{k}"
+        con.execute("""INSERT INTO teams (name, region, manager_id)
+                       SELECT t.name || ?, t.region,
+                              CASE WHEN t.manager_id IS NULL THEN NULL ELSE ? || t.manager_id END
+                       FROM teams t JOIN orig_teams o ON o.id = t.id""", (suffix, p))
+        con.execute("""CREATE TEMP TABLE team_map AS
+                       SELECT o.id AS old, n.id AS new FROM orig_teams o
+                       JOIN teams n ON n.name = o.name || ?""", (suffix,))
+        con.execute("""INSERT INTO staff (employee_id, name, team_id, role_code, supervisor_id,
+                                          hire_date, active, created_at, updated_at)
+                       SELECT ? || s.employee_id, s.name, m.new, s.role_code,
+                              CASE WHEN s.supervisor_id IS NULL THEN NULL
+                                   ELSE ? || s.supervisor_id END,
+                              s.hire_date, s.active, s.created_at, s.updated_at
+                       FROM staff s JOIN orig_staff o ON o.employee_id = s.employee_id
+                       JOIN team_map m ON m.old = s.team_id""", (p, p))
+        con.execute("DROP TABLE temp.team_map")
+        con.execute("""INSERT INTO evidence (batch_id, cycle_id, source, employee_id, rater_id,
+                                             item, competency, raw, max_raw, score, details)
+                       SELECT e.batch_id, e.cycle_id, e.source, ? || e.employee_id,
+                              CASE WHEN e.rater_id IN (SELECT employee_id FROM orig_staff)
+                                   THEN ? || e.rater_id ELSE e.rater_id END,
+                              e.item, e.competency, e.raw, e.max_raw, e.score, e.details
+                       FROM evidence e WHERE e.id <= (SELECT evidence FROM last)""", (p, p))
+        con.execute("""INSERT INTO service_tickets (batch_id, cycle_id, ticket_id, employee_id,
+                                                    closed_on, surveyed)
+                       SELECT batch_id, cycle_id, ? || ticket_id, ? || employee_id, closed_on,
+                              surveyed
+                       FROM service_tickets WHERE id <= (SELECT tickets FROM last)""", (p, p))
+    con.execute("UPDATE evidence_batches SET rows = (SELECT count(*) FROM evidence e "
+                "WHERE e.batch_id = evidence_batches.id)")
+
+
+def _academy() -> list[str]:
+    exe = Path(sys.executable).with_name("academy")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "academy"]
+
+
+def time_grade(root: Path, runs: int, log=print, label: str = "") -> tuple[list[float], float]:
+    """Seconds of each `academy grade` run on a fresh copy of the ungraded database, and the
+    largest resident memory of a grading process (MB)."""
+    from core.home import open_home
+
+    h = open_home(root)
+    db = _sqlite_path(h)
+    h.close()
+    pristine = db.with_name(db.name + ".ungraded")
+    if pristine.exists():  # bring the kept ungraded copy to the newest schema, outside the timing
+        shutil.copy2(pristine, db)
+        open_home(root).close()
+    shutil.copy2(db, pristine)
+    secs, peak = [], 0.0
+    for i in range(runs):
+        shutil.copy2(pristine, db)
+        for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            extra.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*_academy(), "--home", str(root), "grade", CYCLE],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out, _ = proc.communicate()
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"academy grade failed on {root}:\n{out[-3000:]}")
+        secs.append(elapsed)
+        peak = max(peak, _child_peak_mb())
+        first = out.strip().splitlines()[0] if out.strip() else ""
+        log(f"  {label} run {i + 1}: {elapsed:.1f} s ({first})")
+    return secs, peak
+
+
+def _child_peak_mb() -> float:
+    # ru_maxrss of all waited-for children: the runs grow in size, so this is the latest's peak
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+@dataclass
+class GradeBench:
+    small_staff: int
+    large_staff: int
+    small_seconds: list[float]
+    large_seconds: list[float]
+    ratio: float
+    size_ratio: float
+    small_peak_mb: float
+    large_peak_mb: float
+    target: str = "grading 100,000 staff costs at most 12x grading 10,000"
+    date: str = ""
+    machine: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def run(base: Path, staff: int = 10_000, runs: int = 1, reuse: bool = False, seed: int = 2026,
+        log=print) -> GradeBench:
+    small_root, large_root = base / f"grade-{staff}", base / f"grade-{staff * COPIES}"
+    if not (reuse and (small_root / "academy.yaml").exists()):
+        log(f"Building the {staff}-staff company in {small_root}")
+        build_small(small_root, staff, seed, log=log).close()
+        (small_root / "academy.db.ungraded").unlink(missing_ok=True)
+    if not (reuse and (large_root / "academy.yaml").exists()):
+        log(f"Building the {staff * COPIES}-staff company in {large_root}")
+        build_large(small_root, large_root, log=log).close()
+        (large_root / "academy.db.ungraded").unlink(missing_ok=True)
+    small_secs, small_peak = time_grade(small_root, runs, log, f"{staff} staff")
+    large_secs, large_peak = time_grade(large_root, runs, log, f"{staff * COPIES} staff")
+    s, l_ = statistics.median(small_secs), statistics.median(large_secs)
+    notes = [copies_alike(large_root)]
+    log(f"  {notes[0]}")
+    return GradeBench(notes=notes,
+        small_staff=staff, large_staff=staff * COPIES,
+        small_seconds=[round(x, 2) for x in small_secs],
+        large_seconds=[round(x, 2) for x in large_secs],
+        ratio=round(l_ / s, 2), size_ratio=float(COPIES),
+        small_peak_mb=round(small_peak), large_peak_mb=round(large_peak),
+        date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+
+def copies_alike(root: Path) -> str:
+    """Every copy is the same company, so each person's final score must equal their original's:
+    a check that the large run graded everyone as the small one would."""
+    con = sqlite3.connect(root / "academy.db")
+    try:
+        pairs, differ = con.execute(f"""
+            SELECT count(*), sum(c.final_score IS NOT o.final_score OR c.band IS NOT o.band)
+            FROM grade_results c JOIN grade_results o
+              ON c.employee_id = '{COPIES - 1}' || o.employee_id""").fetchone()
+    finally:
+        con.close()
+    return f"copy {COPIES - 1} graded like the original: {pairs - (differ or 0)} of {pairs} alike"
+
+
+def write(result: GradeBench, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(result), indent=1), encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""The scoring engine: component scores -> final scores, schemes, fair measurement."""

@@ -1,0 +1,51 @@
+"""The practical component with its fair variant: graders.practical's scores plus, per trainee,
+the score with trainer severity taken off (graders.engine.fairness, many-facet Rasch), which a role
+scheme grades on with `practical: {variant: fair}`. Both stay in every result's provenance
+(grade_components.scores). A design whose trainers and trainees are not connected gives no fair
+variant (the raw score counts) and a flag saying why."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.errors import AcademyError
+from graders import practical
+from graders.engine import fairness
+from graders.sources import FLAG_COLUMNS, VARIANT_COLUMNS, SourceResult
+
+FLAG_DISCONNECTED = "practical_disconnected"
+FLAG_NOT_ADJUSTED = "practical_not_adjusted"
+
+
+def fair_variants(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(variants, flags): the practical component's fair score per trainee, or a flag."""
+    empty = pd.DataFrame(columns=VARIANT_COLUMNS)
+    if ev.empty or ev["rater_id"].nunique() < 2:
+        return empty, pd.DataFrame(columns=FLAG_COLUMNS)
+    try:
+        res = fairness.adjust(ev, "rasch", with_variance=False)
+    except fairness.DisconnectedDesign as exc:
+        return empty, pd.DataFrame([(FLAG_DISCONNECTED, "practical", "practical",
+                                     f"{len(exc.groups)} separate groups of trainers and trainees: "
+                                     "scores not adjusted for trainer severity")],
+                                   columns=FLAG_COLUMNS)
+    except AcademyError as exc:
+        return empty, pd.DataFrame([(FLAG_NOT_ADJUSTED, "practical", "practical", str(exc))],
+                                   columns=FLAG_COLUMNS)
+    comp = res.component()
+    out = pd.DataFrame({
+        "employee_id": comp["employee_id"], "component": "practical", "variant": "fair",
+        "score": comp["fair"].round(4),
+        "note": [f"fair score: {a:+.1f} points for trainer severity (raw {r:.1f})"
+                 for a, r in zip(comp["adjustment"], comp["raw"])]})
+    return out[VARIANT_COLUMNS], pd.DataFrame(columns=FLAG_COLUMNS)
+
+
+def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
+    res = practical.aggregate(session, cycle_id, ev)
+    variants, flags = fair_variants(ev)
+    if len(flags):
+        res.flags = pd.concat([res.flags, flags], ignore_index=True)
+    res.variants = variants
+    return res

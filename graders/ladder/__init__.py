@@ -1,0 +1,1 @@
+"""Penalties, career paths, corrective actions and recognition (the ladder)."""

@@ -1,0 +1,1 @@
+"""Supervisors and managers graded on their teams; goals, one-to-ones, churn."""

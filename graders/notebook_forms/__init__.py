@@ -1,0 +1,1 @@
+"""Notebook forms for trainers, reviewers and supervisors."""

@@ -1,0 +1,1 @@
+"""Grade runs stored with provenance, published (locked) and exported."""

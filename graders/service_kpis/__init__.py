@@ -1,0 +1,1 @@
+"""Operational KPIs from service tickets, KPI items and monthly performance pay."""

@@ -1,0 +1,1 @@
+"""Training impact: what completing a course changed in a job figure."""
