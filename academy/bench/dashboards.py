@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+import dashboards
+
 EMPTY_NOTEBOOK = {"cells": [{"cell_type": "markdown", "id": "empty", "metadata": {},
                              "source": "Empty notebook (benchmark baseline)."}],
                   "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
@@ -171,7 +173,7 @@ def run(home, runs: int = 3, log=print) -> DashboardBench:
     from academy.servers import Voila
     from dashboards.identity import issue_token, tokens_path
 
-    dash = Path(__file__).resolve().parent
+    dash = Path(dashboards.__file__).resolve().parent
     folder = Path(tempfile.mkdtemp(prefix="academy-bench-"))
     shutil.copy(dash / "manager.ipynb", folder / "manager.ipynb")
     (folder / "empty.ipynb").write_text(json.dumps(EMPTY_NOTEBOOK), encoding="utf-8")

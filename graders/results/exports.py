@@ -25,6 +25,7 @@ from core.spreadsheet_text import csv_frame, keep_text
 from graders.engine import grading as g
 from graders.engine.schemes import Scheme
 from graders.ladder.violations import PENALTY_COMPONENT
+from graders.results.workbook_format import component_label as _component_label
 from graders.results.workbook_format import format_workbook
 from graders.sources import COMPONENTS
 from roster.models import Role
@@ -32,10 +33,6 @@ from roster.models import Role
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def _component_label(c: str, loc: str) -> str:
-    return t("supervisor_review" if c == "supervisor" else c, loc)
 
 
 def _band_names(schemes: dict[str, Scheme], loc: str) -> dict[tuple[str, str], str]:

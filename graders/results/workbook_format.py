@@ -29,15 +29,18 @@ WHOLE_KEYS = ("rank_team", "rank_company", "rank")
 DATE_KEYS = ("due_on", "follow_up", "hire_date")
 
 
+def component_label(c: str, loc: str) -> str:
+    """A component's column header in `loc` (the supervisor's review has its own label)."""
+    return t("supervisor_review" if c == "supervisor" else c, loc)
+
+
 def column_formats(loc: str) -> dict[str, str]:
     """Header text (in `loc`) -> number format."""
-    from graders.results.exports import _component_label
-
     formats = {}
     for keys, fmt in ((MONEY_KEYS, MONEY), (SCORE_KEYS, SCORE), (RATIO_KEYS, RATIO),
                       (WHOLE_KEYS, WHOLE), (DATE_KEYS, DATE)):
         formats.update({t(k, loc): fmt for k in keys})
-    formats.update({_component_label(c, loc): SCORE for c in COMPONENTS})
+    formats.update({component_label(c, loc): SCORE for c in COMPONENTS})
     return formats
 
 
