@@ -198,6 +198,19 @@ def imports_cmd(
     console.print(f"figures written to {bench_imports.write(r, out)}")
 
 
+@app.command("layers")
+def layers_cmd(
+    root: Annotated[Optional[Path], typer.Option(
+        "--root", help="Source tree to read (default: this installation's).")] = None,
+) -> None:
+    """The layering (docs/architecture.md): import cycles between packages and modules, imports
+    of a higher layer by a lower one, and imports inside functions (project, third-party, standard
+    library). Read from the source, nothing imported."""
+    from academy.bench.layering import report
+
+    typer.echo(report(root.resolve() if root else None))
+
+
 @app.command("tickets")
 def tickets_cmd(
     staff: Annotated[int, typer.Option(help="Staff of the large company; the baseline has a "
