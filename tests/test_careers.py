@@ -294,7 +294,7 @@ def test_is_a_bad_definition_refused_with_its_line(tmp_path):
     unknown level, refused naming the file and the line?"""
     from core.errors import ProblemsError
 
-    bad = (car.Path(car.__file__).parent.parent / "assessments" / "careers.yaml").read_text(
+    bad = (car.Path(car.__file__).parents[2] / "assessments" / "careers.yaml").read_text(
         encoding="utf-8").replace("criteria: {min_band: good, cycles: 1", "criteria: {min_band: "
                                   "great, cycles: 1")
     (tmp_path / "careers.yaml").write_text(bad, encoding="utf-8")
