@@ -17,9 +17,11 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.cycles import get_cycle
 from dashboards import data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
 from dashboards.ui import STYLE, guarded, heading, resolve_locale, resolve_viewer, table
+from graders.company_feedback import company_report, export_company_report
 
 __all__ = ["company_items_panel", "company_feedback_frame", "LABELS"]
 
@@ -45,8 +47,6 @@ def _t(key: str, loc: str) -> str:
 
 def company_feedback_frame(company: data.Company, viewer, cycle: str) -> pd.DataFrame:
     """The company report of a cycle, kept to the company-wide rows and the viewer's teams."""
-    from core.cycles import get_cycle
-    from graders.company_feedback import company_report
 
     teams = data.allowed_teams(company, viewer)
     if not teams and viewer.kind != ADMIN:
@@ -71,7 +71,6 @@ def _shown(report: pd.DataFrame, loc: str) -> pd.DataFrame:
 
 
 def _link(report: pd.DataFrame, loc: str, cycle: str) -> str:
-    from graders.company_feedback import export_company_report
 
     name = f"{'公司评价' if loc == 'zh' else 'company_feedback'}_{cycle}.xlsx"
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,11 +6,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from graders.engine.course_catalog import module_catalog
+from training.catalog import read_courses
+from training.progress import ModuleProgress, module_status, progress_report
+
 
 def my_progress(home, employee_id: str, loc: str = "en") -> pd.DataFrame:
     """Every module of every course with this trainee's status (not started ... completed)."""
-    from graders.engine.course_catalog import module_catalog
-    from training.progress import ModuleProgress, module_status
 
     cat = module_catalog().drop_duplicates(["course", "module"])
     with Session(home.engine) as s:
@@ -24,7 +26,6 @@ def my_progress(home, employee_id: str, loc: str = "en") -> pd.DataFrame:
 
 def course_titles(loc: str = "en") -> dict[str, str]:
     """Course id -> its title in `loc` (training.catalog); empty if the courses cannot be read."""
-    from training.catalog import read_courses
 
     courses, _problems = read_courses()
     return {c.id: c.title(loc) for c in courses}
@@ -33,8 +34,6 @@ def course_titles(loc: str = "en") -> dict[str, str]:
 def team_progress(home, ids, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Course progress of the people `ids` (a manager's selection), one row each: modules
     opened and completed, their average best self-check score and average rating given."""
-    from graders.engine.course_catalog import module_catalog
-    from training.progress import progress_report
 
     keys = list(module_catalog().drop_duplicates(["course", "module"])[["course", "module"]]
                 .itertuples(index=False, name=None))

@@ -20,6 +20,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+import graders
+from core.cycles import Cycle, get_cycle
+from core.home import open_home
 from dashboards import phrases
 from dashboards.access import (
     ADMIN,
@@ -30,6 +33,15 @@ from dashboards.access import (
     managed_teams,
     visible_ids,
 )
+from graders.engine.grading import what_if as engine_what_if
+from graders.evidence import EvidenceBatch
+from graders.forms_config import load_evidence_config
+from graders.ladder.coaching_store import followups
+from graders.results.models import GradePublication, GradeRun
+from graders.results.store import current_run, run_schemes, stored_result
+from graders.reviews import peer_summary
+from graders.sources import FLAG_COLUMNS, collect
+from roster.models import Role, Staff, Team
 
 _LOCK = threading.Lock()
 _COMPANIES: dict[str, "Company"] = {}
@@ -55,7 +67,6 @@ class Company:
 
 def hierarchy_frame(session: Session) -> pd.DataFrame:
     """Active staff with team, supervisor, team manager, role: one query."""
-    from roster.models import Role, Staff, Team
 
     q = (select(Staff.employee_id, Staff.name, Team.name, Staff.supervisor_id, Team.manager_id,
                 Staff.role_code, Role.family, Role.level)
@@ -67,8 +78,6 @@ def hierarchy_frame(session: Session) -> pd.DataFrame:
 
 def cycles_frame(session: Session) -> pd.DataFrame:
     """Cycles (oldest first) with their publication state and whether they have grades."""
-    from core.cycles import Cycle
-    from graders.results.models import GradePublication, GradeRun
 
     pub = aliased(GradePublication)
     q = (select(Cycle.id, Cycle.name, Cycle.opens_on, Cycle.closes_on, Cycle.status, pub.state,
@@ -85,7 +94,6 @@ def cycles_frame(session: Session) -> pd.DataFrame:
 
 def load_company(home=None, refresh: bool = False) -> Company:
     """The company of `home` (default: $ACADEMY_HOME), cached for the life of the kernel."""
-    from core.home import open_home
 
     h = home if home is not None and not isinstance(home, str) else open_home(home)
     key = str(h.root)
@@ -109,8 +117,6 @@ class CycleData:
 
 def cycle_data(company: Company, cycle: str) -> CycleData:
     """The stored (current) results of a cycle and the schemes they were computed with."""
-    from core.cycles import get_cycle
-    from graders.results.store import current_run, run_schemes, stored_result
 
     with _LOCK:
         if cycle not in company._results:
@@ -129,7 +135,6 @@ def coaching_followups(company: Company, cycle: str) -> pd.DataFrame:
     """Where the follow-up of each corrective action of `cycle` stands (graders.ladder.coaching); read
     fresh each time (not cached: follow-ups are recorded while the page is open). Empty for a
     cycle not published."""
-    from graders.ladder.coaching_store import followups
 
     with Session(company.home.engine) as s:
         return followups(s, cycle)
@@ -145,7 +150,6 @@ def graded_cycles(company: Company, published_only: bool = False) -> list[str]:
 def trend_frame(company: Company) -> pd.DataFrame:
     """Final scores of every graded cycle: DataFrame[cycle, opens_on, employee_id, team, family,
     final_score, band, state] in one query."""
-    from core.cycles import Cycle
     from graders.results.models import GradeResult, GradeRun
 
     with _LOCK:
@@ -164,9 +168,6 @@ def trend_frame(company: Company) -> pd.DataFrame:
 
 
 def _flags_job(home_root: str, cycle: str) -> pd.DataFrame:
-    from core.cycles import get_cycle
-    from core.home import open_home
-    from graders.sources import collect
 
     home = open_home(home_root, upgrade=False)
     with Session(home.engine) as s:
@@ -184,9 +185,6 @@ def _flags_key(home, cycle: str) -> str:
     import hashlib
     from pathlib import Path
 
-    import graders
-    from core.cycles import get_cycle
-    from graders.evidence import EvidenceBatch
     from roster.models import Staff, Team
 
     h = hashlib.sha256()
@@ -225,7 +223,6 @@ def store_flags(home, cycle: str, frame: pd.DataFrame) -> Path:
     instead of collecting the whole cycle again (about a minute at 10,000 staff)."""
     import os
 
-    from graders.sources import FLAG_COLUMNS
 
     path = _flags_path(home, cycle, _flags_key(home, cycle))
     _write_flags(path, frame[FLAG_COLUMNS].reset_index(drop=True))
@@ -296,7 +293,6 @@ def flags(company: Company, cycle: str) -> pd.DataFrame:
 
 def grade_inputs(company: Company, cycle: str):
     """The engine's inputs for a cycle (loaded on first use of the what-if panel)."""
-    from core.cycles import get_cycle
     from graders.results.store import current_run, load_inputs, overrides_frame
 
     with _LOCK:
@@ -438,8 +434,6 @@ def trainee_report(company: Company, viewer: Viewer | None, cycle: str | None = 
 def peer_of(company: Company, cycle: str, employee_id: str) -> pd.DataFrame:
     """Peer-review aggregates of one person (graders.reviews.peer_summary: only competencies with
     at least the minimum number of raters; never individual answers)."""
-    from core.cycles import get_cycle
-    from graders.reviews import peer_summary
 
     with Session(company.home.engine) as s:
         p = peer_summary(s, get_cycle(s, cycle).id)
@@ -452,7 +446,6 @@ def what_if(company: Company, viewer: Viewer | None, cycle: str,
     """Results under other component weights, computed by the scoring engine on the cycle's
     stored inputs (nothing is written); the changes restricted to what the viewer may see.
     Returns (diff, restricted GradeResult)."""
-    from graders.engine.grading import what_if as engine_what_if
 
     if not allowed_teams(company, viewer):
         raise AccessDenied("the what-if panel is for managers")
@@ -477,7 +470,6 @@ def role_name(company: Company, code: str, loc: str) -> str:
 def phrase_context(company: Company, ids) -> phrases.Context:
     """Names of the people in `ids` (only those: a flag naming someone else keeps their id),
     practical scenarios' titles and key behaviours' texts, for dashboards.phrases."""
-    from graders.forms_config import load_evidence_config
 
     h = company.hierarchy
     names = h.loc[h["employee_id"].isin(list(ids)), ["employee_id", "name"]]

@@ -24,6 +24,7 @@ from dashboards.access import ADMIN, TRAINEE, AccessDenied, require, visible_ids
 from dashboards.ui import STYLE, chart, guarded, heading, resolve_locale, resolve_viewer, table
 from graders.training_impact import analysis as impact
 from graders.training_impact.store import KPIS, load_impact
+from training.catalog import all_modules, load_courses
 
 __all__ = ["impact_panel", "compute", "summary", "event_chart", "cohort_table", "overview_table",
            "LABELS", "kpi_name", "reason_text", "verdict_word"]
@@ -185,7 +186,6 @@ def _viewer_ids(company: data.Company, viewer) -> np.ndarray | None:
 
 def compute(company: data.Company, viewer, course: str, kpi: str, draws: int = 199):
     """(ImpactData, ImpactResult or NotEnoughData) for the people the viewer may see."""
-    from training.catalog import all_modules
 
     ids = _viewer_ids(company, viewer)
     mods = [(m.course_id, m.id) for m in all_modules()]
@@ -223,7 +223,6 @@ def overview_table(results: list[tuple[str, object]], kpi: str, loc: str) -> pd.
 
 
 def _courses(loc: str) -> list[tuple[str, str]]:
-    from training.catalog import load_courses
 
     return [((c.spec.title_zh if loc == "zh" else c.spec.title_en), c.id) for c in load_courses()]
 

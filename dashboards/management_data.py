@@ -11,12 +11,15 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.cycles import get_cycle
 from dashboards.access import ADMIN, AccessDenied, Viewer, visible_ids
 from dashboards.data import Company
+from graders.managers import goals
+from graders.managers.store import team_figures as figures
+from graders.operations_store import cycle_months
 
 
 def _cycle(company: Company, cycle: str):
-    from core.cycles import get_cycle
 
     with Session(company.home.engine) as s:
         c = get_cycle(s, cycle)
@@ -30,7 +33,6 @@ def _cycle(company: Company, cycle: str):
 def team_figures(company: Company, viewer: Viewer | None, cycle: str, head: str,
                  targets: dict[str, float] | None = None) -> pd.DataFrame:
     """graders.managers.grading FIGURE_COLUMNS of one supervisor or manager in a cycle (cached)."""
-    from graders.managers.store import team_figures as figures
 
     if viewer is None or head not in set(visible_ids(company.hierarchy, viewer)):
         raise AccessDenied(f"{head} is not visible to you")
@@ -45,8 +47,6 @@ def team_figures(company: Company, viewer: Viewer | None, cycle: str, head: str,
 def goals_and_talks(company: Company, viewer: Viewer | None, cycle: str,
                     employee_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(goals, one-to-ones) of one person in the cycle's months, for them and their managers."""
-    from graders.managers import goals
-    from graders.operations_store import cycle_months
 
     if viewer is None:
         raise AccessDenied("not signed in")

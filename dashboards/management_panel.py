@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.cycles import get_cycle
 from dashboards import management_data as md
-from dashboards.access import AccessDenied
+from dashboards.access import ADMIN, AccessDenied
 from dashboards.labels import t
+from graders.managers import goals
+from graders.managers.export import management_sheets
 
 
 def _pct(v) -> str:
@@ -79,10 +82,6 @@ def my_goals(company, viewer, cycle: str | None, loc: str, heading, table) -> li
 def workbook_sheets(session, company, viewer, sl, loc: str) -> dict:
     """The management sheets of the dashboard's workbook download: team figures of the heads in
     the viewer's selection, goals and one-to-ones only of the viewer's own staff."""
-    from core.cycles import get_cycle
-    from dashboards.access import ADMIN
-    from graders.managers import goals
-    from graders.managers.export import management_sheets
 
     cycle = get_cycle(session, sl.cycle.name)
     scope = None if viewer.kind == ADMIN else goals.visible_to(session, viewer.user)

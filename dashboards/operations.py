@@ -22,7 +22,11 @@ from dashboards import charts, data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require, visible_ids
 from dashboards.labels import t
 from dashboards.ui import _notice, chart, guarded, heading, resolve_locale, resolve_viewer, table
+from graders.engine.schemes import home_schemes
+from graders.operations_store import load_operations_kpis, staff_frame
 from graders.service_kpis import kpis as operations
+from graders.service_kpis.monthly_pay import monthly_pay
+from roster.models import Role
 
 #: months shown: this many, ending with the current month
 MONTHS_SHOWN = 6
@@ -50,10 +54,6 @@ def _load(company: data.Company, ids: np.ndarray | None, months: list[str]) -> O
     """Figures of the people `ids` (None: everyone). Every ticket of the months is read, so that a
     repeat call served by someone else still counts against the first ticket; only the chosen
     people's tickets reach a figure."""
-    from graders.engine.schemes import home_schemes
-    from graders.operations_store import load_operations_kpis, staff_frame
-    from graders.service_kpis.monthly_pay import monthly_pay
-    from roster.models import Role
 
     with Session(company.home.engine) as s:
         ops = load_operations_kpis(s, months)

@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import ProblemsError
-from core.tabular import Table, map_columns, normalize_header, parse_date, read_table
+from core.tabular import (
+    Table,
+    map_columns,
+    normalize_header,
+    normalize_text,
+    parse_date,
+    read_table,
+)
+from graders.evidence import EvidenceBatch
 from graders.forms_config import BehaviourList, EvidenceConfig
 from graders.importing import ImportResult, Located, parse_number, store, target_cycle
 from graders.sources import (
@@ -30,6 +38,7 @@ from graders.sources import (
     SourceResult,
     details_frame,
 )
+from roster.models import Role, Staff
 
 SYNONYMS = {
     "employee_id": ["staff_id", "工号", "员工编号", "engineer"],
@@ -51,7 +60,6 @@ def cycle_months(cycle: Cycle) -> list[str]:
 
 
 def _month(value: object) -> str:
-    from core.tabular import normalize_text
 
     text = normalize_text(value)
     if m := _MONTH.match(text):
@@ -122,7 +130,6 @@ def parse_sheet(table: Table, blist: BehaviourList, family_of: dict[str, str],
 
 
 def family_index(session: Session) -> dict[str, str]:
-    from roster.models import Role, Staff
 
     return dict(session.execute(select(Staff.employee_id, Role.family)
                                 .join(Role, Staff.role_code == Role.code)).all())
@@ -152,7 +159,6 @@ def monthly_scores(deductions: pd.DataFrame, people: list[str], months: list[str
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
-    from graders.evidence import EvidenceBatch
 
     empty = SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                          pd.DataFrame(columns=COMPETENCY_COLUMNS))
@@ -164,7 +170,6 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
     if not batches:
         return empty
     blist = BehaviourList.model_validate(batches[0].config["behaviours"])
-    from roster.models import Role, Staff
 
     people = sorted(session.scalars(
         select(Staff.employee_id).join(Role, Staff.role_code == Role.code)

@@ -22,6 +22,7 @@ from graders.forms_config import SurveyForm
 from graders.importing import latest_config
 from graders.sources import details_frame, evidence_frame
 from graders.surveys import attributed_to
+from roster.models import Staff, Team
 
 __all__ = ["COMPANY_COLUMNS", "company_items", "company_report", "export_company_report"]
 
@@ -63,7 +64,6 @@ def company_items(ev: pd.DataFrame, team_of: dict[str, object], form: SurveyForm
 
 
 def _teams(session: Session) -> dict[str, str]:
-    from roster.models import Staff, Team
 
     return dict(session.execute(select(Staff.employee_id, Team.name)
                                 .join(Team, Staff.team_id == Team.id)).all())

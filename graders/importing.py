@@ -17,6 +17,7 @@ from core.cycles import OPEN, Cycle, current_cycle, get_cycle
 from core.errors import AcademyError, Problem
 from core.tabular import ColumnMap, Table, column_letter, normalize_header, normalize_text
 from graders.evidence import Evidence, EvidenceBatch, new_batch
+from graders.results.publishing import assert_cycle_writable
 from graders.survey_exports import header_candidates, is_meta
 from roster.models import Staff
 
@@ -29,7 +30,6 @@ def target_cycle(session: Session, name: str | None) -> Cycle:
     if cycle.status != OPEN:
         raise AcademyError(f"cycle {cycle.name} is {cycle.status}: evidence can only be added to an "
                            "open cycle")
-    from graders.results.publishing import assert_cycle_writable
 
     assert_cycle_writable(session, cycle.id)
     return cycle

@@ -35,6 +35,7 @@ from graders.sources import (
     evidence_frame,
 )
 from graders.survey_exports import AnswerWords, map_fields, unfold
+from roster.models import Staff
 
 __all__ = ["RELATIONS", "import_file", "peer_summary", "review_records", "aggregate_peer",
            "aggregate_supervisor", "aggregate_self", "aggregate_upward", "review_flags"]
@@ -183,7 +184,6 @@ def _rules(session, ev) -> ReviewRules:
 def _team_of(session) -> dict[str, int]:
     from sqlalchemy import select
 
-    from roster.models import Staff
     return dict(session.execute(select(Staff.employee_id, Staff.team_id)).all())
 
 

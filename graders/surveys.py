@@ -48,6 +48,7 @@ from graders.sources import (
     details_frame,
 )
 from graders.survey_exports import AnswerWords, map_fields, unfold
+from roster.models import Staff, Team
 
 SYNONYMS = {
     "response_id": ["response", "respondent_id", "responseid", "问卷编号", "答卷编号", "序号"],
@@ -299,7 +300,6 @@ def coverage(session: Session, cycle_id: int, resp: pd.DataFrame, team_of: dict)
 
 
 def _team_names(session: Session) -> dict[str, str]:
-    from roster.models import Staff, Team
     return dict(session.execute(select(Staff.employee_id, Team.name)
                                 .join(Team, Staff.team_id == Team.id)).all())
 

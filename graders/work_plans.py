@@ -41,13 +41,23 @@ from core.yamlio import load_model
 from graders.behaviour import _month, cycle_months, family_index
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import Scale
-from graders.importing import ImportResult, Located, parse_number, staff_index, store, target_cycle
+from graders.importing import (
+    ImportResult,
+    Located,
+    latest_config,
+    parse_number,
+    staff_index,
+    store,
+    target_cycle,
+)
+from graders.reviews import aggregate_supervisor as review_supervisor
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
     FLAG_COLUMNS,
     SourceResult,
     details_frame,
+    evidence_frame,
 )
 
 __all__ = ["WorkPlanRules", "load_rules", "import_plan", "import_scores", "plan_records",
@@ -414,7 +424,6 @@ def combine_supervisor(review: pd.DataFrame, plan: pd.DataFrame, share: float) -
 
 
 def _rules_of(session: Session | None, ev: pd.DataFrame) -> WorkPlanRules:
-    from graders.importing import latest_config
 
     plan_ev = ev[ev["item"].str.startswith(PLAN_PREFIX)] if len(ev) else ev
     got = latest_config(session, plan_ev, "work_plan", WorkPlanRules) if session is not None else None
@@ -425,7 +434,6 @@ def aggregate_supervisor(session: Session | None, cycle_id: int | None,
                          ev: pd.DataFrame) -> SourceResult:
     """The supervisor component: supervisor reviews (graders.reviews) and, for the work plan's
     families, the scored monthly work plan."""
-    from graders.reviews import aggregate_supervisor as review_supervisor
 
     if ev.empty:
         return review_supervisor(session, cycle_id, ev)
@@ -466,7 +474,6 @@ def aggregate_supervisor(session: Session | None, cycle_id: int | None,
 def plan_overview(session: Session, cycle_id: int) -> pd.DataFrame:
     """Per person, month and item: agreed (title, weight, target) and, once scored, status,
     quality and score. For the supervisor's view and the CLI."""
-    from graders.sources import evidence_frame
 
     ev = evidence_frame(session, cycle_id, "supervisor")
     cols = ["employee_id", "month", "title", "weight", "target", "status", "quality", "score"]

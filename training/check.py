@@ -11,7 +11,9 @@ import yaml
 
 from core.competencies import CODES
 from core.errors import AcademyError, Problem, ProblemsError
+from core.option_checks import fragments
 from training.catalog import Course, Module, courses_dir, load_module_content, read_courses
+from training.text import pick
 
 #: the sections every module notebook has, as '## ' headings (English and Chinese spellings)
 SECTIONS = {
@@ -122,8 +124,6 @@ def check_module(module: Module) -> list[Problem]:
 
 def check_options(module: Module, content) -> list[Problem]:
     """Self-check options that read as fragments of one answer (core.option_checks)."""
-    from core.option_checks import fragments
-    from training.text import pick
 
     problems = []
     for q in content.self_check:

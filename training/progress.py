@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
+from roster.models import Staff, Team
 
 USER_ENV = "ACADEMY_USER"
 
@@ -182,7 +183,6 @@ def progress_report(session: Session, module_keys: list[tuple[str, str]],
                     team: str | None = None) -> list[TraineeProgress]:
     """Progress of every active staff member (of `team` if given) over the given modules
     ((course, module) pairs), plus identities with progress who are not on the roster."""
-    from roster.models import Staff, Team
 
     keys = set(module_keys)
     rows: dict[str, list[ModuleProgress]] = {}

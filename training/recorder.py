@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from core.home import HOME_ENV, default_home
+from core.home import HOME_ENV, default_home, open_home
 from training.progress import check_event, current_trainee, record_event
 
 PROGRESS_URL_ENV = "ACADEMY_PROGRESS_URL"
@@ -36,7 +36,6 @@ class Recorder:
 
     @classmethod
     def from_environment(cls) -> Recorder:
-        from core.home import open_home
 
         trainee = current_trainee()
         url, token = os.environ.get(PROGRESS_URL_ENV), os.environ.get(TOKEN_ENV)

@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 
 from core.competencies import CODES
+from training.catalog import all_modules
 
 COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]
 
@@ -24,7 +25,6 @@ def _default_dir() -> Path:
 
 
 def _from_catalog(root: Path) -> pd.DataFrame:
-    from training.catalog import all_modules
 
     rows = [(c, m.course_id, m.id, m.title_en, m.title_zh)
             for m in all_modules(root) for c in m.competencies]

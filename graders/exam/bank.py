@@ -16,6 +16,8 @@ import yaml
 from core.competencies import CODES
 from core.errors import AcademyError, Problem, ProblemsError
 from core.option_checks import fragments
+from core.tabular import map_columns, read_table
+from core.yamlio import read_utf8
 
 TYPES = ("single", "multiple", "true_false", "numeric", "short_text", "free_text")
 CHOICE_TYPES = ("single", "multiple")
@@ -294,7 +296,6 @@ def _check_bank(bank: Bank, file: str) -> list[Problem]:
 
 
 def load_bank_yaml(path: Path) -> Bank:
-    from core.yamlio import read_utf8
 
     file = path.name
     text = read_utf8(path)
@@ -364,7 +365,6 @@ def load_bank_xlsx(path: Path) -> Bank:
     """An Excel bank: sheet `questions` (the columns of XLSX_COLUMNS) and sheet `exam` with a header
     row `field | value` and rows name, title, language, intro, pool.<name> (draw count),
     late_penalty.percent_per_day, late_penalty.max_percent."""
-    from core.tabular import map_columns, read_table
 
     qt = read_table(path, sheet="questions")
     cols, problems = map_columns(qt, XLSX_COLUMNS, ["id", "type", "stem", "competency"])

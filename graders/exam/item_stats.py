@@ -21,6 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from graders.engine.fairness import fit_rasch
+from graders.exam.scoring import score_answer
+
 UPPER_LOWER = 0.27
 
 QUESTION_COLUMNS = ["question", "competency", "type", "pool", "n", "facility", "sd",
@@ -40,7 +43,6 @@ def random_guess_score(exam: str, q) -> float | None:
     (Moodle: the mean score over the choices), scored by the exam's own rules: single choice and
     true/false over their options, multiple choice over every subset of options; 0 for numeric
     and text answers (no finite set to guess from); None for a trainer-marked free text."""
-    from graders.exam.scoring import score_answer
 
     if q.manual:
         return None
@@ -267,7 +269,6 @@ def rasch_across_cycles(responses: pd.DataFrame, drift_limit: float = 0.5) -> pd
     already on the scale (anchors). `drift`: an anchor's linked difficulty minus its difficulty on
     the scale so far (beyond +/- drift_limit logits the question has changed: reworded, leaked).
     A cycle sharing no question with the earlier ones cannot be linked (`linked` is NaN)."""
-    from graders.engine.fairness import fit_rasch
 
     rows = []
     scale: dict[str, float] = {}

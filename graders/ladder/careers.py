@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.errors import AcademyError
 from core.i18n import t
+from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
 
 PROMOTION, MENTORING = "promotion", "mentoring"
@@ -165,7 +166,6 @@ class CareersConfig(_Strict):
 
 def load_careers_config(assessments_dir: Path | str | None = None) -> CareersConfig:
     """The home's `assessments/careers.yaml`, else the shipped one."""
-    from core.yamlio import load_model
 
     shipped = Path(__file__).resolve().parents[2] / "assessments" / "careers.yaml"
     path = Path(assessments_dir) / "careers.yaml" if assessments_dir else shipped

@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import AcademyError
+from graders.exam.models import ExamResult
 from graders.ladder import careers as car
 from graders.ladder import store, violations_store
 from graders.ladder.events import line_above as _line_managers
 from graders.results.models import GradeOutcome, GradePublication, GradeResult
 from graders.results.publishing import PUBLISHED
 from roster.models import Role, Staff, Team
+from training.catalog import load_courses
+from training.progress import ModuleProgress
 
 
 def people_frame(session: Session) -> pd.DataFrame:
@@ -49,8 +52,6 @@ def bands_frame(session: Session, depth: int = 12) -> pd.DataFrame:
 
 def courses_done_frame(session: Session) -> pd.DataFrame:
     """(employee_id, course) for every course whose every module the person completed."""
-    from training.catalog import load_courses
-    from training.progress import ModuleProgress
 
     modules = {c.id: {m.id for m in c.modules} for c in load_courses()}
     q = select(ModuleProgress.employee_id, ModuleProgress.course, ModuleProgress.module).where(
@@ -64,7 +65,6 @@ def courses_done_frame(session: Session) -> pd.DataFrame:
 
 
 def exams_passed_frame(session: Session, share: float) -> pd.DataFrame:
-    from graders.exam.models import ExamResult
 
     q = select(ExamResult.employee_id, ExamResult.exam, ExamResult.score, ExamResult.max_score
                ).where(ExamResult.status.in_(["graded", "repaired"]))
@@ -75,7 +75,6 @@ def exams_passed_frame(session: Session, share: float) -> pd.DataFrame:
 
 def course_names() -> dict[str, tuple[str, str]]:
     """Course id -> (English title, Chinese title)."""
-    from training.catalog import load_courses
 
     return {c.id: (c.title("en"), c.title("zh")) for c in load_courses()}
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.yamlio import load_model
+
 HONOUR = "honour"
 OPT_OUT, OPT_IN = "opt_out", "opt_in"
 GRADES, COMPETITION = "grades", "competition"
@@ -78,7 +80,6 @@ class RecognitionConfig(_Strict):
 
 
 def load_recognition_config(assessments_dir: Path | str | None = None) -> RecognitionConfig:
-    from core.yamlio import load_model
 
     shipped = Path(__file__).resolve().parents[2] / "assessments" / "recognition.yaml"
     path = Path(assessments_dir) / "recognition.yaml" if assessments_dir else shipped

@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.errors import AcademyError
+from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
 from graders.ladder.events import event_day as _day
 
@@ -129,7 +130,6 @@ class ViolationsConfig(_Strict):
 
 def load_violations_config(assessments_dir: Path | str | None = None) -> ViolationsConfig:
     """The home's `assessments/violations.yaml`, else the shipped one."""
-    from core.yamlio import load_model
 
     shipped = Path(__file__).resolve().parents[2] / "assessments" / "violations.yaml"
     path = Path(assessments_dir) / "violations.yaml" if assessments_dir else shipped

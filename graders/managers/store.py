@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from graders import surveys
+from graders.engine.course_catalog import module_catalog
 from graders.managers import goals as goal_store
 from graders.managers import grading as m
 from graders.managers.goal_models import CustomerChurn
@@ -69,7 +70,6 @@ def promotions(changes: pd.DataFrame, levels: dict[str, str], months: list[str])
 
 def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame:
     """[employee_id, completed, required]: course modules completed of every catalogued module."""
-    from graders.engine.course_catalog import module_catalog
 
     cat = module_catalog()
     keys = set(zip(cat["course"], cat["module"])) if len(cat) else set()

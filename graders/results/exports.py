@@ -19,12 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.competencies import competency_name
+from core.cycles import get_cycle
 from core.errors import AcademyError
 from core.i18n import t
 from core.spreadsheet_text import csv_frame, keep_text
 from graders.engine import grading as g
 from graders.engine.schemes import Scheme
 from graders.ladder.violations import PENALTY_COMPONENT
+from graders.managers.export import management_sheets
+from graders.results.publishing import publication_state
+from graders.results.store import current_run, run_schemes, stored_result
 from graders.results.workbook_format import component_label as _component_label
 from graders.results.workbook_format import format_workbook
 from graders.sources import COMPONENTS
@@ -237,9 +241,6 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
 
 def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: str = "en") -> Path:
     """Export a cycle's stored results to `path` (.xlsx: every sheet; .csv: the results)."""
-    from core.cycles import get_cycle
-    from graders.results.publishing import publication_state
-    from graders.results.store import current_run, run_schemes, stored_result
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -266,7 +267,6 @@ def export_cycle(session: Session, cycle_name: str, path: Path | str, locale: st
         "results_sha256": run.results_sha256,
         "evidence_batches": ", ".join(map(str, run.evidence_batches)) or "-",
     }
-    from graders.managers.export import management_sheets
 
     return write_workbook(result, schemes, path, locale, cycle.name, provenance, names,
                           management_sheets(session, cycle, result, schemes, locale))

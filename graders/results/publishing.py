@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from core.cycles import Cycle
 from core.db import utcnow
 from core.errors import AcademyError
 from graders.evidence import EvidenceBatch
@@ -58,7 +59,6 @@ def _refuse_evidence_for_published_cycle(_mapper, connection, target: EvidenceBa
 
 def publish(session: Session, cycle_id: int, by: str) -> int:
     """Lock the cycle's current results; returns the id of the run that was published."""
-    from core.cycles import Cycle
     from graders.results.models import GradeAudit, GradePublication, GradeRun
 
     lock_cycle(session, cycle_id)  # a grade or import in flight finishes first; then we read its run
@@ -85,7 +85,6 @@ def publish(session: Session, cycle_id: int, by: str) -> int:
 
 def reopen(session: Session, cycle_id: int, reason: str, by: str) -> None:
     """Unlock a published cycle, explicitly and with a reason that is recorded."""
-    from core.cycles import Cycle
     from graders.results.models import GradeAudit, GradePublication
 
     lock_cycle(session, cycle_id)

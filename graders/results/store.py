@@ -17,8 +17,10 @@ from core.cycles import Cycle, get_cycle
 from core.db import utcnow
 from core.errors import AcademyError
 from graders.engine import grading as g
-from graders.engine.schemes import Scheme
+from graders.engine.course_catalog import module_catalog
+from graders.engine.schemes import Scheme, home_schemes, load_schemes
 from graders.evidence import EvidenceBatch
+from graders.ladder.violations_store import cycle_penalties
 from graders.results.cycle_lock import lock_cycle
 from graders.results.models import (
     GradeAudit,
@@ -26,10 +28,12 @@ from graders.results.models import (
     GradeComponent,
     GradeOutcome,
     GradeOverride,
+    GradePublication,
     GradeResult,
     GradeRun,
 )
 from graders.results.publishing import PUBLISHED, assert_cycle_writable
+from graders.sources import collect
 from roster.models import Role, Staff, Team
 
 NOT_GRADED = "not_graded"
@@ -45,7 +49,6 @@ def roster_frame(session: Session) -> pd.DataFrame:
 
 def history_frame(session: Session, cycle: Cycle, depth: int = 11) -> pd.DataFrame:
     """Bands of the published results of the `depth` cycles before `cycle` (back = 1, 2, ...)."""
-    from graders.results.models import GradePublication
 
     prior = list(session.scalars(select(Cycle).where(Cycle.opens_on < cycle.opens_on)
                                  .order_by(Cycle.opens_on.desc()).limit(depth)))
@@ -63,9 +66,6 @@ def history_frame(session: Session, cycle: Cycle, depth: int = 11) -> pd.DataFra
 def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = None,
                 depth: int = 11, reference_pay: pd.Series | None = None) -> g.GradeInputs:
     """Everything the engine needs for a cycle, read with one query per table."""
-    from graders.engine.course_catalog import module_catalog
-    from graders.ladder.violations_store import cycle_penalties
-    from graders.sources import collect
 
     roster = roster_frame(session)
     src = collect(session, cycle.id, list(roster["employee_id"]))
@@ -347,7 +347,6 @@ def rederive(session: Session, cycle: Cycle, run: GradeRun,
     detail = _frame(session, GradeComponent, g.DETAIL_COLUMNS, run.id)
     profile = _frame(session, GradeCompetency, g.PROFILE_COLUMNS, run.id)
     excluded = stored_result(session, cycle.id).excluded
-    from graders.engine.course_catalog import module_catalog
 
     pay = scored.set_index("employee_id")["reference_pay"].dropna()
     scored = scored.drop(columns=["reference_pay"])
@@ -377,7 +376,6 @@ def what_if_inputs(session: Session, cycle_name: str, home=None,
     """What a live what-if needs: (inputs, schemes, baseline results). The baseline is the
     cycle's stored (e.g. published) results, or an empty frame if it was never graded; the
     schemes are the home's (or those given). Pass them to `graders.engine.grading.what_if`."""
-    from graders.engine.schemes import home_schemes, load_schemes
 
     cycle = get_cycle(session, cycle_name)
     if schemes is None:
