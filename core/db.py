@@ -104,7 +104,8 @@ _REVISION = re.compile(r'^(down_)?revision\s*=\s*(?:"([^"]*)"|None)', re.MULTILI
 
 def head_revision() -> str:
     """The newest migration, read from the migration files (the one no other revises)."""
-    revs, downs = set(), set()
+    revs: set[str] = set()
+    downs: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
         for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             if value:

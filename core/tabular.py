@@ -227,7 +227,7 @@ def _shown(value: str) -> str:
     return repr(visible[:40] + ("..." if len(visible) > 40 else ""))
 
 
-def _table(path: Path, enc: str, rows: list[list[object]], data: bytes) -> Table:
+def _table(path: Path, enc: str, rows: Sequence[Sequence[object]], data: bytes) -> Table:
     digest = hashlib.sha256(data).hexdigest()
     # Leading blank rows are skipped; the first non-blank row is the header.
     start = 0
@@ -294,9 +294,9 @@ def map_columns(
     Reports a duplicated column (two headers for one field) and every missing required column.
     """
     lookup: dict[str, str] = {}
-    for fname, names in synonyms.items():
-        for n in (fname, *names):
-            lookup[normalize_header(n)] = fname
+    for field_name, names in synonyms.items():
+        for n in (field_name, *names):
+            lookup[normalize_header(n)] = field_name
     index: dict[str, int] = {}
     unknown: list[str] = []
     problems: list[Problem] = []
