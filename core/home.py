@@ -136,6 +136,13 @@ class Home:
             self._engine.dispose()
             self._engine = None
 
+    def __enter__(self) -> Home:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """`with open_home(...) as home:` closes the database handles however the block ends."""
+        self.close()
+
 
 def _resolve(root: Path | str | None) -> Path:
     return Path(root).expanduser().resolve() if root else default_home()

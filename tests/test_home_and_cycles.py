@@ -116,3 +116,16 @@ def test_cycle_lifecycle(sqlite_home):
         with pytest.raises(AcademyError, match="no cycle named"):
             close_cycle(s, "1999")
         assert current_cycle(s, date(2026, 11, 15)).name == "review-autumn"
+
+
+def test_does_a_with_block_close_the_home_even_on_an_error(tmp_path):
+    """Are a home's database handles closed when its `with` block ends, also by an error?"""
+    with init_home(tmp_path / "acme") as h:
+        with h.transaction() as s:
+            assert open_cycle(s, "2026-Q4").name == "2026-Q4"
+        assert h._engine is not None
+    assert h._engine is None
+    with pytest.raises(RuntimeError), open_home(tmp_path / "acme") as h2:
+        h2.engine.connect().close()
+        raise RuntimeError("stop")
+    assert h2._engine is None
