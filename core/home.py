@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from sqlalchemy.engine import Engine
 
@@ -136,7 +137,7 @@ class Home:
             self._engine.dispose()
             self._engine = None
 
-    def __enter__(self) -> Home:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
