@@ -20,12 +20,19 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
-from graders.results.cycle_lock import assert_unpublished
+from graders.results.cycle_lock import (
+    PUBLISHED,
+    CyclePublishedError,
+    assert_unpublished,
+    published_message,
+)
 
 SOURCES = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
 
@@ -114,3 +121,14 @@ def current_evidence(session: Session, cycle_id: int, source: str | None = None)
     if source is not None:
         q = q.where(Evidence.source == source)
     return q
+
+
+@event.listens_for(EvidenceBatch, "before_insert")
+def _refuse_evidence_for_published_cycle(_mapper, connection, target: EvidenceBatch) -> None:
+    """The safety net under the published lock: whatever writes a batch (even code that never
+    imports graders.results.publishing), a published cycle refuses it."""
+    row = connection.execute(
+        text("SELECT p.state, c.name FROM grade_publications p JOIN cycles c ON c.id = p.cycle_id "
+             "WHERE p.cycle_id = :cid"), {"cid": target.cycle_id}).first()
+    if row is not None and row[0] == PUBLISHED:
+        raise CyclePublishedError(published_message(row[1]))

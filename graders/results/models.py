@@ -179,6 +179,3 @@ class GradeAudit(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-from graders.results import publishing as _publishing  # noqa: F401  (installs the evidence lock)

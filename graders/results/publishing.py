@@ -1,29 +1,29 @@
 """Publishing a cycle's grades locks them: no import, grading or scheme change alters them silently.
 
 `assert_cycle_writable(session, cycle_id)` is what every writer of a cycle's evidence or grades
-calls first: it takes the cycle's write lock for the rest of the transaction (graders.results.cycle_lock)
-and then checks, so a publish and a grade or import in flight are serialised, never interleaved;
-`new_batch` takes the same lock itself, so an importer that forgets the call (or a process that
-never imports this module) still cannot change a published cycle; the `before_insert` hook on
-EvidenceBatch below is a further safety net. A cycle is reopened only explicitly, with a reason,
-and that is recorded in the grade audit trail.
+calls first: it takes the cycle's write lock for the rest of the transaction
+(graders.results.cycle_lock) and then checks, so a publish and a grade or import in flight are
+serialised, never interleaved; `new_batch` takes the same lock itself, so an importer that forgets
+the call (or a process that never imports this module) still cannot change a published cycle; the
+`before_insert` hook on EvidenceBatch (in graders.evidence) is a further safety net. A cycle is
+reopened only explicitly, with a reason, and that is recorded in the grade audit trail.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.db import utcnow
 from core.errors import AcademyError
-from graders.evidence import EvidenceBatch
 from graders.results.cycle_lock import (
     CyclePublishedError,
     assert_unpublished,
     lock_cycle,
     published_message,
 )
+from graders.results.models import GradeAudit, GradePublication, GradeRun
 
 __all__ = ["CyclePublishedError", "assert_cycle_writable", "is_published", "publication_state",
            "publish", "reopen"]
@@ -35,8 +35,6 @@ _message = published_message
 
 
 def is_published(session: Session, cycle_id: int) -> bool:
-    from graders.results.models import GradePublication
-
     state = session.scalar(select(GradePublication.state).where(
         GradePublication.cycle_id == cycle_id))
     return state == PUBLISHED
@@ -48,19 +46,8 @@ def assert_cycle_writable(session: Session, cycle_id: int) -> None:
     assert_unpublished(session, cycle_id)
 
 
-@event.listens_for(EvidenceBatch, "before_insert")
-def _refuse_evidence_for_published_cycle(_mapper, connection, target: EvidenceBatch) -> None:
-    row = connection.execute(
-        text("SELECT p.state, c.name FROM grade_publications p JOIN cycles c ON c.id = p.cycle_id "
-             "WHERE p.cycle_id = :cid"), {"cid": target.cycle_id}).first()
-    if row is not None and row[0] == PUBLISHED:
-        raise CyclePublishedError(_message(row[1]))
-
-
 def publish(session: Session, cycle_id: int, by: str) -> int:
     """Lock the cycle's current results; returns the id of the run that was published."""
-    from graders.results.models import GradeAudit, GradePublication, GradeRun
-
     lock_cycle(session, cycle_id)  # a grade or import in flight finishes first; then we read its run
     name = session.get(Cycle, cycle_id).name
     run = session.scalar(select(GradeRun).where(GradeRun.cycle_id == cycle_id,
@@ -85,8 +72,6 @@ def publish(session: Session, cycle_id: int, by: str) -> int:
 
 def reopen(session: Session, cycle_id: int, reason: str, by: str) -> None:
     """Unlock a published cycle, explicitly and with a reason that is recorded."""
-    from graders.results.models import GradeAudit, GradePublication
-
     lock_cycle(session, cycle_id)
     name = session.get(Cycle, cycle_id).name
     if not reason or not reason.strip():
@@ -101,7 +86,5 @@ def reopen(session: Session, cycle_id: int, reason: str, by: str) -> None:
 
 
 def publication_state(session: Session, cycle_id: int) -> str:
-    from graders.results.models import GradePublication
-
     pub = session.get(GradePublication, cycle_id)
     return pub.state if pub else "draft"
