@@ -1,8 +1,7 @@
-"""Service Academy: the platform home, its settings, database and the `academy` command.
-
-The domain packages (`roster`, `graders`, `dashboards`) hold the logic; this package holds what
-they share: where a company's data lives (`Home`), its typed settings, the database and its
-migrations, tabular file reading, labels in English and Chinese, and the command line.
+"""Service Academy's shell: the `academy` command, the demo, the servers and the hub, benchmarks
+and synthetic data. It sits on top of every other package (docs/architecture.md); what they all
+share (home, settings, database, file reading, labels) is in `core`, re-exported here for
+convenience.
 """
 
 from core.errors import AcademyError, Problem, ProblemsError
