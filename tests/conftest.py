@@ -189,3 +189,57 @@ def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("demo") / "home"
     proc = run_academy("demo", "--home", str(home), "--staff", "60", "--no-serve", check=True)
     return home, proc
+
+
+# --- running in parallel (`make test`: pytest-xdist, -n N --dist loadgroup) -------------------------
+
+#: Work units that take longest, longest first (from the `--durations` table): under xdist they
+#: are handed out before everything else so that no worker starts a long unit near the end.
+#: A unit is an xdist group: a module whose tests share module fixtures, or a named group below.
+LONGEST_FIRST = (
+    "os-accounts", "demo-home", "tests/test_exam_sandbox.py", "tests/test_dashboards.py",
+    "tests/test_trainee_lab.py", "tests/test_exam_parallel.py", "tests/test_integrity_dashboards.py",
+    "tests/test_exam_e2e.py",
+)
+
+
+def _group_of(item) -> str | None:
+    """The xdist group an item must share with others, or None when it can run on any worker.
+
+    Tests that create OS accounts carry `xdist_group("os-accounts")` themselves (one hub at a
+    time: accounts, /etc/passwd, a whole department of servers). Tests reading the session's
+    demo home (a real `academy demo`, tens of seconds) run on one worker so it is built once.
+    Tests of a module sharing a module (or module-level session) fixture stay together on one
+    worker, in their order, so the fixture is built once."""
+    names = item.fixturenames
+    if "demo_home" in names:
+        return "demo-home"
+    infos = getattr(item, "_fixtureinfo", None)
+    for name in names:
+        defs = infos.name2fixturedefs.get(name) if infos else None
+        if not defs:
+            continue
+        fixdef = defs[-1]
+        if fixdef.scope != "function" and fixdef.baseid.split("::")[0].endswith(".py"):
+            return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    if not getattr(config.option, "dist", "no") == "loadgroup":
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = _group_of(item)
+            if group:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+    def rank(item) -> int:
+        mark = item.get_closest_marker("xdist_group")
+        group = (mark.args or [mark.kwargs.get("name")])[0] if mark else None
+        if group in LONGEST_FIRST:
+            return LONGEST_FIRST.index(group)
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+
+    items.sort(key=rank)  # stable: a module's tests keep their order
