@@ -11,6 +11,11 @@ STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/demo-home
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+# The suite runs on TEST_WORKERS pytest-xdist workers; tests that must not share a worker's time
+# (OS accounts, the session's demo home, a module's shared servers) are kept together by
+# xdist_group (tests/conftest.py), handed out longest first (hence --no-loadscope-reorder).
+# Many tests wait on servers, so more workers than cores pays; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 4
 
 .PHONY: demo test venv system-packages clean
 
@@ -45,7 +50,7 @@ demo: $(STAMP)
 	$(BIN)/academy demo --home $(DEMO_HOME) --reset $(DEMO_ARGS)
 
 test: $(STAMP) system-packages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-home .pytest_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -189,3 +190,101 @@ def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("demo") / "home"
     proc = run_academy("demo", "--home", str(home), "--staff", "60", "--no-serve", check=True)
     return home, proc
+
+
+# --- running in parallel (`make test`: pytest-xdist, -n N --dist loadgroup) -------------------------
+
+#: Work units that take longest, longest first (from the `--durations` table): under xdist they
+#: are handed out before everything else so that no worker starts a long unit near the end.
+#: A unit is an xdist group: a module whose tests share module fixtures, or a named group below.
+LONGEST_FIRST = (
+    "os-accounts", "demo-home", "tests/test_exam_sandbox.py", "tests/test_dashboards.py",
+    "tests/test_trainee_lab.py", "tests/test_exam_parallel.py", "tests/test_integrity_dashboards.py",
+    "tests/test_exam_e2e.py",
+)
+#: where the workers leave each grouped test's group for the scheduler (set by the controller)
+GROUPS_FILE = "ACADEMY_TEST_GROUPS_FILE"
+
+
+def _loadgroup(config) -> bool:
+    # xdist's workers, which collect, see --dist loadgroup as `loadgroup` (their `dist` is "no")
+    return bool(getattr(config.option, "loadgroup", False)
+                or getattr(config.option, "dist", "no") == "loadgroup")
+
+
+def _group_of(item) -> str | None:
+    """The xdist group an item must share with others, or None when it can run on any worker.
+
+    Tests that create OS accounts carry `xdist_group("os-accounts")` themselves (one hub at a
+    time: accounts, /etc/passwd, a whole department of servers). Tests reading the session's
+    demo home (a real `academy demo`, tens of seconds) run on one worker so it is built once.
+    Tests of a module sharing a module (or module-level session) fixture stay together on one
+    worker, in their order, so the fixture is built once."""
+    mark = item.get_closest_marker("xdist_group")
+    if mark is not None:
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    names = item.fixturenames
+    if "demo_home" in names:
+        return "demo-home"
+    infos = getattr(item, "_fixtureinfo", None)
+    for name in names:
+        defs = infos.name2fixturedefs.get(name) if infos else None
+        if not defs:
+            continue
+        fixdef = defs[-1]
+        if fixdef.scope != "function" and fixdef.baseid.split("::")[0].endswith(".py"):
+            return item.nodeid.split("::")[0]
+    return None
+
+
+def pytest_configure(config):
+    if _loadgroup(config) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        fd, path = tempfile.mkstemp(prefix="academy-test-groups-", suffix=".json")
+        os.close(fd)
+        os.environ[GROUPS_FILE] = path  # the workers, started after this, inherit it
+        config.add_cleanup(lambda: os.unlink(path))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    if not _loadgroup(config):
+        return
+    groups = {}
+    for item in items:
+        group = _group_of(item)
+        if group:
+            groups[item.nodeid] = group
+            if item.get_closest_marker("xdist_group") is None:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+    def rank(item) -> int:
+        group = groups.get(item.nodeid)
+        if group in LONGEST_FIRST:
+            return LONGEST_FIRST.index(group)
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+
+    items.sort(key=rank)  # stable: a module's tests keep their order
+    path, worker = os.environ.get(GROUPS_FILE), os.environ.get("PYTEST_XDIST_WORKER")
+    if path and worker:  # every worker collects the same tests: the last one to finish wins
+        Path(f"{path}.{worker}").write_text(json.dumps(groups), encoding="utf-8")
+        os.replace(f"{path}.{worker}", path)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadgroup, with the groups read from the workers' file: xdist marks a group by
+    appending `@group` to the node id, which pytest 9.2's structured node ids no longer take
+    (pytest-xdist issue 1386), so every test would otherwise go its own way."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or not os.environ.get(GROUPS_FILE):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FileGroupScheduling(LoadGroupScheduling):
+        groups: dict | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # read once all workers have collected
+                text = Path(os.environ[GROUPS_FILE]).read_text(encoding="utf-8")
+                self.groups = json.loads(text) if text else {}
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    return FileGroupScheduling(config, log)

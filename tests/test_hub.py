@@ -26,7 +26,8 @@ import requests
 
 from tests.conftest import ACADEMY, DATA
 
-pytestmark = pytest.mark.slow
+# one hub at a time under xdist: OS accounts and a department of servers (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("os-accounts")]
 
 TRAINER = "trainer-li"
 EXAM = "small-exam"

@@ -29,7 +29,8 @@ import pytest
 from tests.conftest import ACADEMY, DATA
 from tests.test_hub import _api, _as, _reachable_by_others, _run, _start_hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# one hub at a time under xdist: OS accounts and a department of servers (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("os-accounts")]
 
 TRAINER = "trainer-wu"
 EXAM = "small-exam"

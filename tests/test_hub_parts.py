@@ -125,7 +125,10 @@ def test_does_the_hub_configuration_keep_everything_on_loopback(sqlite_home):
 
 # --- real OS accounts ----------------------------------------------------------------------------
 
-root_only = pytest.mark.skipif(os.geteuid() != 0, reason="creates OS accounts: needs root")
+def root_only(test):
+    """Creates OS accounts: needs root, and never runs beside the hub tests under xdist."""
+    test = pytest.mark.skipif(os.geteuid() != 0, reason="creates OS accounts: needs root")(test)
+    return pytest.mark.xdist_group("os-accounts")(test)
 
 
 @pytest.fixture
