@@ -9,12 +9,13 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from academy import db
+from academy_content import ASSESSMENTS
 from academy.errors import AcademyError
 from academy.settings import SETTINGS_FILE, Settings, load_settings, save_settings
 
 #: The assessment definitions shipped with the platform (rubrics, forms, schemes ...); `init`
 #: copies them into a new home, where the company edits its own copies.
-DEFAULT_ASSESSMENTS = Path(__file__).resolve().parent.parent / "assessments"
+DEFAULT_ASSESSMENTS = ASSESSMENTS
 #: Parts of assessments/ that are not copied: exam sources go to the nbgrader course.
 _NOT_COPIED = {"source", "release", "submitted", "autograded", "feedback"}
 
@@ -135,6 +136,12 @@ class Home:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+    def __enter__(self) -> Home:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
 
 def _resolve(root: Path | str | None) -> Path:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from academy.errors import AcademyError
 from academy.i18n import t
+from academy_content import ASSESSMENTS
 from graders.ladder_events import event_data as _data
 
 PROMOTION, MENTORING = "promotion", "mentoring"
@@ -167,7 +168,7 @@ def load_careers_config(assessments_dir: Path | str | None = None) -> CareersCon
     """The home's `assessments/careers.yaml`, else the shipped one."""
     from academy.yamlio import load_model
 
-    shipped = Path(__file__).resolve().parent.parent / "assessments" / "careers.yaml"
+    shipped = ASSESSMENTS / "careers.yaml"
     path = Path(assessments_dir) / "careers.yaml" if assessments_dir else shipped
     return load_model(path if path.is_file() else shipped, CareersConfig)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from academy_content import COURSES
 from graders.competencies import CODES
 
 COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]
@@ -20,7 +21,7 @@ COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]
 
 def _default_dir() -> Path:
     env = os.environ.get("ACADEMY_COURSES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "courses"
+    return Path(env) if env else COURSES
 
 
 def _from_catalog(root: Path) -> pd.DataFrame:

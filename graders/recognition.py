@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from academy_content import ASSESSMENTS
+
 HONOUR = "honour"
 OPT_OUT, OPT_IN = "opt_out", "opt_in"
 GRADES, COMPETITION = "grades", "competition"
@@ -80,7 +82,7 @@ class RecognitionConfig(_Strict):
 def load_recognition_config(assessments_dir: Path | str | None = None) -> RecognitionConfig:
     from academy.yamlio import load_model
 
-    shipped = Path(__file__).resolve().parent.parent / "assessments" / "recognition.yaml"
+    shipped = ASSESSMENTS / "recognition.yaml"
     path = Path(assessments_dir) / "recognition.yaml" if assessments_dir else shipped
     return load_model(path if path.is_file() else shipped, RecognitionConfig)
 

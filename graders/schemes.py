@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from academy.errors import AcademyError, Problem, ProblemsError
+from academy_content import ASSESSMENTS
 from graders.kpi_items import KpiScheme
 from graders.management import ManagementRules
 from graders.sources import COMPONENTS
@@ -35,8 +36,8 @@ SCHEMES_ENV = "ACADEMY_SCHEMES"
 
 
 def default_schemes_dir() -> Path:
-    """The `assessments/schemes/` folder of this checkout."""
-    return Path(__file__).resolve().parent.parent / "assessments" / "schemes"
+    """The shipped `assessments/schemes/` (academy_content: the checkout's, or the installed copy)."""
+    return ASSESSMENTS / "schemes"
 
 
 class _Strict(BaseModel):

@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from academy.errors import AcademyError
+from academy_content import ASSESSMENTS
 from graders.ladder_events import event_data as _data, event_day as _day
 
 DOMAIN = "violation"
@@ -130,7 +131,7 @@ def load_violations_config(assessments_dir: Path | str | None = None) -> Violati
     """The home's `assessments/violations.yaml`, else the shipped one."""
     from academy.yamlio import load_model
 
-    shipped = Path(__file__).resolve().parent.parent / "assessments" / "violations.yaml"
+    shipped = ASSESSMENTS / "violations.yaml"
     path = Path(assessments_dir) / "violations.yaml" if assessments_dir else shipped
     return load_model(path if path.is_file() else shipped, ViolationsConfig)
 

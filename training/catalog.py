@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from academy.errors import Problem, ProblemsError
+from academy_content import COURSES
 from graders.competencies import check_competency
 from training.conversation import Scenario
 from training.diagnosis import DiagnosisTree
@@ -31,9 +32,10 @@ COURSE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def courses_dir() -> Path:
-    """`$ACADEMY_COURSES`, else the `courses/` folder of this checkout."""
+    """`$ACADEMY_COURSES`, else the shipped `courses/` (academy_content: the checkout's, or the
+    installed copy)."""
     env = os.environ.get(COURSES_ENV)
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent / "courses"
+    return Path(env).resolve() if env else COURSES
 
 
 def _competencies(codes: list[str]) -> list[str]:

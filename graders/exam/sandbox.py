@@ -112,9 +112,12 @@ def code_dirs() -> list[Path]:
 
 
 def python_dirs() -> list[Path]:
-    """The Python installation and the virtual environment the kernel runs on."""
+    """The Python installation and the virtual environment the kernel runs on, and any other
+    package folder on its path (a `.pth` file may add one, e.g. a shared environment's)."""
     dirs = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
             Path(sys.exec_prefix).resolve(), Path(sys.base_exec_prefix).resolve()}
+    dirs |= {Path(p).resolve() for p in sys.path
+             if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
     return sorted(dirs)
 
 
