@@ -76,7 +76,7 @@ def init(
     from academy.db import safe_url
     from academy.home import init_home
 
-    h = init_home(home_arg(ctx, home), db_url=db_url)
+    h = ctx.with_resource(init_home(home_arg(ctx, home), db_url=db_url))
     console.print(f"Academy home ready at [bold]{h.root}[/bold]")
     console.print(f"  settings:        {h.settings_path}")
     console.print(f"  database:        {safe_url(h.db_url)}")
@@ -289,7 +289,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     from academy.db import current_revision, head_revision
     from academy.home import open_home
 
-    h = open_home(home_arg(ctx), upgrade=True)
+    h = ctx.with_resource(open_home(home_arg(ctx), upgrade=True))
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
     h.close()
 
@@ -300,7 +300,7 @@ def db_current(ctx: typer.Context) -> None:
     from academy.db import current_revision, head_revision
     from academy.home import open_home
 
-    h = open_home(home_arg(ctx), upgrade=False)
+    h = ctx.with_resource(open_home(home_arg(ctx), upgrade=False))
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
     h.close()
 

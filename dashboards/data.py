@@ -161,8 +161,7 @@ def _flags_job(home_root: str, cycle: str) -> pd.DataFrame:
     from academy.home import open_home
     from graders.sources import collect
 
-    home = open_home(home_root, upgrade=False)
-    with Session(home.engine) as s:
+    with open_home(home_root, upgrade=False) as home, Session(home.engine) as s:
         return collect(s, get_cycle(s, cycle).id, []).flags
 
 
