@@ -175,3 +175,29 @@ def test_does_nothing_the_wheel_made_name_a_path_of_the_checkout(installed, runs
     for home in (installed["work"] / "home", installed["work"] / "demo"):
         named = [p for p in home.rglob("*") if p.is_file() and CHECKOUT_PATH.search(p.read_bytes())]
         assert not named, named[:5]
+
+
+def test_does_a_grading_kernel_of_the_wheel_import_the_platform_but_see_no_shipped_bank(installed):
+    """In the installed wheel, does a command in the grading sandbox import the platform (its
+    shipped-definitions package included) while the shipped question banks, with their keys, are
+    out of its sight?"""
+    inner = ("import json, os, academy.home, graders.exam.widgets\n"
+             "from academy_content import ASSESSMENTS\n"
+             "print(json.dumps({'where': str(ASSESSMENTS), 'seen': sorted(os.listdir(ASSESSMENTS))}))\n")
+    probe = ("import json, subprocess, sys\n"
+             "from graders.exam.sandbox import Limits, Sandbox\n"
+             "box = Sandbox(Limits(), [])\n"
+             "try:\n"
+             "    argv = box.argv()\n"
+             "    cmd = argv[:argv.index('--') + 1] + [sys.executable, '-c', sys.argv[1]]\n"
+             "    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)\n"
+             "finally:\n"
+             "    box.cleanup()\n"
+             "print(json.dumps({'rc': proc.returncode, 'out': proc.stdout, 'err': proc.stderr}))\n")
+    ran = json.loads(_run([installed["python"], "-c", probe, inner], cwd=installed["work"],
+                          env=installed["env"]).stdout)
+    assert ran["rc"] == 0, ran["err"]
+    seen = json.loads(ran["out"])
+    assert Path(seen["where"]).is_relative_to(installed["venv"].resolve())
+    assert (Path(seen["where"]) / "banks").is_dir()  # outside the sandbox the banks are there
+    assert seen["seen"] == [], seen
