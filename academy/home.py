@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from academy import db
-from academy_content import ASSESSMENTS
 from academy.errors import AcademyError
 from academy.settings import SETTINGS_FILE, Settings, load_settings, save_settings
+from academy_content import ASSESSMENTS
 
 #: The assessment definitions shipped with the platform (rubrics, forms, schemes ...); `init`
 #: copies them into a new home, where the company edits its own copies.
