@@ -77,7 +77,7 @@ def init(
     from core.db import safe_url
     from core.home import init_home
 
-    h = init_home(home_arg(ctx, home), db_url=db_url)
+    h = ctx.with_resource(init_home(home_arg(ctx, home), db_url=db_url))
     # the home (bottom layer) knows no roster; the shell fills the roles table from the settings
     # (a roster import does it again, so roles added to the settings later are picked up)
     with h.transaction() as session:
@@ -294,7 +294,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     from core.db import current_revision, head_revision
     from core.home import open_home
 
-    h = open_home(home_arg(ctx), upgrade=True)
+    h = ctx.with_resource(open_home(home_arg(ctx), upgrade=True))
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
     h.close()
 
@@ -305,7 +305,7 @@ def db_current(ctx: typer.Context) -> None:
     from core.db import current_revision, head_revision
     from core.home import open_home
 
-    h = open_home(home_arg(ctx), upgrade=False)
+    h = ctx.with_resource(open_home(home_arg(ctx), upgrade=False))
     console.print(f"Schema at {current_revision(h.engine)} (newest: {head_revision()}).")
     h.close()
 

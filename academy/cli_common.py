@@ -28,10 +28,11 @@ def home_arg(ctx: typer.Context, home: Path | None = None) -> Path | None:
 
 
 def open_from(ctx: typer.Context):
-    """Open the home chosen by --home / $ACADEMY_HOME (its database upgraded if behind)."""
+    """Open the home chosen by --home / $ACADEMY_HOME (its database upgraded if behind); it is
+    closed when the command ends, however it ends (the command's context holds it)."""
     from core.home import open_home
 
-    return open_home(home_arg(ctx))
+    return ctx.with_resource(open_home(home_arg(ctx)))
 
 
 def in_transaction(ctx: typer.Context, fn, dry_run: bool = False):

@@ -13,7 +13,7 @@ from academy.cli_common import console, open_from
 app = typer.Typer(help="Training courses: list, check, progress.", no_args_is_help=True)
 
 CoursesOpt = Annotated[Path | None, typer.Option(
-    "--courses", help="Courses folder (default: $ACADEMY_COURSES or the checkout's courses/).",
+    "--courses", help="Courses folder (default: $ACADEMY_COURSES or the shipped courses/).",
     show_default=False)]
 
 

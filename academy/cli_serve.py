@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import signal
 import threading
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from academy.cli_common import console, open_from
+from academy_content import ROOT as CONTENT_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: JupyterLab's root: the folder holding `courses/` (a checkout, or the installed package data),
+#: so a plan link's `lab/tree/courses/<course>/<module>.ipynb` opens the module
+REPO_ROOT = CONTENT_ROOT
 SHOWN_LOGINS = 12
 
 

@@ -12,10 +12,11 @@ from sqlalchemy.engine import Engine
 from core import db
 from core.errors import AcademyError
 from core.settings import SETTINGS_FILE, Settings, load_settings, save_settings
+from academy_content import ASSESSMENTS
 
 #: The assessment definitions shipped with the platform (rubrics, forms, schemes ...); `init`
 #: copies them into a new home, where the company edits its own copies.
-DEFAULT_ASSESSMENTS = Path(__file__).resolve().parent.parent / "assessments"
+DEFAULT_ASSESSMENTS = ASSESSMENTS
 #: Parts of assessments/ that are not copied: exam sources go to the nbgrader course.
 _NOT_COPIED = {"source", "release", "submitted", "autograded", "feedback"}
 

@@ -169,8 +169,7 @@ def trend_frame(company: Company) -> pd.DataFrame:
 
 def _flags_job(home_root: str, cycle: str) -> pd.DataFrame:
 
-    home = open_home(home_root, upgrade=False)
-    with Session(home.engine) as s:
+    with open_home(home_root, upgrade=False) as home, Session(home.engine) as s:
         return collect(s, get_cycle(s, cycle).id, []).flags
 
 

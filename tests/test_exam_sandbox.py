@@ -297,7 +297,7 @@ def test_are_ordinary_submissions_graded_exactly_as_by_stock_nbgrader(attacked):
     """Graded in the sandbox next to ten attackers, do the ordinary trainees get the gradebook
     entries (every cell's score and comment, the totals) and statuses of stock nbgrader?"""
     for sid in attacked["normal"]:
-        assert attacked["outcomes"][sid].status == attacked["stock_statuses"][sid] == "graded"
+        assert attacked["outcomes"][sid].status == attacked["stock_statuses"][sid] == "graded", attacked["outcomes"][sid]
         assert attacked["graded"][sid] == attacked["stock"][sid]
 
 

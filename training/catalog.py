@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.competencies import check_competency
 from core.errors import Problem, ProblemsError
+from academy_content import COURSES
 from training.conversation import Scenario
 from training.diagnosis import DiagnosisTree
 from training.kpi import KpiTask
@@ -31,9 +32,10 @@ COURSE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def courses_dir() -> Path:
-    """`$ACADEMY_COURSES`, else the `courses/` folder of this checkout."""
+    """`$ACADEMY_COURSES`, else the shipped `courses/` (academy_content: the checkout's, or the
+    installed copy)."""
     env = os.environ.get(COURSES_ENV)
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent / "courses"
+    return Path(env).resolve() if env else COURSES
 
 
 def _competencies(codes: list[str]) -> list[str]:

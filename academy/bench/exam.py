@@ -38,6 +38,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from academy_content import ASSESSMENTS
+
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "academy-stock-env.json"
 # what the exam notebooks need at grading time beyond nbgrader's own dependencies
@@ -257,7 +259,7 @@ def build_workload(root: Path, submissions: int = 200, seed: int = 2026, log=pri
     import_roster_file(home, home.imports_dir / "roster.csv")
     ids = sorted(p.employee_id for p in people)
     log(f"roster of {len(ids)} people: {time.monotonic() - t0:.0f} s")
-    banks = REPO / "assessments" / "banks"
+    banks = ASSESSMENTS / "banks"
     exams: dict[str, list[str]] = {}
     for i, (bank_name, n) in enumerate(zip(DEMO_BANKS, _split(submissions, len(DEMO_BANKS)))):
         if n == 0:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import requests
 
+from academy_content import ASSESSMENTS
+
 ROSTER_HEAD = "employee_id,name,team,role,supervisor,active\n"
-BANK = Path(__file__).resolve().parent.parent.parent / "assessments" / "banks" / \
-    "aquapure-service-basics.yaml"
+BANK = ASSESSMENTS / "banks" / "aquapure-service-basics.yaml"
 MAX_USERS = 200
 DEADLINE_SECONDS = 1800
 

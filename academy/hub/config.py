@@ -16,7 +16,7 @@ from core.errors import AcademyError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
-#: the dashboards' page notebooks, served by the dashboards service
+#: the dashboards' page notebooks (package data of `dashboards`), served by the dashboards service
 DASHBOARDS = REPO_ROOT / "dashboards"
 
 ALL_GROUPS = ["trainees", "managers", "trainers", "admins"]

@@ -76,14 +76,11 @@ def revoke_departed(settings: HubSettings, people: dict) -> list[str]:
 def run_round(home_root: Path) -> tuple[int, list[str]]:
     from core.home import open_home
 
-    home = open_home(home_root, upgrade=False)
-    try:
+    with open_home(home_root, upgrade=False) as home:
         settings = load_hub_settings(home_root)
         people = prepare(home, settings)
         gone = revoke_departed(settings, people) if "JUPYTERHUB_API_TOKEN" in os.environ else []
         return len(people), gone
-    finally:
-        home.close()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -120,11 +120,8 @@ class ExamTitlesHandler(APIHandler):
         titles = {}
         root = os.environ.get("ACADEMY_HOME")
         if root:
-            home = open_home(root)
-            try:
+            with open_home(root) as home:
                 titles = exam_titles(home)
-            finally:
-                home.close()
         self.finish(json.dumps({"exams": titles}, ensure_ascii=False))
 
 

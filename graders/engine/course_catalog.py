@@ -15,13 +15,14 @@ import yaml
 
 from core.competencies import CODES
 from training.catalog import all_modules
+from academy_content import COURSES
 
 COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]
 
 
 def _default_dir() -> Path:
     env = os.environ.get("ACADEMY_COURSES")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "courses"
+    return Path(env) if env else COURSES
 
 
 def _from_catalog(root: Path) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from core.errors import AcademyError, Problem, ProblemsError
 from graders.ladder.violations import PenaltyRule
 from graders.managers.grading import ManagementRules
 from graders.service_kpis.kpi_items import KpiScheme
+from academy_content import ASSESSMENTS
 from graders.sources import COMPONENTS
 
 Family = Literal["technical_support", "field_service", "management"]
@@ -35,8 +36,8 @@ SCHEMES_ENV = "ACADEMY_SCHEMES"
 
 
 def default_schemes_dir() -> Path:
-    """The `assessments/schemes/` folder of this checkout."""
-    return Path(__file__).resolve().parents[2] / "assessments" / "schemes"
+    """The shipped `assessments/schemes/` (academy_content: the checkout's, or the installed copy)."""
+    return ASSESSMENTS / "schemes"
 
 
 class _Strict(BaseModel):

@@ -282,9 +282,17 @@ def grade_free_text(home, exam: str, sid: str, slot: str, points: float, comment
 def grade_free_texts(home, exam: str, marks: list[tuple[str, str, float, str]]) -> int:
     """Record many marks (trainee, slot, points, comment) in one gradebook transaction: all of
     them or, when one is out of range, none."""
+    from nbgrader.api import MissingEntry
+
     with course.gradebook(home) as gb:
         for sid, slot, points, comment in marks:
-            grade = gb.find_grade(slot, exam, exam, sid)
+            try:
+                grade = gb.find_grade(slot, exam, exam, sid)
+            except MissingEntry:
+                gb.db.rollback()
+                raise AcademyError(f"the gradebook has no answer {slot!r} of {sid!r} in exam {exam!r}: "
+                                   f"check the names, and that the exam was autograded "
+                                   f"(`academy exam autograde {exam}`)") from None
             if points < 0 or points > grade.max_score:
                 gb.db.rollback()
                 raise AcademyError(f"{slot}: {points} is outside 0-{grade.max_score:g}")

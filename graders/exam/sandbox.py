@@ -4,8 +4,9 @@ What a sandboxed grading kernel can do (and what the canary proves before any gr
 
 - **See** only the system's programs and libraries (`/usr`, the Python it runs on, the project's
   own packages), read-only. Not the home (course, banks with the answer keys, gradebook,
-  `academy.db`, token files), not other submissions, not `/root` or `/home`: they are not in its
-  file system at all. Writable: its own copy of the submission being graded and a private `/tmp`
+  `academy.db`, token files), not other submissions, not `/root` or `/home`, not the question
+  banks shipped inside an installed package (`academy_content`): they are not in its file system
+  at all. Writable: its own copy of the submission being graded and a private `/tmp`
   (a small tmpfs), nothing else.
 - **Reach** no network: it has a network namespace of its own (only its own loopback). It talks
   to the grading worker through Unix sockets (ZeroMQ's `ipc` transport) in a folder of its own.
@@ -41,6 +42,8 @@ import threading
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from academy_content import ASSESSMENTS
+
 BWRAP = "bwrap"
 #: JSON object overriding `Limits` fields, e.g. {"cpu_seconds": 30} (tests and tuning)
 LIMITS_ENV = "ACADEMY_SANDBOX_LIMITS"
@@ -48,7 +51,10 @@ LIMITS_ENV = "ACADEMY_SANDBOX_LIMITS"
 UID_BASE = 1_900_000_000
 UID_SPAN = 100_000_000
 #: the project's top-level packages the kernel may import (bound read-only)
-CODE_PACKAGES = ("graders", "academy")
+CODE_PACKAGES = ("graders", "academy", "academy_content")
+#: covered with an empty folder wherever a bound folder holds them: the shipped definitions
+#: (question banks with their keys) inside an installed package (in a checkout they lie outside)
+SHIPPED_HIDDEN = (ASSESSMENTS,)
 #: what a grading kernel's file system holds of /etc
 ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "mime.types")
 #: environment variables handed into the sandbox (everything else is cleared)
@@ -112,9 +118,12 @@ def code_dirs() -> list[Path]:
 
 
 def python_dirs() -> list[Path]:
-    """The Python installation and the virtual environment the kernel runs on."""
+    """The Python installation and the virtual environment the kernel runs on, and any other
+    package folder on its path (a `.pth` file may add one, e.g. a shared environment's)."""
     dirs = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
             Path(sys.exec_prefix).resolve(), Path(sys.base_exec_prefix).resolve()}
+    dirs |= {Path(p).resolve() for p in sys.path
+             if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
     return sorted(dirs)
 
 
@@ -209,7 +218,7 @@ class Sandbox:
             a += [*parents(d), "--ro-bind", str(d), str(d)]
             bound.append(d)
         # a home (or anything secret) that lies inside a bound folder is covered with an empty one
-        for h in self.hidden:
+        for h in [*self.hidden, *SHIPPED_HIDDEN]:
             if any(_under(h, b) for b in bound) and h.is_dir():
                 a += ["--tmpfs", str(h), "--remount-ro", str(h)]
         a += [*parents(self.conn_dir), "--bind", str(self.conn_dir), str(self.conn_dir),

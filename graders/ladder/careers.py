@@ -27,6 +27,7 @@ from core.errors import AcademyError
 from core.i18n import t
 from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
+from academy_content import ASSESSMENTS
 
 PROMOTION, MENTORING = "promotion", "mentoring"
 ELIGIBLE, NOMINATED, REVIEWED, DECIDED = "eligible", "nominated", "reviewed", "decided"
@@ -167,7 +168,7 @@ class CareersConfig(_Strict):
 def load_careers_config(assessments_dir: Path | str | None = None) -> CareersConfig:
     """The home's `assessments/careers.yaml`, else the shipped one."""
 
-    shipped = Path(__file__).resolve().parents[2] / "assessments" / "careers.yaml"
+    shipped = ASSESSMENTS / "careers.yaml"
     path = Path(assessments_dir) / "careers.yaml" if assessments_dir else shipped
     return load_model(path if path.is_file() else shipped, CareersConfig)
 

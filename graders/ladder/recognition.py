@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.yamlio import load_model
+from academy_content import ASSESSMENTS
 
 HONOUR = "honour"
 OPT_OUT, OPT_IN = "opt_out", "opt_in"
@@ -81,7 +82,7 @@ class RecognitionConfig(_Strict):
 
 def load_recognition_config(assessments_dir: Path | str | None = None) -> RecognitionConfig:
 
-    shipped = Path(__file__).resolve().parents[2] / "assessments" / "recognition.yaml"
+    shipped = ASSESSMENTS / "recognition.yaml"
     path = Path(assessments_dir) / "recognition.yaml" if assessments_dir else shipped
     return load_model(path if path.is_file() else shipped, RecognitionConfig)
 

@@ -32,6 +32,7 @@ from core.errors import AcademyError
 from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
 from graders.ladder.events import event_day as _day
+from academy_content import ASSESSMENTS
 
 DOMAIN = "violation"
 RECORDED, CORRECTED, VOIDED = "recorded", "corrected", "voided"
@@ -131,7 +132,7 @@ class ViolationsConfig(_Strict):
 def load_violations_config(assessments_dir: Path | str | None = None) -> ViolationsConfig:
     """The home's `assessments/violations.yaml`, else the shipped one."""
 
-    shipped = Path(__file__).resolve().parents[2] / "assessments" / "violations.yaml"
+    shipped = ASSESSMENTS / "violations.yaml"
     path = Path(assessments_dir) / "violations.yaml" if assessments_dir else shipped
     return load_model(path if path.is_file() else shipped, ViolationsConfig)
 

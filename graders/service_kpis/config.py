@@ -9,10 +9,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.yamlio import load_model
+from academy_content import ASSESSMENTS
 from graders.ticket_models import CHANNELS
 
 OPERATIONS_FILE = "operations.yaml"
-SHIPPED = Path(__file__).resolve().parents[2] / "assessments" / OPERATIONS_FILE
+SHIPPED = ASSESSMENTS / OPERATIONS_FILE
 
 
 class ChannelTargets(BaseModel):
