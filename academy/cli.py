@@ -163,7 +163,7 @@ def roster_list(
     fmt: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
 ) -> None:
     """Show the roster."""
-    from academy.i18n import t
+    from academy.labels import t
     from roster.store import list_staff, team_names
 
     h = open_from(ctx)
@@ -265,7 +265,7 @@ def cycle_close(ctx: typer.Context, name: str) -> None:
 def cycle_list(ctx: typer.Context) -> None:
     """List assessment cycles."""
     from academy.cycles import list_cycles
-    from academy.i18n import t
+    from academy.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale

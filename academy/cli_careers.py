@@ -44,7 +44,7 @@ def _table(title: str, headers: list[str], rows: list[list]) -> None:
 @app.command("tracks")
 def tracks(ctx: typer.Context) -> None:
     """Tracks, their levels and entry criteria (careers.yaml)."""
-    from academy.i18n import t
+    from academy.labels import t
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -67,7 +67,7 @@ def eligibility(ctx: typer.Context, track: Annotated[Optional[str], typer.Option
                 team: Annotated[Optional[str], typer.Option()] = None, as_of: AsOfOpt = None
                 ) -> None:
     """Everyone against the next level of each track: ready now, ready soon or not yet, and why."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import careers_store as cs
 
     h = open_from(ctx)
@@ -155,7 +155,7 @@ def decide(ctx: typer.Context, case_id: str,
 def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
         "--all", help="Include decided cases.")] = False) -> None:
     """Promotion cases and the step each is at."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import careers_store as cs
 
     h = open_from(ctx)
@@ -177,7 +177,7 @@ def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
 @app.command("history")
 def history(ctx: typer.Context, case_id: str) -> None:
     """Every step of one promotion case or mentoring pair: what, who, when, why."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import ladder_store
 
     h = open_from(ctx)
@@ -200,7 +200,7 @@ def history(ctx: typer.Context, case_id: str) -> None:
 def bench(ctx: typer.Context, as_of: AsOfOpt = None) -> None:
     """The talent pipeline (梯队) per track and level: ready now, ready soon, in the pipeline,
     gaps."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import careers_store as cs
 
     h = open_from(ctx)
@@ -256,7 +256,7 @@ def mentor_end(ctx: typer.Context, pair_id: str, reason: ReasonOpt,
 @mentor_app.command("list")
 def mentor_list(ctx: typer.Context) -> None:
     """Mentoring pairs, active first."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import careers_store as cs
 
     h = open_from(ctx)

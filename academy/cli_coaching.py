@@ -43,7 +43,7 @@ def list_(
     """The corrective actions of published cycles and where their follow-up stands."""
     from datetime import date
 
-    from academy.i18n import t
+    from academy.labels import t
     from graders import coaching as co
     from graders import coaching_store as cs
 
@@ -76,7 +76,7 @@ def follow_up(
         "--until", help="With extended: the new due date, YYYY-MM-DD.")] = None,
 ) -> None:
     """Record a corrective action's follow-up (by the person's line, a trainer or an admin)."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import coaching_store as cs
     from roster.store import current_user
 

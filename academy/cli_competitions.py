@@ -51,7 +51,7 @@ def import_(ctx: typer.Context,
 @app.command("results")
 def results(ctx: typer.Context) -> None:
     """Current competition results."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.recognition_store import competitions_frame
 
     h = open_from(ctx)
@@ -68,7 +68,7 @@ def results(ctx: typer.Context) -> None:
 def awards(ctx: typer.Context) -> None:
     """Everyone recognised under the award rules, with amount or prize (opted-out people too:
     their prize stands)."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.recognition import load_recognition_config
     from graders.recognition_store import load
 
@@ -88,7 +88,7 @@ def awards(ctx: typer.Context) -> None:
 @app.command("board")
 def board(ctx: typer.Context) -> None:
     """The honour board as it may be shown (without anyone who opted out)."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.recognition import load_recognition_config
     from graders.recognition_store import load
     from roster.store import list_staff

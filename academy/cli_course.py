@@ -21,7 +21,7 @@ CoursesOpt = Annotated[Path | None, typer.Option(
 def list_courses(courses: CoursesOpt = None,
                  zh: Annotated[bool, typer.Option("--zh", help="Titles in Chinese.")] = False) -> None:
     """Every course with its modules, competencies and estimated minutes."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.competencies import competency_name
     from training.catalog import load_courses
 

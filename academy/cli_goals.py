@@ -107,7 +107,7 @@ def goals_list(ctx: typer.Context,
     """Goals you may see (yours and your staff's), with their state."""
     from graders.goals import goals_frame, parse_month
 
-    from academy.i18n import t
+    from academy.labels import t
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
@@ -175,7 +175,7 @@ def talks_list(ctx: typer.Context,
     """One-to-ones you may see (yours and your staff's)."""
     from graders.goals import one_to_ones_frame, parse_month
 
-    from academy.i18n import t
+    from academy.labels import t
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
@@ -225,7 +225,7 @@ def management_figures(ctx: typer.Context, cycle: str,
         fig = team_figures(s, c, targets, heads, _today(today))
         return (fig if scope is None else fig[fig["head_id"].isin(scope)]), h.settings.locale
 
-    from academy.i18n import t
+    from academy.labels import t
 
     fig, loc = in_transaction(ctx, run, dry_run=True)
     table = RichTable(*[t(k, loc) for k in ("head", "indicator", "value", "target", "score")],

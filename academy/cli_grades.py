@@ -54,7 +54,7 @@ def grade(
                       "the scheme's reference pay is used for anyone not in it.")] = None,
 ) -> None:
     """Compute final scores, bands, ranks, awards, pay and training plans of a cycle."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.grade_store import grade_cycle
     from graders.schemes import home_schemes
 
@@ -208,7 +208,7 @@ def history(
     employee: Annotated[str | None, typer.Option("--employee", help="Only this person.")] = None,
 ) -> None:
     """Every change of a cycle's grades: who, when, before, after, why."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.grade_store import audit_trail
 
     h = open_from(ctx)
@@ -239,7 +239,7 @@ def results(
 ) -> None:
     """Show a cycle's stored results (one person's in detail: every component and competency)."""
     from academy.cycles import get_cycle
-    from academy.i18n import t
+    from academy.labels import t
     from graders.grade_store import current_run, run_schemes, stored_result
     from graders.publishing import publication_state
 

@@ -93,7 +93,7 @@ def tickets_kpis(
 ) -> None:
     """Commitment compliance, response and handling times, FCR, throughput, complaints."""
     from academy.errors import AcademyError
-    from academy.i18n import t
+    from academy.labels import t
     from graders.operations_store import load_operations_kpis
 
     if by not in ("person", "team"):
@@ -130,7 +130,7 @@ def tickets_breaches(
     team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
 ) -> None:
     """The tickets behind every missed commitment."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders.operations_store import load_operations_kpis
 
     h = open_from(ctx)
@@ -193,7 +193,7 @@ def pay(
     per month and role ("80% below KPI 1 means revise the scheme")."""
     from academy.cycles import get_cycle
     from academy.errors import AcademyError
-    from academy.i18n import t
+    from academy.labels import t
     from graders.operations_export import write_pay_workbook
     from graders.operations_store import cycle_months, cycle_pay, load_operations_kpis
     from graders.schemes import home_schemes

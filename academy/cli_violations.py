@@ -53,7 +53,7 @@ def _step(ctx, violation_id: str, action: str, reason: str, today: str | None, *
 @app.command("types")
 def types_(ctx: typer.Context) -> None:
     """The catalogue of violation types and the warning ladder (violations.yaml)."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import violations as vio
 
     h = open_from(ctx)
@@ -149,7 +149,7 @@ def list_(ctx: typer.Context,
           open_only: Annotated[bool, typer.Option("--open", help="Only open violations.")] = False,
           ) -> None:
     """Violations with their level, state and plan."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import violations as vio
     from graders import violations_store as vs
 
@@ -175,7 +175,7 @@ def list_(ctx: typer.Context,
 @app.command("history")
 def history_(ctx: typer.Context, violation_id: str) -> None:
     """Every recorded step of one violation: what, who, when, why."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import violations_store as vs
 
     h = open_from(ctx)
@@ -196,7 +196,7 @@ def history_(ctx: typer.Context, violation_id: str) -> None:
 @app.command("standing")
 def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Open violations and the warning level standing per person."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import violations_store as vs
 
     h = open_from(ctx)
@@ -217,7 +217,7 @@ def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
 @app.command("due")
 def due(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Corrective plans due (or due within the warning days), the most overdue first."""
-    from academy.i18n import t
+    from academy.labels import t
     from graders import violations as vio
     from graders import violations_store as vs
 

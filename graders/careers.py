@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from academy.errors import AcademyError
-from academy.i18n import t
+from academy.labels import t
 from graders.ladder_events import event_data as _data
 
 PROMOTION, MENTORING = "promotion", "mentoring"

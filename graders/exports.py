@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from academy.errors import AcademyError
 from academy.spreadsheet_text import csv_frame, keep_text
-from academy.i18n import t
+from academy.labels import t
 from graders import grading as g
 from graders.competencies import competency_name
 from graders.schemes import Scheme

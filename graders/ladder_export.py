@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from academy.errors import AcademyError
-from academy.i18n import t
+from academy.labels import t
 from academy.spreadsheet_text import keep_text
 from graders import careers as car
 from graders import careers_store, recognition_store, violations_store

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from academy.i18n import t
+from academy.labels import t
 from graders import careers as car
 from graders import recognition as rec
 from graders import violations as vio

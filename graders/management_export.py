@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from academy.i18n import t
+from academy.labels import t
 from graders import goals as goal_store
 from graders import grading as g
 from graders.management import INDICATORS

@@ -12,7 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from academy.errors import AcademyError
-from academy.i18n import t
+from academy.labels import t
 from graders.operations import KPI_COLUMNS
 
 HEADER_FONT = Font(bold=True)

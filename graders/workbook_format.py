@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from openpyxl.utils import get_column_letter
 
-from academy.i18n import t
+from academy.labels import t
 from graders.sources import COMPONENTS
 
 MONEY = "#,##0.00"

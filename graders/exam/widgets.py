@@ -15,35 +15,14 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
+from academy import labels
 from graders.exam.answers import current_trainee, read_answers, save_answer
 from graders.exam.public import load_public, variant
 from graders.exam.question_types import question_type
 
 BANK_ENV = "ACADEMY_EXAM_BANK"
 
-LABELS = {
-    "points": ("points", "分"),
-    "saved": ("Saved", "已保存"),
-    "not_saved": ("Not answered yet", "尚未作答"),
-    "true": ("True", "正确"),
-    "false": ("False", "错误"),
-    "your_answer": ("Your answer", "你的答案"),
-    "no_answer": ("(no answer)", "（未作答）"),
-    "correct": ("correct", "正确"),
-    "partial": ("partly correct", "部分正确"),
-    "incorrect": ("incorrect", "错误"),
-    "unanswered": ("not answered", "未作答"),
-    "invalid": ("answer not readable", "答案无法识别"),
-    "of": ("of", "/"),
-    "type_here": ("Type your answer", "在此输入答案"),
-    "question": ("Question", "第"),
-    "multiple_hint": ("(choose all that apply)", "（多选）"),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    en, zh = LABELS[key]
-    return zh if lang == "zh" else en
+_t = labels.scoped("exam")
 
 
 _bank_cache: dict[str, object] = {}
