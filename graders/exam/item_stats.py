@@ -14,7 +14,6 @@ row per question a trainee was given and that has points); a pool's questions fo
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
