@@ -31,15 +31,12 @@ __all__ = ["impact_panel", "compute", "summary", "event_chart", "cohort_table", 
 
 #: this panel's labels, as kept in the one table (academy.labels)
 LABELS = labels.section("impact")
-KPI_NAMES = labels.section("impact_kpi")
-UNITS = labels.section("impact_unit")
 REASONS = labels.section("impact_reason")
 _t = labels.scoped("impact")
 
 
 def kpi_name(code: str, loc: str) -> str:
-    en, zh = KPI_NAMES[code]
-    return zh if loc == "zh" else en
+    return labels.t(code, loc, "impact_kpi")
 
 
 def reason_text(exc: impact.NotEnoughData, loc: str) -> str:
@@ -67,7 +64,7 @@ def summary(res: impact.ImpactResult, kpi: str, loc: str) -> list[str]:
         good = (res.verdict == impact.INCREASE) == spec.higher_is_better
         first = _t("verdict", loc).format(
             dir=_t(res.verdict, loc), kpi=kpi_name(kpi, loc), est=f"{abs(o.est):.1f}",
-            unit=UNITS[spec.unit][1 if loc == "zh" else 0], interval=interval,
+            unit=labels.t(spec.unit, loc, "impact_unit"), interval=interval,
             judge=_t("better" if good else "worse", loc))
     if res.pretrend_p is None:
         pre = _t("pre_none", loc)

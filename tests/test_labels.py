@@ -102,15 +102,22 @@ def _tables_and_lookups(path: Path) -> list[str]:
     return found
 
 
+#: picking one language of a pair by hand: what only the one lookup does
+HALF_OF_PAIR = re.compile(r"\[(?:1 if \w+ == \"zh\" else 0|0 if \w+ == \"en\" else 1)\]")
+
+
 def test_is_the_one_table_the_only_label_table():
     """Does no module of the project keep a label table of its own (pairs of English and Chinese,
-    or an {'en': ..., 'zh': ...} dictionary) beside academy.labels?"""
+    or an {'en': ..., 'zh': ...} dictionary) beside academy.labels, or pick a language out of a
+    pair by hand instead of asking the one lookup?"""
     found = []
     for pkg in PACKAGES:
         for path in sorted((ROOT / pkg).rglob("*.py")):
             if path.name == "labels.py" and path.parent.name == "academy":
                 continue
             found += _tables_and_lookups(path)
+            text = path.read_text(encoding="utf-8")
+            found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in HALF_OF_PAIR.finditer(text)]
     assert found == []
 
 
