@@ -169,6 +169,7 @@ def roster_list(
 ) -> None:
     """Show the roster."""
     from core.i18n import t
+    from core.labels import t
     from roster.store import list_staff, team_names
 
     h = open_from(ctx)
@@ -271,6 +272,7 @@ def cycle_list(ctx: typer.Context) -> None:
     """List assessment cycles."""
     from core.cycles import list_cycles
     from core.i18n import t
+    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale

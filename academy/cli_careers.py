@@ -45,6 +45,7 @@ def _table(title: str, headers: list[str], rows: list[list]) -> None:
 def tracks(ctx: typer.Context) -> None:
     """Tracks, their levels and entry criteria (careers.yaml)."""
     from core.i18n import t
+    from core.labels import t
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -68,6 +69,8 @@ def eligibility(ctx: typer.Context, track: Annotated[Optional[str], typer.Option
                 ) -> None:
     """Everyone against the next level of each track: ready now, ready soon or not yet, and why."""
     from core.i18n import t
+    from graders.ladder import careers_store as cs
+    from core.labels import t
     from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
@@ -157,6 +160,8 @@ def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
     """Promotion cases and the step each is at."""
     from core.i18n import t
     from graders.ladder import careers_store as cs
+    from core.labels import t
+    from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
     cfg, loc = _cfg(h), h.settings.locale
@@ -178,6 +183,8 @@ def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
 def history(ctx: typer.Context, case_id: str) -> None:
     """Every step of one promotion case or mentoring pair: what, who, when, why."""
     from core.i18n import t
+    from graders.ladder import store as ladder_store
+    from core.labels import t
     from graders.ladder import store as ladder_store
 
     h = open_from(ctx)
@@ -201,6 +208,8 @@ def bench(ctx: typer.Context, as_of: AsOfOpt = None) -> None:
     """The talent pipeline (梯队) per track and level: ready now, ready soon, in the pipeline,
     gaps."""
     from core.i18n import t
+    from graders.ladder import careers_store as cs
+    from core.labels import t
     from graders.ladder import careers_store as cs
 
     h = open_from(ctx)
@@ -257,6 +266,8 @@ def mentor_end(ctx: typer.Context, pair_id: str, reason: ReasonOpt,
 def mentor_list(ctx: typer.Context) -> None:
     """Mentoring pairs, active first."""
     from core.i18n import t
+    from graders.ladder import careers_store as cs
+    from core.labels import t
     from graders.ladder import careers_store as cs
 
     h = open_from(ctx)

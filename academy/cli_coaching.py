@@ -46,6 +46,9 @@ def list_(
     from core.i18n import t
     from graders.ladder import coaching as co
     from graders.ladder import coaching_store as cs
+    from core.labels import t
+    from graders.ladder import coaching as co
+    from graders.ladder import coaching_store as cs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -77,6 +80,8 @@ def follow_up(
 ) -> None:
     """Record a corrective action's follow-up (by the person's line, a trainer or an admin)."""
     from core.i18n import t
+    from graders.ladder import coaching_store as cs
+    from core.labels import t
     from graders.ladder import coaching_store as cs
     from roster.store import current_user
 

@@ -53,6 +53,7 @@ def results(ctx: typer.Context) -> None:
     """Current competition results."""
     from core.i18n import t
     from graders.ladder.recognition_store import competitions_frame
+    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -71,6 +72,7 @@ def awards(ctx: typer.Context) -> None:
     from core.i18n import t
     from graders.ladder.recognition import load_recognition_config
     from graders.ladder.recognition_store import load
+    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -91,6 +93,7 @@ def board(ctx: typer.Context) -> None:
     from core.i18n import t
     from graders.ladder.recognition import load_recognition_config
     from graders.ladder.recognition_store import load
+    from core.labels import t
     from roster.store import list_staff
 
     h = open_from(ctx)

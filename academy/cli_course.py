@@ -23,6 +23,7 @@ def list_courses(courses: CoursesOpt = None,
     """Every course with its modules, competencies and estimated minutes."""
     from core.competencies import competency_name
     from core.i18n import t
+    from core.labels import t
     from training.catalog import load_courses
 
     loc = "zh" if zh else "en"

@@ -107,6 +107,7 @@ def goals_list(ctx: typer.Context,
     """Goals you may see (yours and your staff's), with their state."""
     from core.i18n import t
     from graders.managers.goals import goals_frame, parse_month
+    from core.labels import t
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
@@ -174,6 +175,7 @@ def talks_list(ctx: typer.Context,
     """One-to-ones you may see (yours and your staff's)."""
     from core.i18n import t
     from graders.managers.goals import one_to_ones_frame, parse_month
+    from core.labels import t
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
@@ -224,6 +226,7 @@ def management_figures(ctx: typer.Context, cycle: str,
         return (fig if scope is None else fig[fig["head_id"].isin(scope)]), h.settings.locale
 
     from core.i18n import t
+    from core.labels import t
 
     fig, loc = in_transaction(ctx, run, dry_run=True)
     table = RichTable(*[t(k, loc) for k in ("head", "indicator", "value", "target", "score")],

@@ -57,6 +57,7 @@ def grade(
     from core.i18n import t
     from graders.engine.schemes import home_schemes
     from graders.results.store import grade_cycle
+    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -210,6 +211,7 @@ def history(
     """Every change of a cycle's grades: who, when, before, after, why."""
     from core.i18n import t
     from graders.results.store import audit_trail
+    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -242,6 +244,7 @@ def results(
     from core.i18n import t
     from graders.results.publishing import publication_state
     from graders.results.store import current_run, run_schemes, stored_result
+    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale

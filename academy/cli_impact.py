@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table as RichTable
 
+from core import labels
 from academy.cli_common import console, open_from
 
 
@@ -74,9 +75,9 @@ def impact_cmd(
             tab.add_row(*[str(v) for v in r])
         console.print(tab)
         if events:
-            ev = RichTable(title=words.LABELS["chart"][1 if loc == "zh" else 0])
+            ev = RichTable(title=labels.t("chart", loc, "impact"))
             for col in ("months_since", "effect", "interval", "people"):
-                ev.add_column(words.LABELS[col][1 if loc == "zh" else 0])
+                ev.add_column(labels.t(col, loc, "impact"))
             for r in res.event_study.itertuples(index=False):
                 if r.event_time == -1:  # the base month: zero by construction
                     ev.add_row("-1", "0", "", "")

@@ -94,6 +94,7 @@ def tickets_kpis(
     """Commitment compliance, response and handling times, FCR, throughput, complaints."""
     from core.errors import AcademyError
     from core.i18n import t
+    from core.labels import t
     from graders.operations_store import load_operations_kpis
 
     if by not in ("person", "team"):
@@ -131,6 +132,7 @@ def tickets_breaches(
 ) -> None:
     """The tickets behind every missed commitment."""
     from core.i18n import t
+    from core.labels import t
     from graders.operations_store import load_operations_kpis
 
     h = open_from(ctx)
@@ -195,6 +197,8 @@ def pay(
     from core.errors import AcademyError
     from core.i18n import t
     from graders.engine.schemes import home_schemes
+    from core.labels import t
+    from graders.service_kpis.export import write_pay_workbook
     from graders.operations_store import cycle_months, cycle_pay, load_operations_kpis
     from graders.service_kpis.export import write_pay_workbook
 

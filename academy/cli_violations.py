@@ -55,6 +55,8 @@ def types_(ctx: typer.Context) -> None:
     """The catalogue of violation types and the warning ladder (violations.yaml)."""
     from core.i18n import t
     from graders.ladder import violations as vio
+    from core.labels import t
+    from graders.ladder import violations as vio
 
     h = open_from(ctx)
     cfg, loc = vio.load_violations_config(h.assessments_dir), h.settings.locale
@@ -152,6 +154,9 @@ def list_(ctx: typer.Context,
     from core.i18n import t
     from graders.ladder import violations as vio
     from graders.ladder import violations_store as vs
+    from core.labels import t
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -177,6 +182,8 @@ def history_(ctx: typer.Context, violation_id: str) -> None:
     """Every recorded step of one violation: what, who, when, why."""
     from core.i18n import t
     from graders.ladder import violations_store as vs
+    from core.labels import t
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -198,6 +205,8 @@ def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Open violations and the warning level standing per person."""
     from core.i18n import t
     from graders.ladder import violations_store as vs
+    from core.labels import t
+    from graders.ladder import violations_store as vs
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -218,6 +227,9 @@ def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
 def due(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Corrective plans due (or due within the warning days), the most overdue first."""
     from core.i18n import t
+    from graders.ladder import violations as vio
+    from graders.ladder import violations_store as vs
+    from core.labels import t
     from graders.ladder import violations as vio
     from graders.ladder import violations_store as vs
 

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.cycles import get_cycle
+from core import labels
 from dashboards import data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
 from dashboards.ui import STYLE, guarded, heading, resolve_locale, resolve_viewer, table
@@ -25,24 +26,9 @@ from graders.company_feedback import company_report, export_company_report
 
 __all__ = ["company_items_panel", "company_feedback_frame", "LABELS"]
 
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Customer feedback on the company (not charged to staff)",
-              "客户对公司的评价（不计入个人成绩）"),
-    "note": ("Product quality, price, delivery time and packaging as customers rated them; these "
-             "items never count in an engineer's customer score.",
-             "客户对产品质量、价格、交货期和包装的评价；这些项目不计入服务人员的客户满意度成绩。"),
-    "cycle": ("Cycle", "考核周期"), "item": ("Item", "项目"), "team": ("Team", "团队"),
-    "responses": ("Responses", "答卷数"), "mean": ("Mean (0-100)", "平均分(0-100)"),
-    "satisfied_share": ("Satisfied", "满意比例"), "all_teams": ("All teams", "全部团队"),
-    "none": ("No customer feedback on company items in this cycle.", "本周期没有关于公司项目的客户评价。"),
-    "download": ("Download (Excel)", "下载（Excel）"),
-    "show": ("Show", "查看"),
-}
-
-
-def _t(key: str, loc: str) -> str:
-    en, zh = LABELS[key]
-    return zh if loc == "zh" else en
+#: this panel's labels, as kept in the one table (core.labels)
+LABELS = labels.section("company")
+_t = labels.scoped("company")
 
 
 def company_feedback_frame(company: data.Company, viewer, cycle: str) -> pd.DataFrame:

@@ -73,15 +73,7 @@ def _key_text(q) -> tuple[str, str] | None:
     """The right answer of a question without options, as (kind, value): ('bool', 'true'),
     ('number', '85 ± 2 %'), ('accepted', 'a / b'); None for choice and free-text questions.
     For the trainer's view only (the trainer view is refused to everyone else)."""
-    if q.key_bool is not None:
-        return ("bool", "true" if q.key_bool else "false")
-    if q.key_number is not None:
-        tol = f"{q.tolerance:g}%" if q.tolerance_relative else f"{q.tolerance:g}"
-        return ("number", f"{q.key_number:g}" + (f" ± {tol}" if q.tolerance else "")
-                + (f" {q.unit}" if q.unit else ""))
-    if q.accepted:
-        return ("accepted", " / ".join(q.accepted))
-    return None
+    return q.kind.key_text(q)
 
 
 def flagged_items(home) -> list[dict]:

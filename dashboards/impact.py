@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core import labels
 from dashboards import charts, data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require, visible_ids
 from dashboards.ui import STYLE, chart, guarded, heading, resolve_locale, resolve_viewer, table
@@ -29,83 +30,14 @@ from training.catalog import all_modules, load_courses
 __all__ = ["impact_panel", "compute", "summary", "event_chart", "cohort_table", "overview_table",
            "LABELS", "kpi_name", "reason_text", "verdict_word"]
 
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Training impact on the job (Kirkpatrick levels 3 and 4)",
-              "培训对工作的影响（柯氏评估第三、四级）"),
-    "note": ("What completing a course changed in a job figure, compared with colleagues of the "
-             "same team, role and length of service who had not yet completed it "
-             "(a difference in differences over months).",
-             "完成课程后工作指标的变化，与同团队、同岗位、同司龄段且尚未完成该课程的同事相比（按月的双重差分）。"),
-    "course": ("Course", "课程"), "kpi": ("Figure", "指标"), "show": ("Show", "查看"),
-    "effect": ("Effect", "效果"), "interval": ("95% interval", "95%置信区间"),
-    "low": ("Interval low", "区间下限"), "high": ("Interval high", "区间上限"),
-    "cohort": ("Completed in", "完成月份"), "people": ("People", "人数"),
-    "months_since": ("Months since completion", "完成后月数"),
-    "chart": ("Effect by months since completion", "按完成后月数的效果"),
-    "treated": ("Trained people compared", "参与比较的已培训人数"),
-    "controls": ("Peers not yet trained", "尚未培训的对照同事"),
-    "pretrend": ("Before completion (pre-trend test)", "完成前趋势检验"),
-    "placebo": ("Placebo (fake earlier dates)", "安慰剂检验（虚构提前日期）"),
-    "increase": ("increased", "提高了"), "decrease": ("decreased", "降低了"),
-    "better": ("an improvement", "有改善"), "worse": ("a deterioration", "变差"),
-    "not_enough_evidence": ("Not enough evidence: the interval includes zero.",
-                            "证据不足：置信区间包含零。"),
-    "pre_ok": ("no difference in trends before completion (p = {p})",
-               "完成前趋势无差异（p = {p}）"),
-    "pre_bad": ("trends differed already before completion (p = {p}): read the effect with care",
-                "完成前趋势已有差异（p = {p}）：请谨慎解读效果"),
-    "pre_none": ("too few months before completion to test", "完成前月份太少，无法检验"),
-    "placebo_ok": ("no effect at fake dates ({est})", "虚构日期下无效果（{est}）"),
-    "placebo_bad": ("an 'effect' at fake dates ({est}): read the effect with care",
-                    "虚构日期下出现“效果”（{est}）：请谨慎解读效果"),
-    "placebo_none": ("too little data for a placebo", "数据太少，无法做安慰剂检验"),
-    "verdict": ("Completing the course {dir} {kpi} by {est} {unit} ({interval}): {judge}.",
-                "完成课程后{kpi}{dir}{est}{unit}（{interval}）：{judge}。"),
-    "none": ("No course results to show.", "没有可显示的课程结果。"),
-    "overview": ("All courses", "全部课程"), "verdict_col": ("Verdict", "结论"),
-    "short_better": ("Improvement", "有改善"), "short_worse": ("Deterioration", "变差"),
-    "short_unclear": ("Not enough evidence", "证据不足"),
-    "short_no_data": ("Too little data", "数据不足"),
-}
-
-KPI_NAMES: dict[str, tuple[str, str]] = {
-    "fcr": ("first-contact resolution", "一次解决率"),
-    "commitments": ("commitment compliance", "服务承诺达成率"),
-    "csat": ("customer satisfaction", "客户满意度"),
-    "deductions": ("key-behaviour deductions", "关键行为扣分"),
-    "practical": ("practical exam score", "实操考核成绩"),
-    "review": ("review score", "360评价得分"),
-}
-UNITS: dict[str, tuple[str, str]] = {
-    "%": ("percentage points", "个百分点"), "0-100": ("points", "分"),
-    "points": ("points", "分"),
-}
-REASONS: dict[str, tuple[str, str]] = {
-    "no_data": ("No data for this figure yet.", "该指标暂无数据。"),
-    "one_period": ("The data cover only one period: nothing to compare.",
-                   "数据只有一个期间，无法比较。"),
-    "no_treated": ("Nobody with this figure has completed the course.",
-                   "有该指标数据的人中还没有人完成该课程。"),
-    "no_base": ("Nobody who completed the course has data from before completing it.",
-                "完成课程的人都没有完成前的数据。"),
-    "too_few_treated": ("Too few trained people with an untrained peer of the same team, role "
-                        "and length of service ({matched}; at least {needed} needed).",
-                        "有同团队、同岗位、同司龄段未培训同事可比的已培训人数太少（{matched}人，至少需要{needed}人）。"),
-    "too_few_controls": ("Too few peers not yet trained to compare with ({controls}; at least "
-                         "{needed} needed).",
-                         "可比较的未培训同事太少（{controls}人，至少需要{needed}人）。"),
-    "no_post": ("No data from after completing the course yet.", "还没有完成课程后的数据。"),
-}
-
-
-def _t(key: str, loc: str) -> str:
-    en, zh = LABELS[key]
-    return zh if loc == "zh" else en
+#: this panel's labels, as kept in the one table (core.labels)
+LABELS = labels.section("impact")
+REASONS = labels.section("impact_reason")
+_t = labels.scoped("impact")
 
 
 def kpi_name(code: str, loc: str) -> str:
-    en, zh = KPI_NAMES[code]
-    return zh if loc == "zh" else en
+    return labels.t(code, loc, "impact_kpi")
 
 
 def reason_text(exc: impact.NotEnoughData, loc: str) -> str:
@@ -133,7 +65,7 @@ def summary(res: impact.ImpactResult, kpi: str, loc: str) -> list[str]:
         good = (res.verdict == impact.INCREASE) == spec.higher_is_better
         first = _t("verdict", loc).format(
             dir=_t(res.verdict, loc), kpi=kpi_name(kpi, loc), est=f"{abs(o.est):.1f}",
-            unit=UNITS[spec.unit][1 if loc == "zh" else 0], interval=interval,
+            unit=labels.t(spec.unit, loc, "impact_unit"), interval=interval,
             judge=_t("better" if good else "worse", loc))
     if res.pretrend_p is None:
         pre = _t("pre_none", loc)

@@ -2,8 +2,8 @@
 
 The scoring engine writes its checks and flags as English sentences with numbers in them (they
 also go to the command line and the log). The dashboards show them in English or Chinese: each
-known sentence is matched by one pattern here, its numbers picked out, and written again from a
-template of both languages, with ids turned into what a reader knows (a person's name, a
+known sentence is matched by one pattern here, its numbers picked out, and written again from its
+phrase in the one label table (core.labels, scope "phrase"), with ids turned into what a reader knows (a person's name, a
 scenario's title, a role family's name). A sentence no pattern knows is shown as it is on an
 English page and replaced by the flag's or check's kind on a Chinese page, never left in English
 there (tests/test_dashboard_language.py renders every dashboard and fails on the other language).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from core import labels
 from dashboards.labels import t
 
 Names = Mapping[str, str]
@@ -40,23 +41,12 @@ def check_sentence(check: str, level: str, message: str, family: str, loc: str,
     fam = family_name(family, loc, schemes)
     m = _KPI.match(message) if check == "kpi_health" else None
     if m:
-        share, n, limit = m["share"], m["n"], m["limit"]
-        if loc == "zh":
-            verdict = "考核方案本身需要修订" if level == "revise" else "考核方案合理"
-            rel = "达到" if level == "revise" else "低于"
-            return (f"{fam}：{n} 人中有 {share}% 的 KPI 值低于 1（{rel}{limit}% 的警戒线），"
-                    f"{verdict}")
-        verdict = ("the scheme itself needs revising" if level == "revise"
-                   else "the scheme is sound")
-        rel = "at least" if level == "revise" else "below"
-        return (f"{fam}: {share}% of {n} staff have a KPI value below 1 ({rel} {limit}%): "
-                f"{verdict}")
+        side = "revise" if level == "revise" else "sound"
+        return _say("kpi_health", loc, fam=fam, share=m["share"], n=m["n"], limit=m["limit"],
+                    rel=_say(f"kpi_{side}_rel", loc), verdict=_say(f"kpi_{side}", loc))
     m = _NOT_GRADED.match(message) if check == "not_graded" else None
     if m:
-        fam = family_name(m["family"], loc, schemes)
-        if loc == "zh":
-            return f"{fam}：{m['n']} 名在职人员没有适用的考核方案，本周期未参与评定"
-        return f"{fam}: {m['n']} active staff have no role scheme and were not graded"
+        return _say("not_graded", loc, fam=family_name(m["family"], loc, schemes), n=m["n"])
     if loc == "zh":
         return f"{fam}：{t(level, loc)}"
     return message
@@ -64,7 +54,9 @@ def check_sentence(check: str, level: str, message: str, family: str, loc: str,
 
 # --- evidence-quality flags (graders.sources FLAG_COLUMNS: kind, source, subject, detail) ------
 
-_Rule = tuple[re.Pattern, Callable[[re.Match, str, "Context"], str]]
+#: a pattern of the engine's sentence, the phrase (scope "phrase" of core.labels) that says it
+#: again, and what turns the sentence's ids into words (None: its numbers as they are)
+_Rule = tuple[re.Pattern, str, "Callable[[re.Match, str, Context], dict] | None"]
 
 
 class Context:
@@ -88,57 +80,38 @@ class Context:
         return (zh or en) if loc == "zh" else en
 
 
-def _pick(loc: str, en: str, zh: str) -> str:
-    return zh if loc == "zh" else en
+def _say(key: str, loc: str, **values) -> str:
+    """The phrase `key` of the one label table in `loc`, its blanks filled in."""
+    return labels.t(key, loc, "phrase").format(**values)
 
 
 _FLAG_RULES: dict[str, list[_Rule]] = {
-    "low_agreement": [(re.compile(r"alpha (?P<a>-?[\d.]+) is below the floor"), lambda m, loc, c:
-                       _pick(loc, f"Krippendorff's alpha {m['a']} is below the floor",
-                             f"评分一致性 α = {m['a']}，低于下限"))],
+    "low_agreement": [(re.compile(r"alpha (?P<a>-?[\d.]+) is below the floor"), "low_agreement",
+                       None)],
     "agreement_unknown": [(re.compile(r"no performance was scored by two trainers"),
-                           lambda m, loc, c: _pick(
-                               loc, "no performance was scored by two trainers: agreement cannot "
-                                    "be measured", "没有任何一次表现由两位考官同时评分，无法计算一致性"))],
+                           "agreement_unknown", None)],
     "lenient_rater": [(re.compile(r"scores (?P<b>[+-][\d.]+) points against other trainers over "
-                                  r"(?P<n>\d+) shared"), lambda m, loc, c: _pick(
-        loc, f"scores {m['b']} points against other trainers over {m['n']} shared performances",
-        f"在 {m['n']} 次共同评分中比其他考官平均 {m['b']} 分"))],
+                                  r"(?P<n>\d+) shared"), "rater_bias", None)],
     "rater_disagreement": [(re.compile(r"(?P<x>[\d.]+) points from other trainers"),
-                            lambda m, loc, c: _pick(
-                                loc, f"{m['x']} points from other trainers on average",
-                                f"与其他考官平均相差 {m['x']} 分"))],
+                            "rater_disagreement", None)],
     "critical": [
-        (re.compile(r"critical criterion missed in scenario (?P<s>\S+)"), lambda m, loc, c: _pick(
-            loc, f"critical criterion missed in “{c.scenario(m['s'], loc)}”",
-            f"在“{c.scenario(m['s'], loc)}”中关键评分项未达标")),
-        (re.compile(r"critical behaviour (?P<b>\S+) in (?P<month>\S+)"), lambda m, loc, c: _pick(
-            loc, f"critical behaviour in {m['month']}: {c.behaviour(m['b'], loc)}",
-            f"{m['month']} 出现严重关键行为：{c.behaviour(m['b'], loc)}")),
+        (re.compile(r"critical criterion missed in scenario (?P<s>\S+)"), "critical_criterion",
+         lambda m, loc, c: {"s": c.scenario(m["s"], loc)}),
+        (re.compile(r"critical behaviour (?P<b>\S+) in (?P<month>\S+)"), "critical_behaviour",
+         lambda m, loc, c: {"b": c.behaviour(m["b"], loc)}),
     ],
     "straight_lining": [(re.compile(r"gave every one of (?P<n>\d+) people the same answer"),
-                         lambda m, loc, c: _pick(
-                             loc, f"gave every one of {m['n']} people the same answer to every item",
-                             f"对 {m['n']} 人的每一道题都给出了相同的答案"))],
+                         "straight_lining", None)],
     "mutual_praise": [(re.compile(r"each rates the other (?P<x>[\d.]+)\+ points above"),
-                       lambda m, loc, c: _pick(
-                           loc, f"each rates the other {m['x']}+ points above what others give",
-                           f"双方给对方的评分都比其他人高出 {m['x']} 分以上"))],
+                       "mutual_praise", None)],
     "rater_outlier": [(re.compile(r"(?P<x>[\d.]+) points from the consensus on average over "
-                                  r"(?P<n>[\d.]+) people"), lambda m, loc, c: _pick(
-        loc, f"{m['x']} points from the consensus on average over {float(m['n']):g} people",
-        f"对 {float(m['n']):g} 人的评分平均偏离共识 {m['x']} 分"))],
-    "cross_team_rating": [(re.compile(r"rated (?P<e>\S+) outside their team"),
-                           lambda m, loc, c: _pick(
-                               loc, f"rated {c.person(m['e'])} outside their team; not counted",
-                               f"评价了其他团队的 {c.person(m['e'])}，不计入"))],
+                                  r"(?P<n>[\d.]+) people"), "rater_outlier",
+                       lambda m, loc, c: {"n": f"{float(m['n']):g}"})],
+    "cross_team_rating": [(re.compile(r"rated (?P<e>\S+) outside their team"), "cross_team_rating",
+                           lambda m, loc, c: {"e": c.person(m["e"])})],
     "low_survey_coverage": [(re.compile(r"coverage (?P<c>\d+)% x return rate (?P<r>\d+)% = "
                                         r"(?P<p>\d+)%, below the (?P<t>\d+)% target"),
-                             lambda m, loc, c: _pick(
-                                 loc, f"coverage {m['c']}% × return rate {m['r']}% = {m['p']}%, "
-                                      f"below the {m['t']}% target",
-                                 f"回访覆盖率 {m['c']}% × 回收率 {m['r']}% = {m['p']}%，"
-                                 f"低于 {m['t']}% 的目标"))],
+                             "low_survey_coverage", None)],
 }
 _FLAG_RULES["harsh_rater"] = _FLAG_RULES["lenient_rater"]
 
@@ -152,10 +125,10 @@ def flag_detail(kind: str, detail: str, loc: str, ctx: Context | None = None) ->
     """The flag's detail sentence in `loc` (its kind's name when no pattern knows it, on a
     Chinese page)."""
     ctx = ctx or Context()
-    for pattern, render in _FLAG_RULES.get(kind, []):
+    for pattern, key, words in _FLAG_RULES.get(kind, []):
         m = pattern.search(str(detail))
         if m:
-            return render(m, loc, ctx)
+            return _say(key, loc, **(m.groupdict() | (words(m, loc, ctx) if words else {})))
     return flag_kind(kind, loc) if loc == "zh" else str(detail)
 
 

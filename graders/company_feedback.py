@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import AcademyError
+from core import labels
 from graders.forms_config import SurveyForm
 from graders.importing import latest_config
 from graders.sources import details_frame, evidence_frame
@@ -80,21 +81,14 @@ def company_report(session: Session, cycle_id: int, by_team: bool = True) -> pd.
     return company_items(ev, _teams(session), form, by_team)
 
 
-_HEADERS = {
-    "en": {"item": "item", "item_en": "question", "item_zh": "question (zh)", "team": "team",
-           "responses": "responses", "mean": "mean (0-100)", "satisfied_share": "satisfied share"},
-    "zh": {"item": "项目代码", "item_en": "题目(英文)", "item_zh": "题目", "team": "团队",
-           "responses": "答卷数", "mean": "平均分(0-100)", "satisfied_share": "满意比例"},
-}
-
-
 def export_company_report(frame: pd.DataFrame, path: Path | str, locale: str = "en") -> Path:
     """Write the report as .xlsx or .csv (UTF-8 with BOM, so Excel shows Chinese)."""
     path = Path(path)
-    out = frame.replace({"team": {"*": "全部团队" if locale == "zh" else "all teams"}})
-    out = out.rename(columns=_HEADERS["zh" if locale == "zh" else "en"])
+    words = labels.words("company_export", locale)
+    out = frame.replace({"team": {"*": words["all_teams"]}})
+    out = out.rename(columns=words)
     if path.suffix.lower() == ".xlsx":
-        out.to_excel(path, index=False, sheet_name="公司项目" if locale == "zh" else "company items")
+        out.to_excel(path, index=False, sheet_name=words["sheet"])
     elif path.suffix.lower() == ".csv":
         out.to_csv(path, index=False, encoding="utf-8-sig")
     else:

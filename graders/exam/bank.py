@@ -18,21 +18,9 @@ from core.errors import AcademyError, Problem, ProblemsError
 from core.option_checks import fragments
 from core.tabular import map_columns, read_table
 from core.yamlio import read_utf8
+from graders.exam.question_types import find_type, question_type, type_names
 
-TYPES = ("single", "multiple", "true_false", "numeric", "short_text", "free_text")
-CHOICE_TYPES = ("single", "multiple")
-TYPE_SYNONYMS = {
-    "single": "single", "single_choice": "single", "单选": "single", "单选题": "single",
-    "multiple": "multiple", "multiple_choice": "multiple", "多选": "multiple", "多选题": "multiple",
-    "true_false": "true_false", "truefalse": "true_false", "tf": "true_false", "判断": "true_false",
-    "判断题": "true_false",
-    "numeric": "numeric", "number": "numeric", "数值": "numeric", "计算": "numeric", "计算题": "numeric",
-    "short_text": "short_text", "short": "short_text", "填空": "short_text", "填空题": "short_text",
-    "free_text": "free_text", "essay": "free_text", "简答": "free_text", "简答题": "free_text",
-}
 PARTIAL_RULES = ("all_or_nothing", "per_option", "right_minus_wrong")
-TRUE_WORDS = {"true", "t", "yes", "y", "1", "正确", "对", "是", "√"}
-FALSE_WORDS = {"false", "f", "no", "n", "0", "错误", "错", "否", "×"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 QID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 
@@ -57,10 +45,17 @@ class Question:
     explanation: str = ""
     pool: str | None = None
     partial: str = "per_option"
+    #: the key of a type whose key fits none of the fields above
+    answer_key: Any = None
+
+    @property
+    def kind(self):
+        """The question's type (graders.exam.question_types)."""
+        return question_type(self.type)
 
     @property
     def manual(self) -> bool:
-        return self.type == "free_text"
+        return self.kind.manual
 
 
 @dataclass
@@ -94,38 +89,6 @@ class Bank:
 # --- parsing one question ------------------------------------------------------------------------
 
 
-def _letters_to_indexes(value: Any, n: int) -> list[int]:
-    """'B' -> [1]; 'A, C' / ['A','C'] / [1, 3] (1-based numbers) -> [0, 2]."""
-    items: list[Any]
-    if isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
-        items = [p for p in re.split(r"[,，、;；\s]+", str(value).strip()) if p]
-    out = []
-    for item in items:
-        s = str(item).strip().upper()
-        if len(s) == 1 and "A" <= s <= "Z":
-            i = ord(s) - ord("A")
-        elif s.isdigit():
-            i = int(s) - 1
-        else:
-            raise ValueError(f"key {item!r} is not an option letter (A, B, ...) or number (1, 2, ...)")
-        if not 0 <= i < n:
-            raise ValueError(f"key {item!r} names no option (there are {n})")
-        out.append(i)
-    if not out:
-        raise ValueError("the key is empty")
-    return out
-
-
-def _split_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in re.split(r"\n|\|", str(value)) if p.strip()]
-
-
 def parse_question(raw: dict, locate) -> tuple[Question | None, list[Problem]]:
     """One question from a mapping; `locate(field)` gives (row_or_line, column) for problems."""
     problems: list[Problem] = []
@@ -144,9 +107,10 @@ def parse_question(raw: dict, locate) -> tuple[Question | None, list[Problem]]:
     if qid and not QID_RE.match(qid):
         bad("id", f"id {qid!r} must start with a letter and hold only letters, digits and _")
     qtype_raw = text("type", True)
-    qtype = TYPE_SYNONYMS.get(qtype_raw.lower().replace(" ", "_").replace("-", "_"))
+    kind = find_type(qtype_raw)
+    qtype = kind.name if kind else None
     if qtype_raw and qtype is None:
-        bad("type", f"unknown question type {qtype_raw!r} (use one of: {', '.join(TYPES)})")
+        bad("type", f"unknown question type {qtype_raw!r} (use one of: {', '.join(type_names())})")
     stem = text("stem", True)
     comp = text("competency", True)
     if comp and comp not in CODES:
@@ -158,66 +122,15 @@ def parse_question(raw: dict, locate) -> tuple[Question | None, list[Problem]]:
             raise ValueError
     except (TypeError, ValueError):
         bad("points", f"points {raw.get('points')!r} must be a number above 0")
-    q = Question(id=qid, type=qtype or "single", stem=stem, points=points, competency=comp,
+    q = Question(id=qid, type=qtype or "", stem=stem, points=points, competency=comp,
                  explanation=text("explanation"), unit=text("unit"),
                  pool=text("pool") or None)
     partial = text("partial") or "per_option"
     if partial not in PARTIAL_RULES:
         bad("partial", f"unknown partial-credit rule {partial!r} (use one of: {', '.join(PARTIAL_RULES)})")
     q.partial = partial
-    key = raw.get("key")
-    key_empty = key is None or (isinstance(key, str) and not key.strip())
-    if qtype in CHOICE_TYPES:
-        q.options = _split_list(raw.get("options"))
-        if len(q.options) < 2:
-            bad("options", "a choice question needs at least two options")
-        elif len(set(q.options)) != len(q.options):
-            bad("options", "two options have the same text")
-        elif fragments(q.options):
-            bad("options", fragments(q.options))
-        elif key_empty:
-            bad("key", "the key is empty (give the letter of the correct option, e.g. B)")
-        else:
-            try:
-                idx = _letters_to_indexes(key, len(q.options))
-                if qtype == "single" and len(idx) != 1:
-                    raise ValueError("a single-choice question has exactly one correct option")
-                q.key_options = frozenset(idx)
-            except ValueError as exc:
-                bad("key", str(exc))
-    elif qtype == "true_false":
-        s = str(key).strip().lower() if not key_empty else ""
-        if isinstance(key, bool):
-            q.key_bool = key
-        elif s in TRUE_WORDS:
-            q.key_bool = True
-        elif s in FALSE_WORDS:
-            q.key_bool = False
-        else:
-            bad("key", f"key {key!r} is not true or false (true/false, T/F, 正确/错误)")
-    elif qtype == "numeric":
-        try:
-            q.key_number = float(str(key).strip().rstrip("%"))
-        except (TypeError, ValueError):
-            bad("key", f"key {key!r} is not a number")
-        tol = raw.get("tolerance")
-        if tol not in (None, ""):
-            s = str(tol).strip()
-            try:
-                q.tolerance = float(s.rstrip("%"))
-                q.tolerance_relative = s.endswith("%")
-                if q.tolerance < 0:
-                    raise ValueError
-            except ValueError:
-                bad("tolerance", f"tolerance {tol!r} must be a number >= 0, or a percentage like 2%")
-    elif qtype == "short_text":
-        q.accepted = _split_list(raw.get("accepted")) + ([] if key_empty else _split_list(key))
-        if not q.accepted:
-            bad("accepted", "a short-text question needs at least one accepted answer")
-    elif qtype == "free_text":
-        q.mark_scheme = text("mark_scheme", True)
-        if q.pool:
-            bad("pool", "free-text questions cannot be drawn from a pool")
+    if kind:
+        kind.parse(q, raw, bad)
     return (None if problems else q), problems
 
 

@@ -10,47 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core import labels
 from graders.exam.bank import Bank
 from graders.exam.public import PUBLIC_FILE, dump_public, public_exam
 
-TEXT = {
-    "en": {
-        "intro": ("**How to take this exam**\n\n"
-                  "1. The questions appear by themselves when the exam opens (if they do not, "
-                  "click **Run > Run All Cells**).\n"
-                  "2. Answer by clicking the options or typing in the boxes. Every answer is saved "
-                  "at once (you see *Saved*), even if you close the exam and come back later.\n"
-                  "3. Written answers: double-click the box under the question, type, then press "
-                  "Shift+Enter.\n"
-                  "4. When you are done, click **Submit exam** at the top and confirm. You can "
-                  "submit again until the exam closes; your last submission counts.\n\n"
-                  "You never need to change any code."),
-        "end": ("**End of the exam.** Click **Submit exam** at the top and confirm. Your result "
-                "and feedback appear in the Assignments list once your trainer releases them."),
-        "points": "points",
-        "answer_stub": "✎ Double-click here and write your answer, then press Shift+Enter.",
-        "mark_scheme": "Mark scheme (trainers only)",
-        "answer_below": "# Question {n}: answer below",
-    },
-    "zh": {
-        "intro": ("**答题说明**\n\n"
-                  "1. 打开试卷后题目会自动出现（如果没有出现，请点击菜单 **运行 > 运行所有单元格**）。\n"
-                  "2. 点击选项或在输入框中填写作答。每次作答都会立即保存（显示“已保存”），"
-                  "关闭后重新打开也不会丢失。\n"
-                  "3. 简答题：双击题目下方的方框，输入答案后按 Shift+Enter。\n"
-                  "4. 完成后点击顶部的 **提交试卷** 并确认。考试结束前可以再次提交，以最后一次提交为准。\n\n"
-                  "整个考试无需修改任何代码。"),
-        "end": "**考试结束。** 请点击顶部的 **提交试卷** 并确认。培训师发布后，成绩和反馈会出现在作业列表中。",
-        "points": "分",
-        "answer_stub": "✎ 双击此处写下你的答案，然后按 Shift+Enter。",
-        "mark_scheme": "评分标准（仅培训师可见）",
-        "answer_below": "# 第 {n} 题：请在下方作答",
-    },
-}
-
-
 def answer_stub(language: str) -> str:
-    return TEXT[language]["answer_stub"]
+    return labels.t("answer_stub", language, "exam_notebook")
 
 
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
@@ -64,7 +29,7 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=No
 def build_notebook(bank: Bank):
     import nbformat
 
-    tx = TEXT[bank.language]
+    tx = labels.words("exam_notebook", bank.language)
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},

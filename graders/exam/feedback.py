@@ -11,9 +11,9 @@ from __future__ import annotations
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from graders.exam.widgets import LABELS
+from core import labels
 
-ANSWER_PREFIXES = tuple(f"{label}:" for label in LABELS["your_answer"])
+ANSWER_PREFIXES = tuple(f"{label}:" for label in labels.section("exam")["your_answer"])
 
 
 def _points(cell) -> float:

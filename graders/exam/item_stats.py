@@ -14,7 +14,6 @@ row per question a trainee was given and that has points); a pool's questions fo
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -43,22 +42,7 @@ def random_guess_score(exam: str, q) -> float | None:
     (Moodle: the mean score over the choices), scored by the exam's own rules: single choice and
     true/false over their options, multiple choice over every subset of options; 0 for numeric
     and text answers (no finite set to guess from); None for a trainer-marked free text."""
-
-    if q.manual:
-        return None
-    if q.type == "single":
-        outs = [score_answer(exam, q, f"o{i}") for i in range(1, len(q.options) + 1)]
-    elif q.type == "true_false":
-        outs = [score_answer(exam, q, v) for v in (True, False)]
-    elif q.type == "multiple":
-        ids = [f"o{i}" for i in range(1, len(q.options) + 1)]
-        if len(ids) > 12:
-            return None
-        outs = [score_answer(exam, q, list(c)) for k in range(1, len(ids) + 1)
-                for c in itertools.combinations(ids, k)]
-    else:
-        return 0.0
-    return float(np.mean([o.points / o.max_points for o in outs if o.max_points]))
+    return q.kind.random_guess_score(exam, q)
 
 
 def _slots(scores: pd.DataFrame, pools: pd.Series) -> pd.DataFrame:

@@ -7,32 +7,19 @@ byte-identical files. Per-trainee variants (pool draws, option order) are seeded
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.exam.option_order import key_ids, released_order
+from graders.exam.option_order import seeded_rng as _rng
+from graders.exam.question_types import question_type
+
+__all__ = ["key_ids", "released_order", "public_exam", "variant", "slots_of", "dump_public",
+           "load_public", "SlotView", "PUBLIC_FILE", "ANSWERS_FILE"]
+
 PUBLIC_FILE = "exam.json"
 ANSWERS_FILE = "answers.json"
-
-
-def _rng(*parts: str) -> random.Random:
-    seed = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-    return random.Random(int(seed[:16], 16))
-
-
-def released_order(exam: str, qid: str, n: int) -> list[int]:
-    """Bank indexes of the options in released order (position i gets option id f"o{i+1}")."""
-    order = list(range(n))
-    _rng(exam, qid, "release-order").shuffle(order)
-    return order
-
-
-def key_ids(exam: str, question) -> set[str]:
-    """The option ids (as released) of the correct options of a choice question (trainer side)."""
-    order = released_order(exam, question.id, len(question.options))
-    return {f"o{pos + 1}" for pos, bank_i in enumerate(order) if bank_i in question.key_options}
 
 
 def slots_of(bank) -> list[dict]:
@@ -53,11 +40,7 @@ def public_exam(bank) -> dict:
     questions = {}
     for q in bank.questions:
         item = {"type": q.type, "stem": q.stem, "points": q.points, "competency": q.competency}
-        if q.options:
-            order = released_order(bank.name, q.id, len(q.options))
-            item["options"] = [{"id": f"o{pos + 1}", "text": q.options[i]} for pos, i in enumerate(order)]
-        if q.unit:
-            item["unit"] = q.unit
+        item.update(q.kind.public_fields(bank.name, q))
         if q.pool:
             item["pool"] = q.pool
         questions[q.id] = item
@@ -96,7 +79,7 @@ def variant(public: dict, trainee: str) -> dict[str, SlotView]:
         else:
             qid = s["question"]
         opts = [o["id"] for o in public["questions"][qid].get("options", [])]
-        if public["questions"][qid]["type"] in ("single", "multiple"):
+        if question_type(public["questions"][qid]["type"]).shuffles_options:
             _rng(exam, trainee, "options", qid).shuffle(opts)
         out[s["slot"]] = SlotView(s["slot"], number, qid, tuple(opts))
     return out

@@ -9,37 +9,15 @@ from __future__ import annotations
 import random
 
 from graders.exam.bank import Bank, Question
-from graders.exam.public import key_ids, public_exam, variant
+from graders.exam.public import public_exam, variant
 
 
 def correct_answer(bank: Bank, q: Question):
-    if q.type == "single":
-        return min(key_ids(bank.name, q))
-    if q.type == "multiple":
-        return sorted(key_ids(bank.name, q))
-    if q.type == "true_false":
-        return q.key_bool
-    if q.type == "numeric":
-        return f"{q.key_number:g}"
-    if q.type == "short_text":
-        return q.accepted[0]
-    return None
+    return q.kind.correct_answer(bank.name, q)
 
 
 def wrong_answer(bank: Bank, q: Question, rng: random.Random):
-    if q.type in ("single", "multiple"):
-        ids = [f"o{i + 1}" for i in range(len(q.options))]
-        wrong = [i for i in ids if i not in key_ids(bank.name, q)]
-        if q.type == "single":
-            return rng.choice(wrong)
-        return sorted({rng.choice(wrong), *rng.sample(ids, 1)})
-    if q.type == "true_false":
-        return not q.key_bool
-    if q.type == "numeric":
-        return f"{q.key_number * rng.choice([0.5, 1.5, 2]) + 1:g}"
-    if q.type == "short_text":
-        return "not sure"
-    return None
+    return q.kind.wrong_answer(bank.name, q, rng)
 
 
 def answer_sheet(bank: Bank, trainee: str, ability: float, seed: int = 0) -> tuple[dict, dict]:

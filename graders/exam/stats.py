@@ -74,7 +74,6 @@ def item_analysis(scores: dict[str, dict[str, tuple[float, float]]], questions: 
 def exam_item_analysis(home, exam: str) -> list[ItemStats]:
     """Item analysis from the home's gradebook (current scores) and the graded answers files."""
     from graders.exam import lifecycle
-    from graders.exam.public import key_ids, released_order
 
     bank = lifecycle._bank(home, exam)
     scores: dict[str, dict[str, tuple[float, float]]] = {}
@@ -82,13 +81,7 @@ def exam_item_analysis(home, exam: str) -> list[ItemStats]:
         if r.points is not None:
             scores.setdefault(r.employee_id, {})[r.question] = (r.points, r.max_points)
     choices = {t: lifecycle.answers_of(home, exam, t) for t in scores}
-    options = {}
-    for q in bank.questions:
-        if q.options:
-            keys = key_ids(bank.name, q)
-            order = released_order(bank.name, q.id, len(q.options))
-            options[q.id] = [(f"o{pos + 1}", q.options[i], f"o{pos + 1}" in keys)
-                             for pos, i in enumerate(order)]
+    options = {q.id: rows for q in bank.questions if (rows := q.kind.option_rows(bank.name, q))}
     return item_analysis(scores, {q.id: q.competency for q in bank.questions}, choices, options)
 
 
@@ -102,7 +95,6 @@ def exam_report(home, exam: str) -> dict:
 
     from graders.exam import item_stats as st
     from graders.exam import lifecycle
-    from graders.exam.public import key_ids, released_order
 
     bank = lifecycle._bank(home, exam)
     rows = [(r.employee_id, r.question, float(r.points), float(r.max_points))
@@ -116,14 +108,11 @@ def exam_report(home, exam: str) -> dict:
         answers = lifecycle.answers_of(home, exam, t)
         given = set(scores.loc[scores["trainee"] == t, "question"])
         for q in bank.questions:
-            if not q.options or q.id not in given:
+            if q.id not in given:
                 continue
-            keys = key_ids(bank.name, q)
-            a = answers.get(q.id)
-            picked = set(a if isinstance(a, list) else [a] if isinstance(a, str) else [])
-            for pos, i in enumerate(released_order(bank.name, q.id, len(q.options))):
-                oid = f"o{pos + 1}"
-                choices.append((t, q.id, oid, q.options[i], oid in keys, oid in picked))
+            picked = q.kind.chosen_options(answers.get(q.id))
+            for oid, text, key in q.kind.option_rows(bank.name, q):
+                choices.append((t, q.id, oid, text, key, oid in picked))
     choices = pd.DataFrame(choices, columns=["trainee", "question", "option", "text", "key",
                                              "chosen"])
     questions = st.question_statistics(scores, meta) if len(scores) else \

@@ -15,34 +15,14 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
+from core import labels
 from graders.exam.answers import current_trainee, read_answers, save_answer
 from graders.exam.public import load_public, variant
+from graders.exam.question_types import question_type
 
 BANK_ENV = "ACADEMY_EXAM_BANK"
 
-LABELS = {
-    "points": ("points", "分"),
-    "saved": ("Saved", "已保存"),
-    "not_saved": ("Not answered yet", "尚未作答"),
-    "true": ("True", "正确"),
-    "false": ("False", "错误"),
-    "your_answer": ("Your answer", "你的答案"),
-    "no_answer": ("(no answer)", "（未作答）"),
-    "correct": ("correct", "正确"),
-    "partial": ("partly correct", "部分正确"),
-    "incorrect": ("incorrect", "错误"),
-    "unanswered": ("not answered", "未作答"),
-    "invalid": ("answer not readable", "答案无法识别"),
-    "of": ("of", "/"),
-    "type_here": ("Type your answer", "在此输入答案"),
-    "question": ("Question", "第"),
-    "multiple_hint": ("(choose all that apply)", "（多选）"),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    en, zh = LABELS[key]
-    return zh if lang == "zh" else en
+_t = labels.scoped("exam")
 
 
 _bank_cache: dict[str, object] = {}
@@ -62,14 +42,7 @@ def _grading_bank():
 def _answer_text(qpub: dict, answer, lang: str) -> str:
     if answer is None or answer == "" or answer == []:
         return _t("no_answer", lang)
-    texts = {o["id"]: o["text"] for o in qpub.get("options", [])}
-    if qpub["type"] == "single":
-        return texts.get(answer, str(answer)) if isinstance(answer, str) else str(answer)
-    if qpub["type"] == "multiple" and isinstance(answer, list):
-        return "; ".join(texts.get(a, str(a)) for a in answer)
-    if qpub["type"] == "true_false":
-        return _t("true", lang) if answer is True else _t("false", lang) if answer is False else str(answer)
-    return str(answer)[:2000]
+    return question_type(qpub["type"]).answer_text(qpub, answer, lambda k: _t(k, lang))
 
 
 def grading_trainee(folder: Path) -> str:
@@ -142,7 +115,7 @@ def _from_sheet(slot: str) -> float:
 
 def _header(view, qpub: dict, lang: str) -> str:
     pts = f"{qpub['points']:g} {_t('points', lang)}"
-    hint = f" {_t('multiple_hint', lang)}" if qpub["type"] == "multiple" else ""
+    hint = question_type(qpub["type"]).hint(lambda k: _t(k, lang))
     stem = html.escape(qpub["stem"]).replace("\n", "<br>")
     return f"<b>{view.number}.</b> {stem}{hint} <i>({pts})</i>"
 
@@ -161,43 +134,14 @@ def question_widget(slot: str, folder: Path | str = "."):
     answers, _ = read_answers(folder)
     saved = answers.get(qid)
     status = w.HTML(value=f"<small>{_t('saved' if saved not in (None, '', []) else 'not_saved', lang)}</small>")
-    texts = {o["id"]: o["text"] for o in qpub.get("options", [])}
 
     def store(value) -> None:
         save_answer(qid, value, folder, exam=public["name"], trainee=trainee)
         now = datetime.now().strftime("%H:%M:%S")
         status.value = f"<small>✓ {_t('saved', lang)} {now}</small>"
 
-    layout = w.Layout(width="auto")
-    qtype = qpub["type"]
-    if qtype in ("single", "true_false"):
-        if qtype == "single":
-            options = [(texts[i], i) for i in view.option_ids]
-        else:
-            options = [(_t("true", lang), True), (_t("false", lang), False)]
-        valid = {v for _, v in options}
-        radio = w.RadioButtons(options=options, value=saved if saved in valid and not (
-            qtype == "single" and isinstance(saved, bool)) else None, layout=layout)
-        radio.observe(lambda ch: store(ch["new"]), names="value")
-        control, inputs = radio, radio
-    elif qtype == "multiple":
-        chosen = set(saved) if isinstance(saved, list) else set()
-        boxes = [w.Checkbox(value=i in chosen, description=texts[i], indent=False, layout=layout)
-                 for i in view.option_ids]
-        ids = list(view.option_ids)
-
-        def on_box(_ch) -> None:
-            store([i for i, b in zip(ids, boxes) if b.value])
-
-        for b in boxes:
-            b.observe(on_box, names="value")
-        control, inputs = w.VBox(boxes), boxes
-    else:  # numeric, short_text
-        box = w.Text(value="" if saved is None else str(saved), placeholder=_t("type_here", lang),
-                     layout=w.Layout(width="24em"))
-        box.observe(lambda ch: store(ch["new"].strip() or None), names="value")
-        unit = w.Label(qpub.get("unit", ""))
-        control, inputs = w.HBox([box, unit]), box
+    control, inputs = question_type(qpub["type"]).widget(w, qpub, view.option_ids, saved,
+                                                          lambda k: _t(k, lang), store)
     panel = w.VBox([w.HTML(value=_header(view, qpub, lang)), control, status])
     panel.add_class("academy-question")
     panel.inputs = inputs  # what a test drives

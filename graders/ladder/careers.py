@@ -28,6 +28,7 @@ from core.i18n import t
 from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
 from academy_content import ASSESSMENTS
+from core.labels import t
 
 PROMOTION, MENTORING = "promotion", "mentoring"
 ELIGIBLE, NOMINATED, REVIEWED, DECIDED = "eligible", "nominated", "reviewed", "decided"

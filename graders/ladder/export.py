@@ -19,6 +19,13 @@ from graders.ladder import careers_store, recognition_store, views, violations_s
 from graders.ladder import violations as vio
 from graders.ladder.recognition import load_recognition_config
 from graders.results.workbook_format import format_workbook
+from core.labels import t
+from graders.ladder import careers as car
+from graders.ladder import careers_store
+from graders.ladder import recognition_store
+from graders.ladder import violations_store
+from graders.ladder import views
+from graders.ladder import violations as vio
 
 
 def _write(ws, frame) -> None:

@@ -10,6 +10,10 @@ from core.i18n import t
 from graders.ladder import careers as car
 from graders.ladder import recognition as rec
 from graders.ladder import violations as vio
+from core.labels import t
+from graders.ladder import careers as car
+from graders.ladder import recognition as rec
+from graders.ladder import violations as vio
 
 
 def _name(names: dict[str, str], emp) -> str:

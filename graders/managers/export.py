@@ -13,6 +13,9 @@ from graders.engine import grading as g
 from graders.managers import goals as goal_store
 from graders.managers.grading import INDICATORS
 from graders.managers.store import team_figures
+from core.labels import t
+from graders.managers import goals as goal_store
+from graders.engine import grading as g
 from graders.operations_store import cycle_months
 
 

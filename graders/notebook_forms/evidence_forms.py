@@ -12,24 +12,14 @@ from sqlalchemy.orm import Session
 
 from core.errors import AcademyError
 from core.home import Home, open_home
+from core import labels
 from graders.forms_config import EvidenceConfig, load_evidence_config
 from graders.importing import store, target_cycle
 from graders.practical import practical_config, rating_records
 from graders.reviews import review_config, review_records
 from roster.store import current_user, list_staff
 
-LABELS = {
-    "trainee": ("Trainee", "学员"), "scenario": ("Scenario", "考核场景"), "save": ("Save", "保存"),
-    "comment": ("Comment", "评语"), "person": ("Person reviewed", "被评价人"),
-    "saved": ("Saved", "已保存"), "replaced": ("replacing your earlier entry", "已替换之前的评分"),
-    "missing": ("Answer every item before saving", "请先回答所有题目"),
-    "trainer": ("Trainer", "考官"), "reviewer": ("Reviewer", "评价人"),
-}
-
-
-def _t(key: str, locale: str) -> str:
-    en, zh = LABELS[key]
-    return zh if locale == "zh" else en
+_t = labels.scoped("form")
 
 
 class _Form:

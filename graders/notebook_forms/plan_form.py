@@ -15,6 +15,7 @@ import ipywidgets as w
 from core.cycles import get_cycle
 from core.errors import AcademyError
 from core.home import Home
+from core import labels
 from graders.behaviour import cycle_months
 from graders.notebook_forms.evidence_forms import _Form
 from graders.work_plans import (
@@ -30,27 +31,7 @@ from graders.work_plans import (
 
 __all__ = ["WorkPlanForm"]
 
-LABELS = {
-    "person": ("Staff member", "员工"), "month": ("Month", "月份"), "mode": ("Step", "步骤"),
-    "agree": ("Agree the plan", "制定计划"), "score": ("Score last month", "评分"),
-    "item": ("Plan item", "计划项"), "weight": ("Weight", "权重"), "target": ("Target", "完成标准"),
-    "add": ("Add item", "添加计划项"), "supervisor": ("Supervisor", "上级"),
-    "done": ("Done", "完成"), "partly": ("Partly", "部分完成"), "not_done": ("Not done", "未完成"),
-    "quality": ("Quality", "质量"), "none_agreed": ("No plan was agreed for this month.",
-                                                   "该月没有制定计划。"),
-    "not_over": ("This month is not over yet: its plan is scored next month.",
-                 "该月尚未结束：计划在下个月评分。"),
-    "empty": ("Give every plan item a title and a weight above 0, each title once.",
-              "每个计划项都需要名称且权重大于0，名称不能重复。"),
-    "unscored": ("Choose a status for every item before saving.", "请先为每个计划项选择完成情况。"),
-    "not_yours": ("You can only plan and score the work of people below you in the roster.",
-                  "只能为您的下属制定计划和评分。"),
-}
-
-
-def _t(key: str, locale: str) -> str:
-    en, zh = LABELS[key]
-    return zh if locale == "zh" else en
+_t = labels.scoped("plan")
 
 
 class WorkPlanForm(_Form):

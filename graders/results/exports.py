@@ -31,6 +31,8 @@ from graders.results.publishing import publication_state
 from graders.results.store import current_run, run_schemes, stored_result
 from graders.results.workbook_format import component_label as _component_label
 from graders.results.workbook_format import format_workbook
+from core.labels import t
+from graders.engine import grading as g
 from graders.sources import COMPONENTS
 from roster.models import Role
 

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from core.errors import AcademyError
 from core.i18n import t
 from graders.service_kpis.kpis import KPI_COLUMNS
+from core.labels import t
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
