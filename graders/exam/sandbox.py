@@ -51,7 +51,7 @@ LIMITS_ENV = "ACADEMY_SANDBOX_LIMITS"
 UID_BASE = 1_900_000_000
 UID_SPAN = 100_000_000
 #: the project's top-level packages the kernel may import (bound read-only)
-CODE_PACKAGES = ("graders", "academy", "academy_content")
+CODE_PACKAGES = ("core", "graders", "academy", "academy_content")
 #: covered with an empty folder wherever a bound folder holds them: the shipped definitions
 #: (question banks with their keys) inside an installed package (in a checkout they lie outside)
 SHIPPED_HIDDEN = (ASSESSMENTS,)
