@@ -16,8 +16,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from academy.db import Base, utcnow
 from graders.cycle_lock import assert_unpublished
+from graders.sources import BATCH_SOURCES
 
-SOURCES = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
+#: the sources whose rows arrive as batches, from the one registry (graders.sources SOURCES)
+SOURCES = BATCH_SOURCES
 
 
 class EvidenceBatch(Base):

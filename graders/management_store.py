@@ -22,15 +22,17 @@ from graders import goals as goal_store
 from graders import management as m
 from graders.goal_models import CustomerChurn
 from graders.operations_store import cycle_months, load_operations_kpis
-from graders.sources import (COMPETENCY_COLUMNS, COMPONENT_COLUMNS, VARIANT_COLUMNS, SourceResult,
-                             evidence_frame)
-from graders import surveys
+from graders import surveys, violations_store
+from graders.sources import (COMPETENCY_COLUMNS, COMPONENT_COLUMNS, VARIANT_COLUMNS, SourceFrames,
+                             SourceResult)
+from graders.sources.load import evidence_frame
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 from training.progress import ModuleProgress, module_status
 
 #: extra data of indicators added later: name -> loader(session, cycle, months) -> DataFrame,
-#: stored in TeamData.extra[name] (e.g. the ladder's `violations`)
-EXTRA_LOADERS: dict[str, Callable[[Session, Cycle, list[str]], pd.DataFrame]] = {}
+#: stored in TeamData.extra[name] (the ladder's `violations` for `violation_free`)
+EXTRA_LOADERS: dict[str, Callable[[Session, Cycle, list[str]], pd.DataFrame]] = {
+    "violations": violations_store.violation_months}
 VALUE = "value"  # the variant holding an indicator's raw value (a rate)
 
 
@@ -138,8 +140,31 @@ def aggregate(session: Session | None, cycle_id: int | None,
     if cycle is None:
         return empty
     months = cycle_months(cycle)
-    own = goal_store.goal_component(goal_store.goals_frame(session, months))
-    data = load_team_data(session, cycle, today)
+    return management_result(goal_store.goals_frame(session, months),
+                             load_team_data(session, cycle, today))
+
+
+def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
+    """graders.sources loader of the management source: goals and the team data of the cycle."""
+    cycle = session.get(Cycle, frames.cycle.id) if frames.cycle is not None else None
+    if cycle is not None:
+        frames.extra["goals"] = goal_store.goals_frame(session, cycle_months(cycle))
+        frames.extra["team_data"] = load_team_data(session, cycle)
+    return frames
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of the management source (pure): every management indicator
+    of every supervisor and manager, and everyone's `goals` component."""
+    if "team_data" not in frames.extra:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
+    return management_result(frames.extra["goals"], frames.extra["team_data"])
+
+
+def management_result(goals: pd.DataFrame, data: m.TeamData) -> SourceResult:
+    """Pure: the `goals` component from the goals frame and the indicators from the team data."""
+    own = goal_store.goal_component(goals)
     fig = m.indicator_scores(data, list(m.INDICATORS))
     comp, var = figures_components(fig)
     comps = [c for c in (own, comp) if len(c)]

@@ -32,7 +32,8 @@ from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
     staff_index, store, target_cycle
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, VARIANT_COLUMNS, \
-    SourceResult, details_frame
+    SourceFrames, SourceResult, details_frame
+from graders.sources.load import evidence_frames
 from graders.survey_exports import AnswerWords, map_fields, unfold
 
 SYNONYMS = {
@@ -270,7 +271,11 @@ def summarise(resp: pd.DataFrame, team_of: dict[str, object], form: SurveyForm) 
 
 def coverage(session: Session, cycle_id: int, resp: pd.DataFrame, team_of: dict) -> pd.DataFrame:
     """Per team: tickets served, surveys sent, responses, coverage, return rate and their product."""
-    tk = current_tickets(session, cycle_id)
+    return ticket_coverage(current_tickets(session, cycle_id), resp, team_of)
+
+
+def ticket_coverage(tk: pd.DataFrame, resp: pd.DataFrame, team_of: dict) -> pd.DataFrame:
+    """Pure: coverage per team from the cycle's tickets (current_tickets) and responses."""
     if tk.empty:
         return pd.DataFrame(columns=["team", "tickets", "surveyed", "responses", "coverage",
                                      "return_rate", "coverage_x_return"])
@@ -291,13 +296,37 @@ def _team_names(session: Session) -> dict[str, str]:
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
+    form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
+    team_of = _team_names(session) if session is not None else {}
+    tickets = (current_tickets(session, cycle_id)
+               if session is not None and cycle_id is not None else None)
+    return aggregate_rows(ev, form, team_of, tickets)
+
+
+def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
+    """graders.sources loader of the customer source: its evidence and the cycle's tickets."""
+    frames = evidence_frames(session, frames)
+    if frames.cycle is not None:
+        frames.extra["tickets"] = current_tickets(session, frames.cycle.id)
+    return frames
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of customer surveys (pure)."""
+    team_of = {e: t for e, t in frames.team_names().items() if t is not None}
+    return aggregate_rows(frames.evidence, frames.config("survey", SurveyForm), team_of,
+                          frames.extra.get("tickets"))
+
+
+def aggregate_rows(ev: pd.DataFrame, form: SurveyForm | None, team_of: dict,
+                   tickets: pd.DataFrame | None) -> SourceResult:
+    """Pure: the customer component (shrunk), its plain variant and coverage flags; no
+    coverage flags without `tickets`."""
     resp = responses(ev)
     if resp.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))
-    form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
     form = form or SurveyForm(items=[{"id": "x", "text_en": "x", "weight": 1}])
-    team_of = _team_names(session) if session is not None else {}
     per = summarise(resp, team_of, form)
     comp = pd.DataFrame({
         "employee_id": per["employee_id"], "component": "customer", "score": per["shrunk"],
@@ -317,8 +346,8 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
                  f"{'satisfied' if ok else 'not satisfied'} (at least {form.satisfied_threshold:g})"
                  for n, m, ok in zip(per["n"], per["plain"], per["plain_satisfied"])]})
     flags = []
-    if session is not None and cycle_id is not None:
-        cov = coverage(session, cycle_id, resp, team_of)
+    if tickets is not None:
+        cov = ticket_coverage(tickets, resp, team_of)
         for r in cov.itertuples():
             if r.coverage_x_return < form.coverage_target:
                 flags.append(("low_survey_coverage", "customer", r.team,
