@@ -25,7 +25,6 @@ from graders.operations_store import cycle_months, load_operations_kpis
 from graders import surveys, violations_store
 from graders.sources import (COMPETENCY_COLUMNS, COMPONENT_COLUMNS, VARIANT_COLUMNS, SourceFrames,
                              SourceResult)
-from graders.sources.load import evidence_frame
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 from training.progress import ModuleProgress, module_status
 
@@ -82,16 +81,20 @@ def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame
                          "required": len(keys)})
 
 
-def survey_answers(session: Session, cycle_id: int) -> pd.DataFrame:
+def survey_answers(session: Session, cycle_id: int,
+                   answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """[employee_id, satisfaction]: each customer response's satisfaction (0-100) over the items
-    attributed to the person (graders.surveys.responses)."""
-    resp = surveys.responses(evidence_frame(session, cycle_id, "customer"))
+    attributed to the person (graders.surveys.responses); from `answers` (graders.surveys
+    ANSWER_COLUMNS) when given, else read."""
+    resp = surveys.answer_responses(surveys.answer_frame(session, cycle_id) if answers is None
+                                    else answers)
     if resp.empty:
         return pd.DataFrame(columns=["employee_id", "satisfaction"])
     return resp[["employee_id", "satisfaction"]].reset_index(drop=True)
 
 
-def load_team_data(session: Session, cycle: Cycle, today: date | None = None) -> m.TeamData:
+def load_team_data(session: Session, cycle: Cycle, today: date | None = None,
+                   answers: pd.DataFrame | None = None) -> m.TeamData:
     today = today or date.today()
     months = cycle_months(cycle)
     current, changes, levels = roster_state(session)
@@ -108,7 +111,7 @@ def load_team_data(session: Session, cycle: Cycle, today: date | None = None) ->
                           "agreed": g["state"].isin(["agreed", "scored"]),
                           "scored": g["state"] == "scored"})
     return m.TeamData(
-        links=links, tickets=ops.people, surveys=survey_answers(session, cycle.id),
+        links=links, tickets=ops.people, surveys=survey_answers(session, cycle.id, answers),
         training=training_progress(session, people),
         promotions=promotions(changes, levels, months),
         churn=pd.DataFrame(churn_rows, columns=["team", "month", "customers", "lost"])
@@ -149,7 +152,8 @@ def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
     cycle = session.get(Cycle, frames.cycle.id) if frames.cycle is not None else None
     if cycle is not None:
         frames.extra["goals"] = goal_store.goals_frame(session, cycle_months(cycle))
-        frames.extra["team_data"] = load_team_data(session, cycle)
+        frames.extra["team_data"] = load_team_data(session, cycle,
+                                                   answers=frames.shared.get("customer_answers"))
     return frames
 
 

@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 
 from academy.errors import ProblemsError
 from academy.tabular import Table, map_columns, parse_bool, parse_date, read_table
-from graders.evidence import EvidenceBatch, ServiceTicket
+from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import ImportResult, Located, item_columns, latest_config, open_batch, \
     staff_index, store, target_cycle
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, FLAG_COLUMNS, VARIANT_COLUMNS, \
     SourceFrames, SourceResult, details_frame
-from graders.sources.load import evidence_frames
+from graders.sources.load import raw_frame
 from graders.survey_exports import AnswerWords, map_fields, unfold
 
 SYNONYMS = {
@@ -232,11 +232,36 @@ def responses(ev: pd.DataFrame) -> pd.DataFrame:
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
     d = details_frame(ev)  # parsed once: large companies have millions of answers
-    mine = _owner(d) == "person"
+    return answer_responses(pd.DataFrame({
+        "employee_id": ev["employee_id"].to_numpy(), "rater_id": ev["rater_id"].to_numpy(),
+        "score": ev["score"].to_numpy(), "weight": d["weight"].to_numpy(),
+        "attribution": _owner(d)}))
+
+
+ANSWER_COLUMNS = ["employee_id", "rater_id", "score", "weight", "attribution", "batch_id"]
+
+
+def answer_frame(session: Session, cycle_id: int) -> pd.DataFrame:
+    """ANSWER_COLUMNS of the cycle's current customer evidence: the item's weight and
+    attribution read from `details` by the database, so no answer's JSON is parsed here."""
+    q = (select(Evidence.employee_id, Evidence.rater_id, Evidence.score,
+                Evidence.details["weight"].as_float(), Evidence.details["attribution"].as_string(),
+                Evidence.batch_id)
+         .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
+         .where(Evidence.cycle_id == cycle_id, Evidence.source == "customer",
+                EvidenceBatch.superseded_by.is_(None)))
+    return raw_frame(session, q, ANSWER_COLUMNS, floats=("score", "weight"), ints=("batch_id",))
+
+
+def answer_responses(a: pd.DataFrame) -> pd.DataFrame:
+    """responses() from answer rows [employee_id, rater_id, score, weight, attribution]."""
+    if a.empty:
+        return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
+    mine = a["attribution"].fillna("person").to_numpy(dtype=object) == "person"
     if not mine.any():
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
-    ev = ev[mine]
-    w = d["weight"].astype(float).to_numpy()[mine]
+    ev = a[mine]
+    w = a["weight"].astype(float).to_numpy()[mine]
     df = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                        "rater_id": ev["rater_id"].to_numpy(),
                        "ws": w * ev["score"].astype(float).to_numpy(), "w": w})
@@ -304,9 +329,11 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
 
 
 def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
-    """graders.sources loader of the customer source: its evidence and the cycle's tickets."""
-    frames = evidence_frames(session, frames)
+    """graders.sources loader of the customer source: its answers (ANSWER_COLUMNS as the
+    evidence; they are left in `shared` for the management source) and the cycle's tickets."""
     if frames.cycle is not None:
+        frames.evidence = answer_frame(session, frames.cycle.id)
+        frames.shared["customer_answers"] = frames.evidence
         frames.extra["tickets"] = current_tickets(session, frames.cycle.id)
     return frames
 
@@ -314,15 +341,22 @@ def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
 def aggregate_frames(frames: SourceFrames) -> SourceResult:
     """graders.sources aggregation of customer surveys (pure)."""
     team_of = {e: t for e, t in frames.team_names().items() if t is not None}
-    return aggregate_rows(frames.evidence, frames.config("survey", SurveyForm), team_of,
-                          frames.extra.get("tickets"))
+    ev = frames.evidence
+    return response_result(answer_responses(ev) if "weight" in ev else responses(ev),
+                           frames.config("survey", SurveyForm), team_of,
+                           frames.extra.get("tickets"))
 
 
 def aggregate_rows(ev: pd.DataFrame, form: SurveyForm | None, team_of: dict,
                    tickets: pd.DataFrame | None) -> SourceResult:
     """Pure: the customer component (shrunk), its plain variant and coverage flags; no
     coverage flags without `tickets`."""
-    resp = responses(ev)
+    return response_result(responses(ev), form, team_of, tickets)
+
+
+def response_result(resp: pd.DataFrame, form: SurveyForm | None, team_of: dict,
+                    tickets: pd.DataFrame | None) -> SourceResult:
+    """Pure: aggregate_rows from the responses (graders.surveys.responses)."""
     if resp.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))

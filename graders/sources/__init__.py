@@ -98,6 +98,8 @@ class SourceFrames:
     employee_ids: list[str] | None = None
     #: frames of the source's own (e.g. tickets, team data)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: frames a loader left for the sources after it in the same collect (one dict for all)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def config(self, key: str, model, rows: pd.DataFrame | None = None):
         """The `key` part of the newest batch config among the batches of `rows` (default: the

@@ -38,7 +38,7 @@ def evidence_frame(session: Session, cycle_id: int, source: str | None = None) -
     if source is not None:
         q = q.where(Evidence.source == source)
     parts = []
-    for rows in session.execute(q).partitions(CHUNK_ROWS):
+    for rows in _raw_rows(session, q):
         columns = list(zip(*rows))
         parts.append(pd.DataFrame({
             name: np.array(col, dtype=float) if name in _FLOATS
@@ -47,6 +47,31 @@ def evidence_frame(session: Session, cycle_id: int, source: str | None = None) -
             for name, col in zip(EVIDENCE_COLUMNS, columns)}))
     if not parts:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _raw_rows(session: Session, q):
+    """The rows of `q` in chunks of CHUNK_ROWS, straight from the driver's cursor: no result
+    rows or type processors of SQLAlchemy per value (the columns are converted per column)."""
+    result = session.connection().execute(q)
+    try:
+        while rows := result.cursor.fetchmany(CHUNK_ROWS):
+            yield rows
+    finally:
+        result.close()
+
+
+def raw_frame(session: Session, q, columns: list[str], floats=(), ints=()) -> pd.DataFrame:
+    """The rows of `q` as a DataFrame of `columns`, read in chunks from the driver's cursor."""
+    parts = []
+    for rows in _raw_rows(session, q):
+        cols = list(zip(*rows))
+        parts.append(pd.DataFrame({
+            name: np.array(col, dtype=float) if name in floats
+            else np.array(col, dtype=np.int64) if name in ints
+            else np.array(col, dtype=object) for name, col in zip(columns, cols)}))
+    if not parts:
+        return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
@@ -74,8 +99,9 @@ def shared_frames(session: Session, cycle_id: int,
                                                 cycle.closes_on)
     roster = roster_frame(session)
     batches = current_batches(session, cycle_id)
+    shared: dict = {}
     return {s.name: SourceFrames(s.name, batches=batches, roster=roster,
-                                 cycle=info, employee_ids=employee_ids)
+                                 cycle=info, employee_ids=employee_ids, shared=shared)
             for s in SOURCES}
 
 
