@@ -176,3 +176,39 @@ def test_does_a_sixth_source_added_in_one_place_reach_the_grades(shopper_home, t
     assert after.loc["000103", "final_score"] == pytest.approx(
         (1 - w) * old.loc["000103", "final_score"] + w * 70.0, abs=0.01)
     assert "mystery_shopper" not in sources.COMPONENTS  # the block's registration is undone
+
+
+def test_are_customer_answers_read_by_the_database_scored_as_when_parsed_in_python(home):
+    """On SQLite and on PostgreSQL: do the answers whose weight and attribution the database reads
+    from `details` give exactly the responses, and the customer component exactly the scores,
+    of the evidence rows parsed in Python (company items left out, a missing attribution counted
+    as the person's, a whole-number weight)?"""
+    from graders import surveys
+    from graders.sources import collect, evidence_frame
+    from graders.sources.load import current_batches
+
+    import_roster_file(home, DATA / "roster_small.csv")
+    answers = [("000102", "C1", 90.0, {"weight": 0.4, "attribution": "person"}),
+               ("000102", "C1", 70.0, {"weight": 0.6, "attribution": "person"}),
+               ("000102", "C1", 10.0, {"weight": 1, "attribution": "company"}),
+               ("000102", "C2", 55.5, {"weight": 0.3}),
+               ("000103", "C3", 100.0, {"weight": 1, "attribution": "person"}),
+               ("000103", "C4", 33.3, {"weight": 0.7, "attribution": "person"})]
+    with home.transaction() as s:
+        cycle = open_cycle(s, CYCLE)
+        b = new_batch(s, cycle.id, "customer", "survey-1", "t")
+        s.add_all(Evidence(batch_id=b.id, cycle_id=cycle.id, source="customer", employee_id=e,
+                           rater_id=c, item=f"survey/i{i}", competency="communication", raw=None,
+                           max_raw=None, score=v, details=d)
+                  for i, (e, c, v, d) in enumerate(answers))
+    with home.transaction() as s:
+        ev = evidence_frame(s, cycle.id, "customer")
+        fast = surveys.answer_responses(surveys.answer_frame(s, cycle.id))
+        pd.testing.assert_frame_equal(fast, surveys.responses(ev), check_exact=True)
+        assert fast.set_index(["employee_id", "rater_id"]).loc[("000102", "C1"), "satisfaction"] \
+            == pytest.approx(0.4 * 90 + 0.6 * 70)
+        old = surveys.aggregate(s, cycle.id, ev).components.reset_index(drop=True)
+        new = collect(s, cycle.id).components
+        new = new[new["component"] == "customer"].dropna(subset=["score"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(new, old, check_exact=True, check_dtype=False)
+        assert len(current_batches(s, cycle.id)) == 1
