@@ -35,6 +35,7 @@ from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
     FLAG_COLUMNS,
+    SourceFrames,
     SourceResult,
     details_frame,
 )
@@ -174,8 +175,25 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
     people = sorted(session.scalars(
         select(Staff.employee_id).join(Role, Staff.role_code == Role.code)
         .where(Staff.active.is_(True), Role.family.in_(blist.families))))
+    return aggregate_rows(ev, blist, people, cycle_months(session.get(Cycle, cycle_id)))
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of key-behaviour deductions (pure)."""
+    own = frames.own_batches()
+    if not own or frames.cycle is None:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
+    blist = BehaviourList.model_validate(own[0][1]["behaviours"])
+    r = frames.roster
+    people = r.loc[r["active"].astype(bool) & r["family"].isin(blist.families), "employee_id"]
+    return aggregate_rows(frames.evidence, blist, list(people), frames.cycle.months)
+
+
+def aggregate_rows(ev: pd.DataFrame, blist: BehaviourList, people: list[str],
+                   months: list[str]) -> SourceResult:
+    """Pure: monthly key-behaviour scores of `people` (and everyone in `ev`) over `months`."""
     people = sorted(set(people) | set(ev["employee_id"]))
-    months = cycle_months(session.get(Cycle, cycle_id))
     d = details_frame(ev) if len(ev) else pd.DataFrame(columns=["month"])
     ded = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                         "month": d["month"].to_numpy() if len(ev) else [],

@@ -27,14 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
-from graders.results.cycle_lock import (
-    PUBLISHED,
-    CyclePublishedError,
-    assert_unpublished,
-    published_message,
-)
+from graders.results.cycle_lock import assert_unpublished
+from graders.sources import BATCH_SOURCES
 
-SOURCES = ("theory", "practical", "peer", "supervisor", "self", "customer", "key_behaviour")
+#: the sources whose rows arrive as batches, from the one registry (graders.sources SOURCES)
+SOURCES = BATCH_SOURCES
 
 
 class EvidenceBatch(Base):

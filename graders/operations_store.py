@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
-from graders.engine.schemes import Scheme
-from graders.service_kpis import kpis as operations
 from graders.service_kpis import monthly_pay
+from graders.service_kpis import kpis as operations
+from graders.engine.schemes import Scheme
+from graders.service_kpis import kpis as operations, monthly_pay
 from graders.service_kpis.config import OperationsConfig
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, SourceResult
+from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, SourceFrames, SourceResult
 from graders.ticket_models import TicketBatch
 from graders.tickets import current_tickets
 from roster.models import Role, Staff, Team
@@ -115,8 +116,26 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
         return empty
-    ops = load_operations_kpis(session, cycle_months(cycle))
-    if ops.facts.empty:
-        return empty
+    return operations_result(load_operations_kpis(session, cycle_months(cycle)))
+
+
+def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
+    """graders.sources loader of the operations source: the cycle's tickets and KPIs."""
+    cycle = session.get(Cycle, frames.cycle.id) if frames.cycle is not None else None
+    if cycle is not None:
+        frames.extra["operations"] = load_operations_kpis(session, cycle_months(cycle))
+    return frames
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of the operations source (pure)."""
+    return operations_result(frames.extra.get("operations"))
+
+
+def operations_result(ops: Operations | None) -> SourceResult:
+    """Pure: the operations component from a cycle's Operations (None or no tickets: none)."""
+    if ops is None or ops.facts.empty:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
     whole = operations.kpis(ops.facts, ["employee_id"])
     return SourceResult(component_scores(whole), pd.DataFrame(columns=COMPETENCY_COLUMNS))

@@ -210,6 +210,13 @@ def scenario_results(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
+    """The practical component of `ev` under the rules of its newest batch."""
+    rules = latest_config(session, ev, "rules", PracticalRules) if session is not None else None
+    return aggregate_rows(ev, rules)
+
+
+def aggregate_rows(ev: pd.DataFrame, rules: PracticalRules | None = None) -> SourceResult:
+    """Pure: the practical component, competencies and flags of practical evidence rows."""
     sc = scenario_results(ev)
     if sc.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
@@ -229,7 +236,6 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
                                                         n=("score", "size")).reset_index()
     by["score"] = by["ws"] / by["w"]
     by["component"] = "practical"
-    rules = latest_config(session, ev, "rules", PracticalRules) if session is not None else None
     flags = practical_flags(ev, rules)
     failed_rows = [("critical", "practical", r.employee_id,
                     f"critical criterion missed in scenario {r.rubric}")

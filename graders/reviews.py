@@ -31,9 +31,10 @@ from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
     FLAG_COLUMNS,
+    SourceFrames,
     SourceResult,
-    evidence_frame,
 )
+from graders.sources.load import evidence_frame
 from graders.survey_exports import AnswerWords, map_fields, unfold
 from roster.models import Staff
 
@@ -188,8 +189,11 @@ def _team_of(session) -> dict[str, int]:
 
 
 def _valid_peer(session, ev: pd.DataFrame, rules: ReviewRules) -> pd.DataFrame:
-    if rules.peer_same_team_only and len(ev) and session is not None:
-        team = _team_of(session)
+    return _same_team(ev, rules, _team_of(session) if session is not None else None)
+
+
+def _same_team(ev: pd.DataFrame, rules: ReviewRules, team: dict | None) -> pd.DataFrame:
+    if rules.peer_same_team_only and len(ev) and team is not None:
         same = ev["employee_id"].map(team) == ev["rater_id"].map(team)
         return ev[same]
     return ev
@@ -197,8 +201,20 @@ def _valid_peer(session, ev: pd.DataFrame, rules: ReviewRules) -> pd.DataFrame:
 
 def aggregate_peer(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
     rules = _rules(session, ev)
-    flags = review_flags(session, ev, rules)  # on every rating, the cross-team ones included
-    ev = _valid_peer(session, ev, rules)
+    return peer_rows(ev, rules, _team_of(session) if session is not None else None)
+
+
+def peer_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of peer reviews (pure)."""
+    ev = frames.evidence
+    return peer_rows(ev, frames.config("rules", ReviewRules) or ReviewRules(), frames.team_ids())
+
+
+def peer_rows(ev: pd.DataFrame, rules: ReviewRules, team: dict | None) -> SourceResult:
+    """Pure: the peer component of peer review rows; `team` maps staff to team (None: unknown,
+    so the same-team rule is not applied)."""
+    flags = _flags(ev, rules, team)  # on every rating, the cross-team ones included
+    ev = _same_team(ev, rules, team)
     if ev.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS), flags)
@@ -226,7 +242,15 @@ def aggregate_upward(session: Session | None, cycle_id: int | None,
     reviews, and needing the same minimum number of distinct raters, else "insufficient" with no
     score at all (nothing of it is shown or stored); never split by competency, so no answer of a
     small group can be singled out."""
-    rules = _rules(session, ev)
+    return upward_rows(ev, _rules(session, ev))
+
+
+def upward_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of upward reviews (pure)."""
+    return upward_rows(frames.evidence, frames.config("rules", ReviewRules) or ReviewRules())
+
+
+def upward_rows(ev: pd.DataFrame, rules: ReviewRules) -> SourceResult:
     if ev.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))
@@ -261,10 +285,20 @@ aggregate_supervisor = _plain("supervisor")
 aggregate_self = _plain("self")
 
 
+def self_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of self reviews (pure)."""
+    return aggregate_self(None, None, frames.evidence)
+
+
 def review_flags(session: Session | None, ev: pd.DataFrame,
                  rules: ReviewRules | None = None) -> pd.DataFrame:
     """Straight-lining, mutual praise, raters far from the consensus, cross-team peer ratings."""
     rules = rules or ReviewRules()
+    team = _team_of(session) if rules.peer_same_team_only and session is not None else None
+    return _flags(ev, rules, team)
+
+
+def _flags(ev: pd.DataFrame, rules: ReviewRules, team: dict | None) -> pd.DataFrame:
     flags: list[tuple[str, str, str, str]] = []
     if ev.empty:
         return pd.DataFrame(flags, columns=FLAG_COLUMNS)
@@ -297,8 +331,7 @@ def review_flags(session: Session | None, ev: pd.DataFrame,
         if r["n"] >= rules.outlier_min_ratees and r["dev"] >= rules.outlier_limit:
             flags.append(("rater_outlier", "peer", rater,
                           f"{r['dev']:.1f} points from the consensus on average over {r['n']} people"))
-    if rules.peer_same_team_only and session is not None:
-        team = _team_of(session)
+    if rules.peer_same_team_only and team is not None:
         cross = ev[ev["employee_id"].map(team) != ev["rater_id"].map(team)]
         for (rater, ratee), _ in cross.groupby(["rater_id", "employee_id"]):
             flags.append(("cross_team_rating", "peer", rater,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ProblemsError
 from core.tabular import Table, map_columns, parse_bool, parse_date, read_table
-from graders.evidence import EvidenceBatch, ServiceTicket
+from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import (
     ImportResult,
@@ -44,9 +44,11 @@ from graders.sources import (
     COMPONENT_COLUMNS,
     FLAG_COLUMNS,
     VARIANT_COLUMNS,
+    SourceFrames,
     SourceResult,
     details_frame,
 )
+from graders.sources.load import raw_frame
 from graders.survey_exports import AnswerWords, map_fields, unfold
 from roster.models import Staff, Team
 
@@ -246,11 +248,36 @@ def responses(ev: pd.DataFrame) -> pd.DataFrame:
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
     d = details_frame(ev)  # parsed once: large companies have millions of answers
-    mine = _owner(d) == "person"
+    return answer_responses(pd.DataFrame({
+        "employee_id": ev["employee_id"].to_numpy(), "rater_id": ev["rater_id"].to_numpy(),
+        "score": ev["score"].to_numpy(), "weight": d["weight"].to_numpy(),
+        "attribution": _owner(d)}))
+
+
+ANSWER_COLUMNS = ["employee_id", "rater_id", "score", "weight", "attribution", "batch_id"]
+
+
+def answer_frame(session: Session, cycle_id: int) -> pd.DataFrame:
+    """ANSWER_COLUMNS of the cycle's current customer evidence: the item's weight and
+    attribution read from `details` by the database, so no answer's JSON is parsed here."""
+    q = (select(Evidence.employee_id, Evidence.rater_id, Evidence.score,
+                Evidence.details["weight"].as_float(), Evidence.details["attribution"].as_string(),
+                Evidence.batch_id)
+         .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
+         .where(Evidence.cycle_id == cycle_id, Evidence.source == "customer",
+                EvidenceBatch.superseded_by.is_(None)))
+    return raw_frame(session, q, ANSWER_COLUMNS, floats=("score", "weight"), ints=("batch_id",))
+
+
+def answer_responses(a: pd.DataFrame) -> pd.DataFrame:
+    """responses() from answer rows [employee_id, rater_id, score, weight, attribution]."""
+    if a.empty:
+        return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
+    mine = a["attribution"].fillna("person").to_numpy(dtype=object) == "person"
     if not mine.any():
         return pd.DataFrame(columns=["employee_id", "rater_id", "satisfaction"])
-    ev = ev[mine]
-    w = d["weight"].astype(float).to_numpy()[mine]
+    ev = a[mine]
+    w = a["weight"].astype(float).to_numpy()[mine]
     df = pd.DataFrame({"employee_id": ev["employee_id"].to_numpy(),
                        "rater_id": ev["rater_id"].to_numpy(),
                        "ws": w * ev["score"].astype(float).to_numpy(), "w": w})
@@ -285,7 +312,11 @@ def summarise(resp: pd.DataFrame, team_of: dict[str, object], form: SurveyForm) 
 
 def coverage(session: Session, cycle_id: int, resp: pd.DataFrame, team_of: dict) -> pd.DataFrame:
     """Per team: tickets served, surveys sent, responses, coverage, return rate and their product."""
-    tk = current_tickets(session, cycle_id)
+    return ticket_coverage(current_tickets(session, cycle_id), resp, team_of)
+
+
+def ticket_coverage(tk: pd.DataFrame, resp: pd.DataFrame, team_of: dict) -> pd.DataFrame:
+    """Pure: coverage per team from the cycle's tickets (current_tickets) and responses."""
     if tk.empty:
         return pd.DataFrame(columns=["team", "tickets", "surveyed", "responses", "coverage",
                                      "return_rate", "coverage_x_return"])
@@ -305,13 +336,46 @@ def _team_names(session: Session) -> dict[str, str]:
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
-    resp = responses(ev)
+    form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
+    team_of = _team_names(session) if session is not None else {}
+    tickets = (current_tickets(session, cycle_id)
+               if session is not None and cycle_id is not None else None)
+    return aggregate_rows(ev, form, team_of, tickets)
+
+
+def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
+    """graders.sources loader of the customer source: its answers (ANSWER_COLUMNS as the
+    evidence; they are left in `shared` for the management source) and the cycle's tickets."""
+    if frames.cycle is not None:
+        frames.evidence = answer_frame(session, frames.cycle.id)
+        frames.shared["customer_answers"] = frames.evidence
+        frames.extra["tickets"] = current_tickets(session, frames.cycle.id)
+    return frames
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of customer surveys (pure)."""
+    team_of = {e: t for e, t in frames.team_names().items() if t is not None}
+    ev = frames.evidence
+    return response_result(answer_responses(ev) if "weight" in ev else responses(ev),
+                           frames.config("survey", SurveyForm), team_of,
+                           frames.extra.get("tickets"))
+
+
+def aggregate_rows(ev: pd.DataFrame, form: SurveyForm | None, team_of: dict,
+                   tickets: pd.DataFrame | None) -> SourceResult:
+    """Pure: the customer component (shrunk), its plain variant and coverage flags; no
+    coverage flags without `tickets`."""
+    return response_result(responses(ev), form, team_of, tickets)
+
+
+def response_result(resp: pd.DataFrame, form: SurveyForm | None, team_of: dict,
+                    tickets: pd.DataFrame | None) -> SourceResult:
+    """Pure: aggregate_rows from the responses (graders.surveys.responses)."""
     if resp.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))
-    form = latest_config(session, ev, "survey", SurveyForm) if session is not None else None
     form = form or SurveyForm(items=[{"id": "x", "text_en": "x", "weight": 1}])
-    team_of = _team_names(session) if session is not None else {}
     per = summarise(resp, team_of, form)
     comp = pd.DataFrame({
         "employee_id": per["employee_id"], "component": "customer", "score": per["shrunk"],
@@ -331,8 +395,8 @@ def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -
                  f"{'satisfied' if ok else 'not satisfied'} (at least {form.satisfied_threshold:g})"
                  for n, m, ok in zip(per["n"], per["plain"], per["plain_satisfied"])]})
     flags = []
-    if session is not None and cycle_id is not None:
-        cov = coverage(session, cycle_id, resp, team_of)
+    if tickets is not None:
+        cov = ticket_coverage(tickets, resp, team_of)
         for r in cov.itertuples():
             if r.coverage_x_return < form.coverage_target:
                 flags.append(("low_survey_coverage", "customer", r.team,

@@ -15,7 +15,7 @@ Definitions live in the home's `assessments/plans/work_plan.yaml` (WorkPlanRules
   normalised to 0-1 (no quality given: q = 1). A month scores the weighted mean of its scored
   items; the work-plan score is the mean over the cycle's scored months.
 * **Supervisor component** of the rules' families: `plan_share x work plan + (1 - plan_share) x
-  supervisor review` when both exist, else whichever exists (graders.register).
+  supervisor review` when both exist, else whichever exists (graders.sources SOURCES).
 
 Refused, with file, row and column: unknown staff; people outside the rules' families; a month
 outside the cycle; a scorer who is not above the person in the roster; a plan item agreed twice;
@@ -41,24 +41,17 @@ from core.yamlio import load_model
 from graders.behaviour import _month, cycle_months, family_index
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import Scale
-from graders.importing import (
-    ImportResult,
-    Located,
-    latest_config,
-    parse_number,
-    staff_index,
-    store,
-    target_cycle,
-)
+from graders.importing import ImportResult, Located, parse_number, staff_index, store, target_cycle
 from graders.reviews import aggregate_supervisor as review_supervisor
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
     FLAG_COLUMNS,
+    SourceFrames,
     SourceResult,
     details_frame,
-    evidence_frame,
 )
+from graders.sources.load import evidence_frame
 
 __all__ = ["WorkPlanRules", "load_rules", "import_plan", "import_scores", "plan_records",
            "score_records", "agreed_items", "item_score", "month_scores", "combine_supervisor",
@@ -434,11 +427,26 @@ def aggregate_supervisor(session: Session | None, cycle_id: int | None,
                          ev: pd.DataFrame) -> SourceResult:
     """The supervisor component: supervisor reviews (graders.reviews) and, for the work plan's
     families, the scored monthly work plan."""
+    return supervisor_rows(ev, lambda: _rules_of(session, ev))
 
+
+def supervisor_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of the supervisor source (pure)."""
+    ev = frames.evidence
+
+    def rules() -> WorkPlanRules:
+        plan_ev = ev[ev["item"].str.startswith(PLAN_PREFIX)] if len(ev) else ev
+        return frames.config("work_plan", WorkPlanRules, plan_ev) or WorkPlanRules()
+    return supervisor_rows(ev, rules)
+
+
+def supervisor_rows(ev: pd.DataFrame, rules_of) -> SourceResult:
+    """Pure: the supervisor component of supervisor rows; `rules_of()` gives the work-plan rules
+    (asked only when there is a scored plan)."""
     if ev.empty:
-        return review_supervisor(session, cycle_id, ev)
+        return review_supervisor(None, None, ev)
     is_plan = ev["item"].str.startswith(PLAN_PREFIX).to_numpy()
-    review = review_supervisor(session, cycle_id, ev[~is_plan].reset_index(drop=True))
+    review = review_supervisor(None, None, ev[~is_plan].reset_index(drop=True))
     plan_ev = ev[is_plan].reset_index(drop=True)
     ms = month_scores(plan_ev)
     flags = [review.flags] if len(review.flags) else []
@@ -459,7 +467,7 @@ def aggregate_supervisor(session: Session | None, cycle_id: int | None,
     flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(columns=FLAG_COLUMNS)
     if ms.empty:
         return SourceResult(review.components, review.competencies, flag_frame)
-    rules = _rules_of(session, ev)
+    rules = rules_of()
     per = ms.groupby("employee_id").agg(score=("score", "mean"), months=("month", "nunique"),
                                         n=("items", "sum")).reset_index()
     per["note"] = [f"work plan {s:.1f} over {m} month(s), {n} item(s)"
@@ -474,7 +482,6 @@ def aggregate_supervisor(session: Session | None, cycle_id: int | None,
 def plan_overview(session: Session, cycle_id: int) -> pd.DataFrame:
     """Per person, month and item: agreed (title, weight, target) and, once scored, status,
     quality and score. For the supervisor's view and the CLI."""
-
     ev = evidence_frame(session, cycle_id, "supervisor")
     cols = ["employee_id", "month", "title", "weight", "target", "status", "quality", "score"]
     if ev.empty:

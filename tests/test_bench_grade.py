@@ -30,5 +30,7 @@ def test_is_the_large_company_ten_copies_that_academy_grade_grades_alike(tmp_pat
     cross = large.execute("""SELECT count(*) FROM evidence WHERE source = 'peer'
                              AND length(employee_id) != length(rater_id)""").fetchone()[0]
     assert cross == 0
+    assert len(result.large_cpu_seconds) == len(result.small_cpu_seconds) == 1
+    assert result.large_cpu_seconds[0] > 0 and result.cpu_ratio > 0
     out = grade_bench.write(result, tmp_path / "grade.json")
     assert json.loads(out.read_text())["ratio"] == result.ratio > 0

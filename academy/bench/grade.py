@@ -169,9 +169,11 @@ def _academy() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "academy"]
 
 
-def time_grade(root: Path, runs: int, log=print, label: str = "") -> tuple[list[float], float]:
+def time_grade(root: Path, runs: int, log=print, label: str = "",
+               cpu: list[float] | None = None) -> tuple[list[float], float]:
     """Seconds of each `academy grade` run on a fresh copy of the ungraded database, and the
-    largest resident memory of a grading process (MB)."""
+    largest resident memory of a grading process (MB); each run's CPU seconds (user + system of
+    the grading process) are appended to `cpu` (on a shared machine the figure to compare)."""
     from core.home import open_home
 
     h = open_home(root)
@@ -188,6 +190,7 @@ def time_grade(root: Path, runs: int, log=print, label: str = "") -> tuple[list[
         for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             extra.unlink(missing_ok=True)
         t0 = time.perf_counter()
+        before = _child_cpu()
         proc = subprocess.Popen([*_academy(), "--home", str(root), "grade", CYCLE],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = proc.communicate()
@@ -195,10 +198,18 @@ def time_grade(root: Path, runs: int, log=print, label: str = "") -> tuple[list[
         if proc.returncode != 0:
             raise SystemExit(f"academy grade failed on {root}:\n{out[-3000:]}")
         secs.append(elapsed)
+        used = _child_cpu() - before
+        if cpu is not None:
+            cpu.append(round(used, 2))
         peak = max(peak, _child_peak_mb())
         first = out.strip().splitlines()[0] if out.strip() else ""
-        log(f"  {label} run {i + 1}: {elapsed:.1f} s ({first})")
+        log(f"  {label} run {i + 1}: {elapsed:.1f} s, {used:.1f} CPU s ({first})")
     return secs, peak
+
+
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _child_peak_mb() -> float:
@@ -216,7 +227,10 @@ class GradeBench:
     size_ratio: float
     small_peak_mb: float
     large_peak_mb: float
-    target: str = "grading 100,000 staff costs at most 12x grading 10,000"
+    target: str = "grading 100,000 staff costs at most 11x grading 10,000, in at most 90 s"
+    small_cpu_seconds: list[float] = field(default_factory=list)
+    large_cpu_seconds: list[float] = field(default_factory=list)
+    cpu_ratio: float = 0.0
     date: str = ""
     machine: str = ""
     notes: list[str] = field(default_factory=list)
@@ -233,8 +247,10 @@ def run(base: Path, staff: int = 10_000, runs: int = 1, reuse: bool = False, see
         log(f"Building the {staff * COPIES}-staff company in {large_root}")
         build_large(small_root, large_root, log=log).close()
         (large_root / "academy.db.ungraded").unlink(missing_ok=True)
-    small_secs, small_peak = time_grade(small_root, runs, log, f"{staff} staff")
-    large_secs, large_peak = time_grade(large_root, runs, log, f"{staff * COPIES} staff")
+    small_cpu: list[float] = []
+    large_cpu: list[float] = []
+    small_secs, small_peak = time_grade(small_root, runs, log, f"{staff} staff", small_cpu)
+    large_secs, large_peak = time_grade(large_root, runs, log, f"{staff * COPIES} staff", large_cpu)
     s, l_ = statistics.median(small_secs), statistics.median(large_secs)
     notes = [copies_alike(large_root)]
     log(f"  {notes[0]}")
@@ -244,6 +260,8 @@ def run(base: Path, staff: int = 10_000, runs: int = 1, reuse: bool = False, see
         large_seconds=[round(x, 2) for x in large_secs],
         ratio=round(l_ / s, 2), size_ratio=float(COPIES),
         small_peak_mb=round(small_peak), large_peak_mb=round(large_peak),
+        small_cpu_seconds=small_cpu, large_cpu_seconds=large_cpu,
+        cpu_ratio=round(statistics.median(large_cpu) / max(statistics.median(small_cpu), 1e-9), 2),
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 

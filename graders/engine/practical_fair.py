@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from core.errors import AcademyError
 from graders import practical
 from graders.engine import fairness
-from graders.sources import FLAG_COLUMNS, VARIANT_COLUMNS, SourceResult
+from graders.engine import fairness
+from graders.forms_config import PracticalRules
+from graders.sources import FLAG_COLUMNS, VARIANT_COLUMNS, SourceFrames, SourceResult
 
 FLAG_DISCONNECTED = "practical_disconnected"
 FLAG_NOT_ADJUSTED = "practical_not_adjusted"
@@ -43,7 +45,16 @@ def fair_variants(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def aggregate(session: Session | None, cycle_id: int | None, ev: pd.DataFrame) -> SourceResult:
-    res = practical.aggregate(session, cycle_id, ev)
+    return _with_fair(practical.aggregate(session, cycle_id, ev), ev)
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of the practical source (pure)."""
+    ev = frames.evidence
+    return _with_fair(practical.aggregate_rows(ev, frames.config("rules", PracticalRules)), ev)
+
+
+def _with_fair(res: SourceResult, ev: pd.DataFrame) -> SourceResult:
     variants, flags = fair_variants(ev)
     if len(flags):
         res.flags = pd.concat([res.flags, flags], ignore_index=True)

@@ -19,24 +19,27 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from graders import surveys
-from graders.engine.course_catalog import module_catalog
 from graders.managers import goals as goal_store
 from graders.managers import grading as m
+from graders.ladder import violations_store
+from graders.engine.course_catalog import module_catalog
+from graders.managers import goals as goal_store, grading as m
 from graders.managers.goal_models import CustomerChurn
 from graders.operations_store import cycle_months, load_operations_kpis
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
     VARIANT_COLUMNS,
+    SourceFrames,
     SourceResult,
-    evidence_frame,
 )
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 from training.progress import ModuleProgress, module_status
 
 #: extra data of indicators added later: name -> loader(session, cycle, months) -> DataFrame,
-#: stored in TeamData.extra[name] (e.g. the ladder's `violations`)
-EXTRA_LOADERS: dict[str, Callable[[Session, Cycle, list[str]], pd.DataFrame]] = {}
+#: stored in TeamData.extra[name] (the ladder's `violations` for `violation_free`)
+EXTRA_LOADERS: dict[str, Callable[[Session, Cycle, list[str]], pd.DataFrame]] = {
+    "violations": violations_store.violation_months}
 VALUE = "value"  # the variant holding an indicator's raw value (a rate)
 
 
@@ -85,16 +88,20 @@ def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame
                          "required": len(keys)})
 
 
-def survey_answers(session: Session, cycle_id: int) -> pd.DataFrame:
+def survey_answers(session: Session, cycle_id: int,
+                   answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """[employee_id, satisfaction]: each customer response's satisfaction (0-100) over the items
-    attributed to the person (graders.surveys.responses)."""
-    resp = surveys.responses(evidence_frame(session, cycle_id, "customer"))
+    attributed to the person (graders.surveys.responses); from `answers` (graders.surveys
+    ANSWER_COLUMNS) when given, else read."""
+    resp = surveys.answer_responses(surveys.answer_frame(session, cycle_id) if answers is None
+                                    else answers)
     if resp.empty:
         return pd.DataFrame(columns=["employee_id", "satisfaction"])
     return resp[["employee_id", "satisfaction"]].reset_index(drop=True)
 
 
-def load_team_data(session: Session, cycle: Cycle, today: date | None = None) -> m.TeamData:
+def load_team_data(session: Session, cycle: Cycle, today: date | None = None,
+                   answers: pd.DataFrame | None = None) -> m.TeamData:
     today = today or date.today()
     months = cycle_months(cycle)
     current, changes, levels = roster_state(session)
@@ -111,7 +118,7 @@ def load_team_data(session: Session, cycle: Cycle, today: date | None = None) ->
                           "agreed": g["state"].isin(["agreed", "scored"]),
                           "scored": g["state"] == "scored"})
     return m.TeamData(
-        links=links, tickets=ops.people, surveys=survey_answers(session, cycle.id),
+        links=links, tickets=ops.people, surveys=survey_answers(session, cycle.id, answers),
         training=training_progress(session, people),
         promotions=promotions(changes, levels, months),
         churn=pd.DataFrame(churn_rows, columns=["team", "month", "customers", "lost"])
@@ -143,8 +150,32 @@ def aggregate(session: Session | None, cycle_id: int | None,
     if cycle is None:
         return empty
     months = cycle_months(cycle)
-    own = goal_store.goal_component(goal_store.goals_frame(session, months))
-    data = load_team_data(session, cycle, today)
+    return management_result(goal_store.goals_frame(session, months),
+                             load_team_data(session, cycle, today))
+
+
+def load_frames(session: Session, frames: SourceFrames) -> SourceFrames:
+    """graders.sources loader of the management source: goals and the team data of the cycle."""
+    cycle = session.get(Cycle, frames.cycle.id) if frames.cycle is not None else None
+    if cycle is not None:
+        frames.extra["goals"] = goal_store.goals_frame(session, cycle_months(cycle))
+        frames.extra["team_data"] = load_team_data(session, cycle,
+                                                   answers=frames.shared.get("customer_answers"))
+    return frames
+
+
+def aggregate_frames(frames: SourceFrames) -> SourceResult:
+    """graders.sources aggregation of the management source (pure): every management indicator
+    of every supervisor and manager, and everyone's `goals` component."""
+    if "team_data" not in frames.extra:
+        return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
+                            pd.DataFrame(columns=COMPETENCY_COLUMNS))
+    return management_result(frames.extra["goals"], frames.extra["team_data"])
+
+
+def management_result(goals: pd.DataFrame, data: m.TeamData) -> SourceResult:
+    """Pure: the `goals` component from the goals frame and the indicators from the team data."""
+    own = goal_store.goal_component(goals)
     fig = m.indicator_scores(data, list(m.INDICATORS))
     comp, var = figures_components(fig)
     comps = [c for c in (own, comp) if len(c)]

@@ -1,0 +1,160 @@
+"""The database side of the evidence sources: read raw frames (one query per table), hand them
+to each source's pure aggregation (graders.sources SOURCES), and put the results together.
+
+This is the only module of graders.sources that touches a session.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
+
+from core.cycles import Cycle
+from graders.evidence import Evidence, EvidenceBatch
+from graders.sources import (COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, EVIDENCE_COLUMNS,
+                             FLAG_COLUMNS, ROSTER_COLUMNS, SOURCES, VARIANT_COLUMNS, CycleInfo,
+                             SourceFrames, SourceResult, resolve)
+from roster.models import Role, Staff, Team
+
+_FLOATS = ("raw", "max_raw", "score")
+#: rows read and turned into columns at a time: keeps a large company's peak memory down
+CHUNK_ROWS = 200_000
+
+
+def evidence_frame(session: Session, cycle_id: int, source: str | None = None) -> pd.DataFrame:
+    """Current (not superseded) evidence of a cycle as a DataFrame.
+
+    Read in chunks straight into columns (no ORM objects; `details` stays JSON text until a
+    source that needs it calls `details_frame`): a 100,000-staff company has about ten million
+    evidence rows, and row objects plus parsed dicts for all of them would not fit in memory.
+    """
+    q = (select(Evidence.employee_id, Evidence.source, Evidence.rater_id, Evidence.item,
+                Evidence.competency, Evidence.raw, Evidence.max_raw, Evidence.score,
+                cast(Evidence.details, Text), Evidence.batch_id)
+         .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
+         .where(Evidence.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None)))
+    if source is not None:
+        q = q.where(Evidence.source == source)
+    parts = []
+    for rows in _raw_rows(session, q):
+        columns = list(zip(*rows))
+        parts.append(pd.DataFrame({
+            name: np.array(col, dtype=float) if name in _FLOATS
+            else np.array(col, dtype=np.int64) if name == "batch_id"
+            else np.array(col, dtype=object)
+            for name, col in zip(EVIDENCE_COLUMNS, columns)}))
+    if not parts:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _raw_rows(session: Session, q):
+    """The rows of `q` in chunks of CHUNK_ROWS, straight from the driver's cursor: no result
+    rows or type processors of SQLAlchemy per value (the columns are converted per column)."""
+    result = session.connection().execute(q)
+    try:
+        while rows := result.cursor.fetchmany(CHUNK_ROWS):
+            yield rows
+    finally:
+        result.close()
+
+
+def raw_frame(session: Session, q, columns: list[str], floats=(), ints=()) -> pd.DataFrame:
+    """The rows of `q` as a DataFrame of `columns`, read in chunks from the driver's cursor."""
+    parts = []
+    for rows in _raw_rows(session, q):
+        cols = list(zip(*rows))
+        parts.append(pd.DataFrame({
+            name: np.array(col, dtype=float) if name in floats
+            else np.array(col, dtype=np.int64) if name in ints
+            else np.array(col, dtype=object) for name, col in zip(columns, cols)}))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def roster_frame(session: Session) -> pd.DataFrame:
+    """ROSTER_COLUMNS of everyone on the roster (one query)."""
+    q = (select(Staff.employee_id, Staff.team_id, Team.name, Role.family, Staff.active)
+         .join(Team, Staff.team_id == Team.id, isouter=True)
+         .join(Role, Staff.role_code == Role.code, isouter=True))
+    return pd.DataFrame(session.execute(q).all(), columns=ROSTER_COLUMNS)
+
+
+def current_batches(session: Session, cycle_id: int) -> list[tuple[int, str, dict | None]]:
+    """The cycle's current batches, newest first: (id, source, config)."""
+    q = (select(EvidenceBatch.id, EvidenceBatch.source, EvidenceBatch.config)
+         .where(EvidenceBatch.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None))
+         .order_by(EvidenceBatch.id.desc()))
+    return [tuple(r) for r in session.execute(q)]
+
+
+def shared_frames(session: Session, cycle_id: int,
+                  employee_ids: list[str] | None = None) -> dict[str, SourceFrames]:
+    """Per source, the frames every source gets: roster, cycle, its batches."""
+    cycle = session.get(Cycle, cycle_id)
+    info = None if cycle is None else CycleInfo(cycle.id, cycle.name, cycle.opens_on,
+                                                cycle.closes_on)
+    roster = roster_frame(session)
+    batches = current_batches(session, cycle_id)
+    shared: dict = {}
+    return {s.name: SourceFrames(s.name, batches=batches, roster=roster,
+                                 cycle=info, employee_ids=employee_ids, shared=shared)
+            for s in SOURCES}
+
+
+def evidence_frames(session: Session, frames: SourceFrames) -> SourceFrames:
+    """The default loader: the source's current evidence rows of the cycle."""
+    if frames.cycle is not None:
+        frames.evidence = evidence_frame(session, frames.cycle.id, frames.source)
+    return frames
+
+
+def no_evidence(session: Session, frames: SourceFrames) -> SourceFrames:
+    """A loader for sources that read no evidence rows of their own."""
+    return frames
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat([f for f in frames if len(f)] or [pd.DataFrame(columns=columns)],
+                     ignore_index=True)
+
+
+def combine(results: list[SourceResult], ids: list[str]) -> SourceResult:
+    """Pure: the sources' results as one, with a "missing" row for every component of `ids`
+    that no source scored."""
+    components = _concat([r.components for r in results], COMPONENT_COLUMNS)
+    full = pd.MultiIndex.from_product([ids, list(COMPONENTS)], names=["employee_id", "component"])
+    components = (components.set_index(["employee_id", "component"]).reindex(full).reset_index())
+    components["status"] = components["status"].fillna("missing")
+    components["n"] = components["n"].fillna(0).astype(int)
+    components["note"] = components["note"].fillna("")
+    components["score"] = components["score"].astype(float)
+    competencies = _concat([r.competencies for r in results], COMPETENCY_COLUMNS)
+    competencies = competencies[competencies["employee_id"].isin(ids)].reset_index(drop=True)
+    flags = _concat([r.flags for r in results], FLAG_COLUMNS)
+    variants = _concat([r.variants for r in results], VARIANT_COLUMNS)
+    variants = variants[variants["employee_id"].isin(ids)].reset_index(drop=True)
+    return SourceResult(components[COMPONENT_COLUMNS], competencies[COMPETENCY_COLUMNS], flags,
+                        variants[VARIANT_COLUMNS])
+
+
+def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = None) -> SourceResult:
+    """Component scores, competency scores and evidence flags of every trainee in a cycle: each
+    source of the registry loaded and aggregated in turn.
+
+    `employee_ids` (default: everyone with evidence) get a "missing" row for every component
+    they have no evidence for.
+    """
+    shared = shared_frames(session, cycle_id, employee_ids)
+    results, everyone = [], set()
+    for src in list(SOURCES):
+        # one source at a time: only its rows are in memory while it is aggregated
+        frames = resolve(src.load)(session, shared[src.name])
+        everyone.update(frames.evidence["employee_id"].unique())
+        results.append(src.run(frames))
+        del frames
+    ids = sorted(set(employee_ids) if employee_ids is not None else everyone)
+    return combine(results, ids)
