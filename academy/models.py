@@ -9,6 +9,7 @@ from graders import evidence  # noqa: F401
 from graders import goal_models  # noqa: F401
 from graders import grade_models  # noqa: F401
 from graders import ladder_models  # noqa: F401
+from graders import run_flags_models  # noqa: F401
 from graders import ticket_models  # noqa: F401
 from graders.exam import models as exam_models  # noqa: F401
 from roster import models  # noqa: F401

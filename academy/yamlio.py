@@ -58,10 +58,20 @@ def read_utf8(path: Path) -> str:
             f"({exc.reason}); save the file as UTF-8", unit="line")], what=path.name) from exc
 
 
+#: libyaml's safe loader when PyYAML was built with it
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path) -> tuple[object, dict[tuple, int]]:
     """Parse a YAML file; returns the data and the line of each key path."""
     path = Path(path)
     text = read_utf8(path)
+    try:  # libyaml's parser when PyYAML has it (same data and lines, about 8x faster)
+        node = yaml.compose(text, Loader=_FAST_LOADER)
+        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+        return data, (_lines(node) if node is not None else {})
+    except yaml.YAMLError:
+        pass  # parsed again below: the pure-Python parser's messages say more
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)

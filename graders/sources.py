@@ -47,6 +47,9 @@ class SourceResult:
     competencies: pd.DataFrame
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
     variants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VARIANT_COLUMNS))
+    #: models a source fitted on the way, kept with the grade run (graders.run_flags_store),
+    #: e.g. "practical": (graders.fairness.FairResult or None, reason or None)
+    fits: dict = field(default_factory=dict)
 
 
 EVIDENCE_COLUMNS = ["employee_id", "source", "rater_id", "item", "competency", "raw", "max_raw",
@@ -146,7 +149,7 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
     """
     import graders.register  # noqa: F401  (fills AGGREGATORS)
 
-    parts, comps, flags, variants = [], [], [], []
+    parts, comps, flags, variants, fits = [], [], [], [], {}
     everyone: set[str] = set()
     grouped = {c for comps_, _ in GROUP_AGGREGATORS.values() for c in comps_}
     for _name, (_comps, group) in GROUP_AGGREGATORS.items():
@@ -155,6 +158,7 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
         comps.append(res.competencies)
         flags.append(res.flags)
         variants.append(res.variants)
+        fits.update(res.fits)
     for source in COMPONENTS:
         if source in grouped:
             continue
@@ -168,6 +172,7 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
         comps.append(res.competencies)
         flags.append(res.flags)
         variants.append(res.variants)
+        fits.update(res.fits)
     components = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COMPONENT_COLUMNS)],
                            ignore_index=True)
     ids = sorted(set(employee_ids) if employee_ids is not None else everyone)
@@ -186,4 +191,4 @@ def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = No
                               [pd.DataFrame(columns=VARIANT_COLUMNS)], ignore_index=True)
     variant_frame = variant_frame[variant_frame["employee_id"].isin(ids)].reset_index(drop=True)
     return SourceResult(components[COMPONENT_COLUMNS], competencies[COMPETENCY_COLUMNS], flag_frame,
-                        variant_frame[VARIANT_COLUMNS])
+                        variant_frame[VARIANT_COLUMNS], fits)
