@@ -62,19 +62,30 @@ def read_utf8(path: Path) -> str:
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def safe_load(text: str) -> object:
+    """yaml.safe_load with libyaml's parser; a problem raises the pure-Python parser's error
+    (its messages say more)."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
+def compose(text: str):
+    """yaml.compose with libyaml's parser (same nodes and lines); errors as safe_load."""
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.compose(text)
+
+
 def load_yaml(path: Path) -> tuple[object, dict[tuple, int]]:
     """Parse a YAML file; returns the data and the line of each key path."""
     path = Path(path)
     text = read_utf8(path)
-    try:  # libyaml's parser when PyYAML has it (same data and lines, about 8x faster)
-        node = yaml.compose(text, Loader=_FAST_LOADER)
-        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
-        return data, (_lines(node) if node is not None else {})
-    except yaml.YAMLError:
-        pass  # parsed again below: the pure-Python parser's messages say more
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = compose(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ProblemsError([Problem(path.name, mark.line + 1 if mark else None, None,

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from academy import yamlio
 from academy.errors import Problem, ProblemsError
 from graders.competencies import check_competency
 from training.conversation import Scenario
@@ -196,7 +197,7 @@ def _pydantic_problems(file: Path, exc: ValidationError) -> list[Problem]:
 
 def _read_yaml(path: Path) -> tuple[object, list[Problem]]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), []
+        return yamlio.safe_load(path.read_text(encoding="utf-8")), []
     except FileNotFoundError:
         return None, [Problem(str(path), None, None, "file is missing")]
     except yaml.YAMLError as exc:

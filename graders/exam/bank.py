@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from academy import yamlio
 from academy.errors import AcademyError, Problem, ProblemsError
 from academy.option_checks import fragments
 from graders.competencies import CODES
@@ -226,7 +227,7 @@ def _yaml_lines(text: str) -> dict:
     """Line numbers of the YAML: {('exam', field): line, (index, field): line, (index,): line}."""
     lines: dict = {}
     try:
-        root = yaml.compose(text)
+        root = yamlio.compose(text)
     except yaml.YAMLError:
         return lines
     if not isinstance(root, yaml.MappingNode):
@@ -299,7 +300,7 @@ def load_bank_yaml(path: Path) -> Bank:
     file = path.name
     text = read_utf8(path)
     try:
-        data = yaml.safe_load(text)
+        data = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ProblemsError([Problem(file, mark.line + 1 if mark else None, None,
