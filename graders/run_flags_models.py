@@ -16,6 +16,9 @@ from graders.grade_models import GradeCompetency, GradeComponent, GradeOutcome, 
 #: teams or people, found through these indexes (migration 0013)
 VIEWER_INDEXES = (
     Index("ix_grade_results_run_team", GradeResult.run_id, GradeResult.team),
+    # a person's row of a run (a corrective action's name: graders.coaching_store joins on both;
+    # with the run index alone SQLite scanned the whole run for every action)
+    Index("ix_grade_results_run_employee", GradeResult.run_id, GradeResult.employee_id),
     Index("ix_grade_components_run_employee", GradeComponent.run_id, GradeComponent.employee_id),
     Index("ix_grade_competencies_run_employee", GradeCompetency.run_id,
           GradeCompetency.employee_id),

@@ -46,6 +46,7 @@ def upgrade() -> None:
 
 #: a dashboard page reads only its viewer's teams' rows of a run
 INDEXES = [("ix_grade_results_run_team", "grade_results", ["run_id", "team"]),
+           ("ix_grade_results_run_employee", "grade_results", ["run_id", "employee_id"]),
            ("ix_grade_components_run_employee", "grade_components", ["run_id", "employee_id"]),
            ("ix_grade_competencies_run_employee", "grade_competencies", ["run_id", "employee_id"]),
            ("ix_grade_outcomes_run_employee", "grade_outcomes", ["run_id", "employee_id"]),
