@@ -153,8 +153,9 @@ def _wait_for_pools(log_path: Path, fills: dict[str, int], timeout: float = 600)
 
 def bench_viewers(home, concurrent: int) -> tuple[str, list[str], str]:
     """(manager, `concurrent` managers, trainee) of the company, each with graded people: the
-    manager of the largest team, the next managers by team size, and a trainee of that team
-    with published results."""
+    manager of the largest team, the next managers by team size (repeated in turn when the
+    company has fewer: each load still has its own browser context and kernel), and a trainee
+    of that team with published results."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -178,7 +179,8 @@ def bench_viewers(home, concurrent: int) -> tuple[str, list[str], str]:
     top_team = teams["team"].iloc[0]
     trainee = h[(h["team"] == top_team) & h["graded"] &
                 (h["employee_id"] != teams["team_manager_id"].iloc[0])]["employee_id"].iloc[0]
-    return managers[0], managers[1:concurrent + 1], trainee
+    crowd = managers[1:] or managers
+    return managers[0], [crowd[i % len(crowd)] for i in range(concurrent)], trainee
 
 
 @dataclass
@@ -260,7 +262,8 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool) -> DashboardB
         shutil.copy(dash / nb, folder / nb)
     (folder / "empty.ipynb").write_text(json.dumps(EMPTY_NOTEBOOK), encoding="utf-8")
     tokens = tokens_path(home.root)
-    tok = {who: issue_token(tokens, who) for who in [manager, trainee, *others, "admin:benchmark"]}
+    tok = {who: issue_token(tokens, who)
+           for who in dict.fromkeys([manager, trainee, *others, "admin:benchmark"])}
     log_path = folder / "voila.log"
     empty, mgr, trn, adm, mem, crowd, crowd_mem = [], [], [], [], [], [], []
     cold = None
