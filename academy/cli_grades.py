@@ -70,10 +70,6 @@ def grade(
     with h.transaction() as s:
         rep = grade_cycle(s, cycle, schemes, by=_user(), dry_run=dry_run,
                           reference_pay=reference_pay)
-    if not dry_run and rep.flags is not None:
-        from dashboards.data import store_flags
-
-        store_flags(h, rep.cycle, rep.flags)  # the first dashboard kernel reads them, cold or not
     res = rep.result.results
     verb = "would be" if dry_run else "were"
     console.print(f"Cycle {rep.cycle}: {int((res['status'] == 'complete').sum())} staff graded, "

@@ -142,9 +142,6 @@ def step_grades(ctx: DemoContext) -> None:
             return
         rep = grade_cycle(s, cycle.name, schemes, by="demo manager")
         publish(s, cycle.id, by="demo manager")
-    from dashboards.data import store_flags
-
-    store_flags(ctx.home, cycle.name, rep.flags)  # dashboards start warm (as after `academy grade`)
     path = ctx.home.exports_dir / f"grades_{cycle.name}.xlsx"
     with ctx.home.transaction() as s:
         export_cycle(s, cycle.name, path, locale=ctx.home.settings.locale)

@@ -604,6 +604,9 @@ LABELS.update({
                           "both groups.",
                           "考官与学员分成了互不相交的组，无法估计严厉度。请安排部分学员由两组的考官"
                           "共同评分。"),
+    "fair_not_stored": ("These grades were computed before trainer severity was kept with "
+                        "them: grade the cycle again to see it.",
+                        "这些成绩计算时尚未随成绩保存考官严厉度：请重新计算该周期成绩后查看。"),
     "fair_adjusted_title": ("Practical scores adjusted for trainer severity",
                             "按考官严厉度校正的实践考核分数"),
     "fair_adjusted_summary": ("{adjusted} of {n} practical scores changed by half a point or more "

@@ -8,6 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core import yamlio
 from core.errors import AcademyError
 
 SETTINGS_FILE = "academy.yaml"
@@ -74,7 +75,7 @@ class Settings(BaseModel):
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; a bad file raises an AcademyError naming the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise AcademyError(f"{path}: not valid YAML: {exc}") from exc
     except UnicodeDecodeError as exc:

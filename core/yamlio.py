@@ -58,13 +58,34 @@ def read_utf8(path: Path) -> str:
             f"({exc.reason}); save the file as UTF-8", unit="line")], what=path.name) from exc
 
 
+#: libyaml's safe loader when PyYAML was built with it
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> object:
+    """yaml.safe_load with libyaml's parser; a problem raises the pure-Python parser's error
+    (its messages say more)."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
+def compose(text: str):
+    """yaml.compose with libyaml's parser (same nodes and lines); errors as safe_load."""
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.compose(text)
+
+
 def load_yaml(path: Path) -> tuple[object, dict[tuple, int]]:
     """Parse a YAML file; returns the data and the line of each key path."""
     path = Path(path)
     text = read_utf8(path)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = compose(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ProblemsError([Problem(path.name, mark.line + 1 if mark else None, None,

@@ -1,6 +1,11 @@
 """Data access for the dashboards: what the grading, evidence, exam and course packages stored,
 read with one query per table, cached per kernel, and filtered by who is looking.
 
+A page reads what its viewer may see, not the company: the rows of the viewer's teams
+(`teams_result`, through the indexes of migration 0013), the company's means as one grouped
+query, and the evidence flags and fairness model stored with the grade run (never recomputed
+here). The whole company's results are loaded only for an administrator or the what-if panel.
+
 The dashboards never compute grades: they read stored results (graders.results.store) and, for the
 what-if panel only, call the scoring engine (graders.engine.grading.what_if), which touches nothing.
 
@@ -13,7 +18,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,6 +61,8 @@ class Company:
     _results: dict = field(default_factory=dict)
     _flags: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
+    #: what pages read of one viewer's teams: run heads, team rows, company means (small)
+    _views: dict = field(default_factory=dict)
     _trend: pd.DataFrame | None = None
     _words: tuple | None = None  # scenario titles, behaviour texts (dashboards.phrases)
 
@@ -77,7 +83,10 @@ def hierarchy_frame(session: Session) -> pd.DataFrame:
 
 
 def cycles_frame(session: Session) -> pd.DataFrame:
-    """Cycles (oldest first) with their publication state and whether they have grades."""
+    """Cycles (oldest first) with their publication state, whether they have grades and the id
+    of their current grade run."""
+    from core.cycles import Cycle
+    from graders.results.models import GradePublication, GradeRun
 
     pub = aliased(GradePublication)
     q = (select(Cycle.id, Cycle.name, Cycle.opens_on, Cycle.closes_on, Cycle.status, pub.state,
@@ -89,7 +98,8 @@ def cycles_frame(session: Session) -> pd.DataFrame:
                      columns=["id", "name", "opens_on", "closes_on", "status", "state", "run_id"])
     f["state"] = f["state"].fillna("draft")
     f["graded"] = f["run_id"].notna()
-    return f.drop(columns=["run_id"])
+    f["run_id"] = f["run_id"].astype("Int64")
+    return f
 
 
 def load_company(home=None, refresh: bool = False) -> Company:
@@ -131,6 +141,117 @@ def cycle_data(company: Company, cycle: str) -> CycleData:
         return company._results[cycle]
 
 
+@dataclass
+class CycleHead:
+    """What a page needs of a cycle's current run besides people's rows (no results loaded)."""
+
+    name: str
+    state: str
+    run_id: int
+    schemes: dict  # family -> Scheme the run used
+    checks: pd.DataFrame
+
+
+def cycle_head(company: Company, cycle: str) -> CycleHead:
+    """The current run of a graded cycle: its id, schemes and checks (one row read)."""
+    from core.cycles import get_cycle
+    from graders.engine import grading as g
+    from graders.results.store import current_run, run_schemes
+
+    with _LOCK:
+        key = ("head", cycle)
+        if key not in company._views:
+            with Session(company.home.engine) as s:
+                run = current_run(s, get_cycle(s, cycle).id)
+                if run is None:
+                    raise LookupError(f"cycle {cycle} has no grades yet")
+                state = company.cycles.set_index("name").at[cycle, "state"]
+                company._views[key] = CycleHead(cycle, state, run.id, run_schemes(run),
+                                                pd.DataFrame(run.checks, columns=g.CHECK_COLUMNS))
+        return company._views[key]
+
+
+#: team selections whose rows a kernel keeps (a page's viewer switches between a few)
+KEPT_SELECTIONS = 8
+
+
+def teams_result(company: Company, cycle: str, teams: list[str]):
+    """The current results of the people of `teams` only (graders.results.store.stored_result
+    with teams: indexed reads of a few teams, not the company); from the whole company's
+    results when this kernel already holds them (an administrator, the what-if panel)."""
+    from core.cycles import get_cycle
+    from graders.results.store import stored_result
+
+    if cycle in company._results:
+        full = company._results[cycle].result
+        return restrict_teams(full, teams)
+    key = ("teams", cycle, tuple(sorted(teams)))
+    with _LOCK:
+        if key not in company._views:
+            everyone = set(teams) >= set(company.hierarchy["team"])
+            with Session(company.home.engine) as s:
+                res = stored_result(s, get_cycle(s, cycle).id, None if everyone else teams)
+            if res is None:
+                raise LookupError(f"cycle {cycle} has no grades yet")
+            kept = [k for k in company._views if k[0] == "teams"]
+            for old in kept[:max(len(kept) - KEPT_SELECTIONS + 1, 0)]:
+                del company._views[old]
+            company._views[key] = res
+        return company._views[key]
+
+
+def restrict_teams(result, teams):
+    """A GradeResult keeping the people of `teams` (as graded) and those teams' outcomes."""
+    res = result.results
+    ids = res.loc[res["team"].isin(list(teams)), "employee_id"]
+    return restrict(result, ids)
+
+
+def company_profile(company: Company, cycle: str) -> pd.Series:
+    """competency -> the company's mean score in a cycle (an aggregate over everyone)."""
+    from graders.results.store import profile_means
+
+    key = ("profile", cycle)
+    head = cycle_head(company, cycle)
+    with _LOCK:
+        if key not in company._views:
+            if cycle in company._results:
+                comp = company._results[cycle].result.competencies
+                company._views[key] = comp.groupby("competency")["score"].mean()
+            else:
+                with Session(company.home.engine) as s:
+                    company._views[key] = profile_means(s, head.run_id)
+        return company._views[key]
+
+
+def trend_of(company: Company, ids) -> pd.DataFrame:
+    """trend_frame's rows of the people in `ids` only: read for them alone unless this kernel
+    already holds the whole company's trend."""
+    from core.cycles import Cycle
+    from graders.results.models import GradeResult, GradeRun
+
+    ids = [str(x) for x in ids]
+    if company._trend is not None or len(ids) > TREND_READ_LIMIT:
+        return _only(trend_frame(company), ids)
+    cols = ["cycle", "opens_on", "employee_id", "team", "family", "final_score", "band"]
+    parts = []
+    with Session(company.home.engine) as s:
+        for i in range(0, len(ids), 500):
+            q = (select(Cycle.name, Cycle.opens_on, GradeResult.employee_id, GradeResult.team,
+                        GradeResult.family, GradeResult.final_score, GradeResult.band)
+                 .join(GradeRun, GradeRun.id == GradeResult.run_id)
+                 .join(Cycle, Cycle.id == GradeResult.cycle_id)
+                 .where(GradeRun.current.is_(True), GradeResult.employee_id.in_(ids[i:i + 500])))
+            parts.append(pd.DataFrame(s.execute(q).all(), columns=cols))
+    f = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    f["state"] = f["cycle"].map(company.cycles.set_index("name")["state"])
+    return _only(f, ids)
+
+
+#: above this many people a page reads the whole company's trend once instead
+TREND_READ_LIMIT = 2000
+
+
 def coaching_followups(company: Company, cycle: str) -> pd.DataFrame:
     """Where the follow-up of each corrective action of `cycle` stands (graders.ladder.coaching); read
     fresh each time (not cached: follow-ups are recorded while the page is open). Empty for a
@@ -167,127 +288,43 @@ def trend_frame(company: Company) -> pd.DataFrame:
         return company._trend
 
 
-def _flags_job(home_root: str, cycle: str) -> pd.DataFrame:
-
-    with open_home(home_root, upgrade=False) as home, Session(home.engine) as s:
-        return collect(s, get_cycle(s, cycle).id, []).flags
-
-
-def flags_key(company: Company, cycle: str) -> str:
-    """What a cycle's flags depend on, as one hash: the cycle's evidence batches (every import or
-    form entry adds a batch, a re-delivery supersedes one; evidence rows are never edited in
-    place), the roster's teams and reporting lines, and the grading code that derives them."""
-    return _flags_key(company.home, cycle)
-
-
-def _flags_key(home, cycle: str) -> str:
-    import hashlib
-    from pathlib import Path
-
-    from roster.models import Staff, Team
-
-    h = hashlib.sha256()
-    with Session(home.engine) as s:
-        c = get_cycle(s, cycle)
-        h.update(repr((c.id, c.name)).encode())
-        for q in (select(EvidenceBatch.id, EvidenceBatch.source, EvidenceBatch.key,
-                         EvidenceBatch.sha256, EvidenceBatch.rows, EvidenceBatch.superseded_by,
-                         EvidenceBatch.entered_at)
-                  .where(EvidenceBatch.cycle_id == c.id).order_by(EvidenceBatch.id),
-                  select(Staff.employee_id, Staff.team_id, Staff.role_code, Staff.supervisor_id,
-                         Staff.active).order_by(Staff.employee_id),
-                  select(Team.id, Team.name, Team.manager_id).order_by(Team.id)):
-            for row in s.execute(q):
-                h.update(repr(tuple(row)).encode())
-    for path in sorted(Path(graders.__file__).resolve().parent.rglob("*.py")):
-        h.update(path.name.encode() + path.read_bytes())
-    return h.hexdigest()[:32]
-
-
-def _flags_cache(company: Company, cycle: str, key: str) -> Path:
-    return _flags_path(company.home, cycle, key)
-
-
-def _flags_path(home, cycle: str, key: str) -> Path:
-    import re
-
-    name = re.sub(r"[^\w.]", "_", cycle)
-    return Path(home.root) / "serve" / "cache" / f"flags-{name}-{key}.json"
-
-
-def store_flags(home, cycle: str, frame: pd.DataFrame) -> Path:
-    """Keep a cycle's flags where the dashboards look first, under the hash of what they depend
-    on (flags_key). `academy grade` collects every source's evidence anyway and calls this with
-    the flags it found, so the first dashboard kernel after a grade reads them in milliseconds
-    instead of collecting the whole cycle again (about a minute at 10,000 staff)."""
-    import os
-
-
-    path = _flags_path(home, cycle, _flags_key(home, cycle))
-    _write_flags(path, frame[FLAG_COLUMNS].reset_index(drop=True))
-    if os.geteuid() == 0 and path.exists():  # on a hub: the file belongs to the cache's owner
-        st = path.parent.stat()  # (the dashboards' account), as if its kernel had written it
-        os.chown(path, st.st_uid, st.st_gid)
-    return path
-
-
-def _read_flags(path: Path) -> pd.DataFrame | None:
-    import json
-
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        return pd.DataFrame(saved["data"], columns=saved["columns"], dtype=object)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _write_flags(path: Path, frame: pd.DataFrame) -> None:
-    import json
-    import os
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.json"):
-            old.unlink(missing_ok=True)  # earlier versions of this cycle's flags
-        rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"columns": list(frame.columns), "data": rows}, out, ensure_ascii=False,
-                      default=str)
-        os.replace(tmp, path)  # whole or not at all, even with two kernels writing
-    except OSError:
-        pass  # a read-only home: computed again next time
-
-
 def flags(company: Company, cycle: str) -> pd.DataFrame:
-    """Evidence-quality flags of a cycle (graders.sources.collect): kind, source, subject, detail.
-
-    Computed in a short-lived child process: collecting the whole cycle's evidence needs far more
-    memory than the few flags it yields, and a child gives all of it back when it exits (the
-    dashboard kernel stays small for a day of use). Kept in `<home>/serve/cache/` under a hash
-    of everything they depend on (flags_key): every preheated kernel after the first reads them
-    in milliseconds instead of collecting the evidence again (about a minute for 10,000 staff),
-    and new evidence, a roster change or new grading code changes the hash."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Evidence-quality flags of a cycle (graders.sources FLAG_COLUMNS: kind, source, subject,
+    detail), as stored with its current grade run (graders.results.run_flags_store): the flags the
+    engine used for those results, read with one indexed query, never recomputed here."""
+    from core.cycles import get_cycle
+    from graders.results.store import current_run
+    from graders.results.run_flags_store import read_flags
+    from graders.sources import FLAG_COLUMNS
 
     with _LOCK:
         if cycle not in company._flags:
-            key = flags_key(company, cycle)
-            path = _flags_cache(company, cycle, key)
-            cached = _read_flags(path) if path.exists() else None
-            if cached is not None:
-                company._flags[cycle] = cached
-                return cached
-            try:
-                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
-                    company._flags[cycle] = ex.submit(_flags_job, str(company.home.root),
-                                                      cycle).result()
-            except (OSError, RuntimeError):  # no child processes here: compute in place
-                company._flags[cycle] = _flags_job(str(company.home.root), cycle)
-            _write_flags(path, company._flags[cycle])
+            with Session(company.home.engine) as s:
+                run = current_run(s, get_cycle(s, cycle).id)
+                company._flags[cycle] = (read_flags(s, run.id) if run is not None
+                                         else pd.DataFrame(columns=FLAG_COLUMNS))
         return company._flags[cycle]
+
+
+def refresh_if_changed(company: Company) -> bool:
+    """Re-read the roster and the cycles (two small queries) and, when a cycle has another
+    current grade run than the one this kernel loaded (a new `academy grade`, a publication),
+    drop what was loaded of the results: a kernel preheated before the change never draws the
+    old run. Called once the request is known. Returns whether anything was dropped."""
+    with Session(company.home.engine) as s:
+        hierarchy, cycles = hierarchy_frame(s), cycles_frame(s)
+    with _LOCK:
+        old = company.cycles.set_index("name")[["run_id", "state"]]
+        new = cycles.set_index("name")[["run_id", "state"]]
+        changed = not old.equals(new)
+        company.hierarchy, company.cycles = hierarchy, cycles
+        if changed:
+            company._results.clear()
+            company._flags.clear()
+            company._inputs.clear()
+            company._views.clear()
+            company._trend = None
+        return changed
 
 
 def grade_inputs(company: Company, cycle: str):
@@ -322,7 +359,7 @@ def restrict(result, ids):
 
 @dataclass
 class ManagerSlice:
-    cycle: CycleData
+    cycle: CycleHead
     teams: list[str]  # the teams shown
     ids: np.ndarray  # the people shown
     result: object  # GradeResult restricted to ids
@@ -347,18 +384,18 @@ def manager_slice(company: Company, viewer: Viewer | None, cycle: str,
     outside = sorted(set(chosen) - set(allowed))
     if outside:
         raise AccessDenied(f"team {outside[0]!r} is not under you")
-    cd = cycle_data(company, cycle)
-    res = cd.result.results
+    head = cycle_head(company, cycle)
+    part = teams_result(company, cycle, chosen)  # only the chosen teams' rows are read
+    res = part.results
     ids = np.intersect1d(visible_ids(company.hierarchy, viewer),
                          res.loc[res["team"].isin(chosen), "employee_id"].to_numpy(dtype=object))
     if role:
         ids = np.intersect1d(ids, res.loc[res["role_code"] == role, "employee_id"]
                              .to_numpy(dtype=object))
-    sliced = restrict(cd.result, ids)
-    profile = cd.result.competencies.groupby("competency")["score"].mean()
-    return ManagerSlice(cd, chosen, ids, sliced, profile, _visible_flags(company, cycle, ids,
-                                                                            chosen, viewer),
-                        _only(trend_frame(company), ids))
+    sliced = restrict(part, ids)
+    return ManagerSlice(head, chosen, ids, sliced, company_profile(company, cycle),
+                        _visible_flags(company, cycle, ids, chosen, viewer),
+                        trend_of(company, ids))
 
 
 def _visible_flags(company: Company, cycle: str, ids, teams: list[str],
@@ -383,6 +420,18 @@ def person(company: Company, viewer: Viewer | None, cycle: str, employee_id: str
     """One person's results (drill-down), if the viewer may see them."""
     if viewer is None or employee_id not in set(visible_ids(company.hierarchy, viewer)):
         raise AccessDenied(f"{employee_id} is not visible to you")
+    return _own_rows(company, cycle, employee_id)
+
+
+def _own_rows(company: Company, cycle: str, employee_id: str):
+    """One person's results: read with their team's rows (their team as graded is normally
+    their team now; someone who moved since is found in the whole company's results)."""
+    h = company.hierarchy
+    team = h.loc[h["employee_id"] == employee_id, "team"]
+    if len(team):
+        mine = restrict(teams_result(company, cycle, [team.iloc[0]]), [employee_id])
+        if len(mine.results):
+            return mine
     return restrict(cycle_data(company, cycle).result, [employee_id])
 
 
@@ -420,24 +469,37 @@ def trainee_report(company: Company, viewer: Viewer | None, cycle: str | None = 
         return TraineeReport(me, h.at[me, "name"], h.at[me, "team"], None, None, {}, empty,
                              pd.DataFrame(columns=["competency", "score", "raters"]),
                              pd.DataFrame())
-    cd = cycle_data(company, cycle)
-    mine = restrict(cd.result, [me])
+    head = cycle_head(company, cycle)
+    mine = _own_rows(company, cycle, me)
     comp = mine.competencies
     team_profile = comp[["competency", "team_mean"]].rename(columns={"team_mean": "score"})
-    tr = trend_frame(company)
-    return TraineeReport(me, h.at[me, "name"], h.at[me, "team"], cycle, mine, cd.schemes,
+    tr = trend_of(company, [me])
+    return TraineeReport(me, h.at[me, "name"], h.at[me, "team"], cycle, mine, head.schemes,
                          team_profile, peer_of(company, cycle, me),
-                         tr[(tr["employee_id"] == me) & (tr["state"] == "published")])
+                         tr[(tr["employee_id"] == me) & (tr["state"] == "published")]
+                         .reset_index(drop=True))
 
 
 def peer_of(company: Company, cycle: str, employee_id: str) -> pd.DataFrame:
     """Peer-review aggregates of one person (graders.reviews.peer_summary: only competencies with
     at least the minimum number of raters; never individual answers)."""
-
-    with Session(company.home.engine) as s:
-        p = peer_summary(s, get_cycle(s, cycle).id)
+    p = peer_table(company, cycle)
     return p[p["employee_id"] == employee_id][["competency", "score", "raters"]] \
         .reset_index(drop=True)
+
+
+def peer_table(company: Company, cycle: str) -> pd.DataFrame:
+    """graders.reviews.peer_summary of a cycle (aggregates only), kept for the kernel's life:
+    a trainee page's kernel reads it while preheating (dashboards.ui.preload)."""
+    from core.cycles import get_cycle
+    from graders.reviews import peer_summary
+
+    key = ("peers", cycle)
+    with _LOCK:
+        if key not in company._views:
+            with Session(company.home.engine) as s:
+                company._views[key] = peer_summary(s, get_cycle(s, cycle).id)
+        return company._views[key]
 
 
 def what_if(company: Company, viewer: Viewer | None, cycle: str,

@@ -110,7 +110,8 @@ def my_exam_results(home, employee_id: str) -> pd.DataFrame:
     for exam in exams(home):
         try:
             bank = lifecycle._bank(home, exam)
-            mine = [r for r in lifecycle.gradebook_rows(home, exam) if r.employee_id == employee_id]
+            mine = [r for r in lifecycle.gradebook_rows(home, exam, employee_id)
+                    if r.employee_id == employee_id]
         except Exception:
             continue
         for r in mine:

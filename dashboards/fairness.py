@@ -13,24 +13,26 @@ from dashboards.labels import t
 
 
 def trainer_severity(home, cycle: str):
-    """(FairResult, None) of a cycle's practical ratings, or (None, reason code) when there are
-    none or the design is not connected. For the trainer view (trainers only)."""
+    """(fit, None) of a cycle's practical ratings as fitted by its current grade run
+    (graders.results.run_flags_store: the same model the run's fair scores came from, never refitted
+    here), or (None, reason code) when the run had none (no ratings, a design not connected),
+    the cycle is not graded, or its run was stored before fits were kept. For the trainer view."""
     from sqlalchemy.orm import Session
 
     from core.cycles import get_cycle
     from graders.engine.fairness import DisconnectedDesign, adjust
+    from graders.results.run_flags_store import read_fairness
+    from graders.results.store import current_run
     from graders.sources import evidence_frame
 
     with Session(home.engine) as s:
-        ev = evidence_frame(s, get_cycle(s, cycle).id, "practical")
-    if ev.empty or ev["rater_id"].nunique() < 2:
-        return None, "fair_none"
-    try:
-        return adjust(ev, "rasch", with_variance=True), None
-    except DisconnectedDesign:
-        return None, "fair_disconnected"
-    except AcademyError:
-        return None, "fair_none"
+        run = current_run(s, get_cycle(s, cycle).id)
+        if run is None:
+            return None, "fair_none"
+        fit, reason = read_fairness(s, run.id)
+    if fit is None:
+        return None, reason or "fair_not_stored"
+    return fit, None
 
 
 def severity_table(res, loc: str) -> pd.DataFrame:

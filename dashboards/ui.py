@@ -72,19 +72,23 @@ HALF = dict(width="49%", min_width="400px")
 # --- set-up -----------------------------------------------------------------------------------
 
 
-def preload(home=None) -> data.Company:
-    """Load the company (roster, cycles, the latest results) before anyone asks: in a preheated
-    kernel this runs before the request arrives, off the critical path."""
+def preload(home=None, page: str = "manager") -> data.Company:
+    """Load what every page needs before anyone asks (in a preheated kernel this runs before the
+    request arrives, off the critical path): the roster, the cycles, the latest run's head,
+    flags and company means. People's results are read once the viewer is known, and only
+    theirs (dashboards.data.teams_result), so a kernel stays small and a cold one is quick."""
     from dashboards.kernel_errors import keep_errors_off_the_page
 
     keep_errors_off_the_page()  # a crafted widget message gets no traceback back
     company = data.load_company(home)
     graded = data.graded_cycles(company)
     if graded:
-        data.cycle_data(company, graded[-1])
-        data.trend_frame(company)
-        data.flags(company, graded[-1])
-    _give_back_memory()
+        data.cycle_head(company, graded[-1])
+        data.company_profile(company, graded[-1])
+        data.flags(company, graded[-1])  # stored with the run: one small query
+    published = data.graded_cycles(company, published_only=True)
+    if page == "trainee" and published:
+        data.peer_table(company, published[-1])  # peer aggregates: a whole cycle's reviews    _give_back_memory()
     # to the server log (the kernel's own stderr), never to the page: lets tools see warm kernels
     print(f"{PRELOADED} {os.getpid()}", file=sys.__stderr__, flush=True)
     return company
@@ -107,6 +111,10 @@ def wait_for_request() -> None:
     from dashboards.kernel_query import wait_for_request as _wait
 
     _wait()  # with the kernel's one-time secret: Voila's open socket is refused
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        # preheated before the request: a grade run or roster change since then is shown
+        for company in list(data._COMPANIES.values()):
+            data.refresh_if_changed(company)
 
 
 def resolve_viewer(param: str | None = None) -> Viewer | None:

@@ -208,39 +208,98 @@ def test_do_chart_labels_wrap_and_values_stay_readable():
     assert effects.series == {"effect": [1.5, -2.0]} and "stroke='#a0aec0'" in effects.svg
 
 
-def test_are_evidence_flags_kept_for_the_next_kernel_until_their_inputs_change(demo,
-                                                                              monkeypatch):
-    """Does a fresh kernel (a fresh company load) read a cycle's flags from the home's cache
-    instead of collecting the evidence again, and does a roster change change the key? (A
-    published cycle's evidence cannot change; new batches are in the key too.)"""
-    from sqlalchemy import select
+def test_are_evidence_flags_and_the_fairness_fit_read_from_the_grade_run(demo, monkeypatch):
+    """Does a fresh kernel (a fresh company load) read a cycle's flags and the trainer view's
+    severity fit from the cycle's grade run, equal to what the engine produces from the same
+    evidence, without collecting the evidence or fitting a model itself?"""
+    import graders.engine.fairness
+    import graders.sources
+    from core.cycles import get_cycle
+    from dashboards import data, fairness
+    from graders.sources import collect, evidence_frame
 
+    home = demo["home"]
+    cycle = data.graded_cycles(demo["company"])[-1]
+    with home.transaction() as s:
+        cid = get_cycle(s, cycle).id
+        engine_flags = collect(s, cid, []).flags
+        fit = graders.engine.fairness.adjust(evidence_frame(s, cid, "practical"), "rasch")
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the dashboards computed what the grade run stored")
+
+    monkeypatch.setattr(graders.sources, "collect", refuse)
+    monkeypatch.setattr(graders.engine.fairness, "adjust", refuse)
+    fresh = data.load_company(home, refresh=True)
+    got = data.flags(fresh, cycle)
+    assert len(engine_flags) > 0
+    assert sorted(map(tuple, got.astype(str).values.tolist())) == \
+        sorted(map(tuple, engine_flags.astype(str).values.tolist()))
+    stored, reason = fairness.trainer_severity(home, cycle)
+    assert reason is None
+    cols = ["rater_id", "severity", "se", "points"]
+    a = stored.trainers[cols].sort_values("rater_id").reset_index(drop=True)
+    b = fit.trainers[cols].sort_values("rater_id").reset_index(drop=True)
+    assert list(a["rater_id"]) == list(b["rater_id"])
+    assert abs(a[cols[1:]].astype(float).to_numpy() - b[cols[1:]].to_numpy()).max() < 1e-9
+    assert list(stored.variance["source"]) == list(fit.variance["source"])
+    assert stored.reliability["trainers_needed"] == fit.reliability["trainers_needed"]
+
+
+def test_does_a_manager_page_read_only_their_teams_rows_and_the_same_figures(demo, monkeypatch):
+    """Does a fresh kernel draw a manager's slice from the rows of their own teams alone (no
+    other team's results, components, competencies or outcomes read into the kernel), with the
+    same figures as the slice cut from the whole company's results, and is the trainee's
+    report the same as cut from the whole company?"""
+    from dataclasses import fields
+
+    import graders.results.store
     from dashboards import data
-    from roster.models import Team
+    from dashboards.access import Viewer, managed_teams
 
-    company = demo["company"]
-    cycle = data.graded_cycles(company)[-1]
-    first = data.flags(company, cycle)
-    key = data.flags_key(company, cycle)
-    assert data._flags_cache(company, cycle, key).exists()
+    home, who = demo["home"], demo["who"]
+    full = data.load_company(home, refresh=True)
+    cycle = data.graded_cycles(full)[-1]
+    whole = data.cycle_data(full, cycle).result
+    read = []
+    real = graders.results.store.stored_result
 
-    def no_collecting(*_a, **_k):
-        raise AssertionError("collected the evidence again")
+    def spy(session, cycle_id, teams=None):
+        got = real(session, cycle_id, teams)
+        read.append((teams, got))
+        return got
 
-    monkeypatch.setattr(data, "_flags_job", no_collecting)
-    fresh = data.load_company(demo["home"], refresh=True)
-    again = data.flags(fresh, cycle)
-    assert again.astype(str).values.tolist() == first.astype(str).values.tolist()
-    with demo["home"].transaction() as s:  # a team renamed (flags name teams)
-        team = s.scalars(select(Team).order_by(Team.id)).first()
-        name = team.name
-        team.name = name + " (renamed)"
-    try:
-        assert data.flags_key(fresh, cycle) != key
-    finally:
-        with demo["home"].transaction() as s:
-            s.get(Team, team.id).name = name
-    assert data.flags_key(fresh, cycle) == key
+    monkeypatch.setattr(graders.results.store, "stored_result", spy)
+    for key in ("manager", "other_manager"):
+        lean = data.load_company(home, refresh=True)
+        viewer = Viewer(who[key])
+        mine = set(managed_teams(lean.hierarchy, viewer))
+        sl = data.manager_slice(lean, viewer, cycle)
+        assert read and all(t is not None and set(t) <= mine for t, _r in read)
+        for _t, got in read:  # nothing of another team reached the kernel
+            assert set(got.results["team"]) <= mine
+            people = set(got.results["employee_id"])
+            for name in ("components", "competencies", "training", "actions"):
+                assert set(getattr(got, name)["employee_id"]) <= people
+            assert set(got.awards["team"].dropna()) <= mine
+        assert cycle not in lean._results  # the whole company's results were never loaded
+        expected = data.restrict(whole, sl.ids)
+        for f in fields(expected):
+            a, b = getattr(sl.result, f.name), getattr(expected, f.name)
+            assert a.reset_index(drop=True).equals(b.reset_index(drop=True)), f.name
+        profile = whole.competencies.groupby("competency")["score"].mean()
+        assert (sl.company_profile.sort_index() - profile.sort_index()).abs().max() < 1e-9
+        trend = data.trend_frame(full)
+        assert sl.trend.sort_values(["cycle", "employee_id"]).reset_index(drop=True).equals(
+            trend[trend["employee_id"].isin(set(sl.ids))].sort_values(
+                ["cycle", "employee_id"]).reset_index(drop=True))
+        read.clear()
+    lean = data.load_company(home, refresh=True)
+    rep = data.trainee_report(lean, Viewer(who["trainee"]))
+    assert set(rep.result.results["employee_id"]) == {who["trainee"]}
+    assert rep.result.results.reset_index(drop=True).equals(
+        data.restrict(whole, [who["trainee"]]).results.reset_index(drop=True))
+    assert all(t is not None and len(t) == 1 for t, _r in read)
 
 
 def _notices(widget) -> list[str]:

@@ -1,4 +1,4 @@
-"""Speed work that must not change results (issue 17): flags kept by `academy grade` for the
+"""Speed work that must not change results (issue 17): flags stored with each grade run for the
 dashboards. No timings are asserted here."""
 
 from __future__ import annotations
@@ -23,11 +23,28 @@ def graded_home(tmp_path_factory):
     dry = subprocess.run([*ACADEMY, "--home", str(root), "grade", grade_bench.CYCLE, "--dry-run"],
                          capture_output=True, text=True, timeout=600)
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    cache_after_dry_run = sorted((root / "serve" / "cache").glob("flags-*.json"))
+    runs_after_dry_run = _stored_runs(root)
     run = subprocess.run([*ACADEMY, "--home", str(root), "grade", grade_bench.CYCLE],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
-    return root, cache_after_dry_run
+    return root, runs_after_dry_run
+
+
+def _stored_runs(root: Path) -> tuple[int, int]:
+    """(grade runs, stored flag rows) in the home."""
+    from sqlalchemy import func, select
+
+    from core.home import open_home
+    from graders.results.models import GradeRun
+    from graders.results.run_flags_models import GradeRunFlag
+
+    h = open_home(root)
+    try:
+        with Session(h.engine) as s:
+            return (s.scalar(select(func.count()).select_from(GradeRun)),
+                    s.scalar(select(func.count()).select_from(GradeRunFlag)))
+    finally:
+        h.close()
 
 
 def _collected_flags(root: Path) -> pd.DataFrame:
@@ -47,52 +64,63 @@ def _normal(frame: pd.DataFrame) -> list[tuple]:
     return sorted(tuple(str(v) for v in row) for row in frame.astype(object).to_numpy().tolist())
 
 
-def test_grade_keeps_the_flags_the_dashboards_would_compute(graded_home):
-    """Does `academy grade` leave the cycle's evidence flags in the dashboards' cache, under the
-    key of the current evidence, roster and code, equal to what collecting the evidence gives
-    (and does a dry run leave nothing)?"""
+def _run_flags(root: Path) -> pd.DataFrame:
+    from core.cycles import get_cycle
     from core.home import open_home
-    from dashboards import data
+    from graders.results.store import current_run
+    from graders.results.run_flags_store import read_flags
 
-    root, after_dry_run = graded_home
-    assert after_dry_run == []
     h = open_home(root)
     try:
-        path = data._flags_path(h, grade_bench.CYCLE, data._flags_key(h, grade_bench.CYCLE))
+        with Session(h.engine) as s:
+            return read_flags(s, current_run(s, get_cycle(s, grade_bench.CYCLE).id).id)
     finally:
         h.close()
-    assert path.exists()
-    kept = data._read_flags(path)
+
+
+def test_grade_keeps_the_flags_the_dashboards_would_compute(graded_home):
+    """Does `academy grade` store the cycle's evidence flags with its grade run, equal to what
+    collecting the evidence gives (and does a dry run store nothing)?"""
+    root, after_dry_run = graded_home
+    assert after_dry_run == (0, 0)
+    kept = _run_flags(root)
     fresh = _collected_flags(root)
     assert len(fresh) > 0  # the synthetic evidence plants quality problems
     assert list(kept.columns) == list(fresh.columns)
     assert _normal(kept) == _normal(fresh)
+    assert not (root / "serve" / "cache").exists() or not list(
+        (root / "serve" / "cache").glob("flags-*.json"))  # no code-hash cache any more
 
 
 def test_first_dashboard_kernel_after_a_grade_does_not_collect_evidence(graded_home, monkeypatch):
-    """Does a fresh dashboard kernel's first page after a grade read the kept flags instead of
-    collecting the whole cycle's evidence again?"""
+    """Does a fresh dashboard kernel's first page after a grade read the run's stored flags
+    instead of collecting the whole cycle's evidence again?"""
+    import graders.sources
+    import graders.sources.load
     from core.home import open_home
     from dashboards import data
 
     root, _ = graded_home
+    expected = _normal(_collected_flags(root))
 
     def refuse(*_a, **_k):
         raise AssertionError("the flags were collected again")
 
-    monkeypatch.setattr(data, "_flags_job", refuse)
+    monkeypatch.setattr(graders.sources, "collect", refuse, raising=False)
+    monkeypatch.setattr(graders.sources.load, "collect", refuse)
     h = open_home(root)
     try:
         company = data.load_company(h, refresh=True)
         got = data.flags(company, grade_bench.CYCLE)
     finally:
         h.close()
-    assert _normal(got) == _normal(_collected_flags(root))
+    assert _normal(got) == expected
 
 
 def test_a_roster_change_is_not_served_stale_flags(graded_home, tmp_path):
-    """After the roster changes (someone leaves), is the kept file no longer the one the
-    dashboards would read (their key changes, so the flags are collected afresh)?"""
+    """After the roster changes (someone leaves) and the cycle is graded again, does a kernel
+    that loaded the old run's flags see the new run's flags once the request comes (and never
+    the old ones)?"""
     import shutil
 
     from core.home import open_home
@@ -103,16 +131,25 @@ def test_a_roster_change_is_not_served_stale_flags(graded_home, tmp_path):
     shutil.copytree(root, copy)
     h = open_home(copy)
     try:
-        before = data._flags_key(h, grade_bench.CYCLE)
+        company = data.load_company(h, refresh=True)
+        before = data.flags(company, grade_bench.CYCLE)
         with h.transaction() as s:
             from roster.models import Staff
 
             person = s.query(Staff).filter(Staff.active.is_(True)).order_by(Staff.employee_id).first()
             person.active = False
-        after = data._flags_key(h, grade_bench.CYCLE)
-        assert after != before
-        assert data._flags_path(h, grade_bench.CYCLE, before).exists()
-        assert not data._flags_path(h, grade_bench.CYCLE, after).exists()
+            gone = person.employee_id
+        assert not data.refresh_if_changed(company)  # no new run yet: same results kept
+        run = subprocess.run([*ACADEMY, "--home", str(copy), "grade", grade_bench.CYCLE],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert data.refresh_if_changed(company)
+        after = data.flags(company, grade_bench.CYCLE)
+        assert _normal(after) == _normal(_run_flags(copy)) == _normal(_collected_flags(copy))
+        assert gone not in set(company.hierarchy["employee_id"])
+        assert gone not in set(data.cycle_data(company, grade_bench.CYCLE).result
+                               .results["employee_id"])
+        assert len(before)  # the old run had flags too (so the comparison above means something)
     finally:
         h.close()
 

@@ -17,9 +17,10 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core import yamlio
+from academy_content import COURSES
 from core.competencies import check_competency
 from core.errors import Problem, ProblemsError
-from academy_content import COURSES
 from training.conversation import Scenario
 from training.diagnosis import DiagnosisTree
 from training.kpi import KpiTask
@@ -198,7 +199,7 @@ def _pydantic_problems(file: Path, exc: ValidationError) -> list[Problem]:
 
 def _read_yaml(path: Path) -> tuple[object, list[Problem]]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), []
+        return yamlio.safe_load(path.read_text(encoding="utf-8")), []
     except FileNotFoundError:
         return None, [Problem(str(path), None, None, "file is missing")]
     except yaml.YAMLError as exc:

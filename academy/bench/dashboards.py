@@ -1,6 +1,9 @@
-"""Benchmark of the manager dashboard (`academy bench dashboards`): a synthetic company with a year
-of quarterly cycles, served by the production Voila set-up, timed in headless Chromium against an
-empty notebook on the same server, plus the dashboard kernel's memory. Not a test: figures only.
+"""Benchmark of the dashboards (`academy bench dashboards`): a synthetic company with a year of
+quarterly cycles, served by the production Voila set-up, timed in headless Chromium against an
+empty notebook on the same server: the first manager page on a server just started (cold), warm
+manager and trainee pages, many managers opening their page at once, and the kernels' memory.
+Not a test: figures only. The viewers are real roster people (`bench_viewers`): the manager of
+the largest team, the next managers by team size for the concurrent loads, a trainee of that team.
 
 How the comparison is kept fair:
 
@@ -13,9 +16,9 @@ How the comparison is kept fair:
   then a second more, so neither load races a kernel start;
 * every load opens a fresh page (tab), timed from `page.goto` until the content is painted: the
   empty notebook's cells shown (`#rendered_cells` visible), the manager's every chart of its first
-  view drawn (`MANAGER_CHARTS` SVG charts in the page, signed in as `admin:benchmark`: the whole
-  company), then the next paint for both; the loads alternate (empty, manager) `runs` times and
-  the medians are compared;
+  view drawn (`MANAGER_CHARTS` SVG charts in the page), the trainee's first chart drawn, then the
+  next paint; the loads alternate (empty, manager, trainee) `runs` times and the medians are
+  compared (`--admin` adds the whole company's page, signed in as `admin:benchmark`);
 * the kernel memory is the resident size of the manager page's kernel once its charts are drawn.
 
 The machine's other work shows in the figures: compare ratios from one run, not seconds across
@@ -24,6 +27,7 @@ runs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import time
@@ -95,6 +99,7 @@ def _copy_history(home, source: str, targets: list[str], seed: int) -> None:
     from core.cycles import get_cycle
     from graders.results.models import GradeRun
     from graders.results.publishing import publish
+    from graders.results.run_flags_store import read_flags, write_flags
     from graders.results.store import _write_detail, current_run, stored_result
 
     rng = np.random.default_rng(seed)
@@ -117,6 +122,7 @@ def _copy_history(home, source: str, targets: list[str], seed: int) -> None:
             from dataclasses import replace
 
             _write_detail(s, copy, replace(base, results=res))
+            write_flags(s, copy.id, read_flags(s, run.id))  # stored with every run
             publish(s, c.id, by="benchmark")
 
 
@@ -131,19 +137,52 @@ def _rss_mb(kernel_id: str) -> float | None:
 
 def _wait_for_pools(log_path: Path, fills: dict[str, int], timeout: float = 600) -> None:
     """Wait until each notebook's pool was filled `fills[nb]` times (Voila logs every refill;
-    a dashboard kernel also logs when its data is loaded), so that every timed request finds a
-    kernel that has finished preheating."""
+    a dashboard kernel also logs when its data is loaded: the dashboards' fills are counted
+    together), so that every timed request finds a kernel that has finished preheating."""
     from dashboards.ui import PRELOADED
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = log_path.read_text(errors="replace") if log_path.exists() else ""
-        counts = {nb: text.count(PRELOADED if nb == "manager.ipynb"
-                                 else f"Kernel pool of {nb} is filled") for nb in fills}
-        if all(counts[nb] >= n for nb, n in fills.items()):
+        plain = {nb: n for nb, n in fills.items() if nb == "empty.ipynb"}
+        dashboards = sum(n for nb, n in fills.items() if nb not in plain)
+        if all(text.count(f"Kernel pool of {nb} is filled") >= n for nb, n in plain.items()) \
+                and text.count(PRELOADED) >= dashboards:
             return
         time.sleep(0.5)
     raise TimeoutError("the Voila kernel pools did not fill")
+
+
+def bench_viewers(home, concurrent: int) -> tuple[str, list[str], str]:
+    """(manager, `concurrent` managers, trainee) of the company, each with graded people: the
+    manager of the largest team, the next managers by team size (repeated in turn when the
+    company has fewer: each load still has its own browser context and kernel), and a trainee
+    of that team with published results."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from core.cycles import get_cycle
+    from dashboards.data import graded_cycles, load_company
+    from graders.results.models import GradeResult
+    from graders.results.store import current_run
+
+    company = load_company(home, refresh=True)
+    cycle = graded_cycles(company, published_only=True)[-1]
+    with Session(home.engine) as s:
+        run = current_run(s, get_cycle(s, cycle).id)
+        graded = set(s.scalars(select(GradeResult.employee_id)
+                               .where(GradeResult.run_id == run.id,
+                                      GradeResult.final_score.is_not(None))))
+    h = company.hierarchy
+    h = h.assign(graded=h["employee_id"].isin(graded))
+    teams = (h[h["graded"]].groupby(["team", "team_manager_id"]).size()
+             .sort_values(ascending=False).reset_index())
+    managers = list(dict.fromkeys(teams["team_manager_id"].dropna()))
+    top_team = teams["team"].iloc[0]
+    trainee = h[(h["team"] == top_team) & h["graded"] &
+                (h["employee_id"] != teams["team_manager_id"].iloc[0])]["employee_id"].iloc[0]
+    crowd = managers[1:] or managers
+    return managers[0], [crowd[i % len(crowd)] for i in range(concurrent)], trainee
 
 
 @dataclass
@@ -151,79 +190,166 @@ class DashboardBench:
     staff: int
     cycles: int
     runs: int
+    viewer: str
     empty_seconds: list[float]
     manager_seconds: list[float]
     ratio: float
     kernel_mb: float | None
     date: str
     machine: str
+    cold_seconds: float | None = None
+    cold_ratio: float | None = None
+    trainee_seconds: list[float] | None = None
+    trainee_ratio: float | None = None
+    concurrent: int = 0
+    concurrent_seconds: list[float] | None = None
+    concurrent_max: float | None = None
+    concurrent_kernel_mb: float | None = None
+    admin_seconds: list[float] | None = None
+    admin_ratio: float | None = None
 
 
-def run(home, runs: int = 3, log=print) -> DashboardBench:
-    """Serve `manager.ipynb` and an empty notebook side by side; time each, `runs` times, from the
-    request until drawn in Chromium (the empty one: rendered; the manager's: all 7 charts of its
-    first view drawn). See the module's docstring for how the comparison is kept fair."""
+async def _load(ctx, url: str, done: str, timeout_ms: int = 600_000) -> tuple[float, str]:
+    """Open `url` in a fresh tab of `ctx`; seconds until `done` holds and the next paint, and the
+    page's kernel id."""
+    page = await ctx.new_page()
+    t0 = time.perf_counter()
+    await page.goto(url, timeout=timeout_ms)
+    await page.wait_for_function(done, timeout=timeout_ms)
+    await page.evaluate(NEXT_PAINT)
+    took = time.perf_counter() - t0
+    kid = await page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                              ".textContent).kernelId")
+    await page.close()
+    return took, kid
+
+
+#: the empty notebook's cells shown (as Playwright's "visible": in the layout, not hidden)
+EMPTY_DRAWN = ("(() => { const e = document.querySelector('#rendered_cells'); return !!e && "
+               "e.getClientRects().length > 0 && getComputedStyle(e).visibility != 'hidden'; })()")
+TRAINEE_DRAWN = "document.querySelectorAll('svg.academy-chart').length >= 1"
+
+
+def run(home, runs: int = 3, log=print, concurrent: int = 20, admin: bool = False
+        ) -> DashboardBench:
+    """Serve `manager.ipynb`, `trainee.ipynb` and an empty notebook on one production Voila
+    server and time, in headless Chromium (see the module's docstring for the fairness rules):
+
+    * cold: the first manager page on a server started a moment before (its kernel starts,
+      imports and reads on the request's path: what a manager meets after new grading code or
+      a restart; a new grade run only makes a preheated kernel re-read its viewer's rows);
+    * warm: `runs` manager and trainee pages on a preheated kernel, alternating with the empty
+      notebook (the baseline);
+    * concurrent: `concurrent` other managers opening their page at the same moment (one
+      browser context each, loopback only; most of them get a kernel started for them);
+    * the kernels' resident memory once their page is drawn."""
+    return asyncio.run(_run(home, runs, log, concurrent, admin))
+
+
+async def _run(home, runs: int, log, concurrent: int, admin: bool) -> DashboardBench:
     import os
     import platform
     import shutil
     import tempfile
 
-    from playwright.sync_api import sync_playwright
+    from playwright.async_api import async_playwright
 
     from academy.servers import Voila
     from dashboards.identity import issue_token, tokens_path
 
+    manager, others, trainee = bench_viewers(home, concurrent)
     dash = Path(dashboards.__file__).resolve().parent
     folder = Path(tempfile.mkdtemp(prefix="academy-bench-"))
-    shutil.copy(dash / "manager.ipynb", folder / "manager.ipynb")
+    for nb in ("manager.ipynb", "trainee.ipynb"):
+        shutil.copy(dash / nb, folder / nb)
     (folder / "empty.ipynb").write_text(json.dumps(EMPTY_NOTEBOOK), encoding="utf-8")
-    token = issue_token(tokens_path(home.root), "admin:benchmark")
+    tokens = tokens_path(home.root)
+    tok = {who: issue_token(tokens, who)
+           for who in dict.fromkeys([manager, trainee, *others, "admin:benchmark"])}
     log_path = folder / "voila.log"
-    server = Voila(home.root, tokens_path(home.root), notebooks=folder, log=log_path)
-    empty, manager, mem = [], [], []
-    with server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = ctx.new_page()
-        page.goto(server.url("empty.ipynb", token))  # sign in once: the cookie, not the timing
-        page.wait_for_selector("#rendered_cells", state="visible", timeout=300_000)
-        page.close()
-        fills = {"empty.ipynb": 2, "manager.ipynb": 1}
-        for i in range(runs):
-            for nb, label in (("empty.ipynb", "empty"), ("manager.ipynb", "manager")):
-                _wait_for_pools(log_path, fills)
-                time.sleep(1)
-                page = ctx.new_page()
-                t0 = time.perf_counter()
-                page.goto(server.url(nb))
-                if nb == "empty.ipynb":
-                    page.wait_for_selector("#rendered_cells", state="visible", timeout=300_000)
-                    page.evaluate(NEXT_PAINT)
-                    empty.append(time.perf_counter() - t0)
-                else:
-                    page.wait_for_function(CHARTS_DRAWN, timeout=600_000)
-                    page.evaluate(NEXT_PAINT)
-                    manager.append(time.perf_counter() - t0)
-                    kid = page.evaluate("JSON.parse(document.getElementById("
-                                        "'jupyter-config-data').textContent).kernelId")
-                    mem.append(_rss_mb(kid))
-                fills[nb] += 1
-                page.close()
-            log(f"run {i + 1}: empty {empty[-1]:.2f} s, manager {manager[-1]:.2f} s, "
-                f"kernel {mem[-1] or 0:.0f} MB")
-        browser.close()
+    empty, mgr, trn, adm, mem, crowd, crowd_mem = [], [], [], [], [], [], []
+    cold = None
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                           args=CHROMIUM_ARGS)
+        # cold: a server started just now; the manager's request waits for its first kernel
+        server = Voila(home.root, tokens, notebooks=folder, log=log_path)
+        server.start(timeout=300)
+        try:
+            ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
+            cold, kid = await _load(ctx, server.url("manager.ipynb", tok[manager]), CHARTS_DRAWN)
+            cold_mb = _rss_mb(kid)
+            log(f"cold manager page: {cold:.2f} s, kernel {cold_mb or 0:.0f} MB")
+            await ctx.close()
+            contexts = {}
+            for who in (manager, trainee, "admin:benchmark"):
+                contexts[who] = c = await browser.new_context(
+                    viewport={"width": 1400, "height": 1000})
+                await _load(c, server.url("empty.ipynb", tok[who]), EMPTY_DRAWN)  # sign in
+            fills = {"empty.ipynb": 4, "manager.ipynb": 2, "trainee.ipynb": 1}
+            plan = [("empty.ipynb", manager, EMPTY_DRAWN, empty),
+                    ("manager.ipynb", manager, CHARTS_DRAWN, mgr),
+                    ("trainee.ipynb", trainee, TRAINEE_DRAWN, trn)]
+            if admin:
+                plan.append(("manager.ipynb", "admin:benchmark", CHARTS_DRAWN, adm))
+            for i in range(runs):
+                for nb, who, done, out in plan:
+                    await asyncio.to_thread(_wait_for_pools, log_path, fills)
+                    await asyncio.sleep(1)
+                    took, kid = await _load(contexts[who], server.url(nb), done)
+                    out.append(took)
+                    if nb == "manager.ipynb" and who == manager:
+                        mem.append(_rss_mb(kid))
+                    fills[nb] += 1
+                log(f"run {i + 1}: empty {empty[-1]:.2f} s, manager {mgr[-1]:.2f} s "
+                    f"(kernel {mem[-1] or 0:.0f} MB), trainee {trn[-1]:.2f} s"
+                    + (f", administrator {adm[-1]:.2f} s" if admin else ""))
+            for c in contexts.values():
+                await c.close()
+            if others:
+                await asyncio.to_thread(_wait_for_pools, log_path, fills)
+                ctxs = [await browser.new_context(viewport={"width": 1400, "height": 1000})
+                        for _ in others]
+                results = await asyncio.gather(*[
+                    _load(c, server.url("manager.ipynb", tok[who]), CHARTS_DRAWN, 120_000)
+                    for c, who in zip(ctxs, others)], return_exceptions=True)
+                for r in results:
+                    if isinstance(r, Exception):
+                        crowd.append(float("inf"))
+                        log(f"concurrent page failed: {type(r).__name__}: {str(r)[:200]}")
+                    else:
+                        crowd.append(r[0])
+                        crowd_mem.append(_rss_mb(r[1]))
+                for c in ctxs:
+                    await c.close()
+                log(f"{len(others)} managers at once: slowest {max(crowd):.2f} s, median "
+                    f"{statistics.median(crowd):.2f} s")
+        finally:
+            await browser.close()
+            server.stop()
     shutil.rmtree(folder, ignore_errors=True)
     from dashboards.data import load_company
 
     company = load_company(home, refresh=True)
-    e, m = statistics.median(empty), statistics.median(manager)
-    known = [x for x in mem if x is not None]
+    e = statistics.median(empty)
+    known = [x for x in mem + crowd_mem if x is not None]
     return DashboardBench(
         staff=len(company.hierarchy), cycles=int(company.cycles["graded"].sum()), runs=runs,
-        empty_seconds=[round(x, 3) for x in empty], manager_seconds=[round(x, 3) for x in manager],
-        ratio=round(m / e, 2), kernel_mb=round(max(known), 1) if known else None,
+        viewer=manager,
+        empty_seconds=[round(x, 3) for x in empty], manager_seconds=[round(x, 3) for x in mgr],
+        ratio=round(statistics.median(mgr) / e, 2),
+        kernel_mb=round(max(known), 1) if known else None,
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        cold_seconds=round(cold, 3), cold_ratio=round(cold / e, 2),
+        trainee_seconds=[round(x, 3) for x in trn],
+        trainee_ratio=round(statistics.median(trn) / e, 2),
+        concurrent=len(others), concurrent_seconds=[round(x, 3) for x in crowd],
+        concurrent_max=round(max(crowd), 3) if crowd else None,
+        concurrent_kernel_mb=round(max(x for x in crowd_mem if x), 1)
+        if any(crowd_mem) else None,
+        admin_seconds=[round(x, 3) for x in adm] if adm else None,
+        admin_ratio=round(statistics.median(adm) / e, 2) if adm else None)
 
 
 def write(result: DashboardBench, path: Path) -> Path:

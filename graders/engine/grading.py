@@ -78,6 +78,9 @@ class GradeInputs:
     variants: pd.DataFrame | None = None
     #: graders.ladder.violations PENALTY_COLUMNS: counted violations dated in the cycle
     penalties: pd.DataFrame | None = None
+    #: models the sources fitted (graders.sources.SourceResult.fits): stored with the run, not
+    #: part of the fingerprint (what they yield is, through flags and variants)
+    fits: dict = field(default_factory=dict)
 
     def sha256(self) -> str:
         """A fingerprint of the inputs that decide the scores (provenance of a grading run)."""

@@ -17,11 +17,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core import yamlio
+from academy_content import ASSESSMENTS
 from core.errors import AcademyError, Problem, ProblemsError
 from graders.ladder.violations import PenaltyRule
 from graders.managers.grading import ManagementRules
 from graders.service_kpis.kpi_items import KpiScheme
-from academy_content import ASSESSMENTS
 from graders.sources import COMPONENTS
 
 Family = Literal["technical_support", "field_service", "management"]
@@ -297,8 +298,8 @@ def _line_of(lines: dict[tuple, int], loc: tuple, msg: str = "", data: Any = Non
 def parse_scheme(text: str, file: str) -> Scheme:
     """Validate one scheme's YAML text; a ProblemsError names the file and line of every problem."""
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yamlio.compose(text)
+        data = yamlio.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ProblemsError([Problem(file, line, None, f"not valid YAML: {exc.problem}",

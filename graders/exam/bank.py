@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from core import yamlio
 from core.competencies import CODES
 from core.errors import AcademyError, Problem, ProblemsError
 from core.option_checks import fragments
@@ -141,7 +142,7 @@ def _yaml_lines(text: str) -> dict:
     """Line numbers of the YAML: {('exam', field): line, (index, field): line, (index,): line}."""
     lines: dict = {}
     try:
-        root = yaml.compose(text)
+        root = yamlio.compose(text)
     except yaml.YAMLError:
         return lines
     if not isinstance(root, yaml.MappingNode):
@@ -213,7 +214,7 @@ def load_bank_yaml(path: Path) -> Bank:
     file = path.name
     text = read_utf8(path)
     try:
-        data = yaml.safe_load(text)
+        data = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ProblemsError([Problem(file, mark.line + 1 if mark else None, None,

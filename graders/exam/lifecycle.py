@@ -342,13 +342,23 @@ def late_penalty(bank: Bank, seconds_late: float) -> float:
     return min(bank.late_penalty.max_percent, bank.late_penalty.percent_per_day * days)
 
 
-def gradebook_rows(home, exam: str) -> list[ScoreRow]:
-    """Per trainee and question, from nbgrader's gradebook (auto or trainer score)."""
+def gradebook_rows(home, exam: str, student: str | None = None) -> list[ScoreRow]:
+    """Per trainee and question, from nbgrader's gradebook (auto or trainer score); with
+    `student`, that trainee's rows only (one submission read, not the exam's every one)."""
+    from nbgrader.api import MissingEntry
+
     bank = _bank(home, exam)
     public = load_public(source_dir(home, exam))
     rows = []
     with course.gradebook(home) as gb:
-        for sub in gb.assignment_submissions(exam):
+        if student is None:
+            subs = gb.assignment_submissions(exam)
+        else:
+            try:
+                subs = [gb.find_submission(exam, student)]
+            except MissingEntry:
+                subs = []
+        for sub in subs:
             sid = sub.student.id
             if not (home.course_dir / "autograded" / sid / exam).exists():
                 continue

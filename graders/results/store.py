@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle, get_cycle
@@ -32,7 +32,10 @@ from graders.results.models import (
     GradeResult,
     GradeRun,
 )
+from graders.engine.schemes import Scheme
+from graders.results.cycle_lock import lock_cycle
 from graders.results.publishing import PUBLISHED, assert_cycle_writable
+from graders.results.run_flags_store import has_flags_record, write_run_extras
 from graders.sources import collect
 from roster.models import Role, Staff, Team
 
@@ -73,7 +76,7 @@ def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = N
         roster=roster, components=src.components, competencies=src.competencies,
         flags=src.flags, closes_on=cycle.closes_on, history=history_frame(session, cycle, depth),
         catalog=module_catalog() if catalog is None else catalog, reference_pay=reference_pay,
-        variants=src.variants, penalties=cycle_penalties(session, cycle))
+        variants=src.variants, penalties=cycle_penalties(session, cycle), fits=src.fits)
 
 
 def current_run(session: Session, cycle_id: int) -> GradeRun | None:
@@ -95,8 +98,9 @@ def _records(frame: pd.DataFrame, **extra) -> list[dict]:
     return f.to_dict("records")
 
 
-def _frame(session: Session, model, columns: list[str], run_id: int) -> pd.DataFrame:
-    q = select(*[getattr(model, c) for c in columns]).where(model.run_id == run_id)
+def _frame(session: Session, model, columns: list[str], run_id: int, *where) -> pd.DataFrame:
+    q = (select(*[getattr(model, c) for c in columns]).where(model.run_id == run_id, *where)
+         .order_by(model.id))  # as written, whichever index finds the rows
     return pd.DataFrame(session.execute(q).all(), columns=columns)
 
 
@@ -146,18 +150,30 @@ class GradeReport:
     flags: pd.DataFrame | None = None
 
 
-def stored_result(session: Session, cycle_id: int) -> g.GradeResult | None:
-    """The cycle's current results, read back from the database (None if never graded)."""
+def stored_result(session: Session, cycle_id: int, teams: list[str] | None = None
+                  ) -> g.GradeResult | None:
+    """The cycle's current results, read back from the database (None if never graded); with
+    `teams`, only the rows of those teams' people (and those teams' outcomes), read through the
+    indexes of migration 0013 (a dashboard page reads what its viewer may see, not the company)."""
     run = current_run(session, cycle_id)
     if run is None:
         return None
-    res = _frame(session, GradeResult, g.RESULT_COLUMNS, run.id).sort_values(
+    res_w, comp_w, prof_w, out_w = (), (), (), ()
+    if teams is not None:
+        teams = list(teams)
+        people = select(GradeResult.employee_id).where(GradeResult.run_id == run.id,
+                                                       GradeResult.team.in_(teams))
+        res_w = (GradeResult.team.in_(teams),)
+        comp_w = (GradeComponent.employee_id.in_(people),)
+        prof_w = (GradeCompetency.employee_id.in_(people),)
+        out_w = (GradeOutcome.employee_id.in_(people) | GradeOutcome.team.in_(teams),)
+    res = _frame(session, GradeResult, g.RESULT_COLUMNS, run.id, *res_w).sort_values(
         "employee_id", kind="stable").reset_index(drop=True)
     for c in ("rank_team", "rank_company"):
         res[c] = res[c].astype("Int64")
     out = _frame(session, GradeOutcome, ["kind", "employee_id", "team", "family", "competency",
                                          "score", "team_mean", "rank", "modules", "due_on",
-                                         "reason"], run.id)
+                                         "reason"], run.id, *out_w)
     out["rank"] = out["rank"].astype("Int64")
     awards = out[out["kind"].isin([g.INDIVIDUAL_AWARD, g.TEAM_AWARD])][g.AWARD_COLUMNS]
     actions = out[out["kind"].isin([g.PROMOTION, g.CORRECTIVE])][g.ACTION_COLUMNS]
@@ -165,11 +181,22 @@ def stored_result(session: Session, cycle_id: int) -> g.GradeResult | None:
     excluded = out[out["kind"] == NOT_GRADED].assign(name="")[g.EXCLUDED_COLUMNS]
     return g.GradeResult(
         results=res,
-        components=_frame(session, GradeComponent, g.DETAIL_COLUMNS, run.id),
-        competencies=_frame(session, GradeCompetency, g.PROFILE_COLUMNS, run.id),
+        components=_frame(session, GradeComponent, g.DETAIL_COLUMNS, run.id, *comp_w),
+        competencies=_frame(session, GradeCompetency, g.PROFILE_COLUMNS, run.id, *prof_w),
         awards=awards.reset_index(drop=True), actions=actions.reset_index(drop=True),
         training=training.reset_index(drop=True),
         checks=pd.DataFrame(run.checks, columns=g.CHECK_COLUMNS), excluded=excluded)
+
+
+def profile_means(session: Session, run_id: int) -> pd.Series:
+    """competency -> mean score over everyone in a run (an aggregate, one grouped query)."""
+    q = (select(GradeCompetency.competency, func.avg(GradeCompetency.score))
+         .where(GradeCompetency.run_id == run_id).group_by(GradeCompetency.competency)
+         .order_by(GradeCompetency.competency))
+    rows = session.execute(q).all()
+    return pd.Series([float(v) if v is not None else np.nan for _c, v in rows],
+                     index=pd.Index([c for c, _v in rows], name="competency"), name="score",
+                     dtype=float)
 
 
 def run_schemes(run: GradeRun) -> dict[str, Scheme]:
@@ -205,6 +232,10 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
     if previous is not None and previous.results_sha256 == results_sha \
             and previous.schemes == _scheme_record(schemes):
         report.run_id, report.unchanged = previous.id, True
+        if previous.inputs_sha256 != inputs_sha or not has_flags_record(session, previous.id):
+            # same results from other inputs (or a run stored before flags were kept): the run
+            # keeps what this computation used
+            write_run_extras(session, previous.id, inputs.flags, inputs.fits)
         return report
     if previous is not None:
         previous.current = False
@@ -226,6 +257,7 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
     session.add(run)
     session.flush()
     _write_detail(session, run, result)
+    write_run_extras(session, run.id, inputs.flags, inputs.fits)  # same transaction as the run
     versions = ", ".join(f"{s.scheme} {s.version} ({s.sha256[:12]})" for s in schemes.values())
     session.add(GradeAudit(cycle_id=cycle.id, action="grade", field="run",
                            before=f"#{previous.id}" if previous else None, after=f"#{run.id}",

@@ -57,6 +57,9 @@ class SourceResult:
     competencies: pd.DataFrame
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
     variants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VARIANT_COLUMNS))
+    #: models a source fitted on the way, kept with the grade run (graders.results.run_flags_store),
+    #: e.g. "practical": (graders.engine.fairness.FairResult or None, reason or None)
+    fits: dict = field(default_factory=dict)
 
 
 def empty_result() -> SourceResult:

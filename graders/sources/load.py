@@ -137,8 +137,11 @@ def combine(results: list[SourceResult], ids: list[str]) -> SourceResult:
     flags = _concat([r.flags for r in results], FLAG_COLUMNS)
     variants = _concat([r.variants for r in results], VARIANT_COLUMNS)
     variants = variants[variants["employee_id"].isin(ids)].reset_index(drop=True)
+    fits: dict = {}
+    for r in results:
+        fits.update(r.fits)
     return SourceResult(components[COMPONENT_COLUMNS], competencies[COMPETENCY_COLUMNS], flags,
-                        variants[VARIANT_COLUMNS])
+                        variants[VARIANT_COLUMNS], fits)
 
 
 def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = None) -> SourceResult:

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 PANEL_COLUMNS = ["unit", "period", "y", "cohort", "stratum"]
 INCREASE, DECREASE, UNCLEAR = "increase", "decrease", "not_enough_evidence"
@@ -237,7 +237,7 @@ def estimate(panel: pd.DataFrame, draws: int = 199, level: float = 0.95, seed: i
     ever = np.isfinite(m.cohort)
     if not ever.any():
         raise NotEnoughData("no_treated", "nobody in the data completed the course")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     weights = _weights(len(m.units), draws, seed)
     cells = _cells(m, weights)
     treated, matched = len(cells.treated_units), len(cells.matched_units)
@@ -291,7 +291,9 @@ def estimate(panel: pd.DataFrame, draws: int = 199, level: float = 0.95, seed: i
             cov = np.cov(boot, rowvar=False).reshape(len(v), len(v))
             stat = float(v @ np.linalg.pinv(cov) @ v)
             df = len(v)
-            p_value = float(stats.chi2.sf(stat, df))
+            from scipy.special import chdtrc  # chi-square survival; scipy.stats not needed
+
+            p_value = float(chdtrc(df, stat))
     with warnings.catch_warnings():  # a cell empty in every draw has no spread: NaN, said so
         warnings.simplefilter("ignore", RuntimeWarning)
         cell_se = np.nanstd(cells.att[1:], axis=0, ddof=1) if draws > 1 else np.nan
@@ -330,7 +332,7 @@ def _placebo(panel: pd.DataFrame, shift: int | None, draws: int, level: float,
     m = _matrices(fake)
     if not np.isfinite(m.cohort).any():
         raise NotEnoughData("placebo", "no data before completion for a placebo")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     cells = _cells(m, _weights(len(m.units), draws, seed))
     if not cells.keys:
         raise NotEnoughData("placebo", "too little data before completion for a placebo")
