@@ -409,8 +409,10 @@
   // and the one that was in front then (an exam) can end up in front of the module the link
   // asked for. Once the lab is restored, the address's document is brought to the front (and
   // kept there for two seconds, while restored notebooks start).
+  var ADDRESS = window.location.pathname.match(/\/lab(?:\/workspaces\/[^/]+)?\/tree\/(.+)$/);
+
   function frontAddressDocument(app) {
-    var m = window.location.pathname.match(/\/lab(?:\/workspaces\/[^/]+)?\/tree\/(.+)$/);
+    var m = ADDRESS;  // as the page was loaded: JupyterLab's router rewrites the address
     if (!m) { return; }
     var path = decodeURIComponent(m[1]);
     app.restored.then(async function () {
