@@ -320,7 +320,8 @@ def _assert_trainee_mode(page) -> None:
 
 def test_is_a_trainee_on_the_hub_in_trainee_mode_and_unable_to_leave_it(hub, people):
     """Signed in through the hub, does a trainee's JupyterLab open a course module as a document
-    (no code cells or prompts, only the Exams menu, no Formgrader, Create Assignment or news), and
+    (no code cells or prompts, only the Exams menu, no Formgrader, Create Assignment or news,
+    the person named), and
     does trainee mode stay on whatever they try from the browser: /lab?reset, Notebook's /tree,
     formgrader, terminals, the plugin manager or the settings API turning things back on, a
     configuration file put into their home through the contents API, or written there by their
@@ -341,6 +342,8 @@ def test_is_a_trainee_on_the_hub_in_trainee_mode_and_unable_to_leave_it(hub, peo
     assert panel.locator(".jp-InputPrompt:visible, .jp-OutputPrompt:visible").count() == 0
     assert panel.locator(".jp-CodeCell .jp-Cell-inputWrapper:visible").count() == 0
     assert "open_module" not in panel.inner_text()
+    # the module names the person (from the roster, through the hub), not their id
+    assert f"Progress is recorded for {NAMES[name]}" in panel.inner_text()
     listing = page.locator(".jp-DirListing-itemText").all_inner_texts()
     assert listing and all(n.endswith(".ipynb") for n in listing), listing
     _assert_trainee_mode(page)
