@@ -211,6 +211,14 @@ def test_is_sign_in_refused_to_strangers_and_locked_after_repeated_failures(hub)
     assert _signed_in(hub, _session(hub, STRANGER))
 
 
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "hub"  # gitignored
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
 def _login_page(browser, hub, name: str):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
@@ -256,7 +264,8 @@ def _server_pid(account: str) -> int:
 
 def test_does_each_trainee_get_jupyterlab_as_their_own_account(hub, people):
     """Does each trainee's JupyterLab run as their own OS account, with $ACADEMY_USER set by the
-    hub to their employee id, a memory limit, and nothing of the home's database in its env?"""
+    hub to their employee id, a memory limit, nothing of the home's database in its env, and the
+    hub's trainee-mode configuration instead of any in their home?"""
     from academy.hub.accounts import os_name
     from academy.hub.settings import load_hub_settings
 
@@ -268,6 +277,9 @@ def test_does_each_trainee_get_jupyterlab_as_their_own_account(hub, people):
                    Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in line)
         assert env["ACADEMY_USER"] == name and env["USER"] == account
         assert "ACADEMY_DB_URL" not in env and "ACADEMY_HOME" not in env
+        # trainee mode: the hub's root-owned configuration, nothing of their home's
+        assert env["JUPYTER_CONFIG_DIR"] == str(hub["home"] / "hub-trainee-config")
+        assert env["JUPYTERHUB_DISABLE_USER_CONFIG"] == "1"
         limits = Path(f"/proc/{pid}/limits").read_text()
         assert re.search(r"Max data size\s+3221225472", limits)
 
@@ -277,6 +289,109 @@ def test_does_the_start_page_say_what_is_happening(hub, people):
     pages = [b for name in TRAINEES for b in people[name]["pending"]]
     assert pages, "no start page was shown"
     assert "workspace is starting" in pages[0] and "正在启动" in pages[0]
+
+
+# --- (b2) trainee mode on the hub ----------------------------------------------------------------
+
+
+def _page_config(page) -> dict:
+    return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+
+
+def _menus(page) -> list[str]:
+    page.locator(".lm-MenuBar-itemLabel").first.wait_for(timeout=240_000)
+    return page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+
+
+INSTRUCTOR = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+              "@jupyter/nbgrader:course-list", "@jupyterlab/console-extension",
+              "@jupyterlab/terminal-extension", "@jupyterlab/apputils-extension:announcements")
+
+
+def _assert_trainee_mode(page) -> None:
+    """Only the exams' menu; instructor tools, consoles, terminals and news off in the page."""
+    assert _menus(page) == ["Exams"]
+    disabled = _page_config(page).get("disabledExtensions", [])
+    assert set(INSTRUCTOR) <= set(disabled), disabled
+    text = page.inner_text("body")
+    assert "Formgrader" not in text and "Create Assignment" not in text
+    assert page.locator(".jp-Notification-Toast, .Toastify__toast").count() == 0  # no news
+    assert page.locator(".jp-Launcher, .jp-CodeConsole, .jp-Terminal").count() == 0
+
+
+def test_is_a_trainee_on_the_hub_in_trainee_mode_and_unable_to_leave_it(hub, people):
+    """Signed in through the hub, does a trainee's JupyterLab open a course module as a document
+    (no code cells or prompts, only the Exams menu, no Formgrader, Create Assignment or news,
+    the person named), and
+    does trainee mode stay on whatever they try from the browser: /lab?reset, Notebook's /tree,
+    formgrader, terminals, the plugin manager or the settings API turning things back on, a
+    configuration file put into their home through the contents API, or written there by their
+    own account (as their kernel could)?"""
+    from academy.hub.accounts import os_name
+    from academy.hub.settings import load_hub_settings
+
+    name = TRAINEES[1]
+    account = os_name(load_hub_settings(hub["home"]), name)
+    page = people[name]["page"]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    base = f"/user/{name}"
+    module = "courses/communication/01_listening.ipynb"
+    page.goto(hub["url"] + f"user/{name}/lab/tree/{module}")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    panel.locator(".academy-reaction").wait_for(state="attached", timeout=240_000)
+    assert panel.locator(".jp-InputPrompt:visible, .jp-OutputPrompt:visible").count() == 0
+    assert panel.locator(".jp-CodeCell .jp-Cell-inputWrapper:visible").count() == 0
+    assert "open_module" not in panel.inner_text()
+    # the module names the person (from the roster, through the hub), not their id
+    assert f"Progress is recorded for {NAMES[name]}" in panel.inner_text()
+    listing = page.locator(".jp-DirListing-itemText").all_inner_texts()
+    assert listing and all(n.endswith(".ipynb") for n in listing), listing
+    _assert_trainee_mode(page)
+    _shot(page, "hub-trainee-course-en.png")
+
+    # what the browser could send: other pages, the instructor's server parts, terminals
+    for path in ("/tree", f"/notebooks/{module}", "/edit/.bashrc", "/terminals/1",
+                 "/formgrader", "/formgrader/api/submissions", "/api/terminals",
+                 f"/nbconvert/script/{module}", "/voila/render/" + module):
+        status, body = _api(page, "GET", base + path)
+        assert status in (403, 404), (path, status)
+        assert "open_module" not in body
+    # turning plugins on: the plugin manager, the settings API, a page_config in their home
+    for plugin in ("@jupyterlab/console-extension", "@jupyter/nbgrader:formgrader"):
+        status, _ = _api(page, "POST", base + "/lab/api/plugins",
+                         {"cmd": "enable", "plugin_name": plugin})
+        assert status >= 400, plugin
+    status, _ = _api(page, "PUT", base + "/lab/api/settings/@jupyterlab/mainmenu-extension:plugin",
+                     {"raw": json.dumps({"menus": [{"id": "jp-mainmenu-run",
+                                                    "disabled": False}]})})
+    assert status >= 400
+    unlocked = json.dumps({"disabledExtensions": {p: False for p in INSTRUCTOR}})
+    for path in (".jupyter/labconfig/page_config.json", ".jupyter/jupyter_server_config.json",
+                 "courses/page_config.json"):
+        status, _ = _api(page, "PUT", f"{base}/api/contents/{path}",
+                         {"type": "file", "format": "text", "content": unlocked})
+        assert status in (400, 403, 404), path
+    # their own account (a kernel of theirs) writes the same into their home: not read
+    wrote = _as(account, "import os, pathlib\n"
+                "for d in ('~/.jupyter/labconfig', '~/.local/etc/jupyter/labconfig'):\n"
+                "    p = pathlib.Path(os.path.expanduser(d)); p.mkdir(parents=True, exist_ok=True)\n"
+                f"    (p / 'page_config.json').write_text({unlocked!r})\n"
+                "p = pathlib.Path(os.path.expanduser('~/.jupyter/lab/user-settings/"
+                "@jupyterlab/mainmenu-extension')); p.mkdir(parents=True, exist_ok=True)\n"
+                "(p / 'plugin.jupyterlab-settings').write_text('{\"menus\": []}')\n")
+    assert wrote.returncode == 0, wrote.stderr
+    settings_dir = hub["home"] / "hub-trainee-config" / "lab-user-settings"
+    assert _as(account, f"open({str(settings_dir / 'x.json')!r}, 'w')").returncode != 0
+    for url in (f"user/{name}/lab?reset", f"user/{name}/lab", f"user/{name}/lab/tree/{module}"):
+        page.goto(hub["url"] + url)
+        page.wait_for_selector("#jp-main-dock-panel", timeout=240_000)
+        page.wait_for_timeout(1500)
+        _assert_trainee_mode(page)
+    panel.locator(".academy-reaction").wait_for(state="attached", timeout=240_000)
+    assert panel.locator(".jp-InputPrompt:visible").count() == 0
+    assert page.locator(".jp-Dialog").count() == 0  # nothing failed to save in the way
+    assert not errors, errors
 
 
 # --- (c) exams across accounts --------------------------------------------------------------------
@@ -294,45 +409,45 @@ def _api(page, method: str, path: str, body: dict | None = None):
 
 
 def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
-    """Does trainee 1 fetch the exam in the Assignments panel, answer by clicking in the exam
-    notebook and submit, all through the hub; and trainees 2 and 3 fetch and submit through
-    their own servers?"""
+    """Does trainee 1, in trainee mode, fetch the exam by its title from the Exams menu, see its
+    questions on opening it (nothing run by hand, no code), answer by clicking, press Submit,
+    confirm and see it submitted, all through the hub; and trainees 2 and 3 fetch and submit
+    through their own servers?"""
     from core.home import open_home
+    from academy.hub.accounts import os_name
+    from academy.hub.settings import load_hub_settings
     from graders.exam.bank import load_bank
     from graders.exam.public import public_exam, variant
     from graders.exam.simulate import correct_answer
 
     first = TRAINEES[0]
     page = people[first]["page"]
-    page.locator('#jp-menu-panel div.lm-MenuBar-itemLabel:text("Nbgrader")').click()
-    page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
-    released = page.locator("#released_assignments_list > .list_item", has_text=EXAM)
-    released.locator(".item_status button").click(timeout=120_000)
-    page.locator("#fetched_assignments_list > .list_item", has_text=EXAM).wait_for(timeout=120_000)
     h = open_home(hub["home"], upgrade=False)
     course_id = h.settings.course_id
     bank = load_bank(h.course_dir / "banks" / f"{EXAM}.yaml")
     h.close()
+    # trainee mode: the exams' menu, the list in the trainee's words, the exam by its title
+    page.locator(".lm-MenuBar-itemLabel", has_text="Exams").click()
+    page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
+    released = page.locator("#released_assignments_list > .list_item", has_text=bank.title)
+    released.locator(".item_status button").click(timeout=120_000)
+    page.locator("#fetched_assignments_list > .list_item",
+                 has_text=bank.title).wait_for(timeout=120_000)
+    assert EXAM not in page.locator("#assignments").inner_text()  # titles, not ids
     pub = public_exam(bank)
     page.goto(hub["url"] + f"user/{first}/lab/tree/{course_id}/{EXAM}/{EXAM}.ipynb")
-    page.wait_for_selector(".jp-Notebook", timeout=120_000)
-    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=180_000)
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     sheet = variant(pub, first)
-    questions = page.locator(".academy-question")
-    for attempt in range(3):
-        page.locator('#jp-menu-panel div.lm-MenuBar-itemLabel:text("Run")').click()
-        page.locator('.lm-Menu-itemLabel:text-is("Run All Cells")').click()
-        try:
-            questions.nth(len(sheet) - 2).wait_for(timeout=60_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    for view in sheet.values():
+    auto = [v for v in sheet.values() if not bank.by_id[v.question].manual]
+    # the widgets show on open: nothing run by hand, no code, no prompts
+    panel.locator(".academy-question").nth(len(auto) - 1).wait_for(state="attached",
+                                                                    timeout=240_000)
+    assert panel.locator(".jp-InputPrompt:visible, .jp-OutputPrompt:visible").count() == 0
+    assert "ask(" not in panel.inner_text()
+    for view in auto:
         q = bank.by_id[view.question]
-        if q.manual:
-            continue
-        box = page.locator(".academy-question").filter(has_text=q.stem[:40])
+        box = panel.locator(".academy-question").filter(has_text=q.stem[:40])
+        box.scroll_into_view_if_needed()
         texts = {o["id"]: o["text"] for o in pub["questions"][q.id].get("options", [])}
         answer = correct_answer(bank, q)
         if q.type == "single":
@@ -346,13 +461,16 @@ def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
             box.locator("input[type=text]").fill(str(answer))
             box.locator("input[type=text]").press("Tab")
         box.get_by_text("✓ Saved").wait_for(timeout=60_000)
-    page.keyboard.press("Control+s")
-    page.locator('#jp-menu-panel div.lm-MenuBar-itemLabel:text("Nbgrader")').click()
-    page.locator('li[data-command="nbgrader:open-assignment-list"]').click()
-    fetched = page.locator("#fetched_assignments_list > .list_item", has_text=EXAM)
-    fetched.locator('.item_status button:text("Submit")').click()
-    page.locator("#submitted_assignments_list > .list_item",
-                 has_text=EXAM).wait_for(timeout=120_000)
+    # Submit, with a confirmation, and a visible submitted state
+    panel.locator("button.academy-submit").click()
+    dialog = page.locator(".academy-confirm")
+    dialog.wait_for(timeout=60_000)
+    assert "Submit your exam?" in dialog.inner_text()
+    dialog.locator(".jp-mod-accept").click()
+    state = panel.locator(".academy-submitted")
+    state.wait_for(timeout=180_000)
+    assert "Submitted" in state.inner_text()
+    _shot(page, "hub-trainee-exam-submitted-en.png")
     for name in TRAINEES[1:]:
         p = people[name]["page"]
         base = f"/user/{name}/assignments"
@@ -363,9 +481,15 @@ def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
                    for v in variant(pub, name).values() if not bank.by_id[v.question].manual}
         sheet_json = json.dumps({"format": 1, "exam": EXAM, "trainee": name, "answers": answers,
                                  "saved_at": {q: "2026-01-01T00:00:00+00:00" for q in answers}})
-        status, text = _api(p, "PUT", f"/user/{name}/api/contents/{course_id}/{EXAM}/answers.json",
-                            {"type": "file", "format": "text", "content": sheet_json})
-        assert status in (200, 201), text
+        # trainee mode's server writes no file but a notebook: the answer sheet is written as
+        # the exam's widgets write it, by the person's own account (their kernel)
+        status, _ = _api(p, "PUT", f"/user/{name}/api/contents/{course_id}/{EXAM}/answers.json",
+                         {"type": "file", "format": "text", "content": sheet_json})
+        assert status == 403
+        wrote = _as(os_name(load_hub_settings(hub["home"]), name),
+                    f"import os; open(os.path.expanduser('~/{course_id}/{EXAM}/answers.json'), "
+                    f"'w').write({sheet_json!r})")
+        assert wrote.returncode == 0, wrote.stderr
         status, text = _api(p, "POST", f"{base}/submit", {"course_id": course_id,
                                                           "assignment_id": EXAM})
         assert status == 200 and "submitted" in text, text
@@ -489,13 +613,18 @@ def test_are_the_banks_gradebook_database_and_other_homes_closed_to_a_trainee(hu
 
 
 def test_do_trainers_get_formgrader_and_trainees_are_refused(hub, people):
-    """Does the trainer open formgrader through the hub (a page JupyterLab may frame), while a
-    trainee is refused?"""
+    """Does the trainer open formgrader through the hub (a page JupyterLab may frame), is the
+    trainer's own JupyterLab the full one (not trainee mode), while a trainee is refused? (The
+    Formgrader panel of the service's JupyterLab: tests/test_hub_department.py.)"""
     page = people[TRAINER]["page"]
     resp = page.goto(hub["url"] + "services/formgrader/formgrader")
     page.wait_for_selector("text=Manage Assignments", timeout=120_000)
     assert "frame-ancestors 'self'" in (resp.headers.get("content-security-policy") or "")
     page.locator("td", has_text=EXAM).first.wait_for(timeout=120_000)  # listed by the page's JS
+    # the trainer's own server is the full JupyterLab, not trainee mode
+    page.goto(hub["url"] + f"user/{TRAINER}/lab")
+    menus = _menus(page)
+    assert "File" in menus and "Run" in menus and "Exams" not in menus
     trainee = people[TRAINEES[0]]["page"]
     resp = trainee.goto(hub["url"] + "services/formgrader/formgrader")
     assert resp.status == 403

@@ -87,6 +87,46 @@ def test_is_the_trainee_workspace_a_read_only_copy_in_their_language(tmp_path):
     assert mode.env["ACADEMY_USER"] == ids[0] and mode.env["JUPYTER_CONFIG_DIR"] == str(cfg)
 
 
+def test_is_the_hubs_trainee_configuration_shared_read_only_and_free_of_home_secrets(tmp_path):
+    """Does the configuration every trainee's server reads on the hub carry trainee mode (same
+    plugins off, same file filter, the same settings defaults) without the home's login codes or
+    a sign-in of its own, is it readable by all and writable by none but its owner, with the
+    jupyter_core "migrated" marker so no server start writes into it; and are the exam titles
+    read from the released exams, an unreadable one keeping its id?"""
+    import stat
+
+    from academy.trainee_lab.server import released_titles
+
+    outbound = tmp_path / "exchange" / "course" / "outbound"
+    cfg = trainee_lab.write_hub_config_dir(tmp_path / "hub-trainee-config", "zh", outbound)
+    server = json.loads((cfg / "jupyter_server_config.json").read_text())
+    assert "identity_provider_class" not in server["ServerApp"]
+    assert "TraineeIdentityProvider" not in server and "token" not in json.dumps(server).lower()
+    assert server["ServerApp"]["tornado_settings"]["academy_outbound"] == str(outbound)
+    assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] \
+        is False
+    assert server["LabApp"]["lock_all_plugins"] is True
+    assert "*.py" in server["ContentsManager"]["hide_globs"]
+    page = json.loads((cfg / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == trainee_lab.DISABLED_PLUGINS
+    overrides = json.loads((cfg / "lab-settings" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    assert (cfg / "migrated").is_file() and (cfg / "custom" / "custom.css").is_file()
+    assert (cfg / "lab-user-settings").is_dir() and not list((cfg / "lab-user-settings").iterdir())
+    for path in [cfg, *cfg.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o755 if path.is_dir() else 0o644), (path, oct(mode))
+    (outbound / "exam-a").mkdir(parents=True)
+    (outbound / "exam-a" / "exam.json").write_text(json.dumps({"title": "AquaPure 基础"}),
+                                                   encoding="utf-8")
+    (outbound / "exam-b").mkdir()
+    (outbound / "exam-b" / "exam.json").write_text("{not json", encoding="utf-8")
+    (outbound / "exam-c").mkdir()
+    assert released_titles(str(outbound)) == {"exam-a": "AquaPure 基础", "exam-b": "exam-b",
+                                              "exam-c": "exam-c"}
+    assert released_titles(str(tmp_path / "none")) == {}
+
+
 @pytest.mark.parametrize("bad", ["../001001", "", "a/b", ".hidden", "x y"])
 def test_is_a_trainee_id_that_is_no_folder_name_refused(tmp_path, bad):
     """Is an id that would lead out of the trainees' folder (or is empty) refused?"""

@@ -24,6 +24,7 @@ from training.progress import check_event, current_trainee, record_event
 
 PROGRESS_URL_ENV = "ACADEMY_PROGRESS_URL"
 TOKEN_ENV = "JUPYTERHUB_API_TOKEN"
+NAME_ENV = "ACADEMY_USER_NAME"  # set by academy.hub.spawner: shown, never trusted
 
 
 class Recorder:
@@ -78,9 +79,10 @@ class Recorder:
 
     def display_name(self) -> str:
         """The trainee's name as the roster has it (their id when the roster does not know
-        them or cannot be read): a module's header names the person, not a number."""
+        them or cannot be read): a module's header names the person, not a number. On a hub
+        (no database here) the name the hub's spawner read from the roster ($ACADEMY_USER_NAME)."""
         if self.home is None:
-            return self.trainee
+            return os.environ.get(NAME_ENV) or self.trainee
         try:
             from sqlalchemy import select
 

@@ -6,12 +6,14 @@ with the ports it chose, so the logic lives here, tested, and the file stays rea
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
 
 from academy.hub import accounts
 from academy.hub.settings import HubSettings, hub_dir, load_hub_settings
+from academy.trainee_lab import write_hub_config_dir
 from core.errors import AcademyError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -61,10 +63,14 @@ c.ServerApp.jpserver_extensions = {{
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.course_list": False,
 }}
-c.LabApp.disabled_extensions = {{"@jupyter/nbgrader:formgrader": True,
-                                 "@jupyter/nbgrader:course-list": True,
-                                 "@jupyter/nbgrader:create-assignment": True}}
 '''
+
+#: the lab plugins of those server parts, off in every person's own server (labconfig/, read by
+#: JupyterLab's page config; a `LabApp.disabled_extensions` setting is no LabApp option and makes
+#: the whole jupyterlab extension fail to link, with trainee mode's settings)
+USER_PAGE_CONFIG = {"disabledExtensions": {"@jupyter/nbgrader:formgrader": True,
+                                           "@jupyter/nbgrader:course-list": True,
+                                           "@jupyter/nbgrader:create-assignment": True}}
 
 FORMGRADER_CONFIG = '''\
 # The trainers' formgrader service (written by `academy hub`; do not edit).
@@ -83,6 +89,12 @@ def formgrader_config_dir(home_root: Path) -> Path:
     return Path(home_root) / "hub-formgrader-config"
 
 
+def trainee_config_dir(home_root: Path) -> Path:
+    """Trainee mode's Jupyter configuration (academy.trainee_lab): every trainee's server reads it
+    as its JUPYTER_CONFIG_DIR (root-owned, world-readable)."""
+    return Path(home_root) / "hub-trainee-config"
+
+
 def write_user_config(home, settings: HubSettings) -> Path:
     folder = accounts.user_config_dir(home.root)
     folder.mkdir(exist_ok=True)
@@ -90,8 +102,17 @@ def write_user_config(home, settings: HubSettings) -> Path:
     (folder / "nbgrader_config.py").write_text(USER_NBGRADER_CONFIG.format(
         course_id=home.settings.course_id, exchange=str(home.exchange_dir)), encoding="utf-8")
     (folder / "jupyter_server_config.py").write_text(USER_SERVER_CONFIG.format(), "utf-8")
-    for f in folder.iterdir():
-        f.chmod(0o644)
+    (folder / "labconfig").mkdir(exist_ok=True)
+    (folder / "labconfig" / "page_config.json").write_text(
+        json.dumps(USER_PAGE_CONFIG, indent=1), encoding="utf-8")
+    for f in [*folder.iterdir(), *(folder / "labconfig").iterdir()]:
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    trainee = trainee_config_dir(home.root)
+    if trainee.exists():
+        shutil.rmtree(trainee)
+    trainee.mkdir()
+    write_hub_config_dir(trainee, home.settings.locale,
+                         home.exchange_dir / home.settings.course_id / "outbound")
     fg = formgrader_config_dir(home.root)
     fg.mkdir(exist_ok=True)
     fg.chmod(0o755)
@@ -134,6 +155,7 @@ def configure(c, home_root: str, hub_port: int, api_port: int, formgrader_port: 
     c.JupyterHub.spawner_class = "academy.hub.spawner.AcademySpawner"
     c.AcademySpawner.home_root = str(root)
     c.AcademySpawner.user_config_dir = str(accounts.user_config_dir(root))
+    c.AcademySpawner.trainee_config_dir = str(trainee_config_dir(root))
     c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
     c.Spawner.default_url = "/lab"
     c.Spawner.notebook_dir = "~"

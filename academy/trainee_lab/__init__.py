@@ -1,7 +1,8 @@
 """Trainee mode of JupyterLab: course modules and exams open as documents, not code.
 
 `prepare(home, employee_id)` makes, for one trainee, everything a JupyterLab server needs to serve
-them (used by `academy serve --trainee ID`, and meant for a JupyterHub spawner to apply per user):
+them (used by `academy serve --trainee ID`; under JupyterHub, `write_hub_config_dir` writes the
+same configuration once for every trainee's server, academy.hub.spawner):
 
 - a **workspace** of their own (`<home>/trainees/<id>/`): a copy of every course module in their
   language (`courses/<course>/<module>.ipynb`, the `.zh.ipynb` twin for a Chinese trainee, cells
@@ -257,36 +258,69 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_config_dir(home, config_dir: Path, employee_id: str, workspace: Path,
-                     locale: str) -> None:
-    """Write the trainee's Jupyter config directory (see the module docstring)."""
-    from dashboards.identity import tokens_path
-
-    server = {
+def _server_config(locale: str, config_dir: Path) -> dict:
+    """jupyter_server_config.json of trainee mode, without the sign-in (see write_config_dir)."""
+    return {
         "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False,
                       # read by the trainee-mode extension (nbgrader's strings in Chinese)
                       "tornado_settings": {"page_config_data": {"academyLocale": locale}},
                       "contents_manager_class": f"{__name__}.server.TraineeContentsManager",
-                      "identity_provider_class": f"{__name__}.server.TraineeIdentityProvider",
                       "extra_template_paths": [str(HERE / "templates")],
                       "jinja_template_vars": {"academy_locale": locale}},
-        "TraineeIdentityProvider": {"trainee": employee_id,
-                                    "tokens_file": str(tokens_path(home.root))},
         "ContentsManager": {"hide_globs": HIDE_GLOBS, "allow_hidden": False},
         "LabApp": {"custom_css": True, "app_settings_dir": str(config_dir / "lab-settings"),
                    "extra_labextensions_path": [str(LABEXTENSIONS)],
                    "lock_all_plugins": True},
     }
-    _write(config_dir / "jupyter_server_config.json", json.dumps(server, indent=1))
+
+
+def _write_lab_files(config_dir: Path, locale: str) -> None:
+    """custom.css, page_config.json (plugins off and locked) and the settings defaults."""
     _write(config_dir / "custom" / "custom.css", (HERE / "custom.css").read_text(encoding="utf-8"))
     _write(config_dir / "labconfig" / "page_config.json",
            json.dumps({"disabledExtensions": DISABLED_PLUGINS,
                        "lockedExtensions": DISABLED_PLUGINS}, indent=1))
     _write(config_dir / "lab-settings" / "overrides.json",
            json.dumps(lab_overrides(locale), indent=1, ensure_ascii=False))
+
+
+def write_config_dir(home, config_dir: Path, employee_id: str, workspace: Path,
+                     locale: str) -> None:
+    """Write the trainee's Jupyter config directory (see the module docstring)."""
+    from dashboards.identity import tokens_path
+
+    server = _server_config(locale, config_dir)
+    server["ServerApp"]["identity_provider_class"] = f"{__name__}.server.TraineeIdentityProvider"
+    server["TraineeIdentityProvider"] = {"trainee": employee_id,
+                                         "tokens_file": str(tokens_path(home.root))}
+    _write(config_dir / "jupyter_server_config.json", json.dumps(server, indent=1))
+    _write_lab_files(config_dir, locale)
     _write(config_dir / "nbgrader_config.py", NBGRADER_CONFIG.format(
         course_id=home.settings.course_id, student=employee_id, exchange=str(home.exchange_dir),
         workspace=str(workspace), cache=str(config_dir / "nbgrader_cache")))
+
+
+def write_hub_config_dir(config_dir: Path, locale: str, outbound: Path) -> Path:
+    """Trainee mode for every trainee's server on JupyterHub (academy.hub.spawner gives it as
+    `JUPYTER_CONFIG_DIR`, with JupyterHub's `disable_user_config`, so nothing in the person's
+    home adds or changes configuration): the same server parts, plugins, settings defaults and
+    CSS as `write_config_dir`, but the sign-in is the hub's and nbgrader's settings (the person's
+    id, the exchange) are the hub's own (academy.hub.config). The server runs as the person's
+    account with no access to the home, so exam titles are read from the released exams in
+    `outbound` (world-readable). `lab-user-settings/` stays empty and is the person's settings
+    folder: they cannot write it, so no setting turns a menu, shortcut or plugin back on.
+    Written by root, readable by all, writable by none of the people."""
+    server = _server_config(locale, config_dir)
+    server["ServerApp"]["tornado_settings"]["academy_outbound"] = str(outbound)
+    _write(config_dir / "jupyter_server_config.json", json.dumps(server, indent=1))
+    _write_lab_files(config_dir, locale)
+    (config_dir / "lab-user-settings").mkdir(parents=True, exist_ok=True)
+    # jupyter_core "migrates" an IPython folder into the config folder once a person has one
+    # (their first kernel makes it): the marker says done, so no server start writes here
+    _write(config_dir / "migrated", "")
+    for path in [config_dir, *config_dir.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return config_dir
 
 
 def safe_id(employee_id: str) -> str:

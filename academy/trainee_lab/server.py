@@ -13,7 +13,8 @@ Configured by `academy.trainee_lab.write_config_dir` through Jupyter's own trait
   trainee. The server's own token (for the operator and the tests) still works.
 * the server extension's handlers: `/nbconvert/...` refused (a notebook exported as a script
   would show its code); `GET /academy/exams`: exam id -> title, read from the home's
-  exam banks on each request, so an exam released while the server runs is named too.
+  exam banks on each request, so an exam released while the server runs is named too; on the
+  hub (no access to the home) from the released exams' public `exam.json` instead.
 """
 
 from __future__ import annotations
@@ -119,10 +120,30 @@ class ExamTitlesHandler(APIHandler):
 
         titles = {}
         root = os.environ.get("ACADEMY_HOME")
-        if root:
+        outbound = self.settings.get("academy_outbound")
+        if outbound and not root:
+            titles = released_titles(outbound)
+        elif root:
             with open_home(root) as home:
                 titles = exam_titles(home)
         self.finish(json.dumps({"exams": titles}, ensure_ascii=False))
+
+
+def released_titles(outbound: str) -> dict[str, str]:
+    """Exam id -> title of each exam released in the exchange's `outbound` folder (its public
+    exam.json: no answers); an exam whose file cannot be read keeps its id."""
+    from pathlib import Path
+
+    out = {}
+    for folder in sorted(Path(outbound).iterdir()) if Path(outbound).is_dir() else []:
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        try:
+            title = json.loads((folder / "exam.json").read_text(encoding="utf-8"))["title"]
+        except (OSError, ValueError, KeyError, TypeError):
+            title = None
+        out[folder.name] = title if isinstance(title, str) and title else folder.name
+    return out
 
 
 class RefusedHandler(APIHandler):

@@ -81,12 +81,19 @@
     var notebook = panel.content;
     var scroller = notebook.outerNode || notebook.node;
     var top = scroller.scrollTop;
+    // a notebook restored behind another tab (an exam left open, then a plan link to a module)
+    // runs in the background: running moves the focus into it, which would bring its tab to the
+    // front; the tab the reader was on stays in front
+    var front = app.shell.currentWidget;
     try {
       await app.commands.execute("notebook:run-all-cells", { widgetId: panel.id, activate: false });
     } finally {
       notebook.activeCellIndex = 0;
       scroller.scrollTop = top;
       panel.node.setAttribute("data-academy-run", "done");
+      if (front && front !== panel && !front.isDisposed && app.shell.currentWidget === panel) {
+        app.shell.activateById(front.id);
+      }
     }
   }
 
@@ -396,6 +403,34 @@
     }
   }
 
+  // ---- the document of the address in front ---------------------------------------------------
+
+  // A plan link opens /lab/tree/<module>; JupyterLab also restores the tabs of the last visit,
+  // and the one that was in front then (an exam) can end up in front of the module the link
+  // asked for. Once the lab is restored, the address's document is brought to the front (and
+  // kept there for two seconds, while restored notebooks start).
+  var ADDRESS = window.location.pathname.match(/\/lab(?:\/workspaces\/[^/]+)?\/tree\/(.+)$/);
+
+  function frontAddressDocument(app) {
+    var m = ADDRESS;  // as the page was loaded: JupyterLab's router rewrites the address
+    if (!m) { return; }
+    var path = decodeURIComponent(m[1]);
+    app.restored.then(async function () {
+      var kept = 0;
+      for (var i = 0; i < 480 && kept < 8; i++) {  // up to two minutes on a loaded machine
+        var found = null;
+        for (var w of app.shell.widgets("main")) {
+          if (w.context && w.context.path === path) { found = w; break; }
+        }
+        if (found) {
+          if (app.shell.currentWidget !== found) { app.shell.activateById(found.id); }
+          kept += 1;
+        }
+        await sleep(250);
+      }
+    }).catch(function (err) { console.error("academy: address document", err); });
+  }
+
   // ---- the plugin ------------------------------------------------------------------------------
 
   var plugin = {
@@ -406,6 +441,7 @@
       document.body.classList.add("academy-trainee-mode");
       guardCommands(app);
       translateNbgrader(app, pageLocale());
+      frontAddressDocument(app);
       app.docRegistry.addWidgetExtension("Notebook", {
         createNew: function (panel, context) {
           panel.node.classList.add("academy-document");
