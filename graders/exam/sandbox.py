@@ -48,7 +48,8 @@ LIMITS_ENV = "ACADEMY_SANDBOX_LIMITS"
 UID_BASE = 1_900_000_000
 UID_SPAN = 100_000_000
 #: the project's top-level packages the kernel may import (bound read-only)
-CODE_PACKAGES = ("graders", "academy")
+#: (graders.exam imports core: errors, option checks, YAML and table reading)
+CODE_PACKAGES = ("graders", "core", "academy")
 #: what a grading kernel's file system holds of /etc
 ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "mime.types")
 #: environment variables handed into the sandbox (everything else is cleared)
