@@ -68,7 +68,7 @@ def report_import(result, noun: str, dry_run: bool) -> None:
 def practical_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                      sheet: SheetOpt = None, replaces: KeyOpt = None) -> None:
     """Import trainers' rubric scores: one row per trainee, scenario (rubric) and trainer."""
-    from graders import practical
+    from graders.sources import practical
 
     _run_import(ctx, practical.import_file, file, cycle, dry_run, sheet, replaces)
 
@@ -78,7 +78,7 @@ def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Agreement between trainers per scenario, and lenient or harsh trainers."""
     from core.cycles import named_or_current
     from graders.forms_config import load_evidence_config
-    from graders.practical import agreement
+    from graders.sources.practical import agreement
     from graders.sources import evidence_frame
 
     h = open_from(ctx)
@@ -105,7 +105,7 @@ def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
 def reviews_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                    sheet: SheetOpt = None, replaces: KeyOpt = None) -> None:
     """Import 360-degree reviews (rater, ratee, optional relation, one column per item)."""
-    from graders import reviews
+    from graders.sources import reviews
 
     _run_import(ctx, reviews.import_file, file, cycle, dry_run, sheet, replaces)
 
@@ -114,7 +114,7 @@ def reviews_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dr
 def surveys_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                    sheet: SheetOpt = None, replaces: KeyOpt = None) -> None:
     """Import customer survey responses (linked by staff id or ticket)."""
-    from graders import surveys
+    from graders.sources import surveys
 
     _run_import(ctx, surveys.import_file, file, cycle, dry_run, sheet, replaces)
 
@@ -123,7 +123,7 @@ def surveys_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dr
 def surveys_tickets(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                     sheet: SheetOpt = None) -> None:
     """Import closed service tickets (ticket, staff id, date, survey sent) for coverage."""
-    from graders import surveys
+    from graders.sources import surveys
 
     _run_import(ctx, surveys.import_tickets, file, cycle, dry_run, sheet, None, with_cfg=False)
 
@@ -157,7 +157,7 @@ def surveys_company(ctx: typer.Context, cycle: CycleOpt = None,
 def behaviour_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                      sheet: SheetOpt = None, replaces: KeyOpt = None) -> None:
     """Import key-behaviour deductions (staff id, month, behaviour, count)."""
-    from graders import behaviour
+    from graders.sources import behaviour
 
     _run_import(ctx, behaviour.import_file, file, cycle, dry_run, sheet, replaces)
 

@@ -25,7 +25,7 @@ def _months(session, month: str | None, cycle: str | None) -> list[str]:
 
     from core.cycles import current_cycle, get_cycle
     from core.errors import AcademyError
-    from graders.operations_store import cycle_months
+    from graders.sources.operations import cycle_months
 
     if month:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
@@ -95,7 +95,7 @@ def tickets_kpis(
     from core.errors import AcademyError
     from core.i18n import t
     from core.labels import t
-    from graders.operations_store import load_operations_kpis
+    from graders.sources.operations import load_operations_kpis
 
     if by not in ("person", "team"):
         raise AcademyError("--by must be person or team")
@@ -133,7 +133,7 @@ def tickets_breaches(
     """The tickets behind every missed commitment."""
     from core.i18n import t
     from core.labels import t
-    from graders.operations_store import load_operations_kpis
+    from graders.sources.operations import load_operations_kpis
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -199,7 +199,7 @@ def pay(
     from graders.engine.schemes import home_schemes
     from core.labels import t
     from graders.service_kpis.export import write_pay_workbook
-    from graders.operations_store import cycle_months, cycle_pay, load_operations_kpis
+    from graders.sources.operations import cycle_months, cycle_pay, load_operations_kpis
     from graders.service_kpis.export import write_pay_workbook
 
     h = open_from(ctx)

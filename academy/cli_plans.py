@@ -19,7 +19,7 @@ app = typer.Typer(help="Technical support's monthly work plan: agree, score next
 def _run(ctx, importer, path: Path, cycle, dry_run, sheet, key, **kw) -> None:
     from sqlalchemy.orm import Session
 
-    from graders.work_plans import load_rules
+    from graders.sources.work_plans import load_rules
     from roster.store import current_user
 
     h = open_from(ctx)
@@ -41,7 +41,7 @@ def _run(ctx, importer, path: Path, cycle, dry_run, sheet, key, **kw) -> None:
 def plans_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_run: DryOpt = False,
                  sheet: SheetOpt = None, replaces: KeyOpt = None) -> None:
     """Import agreed plan items: staff id, month, item, weight, target, supervisor."""
-    from graders.work_plans import import_plan
+    from graders.sources.work_plans import import_plan
 
     _run(ctx, import_plan, file, cycle, dry_run, sheet, replaces)
 
@@ -53,7 +53,7 @@ def plans_score(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, dry_r
                     help="Score as of this date (YYYY-MM-DD; default: today).")] = None) -> None:
     """Score last month's items: staff id, month, item, status (done/partly/not done), quality."""
     from core.tabular import parse_date
-    from graders.work_plans import import_scores
+    from graders.sources.work_plans import import_scores
 
     _run(ctx, import_scores, file, cycle, dry_run, sheet, replaces,
          today=parse_date(today) if today else date.today())
@@ -64,7 +64,7 @@ def plans_show(ctx: typer.Context, cycle: CycleOpt = None,
                employee: Annotated[Optional[str], typer.Option(help="One staff id.")] = None) -> None:
     """Agreed plan items and their scores, per person and month."""
     from core.cycles import named_or_current
-    from graders.work_plans import plan_overview
+    from graders.sources.work_plans import plan_overview
 
     h = open_from(ctx)
     with h.transaction() as s:

@@ -78,7 +78,10 @@ def step_evidence(ctx: DemoContext) -> None:
 
     from academy.synthetic.evidence import Person, write_evidence_files
     from core.cycles import current_cycle
-    from graders import behaviour, practical, reviews, surveys
+    from graders.sources import behaviour
+    from graders.sources import practical
+    from graders.sources import reviews
+    from graders.sources import surveys
     from graders.forms_config import load_evidence_config
     from graders.sources import collect
     from roster.store import list_staff

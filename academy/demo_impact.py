@@ -95,7 +95,7 @@ def step_completions(ctx) -> None:
     """academy.demo step: spread completions of COURSE over the months; leave the ticket
     adjustment for the ticket step."""
     from academy.synthetic.tickets import ROLE_CHANNELS
-    from graders.operations_store import staff_frame
+    from graders.sources.operations import staff_frame
     from graders.training_impact.store import completions
     from training.catalog import all_modules
     from training.progress import ModuleProgress

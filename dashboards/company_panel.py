@@ -2,7 +2,7 @@
 delivery time and packaging as customers rated them (survey items with `attribution: company`),
 per item for the whole company and for the viewer's own teams, with an Excel download.
 
-These items are never charged to the engineer who served the customer (graders.surveys); the
+These items are never charged to the engineer who served the customer (graders.sources.surveys); the
 panel shows no person, only items, so a manager sees the company rows and their own teams' rows.
 """
 

@@ -43,7 +43,7 @@ from graders.forms_config import load_evidence_config
 from graders.ladder.coaching_store import followups
 from graders.results.models import GradePublication, GradeRun
 from graders.results.store import current_run, run_schemes, stored_result
-from graders.reviews import peer_summary
+from graders.sources.reviews import peer_summary
 from graders.sources import FLAG_COLUMNS, collect
 from roster.models import Role, Staff, Team
 
@@ -481,7 +481,7 @@ def trainee_report(company: Company, viewer: Viewer | None, cycle: str | None = 
 
 
 def peer_of(company: Company, cycle: str, employee_id: str) -> pd.DataFrame:
-    """Peer-review aggregates of one person (graders.reviews.peer_summary: only competencies with
+    """Peer-review aggregates of one person (graders.sources.reviews.peer_summary: only competencies with
     at least the minimum number of raters; never individual answers)."""
     p = peer_table(company, cycle)
     return p[p["employee_id"] == employee_id][["competency", "score", "raters"]] \
@@ -489,10 +489,10 @@ def peer_of(company: Company, cycle: str, employee_id: str) -> pd.DataFrame:
 
 
 def peer_table(company: Company, cycle: str) -> pd.DataFrame:
-    """graders.reviews.peer_summary of a cycle (aggregates only), kept for the kernel's life:
+    """graders.sources.reviews.peer_summary of a cycle (aggregates only), kept for the kernel's life:
     a trainee page's kernel reads it while preheating (dashboards.ui.preload)."""
     from core.cycles import get_cycle
-    from graders.reviews import peer_summary
+    from graders.sources.reviews import peer_summary
 
     key = ("peers", cycle)
     with _LOCK:

@@ -1,5 +1,5 @@
 """Theory and practical exam figures for the trainer view and the trainee report, read from the
-home's nbgrader gradebook (graders.exam) and the practical evidence (graders.practical)."""
+home's nbgrader gradebook (graders.exam) and the practical evidence (graders.sources.practical)."""
 
 from __future__ import annotations
 
@@ -137,12 +137,12 @@ def scenario_titles(home, loc: str) -> dict[str, str]:
 
 
 def practical_agreement(home, cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Krippendorff's alpha per scenario and leniency per trainer (graders.practical.agreement)."""
+    """Krippendorff's alpha per scenario and leniency per trainer (graders.sources.practical.agreement)."""
     from sqlalchemy.orm import Session
 
     from core.cycles import get_cycle
     from graders.forms_config import load_evidence_config
-    from graders.practical import agreement
+    from graders.sources.practical import agreement
     from graders.sources import evidence_frame
 
     rules = load_evidence_config(home.assessments_dir).practical

@@ -16,7 +16,7 @@ from dashboards.access import ADMIN, AccessDenied, Viewer, visible_ids
 from dashboards.data import Company
 from graders.managers import goals
 from graders.managers.store import team_figures as figures
-from graders.operations_store import cycle_months
+from graders.sources.operations import cycle_months
 
 
 def _cycle(company: Company, cycle: str):

@@ -3,7 +3,7 @@
 Survey items attributed to the company (`attribution: company` in
 `assessments/surveys/customer_survey.yaml`: product quality, price, delivery time, packaging) are
 reported here, per item and team, and never enter a person's customer score
-(graders.surveys.responses reads person items only).
+(graders.sources.surveys.responses reads person items only).
 
 Per item (and team): responses, the mean on 0-100, and the share of customers satisfied with it
 (an answer at or above the survey's satisfied threshold, default 85).
@@ -22,7 +22,7 @@ from core import labels
 from graders.forms_config import SurveyForm
 from graders.importing import latest_config
 from graders.sources import details_frame, evidence_frame
-from graders.surveys import attributed_to
+from graders.sources.surveys import attributed_to
 from roster.models import Staff, Team
 
 __all__ = ["COMPANY_COLUMNS", "company_items", "company_report", "export_company_report"]

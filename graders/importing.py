@@ -18,7 +18,7 @@ from core.errors import AcademyError, Problem
 from core.tabular import ColumnMap, Table, column_letter, normalize_header, normalize_text
 from graders.evidence import Evidence, EvidenceBatch, new_batch
 from graders.results.publishing import assert_cycle_writable
-from graders.survey_exports import header_candidates, is_meta
+from graders.sources.survey_exports import header_candidates, is_meta
 from roster.models import Staff
 
 
@@ -48,7 +48,7 @@ def item_columns(table: Table, items: Iterable[tuple[str, Sequence[str]]],
 
     Survey tools number their questions ("3. Courtesy", "Q3 Courtesy", "3、", "第3题") and write a
     matrix question's rows after its stem ("5、(服务态度)", "Please rate [Attitude]"): see
-    `graders.survey_exports.header_candidates`. A header that matches nothing is ignored too.
+    `graders.sources.survey_exports.header_candidates`. A header that matches nothing is ignored too.
     """
     lookup: dict[str, str] = {}
     for item_id, texts in items:
@@ -101,7 +101,7 @@ class Located:
     cols: ColumnMap
     items: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    #: reads answers written as words (graders.survey_exports.AnswerWords), if the import takes them
+    #: reads answers written as words (graders.sources.survey_exports.AnswerWords), if the import takes them
     words: object | None = None
 
     def at(self, row: int, field_name: str | None, message: str) -> None:

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from academy.synthetic.company import make_company, write_roster_csv
 from core.cycles import close_cycle, open_cycle
 from core.errors import AcademyError, ProblemsError
-from graders import behaviour, practical, reviews, surveys
+from graders.sources import behaviour
+from graders.sources import practical
+from graders.sources import reviews
+from graders.sources import surveys
 from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import load_evidence_config
 from graders.sources import collect, evidence_frame

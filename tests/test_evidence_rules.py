@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graders.behaviour import monthly_scores
+from graders.sources.behaviour import monthly_scores
 from graders.forms_config import PracticalRules, ReviewRules, SurveyForm
-from graders.practical import agreement, aggregate as practical_aggregate, krippendorff_alpha, \
+from graders.sources.practical import agreement, aggregate as practical_aggregate, krippendorff_alpha, \
     practical_flags
-from graders.reviews import aggregate_peer, aggregate_self, review_flags
-from graders.surveys import summarise
+from graders.sources.reviews import aggregate_peer, aggregate_self, review_flags
+from graders.sources.surveys import summarise
 
 NAN = np.nan
 

@@ -25,7 +25,7 @@ def _home(root: Path, db_url: str):
 
     from academy.synthetic.evidence import Person, write_evidence_files
     from core.cycles import current_cycle
-    from graders import practical
+    from graders.sources import practical
     from graders.forms_config import load_evidence_config
     from roster.store import list_staff
 
@@ -181,7 +181,7 @@ def test_is_a_disconnected_design_refused_by_the_command(homes, tmp_path):
     and no traceback? (Last in the module: it replaces the PostgreSQL home's practical scores.)"""
     import openpyxl
 
-    from graders import practical
+    from graders.sources import practical
     from graders.forms_config import load_evidence_config
 
     h = homes["postgresql"][0]

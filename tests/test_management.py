@@ -318,7 +318,7 @@ def test_upward_review_below_the_rater_minimum_is_hidden_everywhere(mg_home, tmp
     its components and the exported workbook, while one with enough raters counts?"""
     from openpyxl import load_workbook
 
-    from graders import reviews
+    from graders.sources import reviews
     from graders.engine.schemes import home_schemes
     from graders.forms_config import load_evidence_config
     from graders.results.exports import export_cycle

@@ -183,7 +183,7 @@ def test_are_customer_answers_read_by_the_database_scored_as_when_parsed_in_pyth
     from `details` give exactly the responses, and the customer component exactly the scores,
     of the evidence rows parsed in Python (company items left out, a missing attribution counted
     as the person's, a whole-number weight)?"""
-    from graders import surveys
+    from graders.sources import surveys
     from graders.sources import collect, evidence_frame
     from graders.sources.load import current_batches
 

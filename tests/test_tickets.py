@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.errors import ProblemsError
 from core.tabular import read_table
-from graders.operations_store import load_operations_kpis
+from graders.sources.operations import load_operations_kpis
 from graders.ticket_models import Ticket, TicketBatch
 from graders.tickets import current_tickets, import_tickets, parse_tickets
 from roster.store import import_roster_file
@@ -244,7 +244,7 @@ def test_cycle_pay_workbook_and_operations_component(ops_home, tmp_path):
     pay sheet written in Chinese for a Chinese home, and are operational KPIs a grade component?"""
     from core.cycles import open_cycle
     from graders.engine.schemes import home_schemes
-    from graders.operations_store import cycle_pay
+    from graders.sources.operations import cycle_pay
     from graders.service_kpis.export import write_pay_workbook
     from graders.sources import collect
 

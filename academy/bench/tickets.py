@@ -35,7 +35,7 @@ def build(root: Path, staff: int, per_month: float = 20.0, seed: int = 2026, log
 
     from academy.demo import synthetic_company
     from academy.synthetic.tickets import make_tickets, write_ticket_export
-    from graders.operations_store import staff_frame
+    from graders.sources.operations import staff_frame
 
     t0 = time.perf_counter()
     ctx = synthetic_company(root, staff, seed, TODAY)
@@ -79,7 +79,7 @@ def step_import(root: Path, csv: Path) -> dict:
 def step_kpis(root: Path) -> dict:
     from core.home import open_home
     from graders.engine.schemes import home_schemes
-    from graders.operations_store import load_operations_kpis, staff_frame
+    from graders.sources.operations import load_operations_kpis, staff_frame
     from graders.service_kpis.monthly_pay import monthly_pay
 
     h = open_home(root)

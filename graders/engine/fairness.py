@@ -34,7 +34,7 @@ from scipy import optimize, sparse
 from scipy.sparse import csgraph
 
 from core.errors import AcademyError
-from graders.practical import ratings as rating_scores
+from graders.sources.practical import ratings as rating_scores
 from graders.sources import details_frame
 
 MODELS = ("rasch", "mixed")
@@ -319,7 +319,7 @@ def _weighted_points(r: pd.DataFrame, values: np.ndarray) -> pd.Series:
 
 
 def _trainee_table(r: pd.DataFrame, effect_points: pd.Series) -> pd.DataFrame:
-    """Raw scenario score (graders.practical rules), the trainers' effect taken off, per trainee
+    """Raw scenario score (graders.sources.practical rules), the trainers' effect taken off, per trainee
     and scenario; `effect_points` per (trainee, rubric, trainer) rating, + raises the score."""
     rated = r.groupby(["employee_id", "rubric", "rater_id"]).agg(
         miss=("critical_miss", "first")).reset_index()

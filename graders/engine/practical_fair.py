@@ -1,4 +1,4 @@
-"""The practical component with its fair variant: graders.practical's scores plus, per trainee,
+"""The practical component with its fair variant: graders.sources.practical's scores plus, per trainee,
 the score with trainer severity taken off (graders.engine.fairness, many-facet Rasch), which a role
 scheme grades on with `practical: {variant: fair}`. Both stay in every result's provenance
 (grade_components.scores). A design whose trainers and trainees are not connected gives no fair
@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.errors import AcademyError
-from graders import practical
+from graders.sources import practical
 from graders.engine import fairness
 from graders.engine.fair_record import DISCONNECTED, NO_RATINGS
 from graders.forms_config import PracticalRules

@@ -16,7 +16,7 @@ from graders.managers.store import team_figures
 from core.labels import t
 from graders.managers import goals as goal_store
 from graders.engine import grading as g
-from graders.operations_store import cycle_months
+from graders.sources.operations import cycle_months
 
 
 def management_sheets(session: Session, cycle, result: g.GradeResult, schemes: dict,

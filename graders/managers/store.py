@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
-from graders import surveys
+from graders.sources import surveys
 from graders.managers import goals as goal_store
 from graders.managers import grading as m
 from graders.ladder import violations_store
 from graders.engine.course_catalog import module_catalog
 from graders.managers import goals as goal_store, grading as m
 from graders.managers.goal_models import CustomerChurn
-from graders.operations_store import cycle_months, load_operations_kpis
+from graders.sources.operations import cycle_months, load_operations_kpis
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
@@ -91,7 +91,7 @@ def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame
 def survey_answers(session: Session, cycle_id: int,
                    answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """[employee_id, satisfaction]: each customer response's satisfaction (0-100) over the items
-    attributed to the person (graders.surveys.responses); from `answers` (graders.surveys
+    attributed to the person (graders.sources.surveys.responses); from `answers` (graders.sources.surveys
     ANSWER_COLUMNS) when given, else read."""
     resp = surveys.answer_responses(surveys.answer_frame(session, cycle_id) if answers is None
                                     else answers)

@@ -15,8 +15,8 @@ from core.home import Home, open_home
 from core import labels
 from graders.forms_config import EvidenceConfig, load_evidence_config
 from graders.importing import store, target_cycle
-from graders.practical import practical_config, rating_records
-from graders.reviews import review_config, review_records
+from graders.sources.practical import practical_config, rating_records
+from graders.sources.reviews import review_config, review_records
 from roster.store import current_user, list_staff
 
 _t = labels.scoped("form")

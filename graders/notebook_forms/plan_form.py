@@ -1,6 +1,6 @@
 """The supervisor's notebook form for technical support's monthly work plan: agree the plan items
 of a direct report at the start of a month, score them (done / partly / not done, quality) the
-next month. Thin ipywidgets over graders.work_plans, stored like the file imports.
+next month. Thin ipywidgets over graders.sources.work_plans, stored like the file imports.
 
 The supervisor is the serving identity (graders.notebook_forms.evidence_forms), never a widget value; the people offered
 and accepted are those below them in the roster, of the work plan's role families.
@@ -16,9 +16,9 @@ from core.cycles import get_cycle
 from core.errors import AcademyError
 from core.home import Home
 from core import labels
-from graders.behaviour import cycle_months
+from graders.sources.behaviour import cycle_months
 from graders.notebook_forms.evidence_forms import _Form
-from graders.work_plans import (
+from graders.sources.work_plans import (
     STATUSES,
     _chain_above,
     _month_over,

@@ -9,7 +9,7 @@ Job figures (`KPIS`), each per person and month unless said otherwise:
 * `deductions`: key-behaviour deduction points (lower is better);
 * `practical`: mean practical-exam score (0-100) per assessment cycle;
 * `review`: mean of the supervisor review score and the peer review score (0-100) per assessment
-  cycle; peer scores only where enough peers rated (graders.reviews.peer_summary).
+  cycle; peer scores only where enough peers rated (graders.sources.reviews.peer_summary).
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import AcademyError
-from graders import behaviour, practical, reviews, surveys
+from graders.sources import behaviour
+from graders.sources import practical
+from graders.sources import reviews
+from graders.sources import surveys
 from graders.evidence import EvidenceBatch, ServiceTicket
-from graders.operations_store import batch_config
+from graders.sources.operations import batch_config
 from graders.service_kpis import kpis as operations
 from graders.service_kpis.config import OperationsConfig
 from graders.sources import details_frame, evidence_frame

@@ -3,7 +3,7 @@
 Each survey item is attributed to the person (attitude, response speed, problem solving) or to the
 company (product quality, price, delivery time, packaging). Only person items make a staff
 member's score; company items are reported to the company (graders.company_feedback) and never
-change anyone's score. Exports from survey tools are read as they come (graders.survey_exports).
+change anyone's score. Exports from survey tools are read as they come (graders.sources.survey_exports).
 
 A response's satisfaction is the weighted mean of its answered person items on 0-100. Per person:
 the plain figure of the practice, total score / customers surveyed (= the mean; "satisfied" when
@@ -49,7 +49,7 @@ from graders.sources import (
     details_frame,
 )
 from graders.sources.load import raw_frame
-from graders.survey_exports import AnswerWords, map_fields, unfold
+from graders.sources.survey_exports import AnswerWords, map_fields, unfold
 from roster.models import Staff, Team
 
 SYNONYMS = {
@@ -371,7 +371,7 @@ def aggregate_rows(ev: pd.DataFrame, form: SurveyForm | None, team_of: dict,
 
 def response_result(resp: pd.DataFrame, form: SurveyForm | None, team_of: dict,
                     tickets: pd.DataFrame | None) -> SourceResult:
-    """Pure: aggregate_rows from the responses (graders.surveys.responses)."""
+    """Pure: aggregate_rows from the responses (graders.sources.surveys.responses)."""
     if resp.empty:
         return SourceResult(pd.DataFrame(columns=COMPONENT_COLUMNS),
                             pd.DataFrame(columns=COMPETENCY_COLUMNS))

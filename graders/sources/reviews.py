@@ -35,7 +35,7 @@ from graders.sources import (
     SourceResult,
 )
 from graders.sources.load import evidence_frame
-from graders.survey_exports import AnswerWords, map_fields, unfold
+from graders.sources.survey_exports import AnswerWords, map_fields, unfold
 from roster.models import Staff
 
 __all__ = ["RELATIONS", "import_file", "peer_summary", "review_records", "aggregate_peer",
@@ -83,7 +83,7 @@ def review_records(form: ReviewForm, relation: str, rater: str, ratee: str,
 
 
 def parse_sheet(table: Table, form: ReviewForm, staff: dict) -> list[dict]:
-    """Check a review sheet: long, wide, or a survey tool's export (graders.survey_exports)."""
+    """Check a review sheet: long, wide, or a survey tool's export (graders.sources.survey_exports)."""
     table = unfold(table)
     cols, problems = map_fields(table, SYNONYMS, REQUIRED, KEYWORDS)
     items, item_problems = item_columns(

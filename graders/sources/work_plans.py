@@ -1,6 +1,6 @@
 """Technical support's monthly work plan (月度工作计划), agreed at the start of a month and scored
 by the direct supervisor the next month; it feeds the supervisor component of technical-support
-staff. Field service keeps the key-behaviour deductions (graders.behaviour).
+staff. Field service keeps the key-behaviour deductions (graders.sources.behaviour).
 
 Definitions live in the home's `assessments/plans/work_plan.yaml` (WorkPlanRules).
 
@@ -38,11 +38,11 @@ from core.cycles import Cycle
 from core.errors import ProblemsError
 from core.tabular import Table, map_columns, normalize_header, normalize_text, read_table
 from core.yamlio import load_model
-from graders.behaviour import _month, cycle_months, family_index
+from graders.sources.behaviour import _month, cycle_months, family_index
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import Scale
 from graders.importing import ImportResult, Located, parse_number, staff_index, store, target_cycle
-from graders.reviews import aggregate_supervisor as review_supervisor
+from graders.sources.reviews import aggregate_supervisor as review_supervisor
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
@@ -425,7 +425,7 @@ def _rules_of(session: Session | None, ev: pd.DataFrame) -> WorkPlanRules:
 
 def aggregate_supervisor(session: Session | None, cycle_id: int | None,
                          ev: pd.DataFrame) -> SourceResult:
-    """The supervisor component: supervisor reviews (graders.reviews) and, for the work plan's
+    """The supervisor component: supervisor reviews (graders.sources.reviews) and, for the work plan's
     families, the scored monthly work plan."""
     return supervisor_rows(ev, lambda: _rules_of(session, ev))
 
