@@ -168,7 +168,6 @@ def roster_list(
     fmt: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
 ) -> None:
     """Show the roster."""
-    from core.i18n import t
     from core.labels import t
     from roster.store import list_staff, team_names
 
@@ -271,7 +270,6 @@ def cycle_close(ctx: typer.Context, name: str) -> None:
 def cycle_list(ctx: typer.Context) -> None:
     """List assessment cycles."""
     from core.cycles import list_cycles
-    from core.i18n import t
     from core.labels import t
 
     h = open_from(ctx)

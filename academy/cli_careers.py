@@ -44,7 +44,6 @@ def _table(title: str, headers: list[str], rows: list[list]) -> None:
 @app.command("tracks")
 def tracks(ctx: typer.Context) -> None:
     """Tracks, their levels and entry criteria (careers.yaml)."""
-    from core.i18n import t
     from core.labels import t
 
     h = open_from(ctx)
@@ -68,8 +67,6 @@ def eligibility(ctx: typer.Context, track: Annotated[Optional[str], typer.Option
                 team: Annotated[Optional[str], typer.Option()] = None, as_of: AsOfOpt = None
                 ) -> None:
     """Everyone against the next level of each track: ready now, ready soon or not yet, and why."""
-    from core.i18n import t
-    from graders.ladder import careers_store as cs
     from core.labels import t
     from graders.ladder import careers_store as cs
 
@@ -158,8 +155,6 @@ def decide(ctx: typer.Context, case_id: str,
 def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
         "--all", help="Include decided cases.")] = False) -> None:
     """Promotion cases and the step each is at."""
-    from core.i18n import t
-    from graders.ladder import careers_store as cs
     from core.labels import t
     from graders.ladder import careers_store as cs
 
@@ -182,8 +177,6 @@ def cases(ctx: typer.Context, all_: Annotated[bool, typer.Option(
 @app.command("history")
 def history(ctx: typer.Context, case_id: str) -> None:
     """Every step of one promotion case or mentoring pair: what, who, when, why."""
-    from core.i18n import t
-    from graders.ladder import store as ladder_store
     from core.labels import t
     from graders.ladder import store as ladder_store
 
@@ -207,8 +200,6 @@ def history(ctx: typer.Context, case_id: str) -> None:
 def bench(ctx: typer.Context, as_of: AsOfOpt = None) -> None:
     """The talent pipeline (梯队) per track and level: ready now, ready soon, in the pipeline,
     gaps."""
-    from core.i18n import t
-    from graders.ladder import careers_store as cs
     from core.labels import t
     from graders.ladder import careers_store as cs
 
@@ -265,8 +256,6 @@ def mentor_end(ctx: typer.Context, pair_id: str, reason: ReasonOpt,
 @mentor_app.command("list")
 def mentor_list(ctx: typer.Context) -> None:
     """Mentoring pairs, active first."""
-    from core.i18n import t
-    from graders.ladder import careers_store as cs
     from core.labels import t
     from graders.ladder import careers_store as cs
 

@@ -43,9 +43,6 @@ def list_(
     """The corrective actions of published cycles and where their follow-up stands."""
     from datetime import date
 
-    from core.i18n import t
-    from graders.ladder import coaching as co
-    from graders.ladder import coaching_store as cs
     from core.labels import t
     from graders.ladder import coaching as co
     from graders.ladder import coaching_store as cs
@@ -79,8 +76,6 @@ def follow_up(
         "--until", help="With extended: the new due date, YYYY-MM-DD.")] = None,
 ) -> None:
     """Record a corrective action's follow-up (by the person's line, a trainer or an admin)."""
-    from core.i18n import t
-    from graders.ladder import coaching_store as cs
     from core.labels import t
     from graders.ladder import coaching_store as cs
     from roster.store import current_user

@@ -51,9 +51,8 @@ def import_(ctx: typer.Context,
 @app.command("results")
 def results(ctx: typer.Context) -> None:
     """Current competition results."""
-    from core.i18n import t
-    from graders.ladder.recognition_store import competitions_frame
     from core.labels import t
+    from graders.ladder.recognition_store import competitions_frame
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -69,10 +68,9 @@ def results(ctx: typer.Context) -> None:
 def awards(ctx: typer.Context) -> None:
     """Everyone recognised under the award rules, with amount or prize (opted-out people too:
     their prize stands)."""
-    from core.i18n import t
+    from core.labels import t
     from graders.ladder.recognition import load_recognition_config
     from graders.ladder.recognition_store import load
-    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -90,10 +88,9 @@ def awards(ctx: typer.Context) -> None:
 @app.command("board")
 def board(ctx: typer.Context) -> None:
     """The honour board as it may be shown (without anyone who opted out)."""
-    from core.i18n import t
+    from core.labels import t
     from graders.ladder.recognition import load_recognition_config
     from graders.ladder.recognition_store import load
-    from core.labels import t
     from roster.store import list_staff
 
     h = open_from(ctx)

@@ -22,7 +22,6 @@ def list_courses(courses: CoursesOpt = None,
                  zh: Annotated[bool, typer.Option("--zh", help="Titles in Chinese.")] = False) -> None:
     """Every course with its modules, competencies and estimated minutes."""
     from core.competencies import competency_name
-    from core.i18n import t
     from core.labels import t
     from training.catalog import load_courses
 

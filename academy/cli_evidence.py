@@ -78,8 +78,8 @@ def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Agreement between trainers per scenario, and lenient or harsh trainers."""
     from core.cycles import named_or_current
     from graders.forms_config import load_evidence_config
-    from graders.sources.practical import agreement
     from graders.sources import evidence_frame
+    from graders.sources.practical import agreement
 
     h = open_from(ctx)
     rules = load_evidence_config(h.assessments_dir).practical

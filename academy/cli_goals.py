@@ -105,9 +105,8 @@ def goals_list(ctx: typer.Context,
                employee: Annotated[Optional[str], typer.Option(help="One person.")] = None,
                month: Annotated[Optional[str], typer.Option(help="YYYY-MM")] = None) -> None:
     """Goals you may see (yours and your staff's), with their state."""
-    from core.i18n import t
-    from graders.managers.goals import goals_frame, parse_month
     from core.labels import t
+    from graders.managers.goals import goals_frame, parse_month
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (goals_frame(s, months, _viewer_scope(s)),
@@ -173,9 +172,8 @@ def talks_record(ctx: typer.Context, employee_id: str,
 def talks_list(ctx: typer.Context,
                month: Annotated[Optional[str], typer.Option(help="YYYY-MM")] = None) -> None:
     """One-to-ones you may see (yours and your staff's)."""
-    from core.i18n import t
-    from graders.managers.goals import one_to_ones_frame, parse_month
     from core.labels import t
+    from graders.managers.goals import one_to_ones_frame, parse_month
 
     months = [parse_month(month)] if month else None
     frame, loc = in_transaction(ctx, lambda s, h: (one_to_ones_frame(s, months, _viewer_scope(s)),
@@ -225,7 +223,6 @@ def management_figures(ctx: typer.Context, cycle: str,
         fig = team_figures(s, c, targets, heads, _today(today))
         return (fig if scope is None else fig[fig["head_id"].isin(scope)]), h.settings.locale
 
-    from core.i18n import t
     from core.labels import t
 
     fig, loc = in_transaction(ctx, run, dry_run=True)

@@ -54,10 +54,9 @@ def grade(
                       "the scheme's reference pay is used for anyone not in it.")] = None,
 ) -> None:
     """Compute final scores, bands, ranks, awards, pay and training plans of a cycle."""
-    from core.i18n import t
+    from core.labels import t
     from graders.engine.schemes import home_schemes
     from graders.results.store import grade_cycle
-    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -205,9 +204,8 @@ def history(
     employee: Annotated[str | None, typer.Option("--employee", help="Only this person.")] = None,
 ) -> None:
     """Every change of a cycle's grades: who, when, before, after, why."""
-    from core.i18n import t
-    from graders.results.store import audit_trail
     from core.labels import t
+    from graders.results.store import audit_trail
 
     h = open_from(ctx)
     loc = h.settings.locale
@@ -237,10 +235,9 @@ def results(
 ) -> None:
     """Show a cycle's stored results (one person's in detail: every component and competency)."""
     from core.cycles import get_cycle
-    from core.i18n import t
+    from core.labels import t
     from graders.results.publishing import publication_state
     from graders.results.store import current_run, run_schemes, stored_result
-    from core.labels import t
 
     h = open_from(ctx)
     loc = h.settings.locale

@@ -13,8 +13,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table as RichTable
 
-from core import labels
 from academy.cli_common import console, open_from
+from core import labels
 
 
 def impact_cmd(

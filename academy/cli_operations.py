@@ -93,7 +93,6 @@ def tickets_kpis(
 ) -> None:
     """Commitment compliance, response and handling times, FCR, throughput, complaints."""
     from core.errors import AcademyError
-    from core.i18n import t
     from core.labels import t
     from graders.sources.operations import load_operations_kpis
 
@@ -131,7 +130,6 @@ def tickets_breaches(
     team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
 ) -> None:
     """The tickets behind every missed commitment."""
-    from core.i18n import t
     from core.labels import t
     from graders.sources.operations import load_operations_kpis
 
@@ -195,12 +193,10 @@ def pay(
     per month and role ("80% below KPI 1 means revise the scheme")."""
     from core.cycles import get_cycle
     from core.errors import AcademyError
-    from core.i18n import t
-    from graders.engine.schemes import home_schemes
     from core.labels import t
+    from graders.engine.schemes import home_schemes
     from graders.service_kpis.export import write_pay_workbook
     from graders.sources.operations import cycle_months, cycle_pay, load_operations_kpis
-    from graders.service_kpis.export import write_pay_workbook
 
     h = open_from(ctx)
     loc = h.settings.locale

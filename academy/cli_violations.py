@@ -53,8 +53,6 @@ def _step(ctx, violation_id: str, action: str, reason: str, today: str | None, *
 @app.command("types")
 def types_(ctx: typer.Context) -> None:
     """The catalogue of violation types and the warning ladder (violations.yaml)."""
-    from core.i18n import t
-    from graders.ladder import violations as vio
     from core.labels import t
     from graders.ladder import violations as vio
 
@@ -151,9 +149,6 @@ def list_(ctx: typer.Context,
           open_only: Annotated[bool, typer.Option("--open", help="Only open violations.")] = False,
           ) -> None:
     """Violations with their level, state and plan."""
-    from core.i18n import t
-    from graders.ladder import violations as vio
-    from graders.ladder import violations_store as vs
     from core.labels import t
     from graders.ladder import violations as vio
     from graders.ladder import violations_store as vs
@@ -180,8 +175,6 @@ def list_(ctx: typer.Context,
 @app.command("history")
 def history_(ctx: typer.Context, violation_id: str) -> None:
     """Every recorded step of one violation: what, who, when, why."""
-    from core.i18n import t
-    from graders.ladder import violations_store as vs
     from core.labels import t
     from graders.ladder import violations_store as vs
 
@@ -203,8 +196,6 @@ def history_(ctx: typer.Context, violation_id: str) -> None:
 @app.command("standing")
 def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Open violations and the warning level standing per person."""
-    from core.i18n import t
-    from graders.ladder import violations_store as vs
     from core.labels import t
     from graders.ladder import violations_store as vs
 
@@ -226,9 +217,6 @@ def standing_(ctx: typer.Context, as_of: DateOpt = None) -> None:
 @app.command("due")
 def due(ctx: typer.Context, as_of: DateOpt = None) -> None:
     """Corrective plans due (or due within the warning days), the most overdue first."""
-    from core.i18n import t
-    from graders.ladder import violations as vio
-    from graders.ladder import violations_store as vs
     from core.labels import t
     from graders.ladder import violations as vio
     from graders.ladder import violations_store as vs

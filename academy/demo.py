@@ -78,12 +78,8 @@ def step_evidence(ctx: DemoContext) -> None:
 
     from academy.synthetic.evidence import Person, write_evidence_files
     from core.cycles import current_cycle
-    from graders.sources import behaviour
-    from graders.sources import practical
-    from graders.sources import reviews
-    from graders.sources import surveys
     from graders.forms_config import load_evidence_config
-    from graders.sources import collect
+    from graders.sources import behaviour, collect, practical, reviews, surveys
     from roster.store import list_staff
 
     cfg = load_evidence_config(ctx.home.assessments_dir)

@@ -35,9 +35,9 @@ GOALS = [("缩短平均响应时间", "平均响应时间不超过 20 分钟"),
 def step_management(ctx) -> None:
     """academy.demo step (before the grades): goals, one-to-ones, upward reviews, churn."""
     from core.cycles import current_cycle
-    from graders.sources import reviews
     from graders.forms_config import load_evidence_config
     from graders.managers import churn, goals
+    from graders.sources import reviews
     from graders.sources.operations import cycle_months
     from roster.models import Role, Staff, Team
 

@@ -14,10 +14,15 @@ def step_tickets(ctx) -> None:
     from academy.synthetic.tickets import make_tickets, write_ticket_export
     from core.cycles import current_cycle
     from graders.engine.schemes import home_schemes
-    from graders.sources.operations import cycle_months, cycle_pay, load_operations_kpis, staff_frame
     from graders.service_kpis.config import load_operations
     from graders.service_kpis.export import write_pay_workbook
     from graders.service_kpis.kpis import months_between
+    from graders.sources.operations import (
+        cycle_months,
+        cycle_pay,
+        load_operations_kpis,
+        staff_frame,
+    )
     from graders.tickets import import_tickets
 
     now = min(datetime.now().replace(second=0, microsecond=0),

@@ -9,10 +9,10 @@ from typing import Self
 
 from sqlalchemy.engine import Engine
 
+from academy_content import ASSESSMENTS
 from core import db
 from core.errors import AcademyError
 from core.settings import SETTINGS_FILE, Settings, load_settings, save_settings
-from academy_content import ASSESSMENTS
 
 #: The assessment definitions shipped with the platform (rubrics, forms, schemes ...); `init`
 #: copies them into a new home, where the company edits its own copies.

@@ -17,8 +17,8 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.cycles import get_cycle
 from core import labels
+from core.cycles import get_cycle
 from dashboards import data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
 from dashboards.ui import STYLE, guarded, heading, resolve_locale, resolve_viewer, table

@@ -43,8 +43,8 @@ from graders.forms_config import load_evidence_config
 from graders.ladder.coaching_store import followups
 from graders.results.models import GradePublication, GradeRun
 from graders.results.store import current_run, run_schemes, stored_result
-from graders.sources.reviews import peer_summary
 from graders.sources import FLAG_COLUMNS, collect
+from graders.sources.reviews import peer_summary
 from roster.models import Role, Staff, Team
 
 _LOCK = threading.Lock()
@@ -86,7 +86,6 @@ def cycles_frame(session: Session) -> pd.DataFrame:
     """Cycles (oldest first) with their publication state, whether they have grades and the id
     of their current grade run."""
     from core.cycles import Cycle
-    from graders.results.models import GradePublication, GradeRun
 
     pub = aliased(GradePublication)
     q = (select(Cycle.id, Cycle.name, Cycle.opens_on, Cycle.closes_on, Cycle.status, pub.state,
@@ -228,7 +227,7 @@ def trend_of(company: Company, ids) -> pd.DataFrame:
     """trend_frame's rows of the people in `ids` only: read for them alone unless this kernel
     already holds the whole company's trend."""
     from core.cycles import Cycle
-    from graders.results.models import GradeResult, GradeRun
+    from graders.results.models import GradeResult
 
     ids = [str(x) for x in ids]
     if company._trend is not None or len(ids) > TREND_READ_LIMIT:
@@ -271,7 +270,7 @@ def graded_cycles(company: Company, published_only: bool = False) -> list[str]:
 def trend_frame(company: Company) -> pd.DataFrame:
     """Final scores of every graded cycle: DataFrame[cycle, opens_on, employee_id, team, family,
     final_score, band, state] in one query."""
-    from graders.results.models import GradeResult, GradeRun
+    from graders.results.models import GradeResult
 
     with _LOCK:
         if company._trend is None:
@@ -293,9 +292,8 @@ def flags(company: Company, cycle: str) -> pd.DataFrame:
     detail), as stored with its current grade run (graders.results.run_flags_store): the flags the
     engine used for those results, read with one indexed query, never recomputed here."""
     from core.cycles import get_cycle
-    from graders.results.store import current_run
     from graders.results.run_flags_store import read_flags
-    from graders.sources import FLAG_COLUMNS
+    from graders.results.store import current_run
 
     with _LOCK:
         if cycle not in company._flags:
@@ -492,7 +490,6 @@ def peer_table(company: Company, cycle: str) -> pd.DataFrame:
     """graders.sources.reviews.peer_summary of a cycle (aggregates only), kept for the kernel's life:
     a trainee page's kernel reads it while preheating (dashboards.ui.preload)."""
     from core.cycles import get_cycle
-    from graders.sources.reviews import peer_summary
 
     key = ("peers", cycle)
     with _LOCK:

@@ -23,9 +23,9 @@ from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require, vis
 from dashboards.labels import t
 from dashboards.ui import _notice, chart, guarded, heading, resolve_locale, resolve_viewer, table
 from graders.engine.schemes import home_schemes
-from graders.sources.operations import load_operations_kpis, staff_frame
 from graders.service_kpis import kpis as operations
 from graders.service_kpis.monthly_pay import monthly_pay
+from graders.sources.operations import load_operations_kpis, staff_frame
 from roster.models import Role
 
 #: months shown: this many, ending with the current month

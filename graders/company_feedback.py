@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import AcademyError
 from core import labels
+from core.errors import AcademyError
 from graders.forms_config import SurveyForm
 from graders.importing import latest_config
 from graders.sources import details_frame, evidence_frame

@@ -27,7 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
-from graders.results.cycle_lock import assert_unpublished
+from graders.results.cycle_lock import (
+    PUBLISHED,
+    CyclePublishedError,
+    assert_unpublished,
+    published_message,
+)
 from graders.sources import BATCH_SOURCES
 
 #: the sources whose rows arrive as batches, from the one registry (graders.sources SOURCES)

@@ -16,13 +16,9 @@ from sqlalchemy.orm import Session
 from academy.synthetic.company import make_company, write_roster_csv
 from core.cycles import close_cycle, open_cycle
 from core.errors import AcademyError, ProblemsError
-from graders.sources import behaviour
-from graders.sources import practical
-from graders.sources import reviews
-from graders.sources import surveys
 from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import load_evidence_config
-from graders.sources import collect, evidence_frame
+from graders.sources import behaviour, collect, evidence_frame, practical, reviews, surveys
 from roster.store import import_roster_file
 
 ITEMS = ["knowledge", "courtesy", "clarity", "solving", "sharing", "responsibility"]

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graders.sources.behaviour import monthly_scores
 from graders.forms_config import PracticalRules, ReviewRules, SurveyForm
-from graders.sources.practical import agreement, aggregate as practical_aggregate, krippendorff_alpha, \
-    practical_flags
+from graders.sources.behaviour import monthly_scores
+from graders.sources.practical import aggregate as practical_aggregate
+from graders.sources.practical import agreement, krippendorff_alpha, practical_flags
 from graders.sources.reviews import aggregate_peer, aggregate_self, review_flags
 from graders.sources.surveys import summarise
 

@@ -25,8 +25,8 @@ def _home(root: Path, db_url: str):
 
     from academy.synthetic.evidence import Person, write_evidence_files
     from core.cycles import current_cycle
-    from graders.sources import practical
     from graders.forms_config import load_evidence_config
+    from graders.sources import practical
     from roster.store import list_staff
 
     h = init_home(root, db_url=db_url)
@@ -181,8 +181,8 @@ def test_is_a_disconnected_design_refused_by_the_command(homes, tmp_path):
     and no traceback? (Last in the module: it replaces the PostgreSQL home's practical scores.)"""
     import openpyxl
 
-    from graders.sources import practical
     from graders.forms_config import load_evidence_config
+    from graders.sources import practical
 
     h = homes["postgresql"][0]
     src = h.imports_dir / "practical_scores.xlsx"

@@ -413,9 +413,9 @@ def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
     questions on opening it (nothing run by hand, no code), answer by clicking, press Submit,
     confirm and see it submitted, all through the hub; and trainees 2 and 3 fetch and submit
     through their own servers?"""
-    from core.home import open_home
     from academy.hub.accounts import os_name
     from academy.hub.settings import load_hub_settings
+    from core.home import open_home
     from graders.exam.bank import load_bank
     from graders.exam.public import public_exam, variant
     from graders.exam.simulate import correct_answer

@@ -318,11 +318,11 @@ def test_upward_review_below_the_rater_minimum_is_hidden_everywhere(mg_home, tmp
     its components and the exported workbook, while one with enough raters counts?"""
     from openpyxl import load_workbook
 
-    from graders.sources import reviews
     from graders.engine.schemes import home_schemes
     from graders.forms_config import load_evidence_config
     from graders.results.exports import export_cycle
     from graders.results.store import grade_cycle
+    from graders.sources import reviews
 
     head = ["rater", "ratee", "relation", "knowledge", "courtesy", "clarity", "solving", "sharing",
             "responsibility"]

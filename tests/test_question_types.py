@@ -14,8 +14,14 @@ from core.errors import ProblemsError
 from graders.exam import item_stats
 from graders.exam.bank import load_bank
 from graders.exam.public import dump_public, public_exam, variant
-from graders.exam.question_types import (QUESTION_TYPES, Outcome, QuestionType, register,
-                                         type_names, unregister)
+from graders.exam.question_types import (
+    QUESTION_TYPES,
+    Outcome,
+    QuestionType,
+    register,
+    type_names,
+    unregister,
+)
 from graders.exam.scoring import score_answer
 from graders.exam.simulate import answer_sheet, correct_answer, wrong_answer
 

@@ -9,16 +9,22 @@ from conftest import DATA
 from pydantic import BaseModel
 
 from core.cycles import get_cycle, open_cycle
-from graders.evidence import Evidence, new_batch
 from core.errors import ProblemsError
 from core.tabular import map_columns, read_table
 from core.yamlio import load_model
 from graders import sources
-from graders.results.store import grade_cycle
-from graders.importing import Located, item_columns, parse_number, staff_index, store
 from graders.engine.schemes import load_schemes
-from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, EvidenceSource, SourceFrames, \
-    SourceResult, registered
+from graders.evidence import Evidence, new_batch
+from graders.importing import Located, item_columns, parse_number, staff_index, store
+from graders.results.store import grade_cycle
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    EvidenceSource,
+    SourceFrames,
+    SourceResult,
+    registered,
+)
 from roster.store import import_roster_file
 
 CYCLE = "2026-Q4"
@@ -183,8 +189,7 @@ def test_are_customer_answers_read_by_the_database_scored_as_when_parsed_in_pyth
     from `details` give exactly the responses, and the customer component exactly the scores,
     of the evidence rows parsed in Python (company items left out, a missing attribution counted
     as the person's, a whole-number weight)?"""
-    from graders.sources import surveys
-    from graders.sources import collect, evidence_frame
+    from graders.sources import collect, evidence_frame, surveys
     from graders.sources.load import current_batches
 
     import_roster_file(home, DATA / "roster_small.csv")

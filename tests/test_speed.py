@@ -67,8 +67,8 @@ def _normal(frame: pd.DataFrame) -> list[tuple]:
 def _run_flags(root: Path) -> pd.DataFrame:
     from core.cycles import get_cycle
     from core.home import open_home
-    from graders.results.store import current_run
     from graders.results.run_flags_store import read_flags
+    from graders.results.store import current_run
 
     h = open_home(root)
     try:

@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session
 from core.cycles import open_cycle
 from core.errors import ProblemsError
 from graders import company_feedback
-from graders.sources import reviews
-from graders.sources import surveys
 from graders.engine.grading import score
 from graders.engine.schemes import load_scheme, parse_scheme
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import SurveyForm, load_evidence_config
 from graders.results.store import load_inputs
-from graders.sources import collect, evidence_frame
+from graders.sources import collect, evidence_frame, reviews, surveys
 from graders.sources.survey_exports import AnswerWords, header_candidates, is_meta, unfold
 from roster.store import import_roster_file
 

@@ -17,8 +17,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core import yamlio
 from academy_content import COURSES
+from core import yamlio
 from core.competencies import check_competency
 from core.errors import Problem, ProblemsError
 from training.conversation import Scenario

@@ -79,8 +79,8 @@ def step_import(root: Path, csv: Path) -> dict:
 def step_kpis(root: Path) -> dict:
     from core.home import open_home
     from graders.engine.schemes import home_schemes
-    from graders.sources.operations import load_operations_kpis, staff_frame
     from graders.service_kpis.monthly_pay import monthly_pay
+    from graders.sources.operations import load_operations_kpis, staff_frame
 
     h = open_home(root)
     schemes = home_schemes(h)

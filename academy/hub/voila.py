@@ -22,8 +22,12 @@ import os
 from pathlib import Path
 
 from jupyter_server.auth.identity import IdentityProvider, User
-from jupyterhub.services.auth import (HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated,
-                                      check_scopes)
+from jupyterhub.services.auth import (
+    HubOAuth,
+    HubOAuthCallbackHandler,
+    HubOAuthenticated,
+    check_scopes,
+)
 from jupyterhub.utils import url_path_join
 from tornado.httputil import url_concat
 from tornado.web import RequestHandler

@@ -104,10 +104,9 @@ def demo_work_plans_and_wjx(home, seed: int, today: date, planted=None) -> str:
 
     from core.cycles import current_cycle
     from core.tabular import read_table
-    from graders.sources import surveys
-    from graders.sources import work_plans
-    from graders.sources.behaviour import cycle_months
     from graders.forms_config import load_evidence_config
+    from graders.sources import surveys, work_plans
+    from graders.sources.behaviour import cycle_months
     from roster.store import list_staff
 
     cfg = load_evidence_config(home.assessments_dir)

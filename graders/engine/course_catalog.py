@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from academy_content import COURSES
 from core.competencies import CODES
 from training.catalog import all_modules
-from academy_content import COURSES
 
 COLUMNS = ["competency", "course", "module", "title_en", "title_zh"]
 

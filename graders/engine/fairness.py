@@ -34,8 +34,8 @@ from scipy import optimize, sparse
 from scipy.sparse import csgraph
 
 from core.errors import AcademyError
-from graders.sources.practical import ratings as rating_scores
 from graders.sources import details_frame
+from graders.sources.practical import ratings as rating_scores
 
 MODELS = ("rasch", "mixed")
 PRIOR_SD = 3.0

@@ -10,11 +10,10 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.errors import AcademyError
-from graders.sources import practical
 from graders.engine import fairness
 from graders.engine.fair_record import DISCONNECTED, NO_RATINGS
 from graders.forms_config import PracticalRules
-from graders.sources import FLAG_COLUMNS, VARIANT_COLUMNS, SourceFrames, SourceResult
+from graders.sources import FLAG_COLUMNS, VARIANT_COLUMNS, SourceFrames, SourceResult, practical
 
 FLAG_DISCONNECTED = "practical_disconnected"
 FLAG_NOT_ADJUSTED = "practical_not_adjusted"

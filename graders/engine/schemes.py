@@ -17,8 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core import yamlio
 from academy_content import ASSESSMENTS
+from core import yamlio
 from core.errors import AcademyError, Problem, ProblemsError
 from graders.ladder.violations import PenaltyRule
 from graders.managers.grading import ManagementRules

@@ -14,6 +14,7 @@ from core import labels
 from graders.exam.bank import Bank
 from graders.exam.public import PUBLIC_FILE, dump_public, public_exam
 
+
 def answer_stub(language: str) -> str:
     return labels.t("answer_stub", language, "exam_notebook")
 

@@ -351,7 +351,6 @@ class Grader:
         from nbgrader.apps import NbGraderAPI
 
         from graders.exam import course
-
         from graders.exam.fast_gradebook import reuse_engines
 
         course.ensure_path()

@@ -23,12 +23,11 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from academy_content import ASSESSMENTS
 from core.errors import AcademyError
-from core.i18n import t
+from core.labels import t
 from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
-from academy_content import ASSESSMENTS
-from core.labels import t
 
 PROMOTION, MENTORING = "promotion", "mentoring"
 ELIGIBLE, NOMINATED, REVIEWED, DECIDED = "eligible", "nominated", "reviewed", "decided"

@@ -12,20 +12,13 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from core.errors import AcademyError
-from core.i18n import t
+from core.labels import t
 from core.spreadsheet_text import keep_text
 from graders.ladder import careers as car
 from graders.ladder import careers_store, recognition_store, views, violations_store
 from graders.ladder import violations as vio
 from graders.ladder.recognition import load_recognition_config
 from graders.results.workbook_format import format_workbook
-from core.labels import t
-from graders.ladder import careers as car
-from graders.ladder import careers_store
-from graders.ladder import recognition_store
-from graders.ladder import violations_store
-from graders.ladder import views
-from graders.ladder import violations as vio
 
 
 def _write(ws, frame) -> None:

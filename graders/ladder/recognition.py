@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.yamlio import load_model
 from academy_content import ASSESSMENTS
+from core.yamlio import load_model
 
 HONOUR = "honour"
 OPT_OUT, OPT_IN = "opt_out", "opt_in"

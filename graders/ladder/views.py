@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.i18n import t
-from graders.ladder import careers as car
-from graders.ladder import recognition as rec
-from graders.ladder import violations as vio
 from core.labels import t
 from graders.ladder import careers as car
 from graders.ladder import recognition as rec

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from academy_content import ASSESSMENTS
 from core.errors import AcademyError
 from core.yamlio import load_model
 from graders.ladder.events import event_data as _data
 from graders.ladder.events import event_day as _day
-from academy_content import ASSESSMENTS
 
 DOMAIN = "violation"
 RECORDED, CORRECTED, VOIDED = "recorded", "corrected", "voided"

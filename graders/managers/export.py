@@ -8,14 +8,11 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.i18n import t
+from core.labels import t
 from graders.engine import grading as g
 from graders.managers import goals as goal_store
 from graders.managers.grading import INDICATORS
 from graders.managers.store import team_figures
-from core.labels import t
-from graders.managers import goals as goal_store
-from graders.engine import grading as g
 from graders.sources.operations import cycle_months
 
 

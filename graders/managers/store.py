@@ -18,21 +18,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
-from graders.sources import surveys
+from graders.engine.course_catalog import module_catalog
+from graders.ladder import violations_store
 from graders.managers import goals as goal_store
 from graders.managers import grading as m
-from graders.ladder import violations_store
-from graders.engine.course_catalog import module_catalog
-from graders.managers import goals as goal_store, grading as m
 from graders.managers.goal_models import CustomerChurn
-from graders.sources.operations import cycle_months, load_operations_kpis
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
     VARIANT_COLUMNS,
     SourceFrames,
     SourceResult,
+    surveys,
 )
+from graders.sources.operations import cycle_months, load_operations_kpis
 from roster.models import Role, RosterChange, RosterImport, Staff, Team
 from training.progress import ModuleProgress, module_status
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipywidgets as w
 from sqlalchemy.orm import Session
 
+from core import labels
 from core.errors import AcademyError
 from core.home import Home, open_home
-from core import labels
 from graders.forms_config import EvidenceConfig, load_evidence_config
 from graders.importing import store, target_cycle
 from graders.sources.practical import practical_config, rating_records

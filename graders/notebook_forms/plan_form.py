@@ -12,12 +12,12 @@ from datetime import date
 
 import ipywidgets as w
 
+from core import labels
 from core.cycles import get_cycle
 from core.errors import AcademyError
 from core.home import Home
-from core import labels
-from graders.sources.behaviour import cycle_months
 from graders.notebook_forms.evidence_forms import _Form
+from graders.sources.behaviour import cycle_months
 from graders.sources.work_plans import (
     STATUSES,
     _chain_above,

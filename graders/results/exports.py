@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core.competencies import competency_name
 from core.cycles import get_cycle
 from core.errors import AcademyError
-from core.i18n import t
+from core.labels import t
 from core.spreadsheet_text import csv_frame, keep_text
 from graders.engine import grading as g
 from graders.engine.schemes import Scheme
@@ -31,8 +31,6 @@ from graders.results.publishing import publication_state
 from graders.results.store import current_run, run_schemes, stored_result
 from graders.results.workbook_format import component_label as _component_label
 from graders.results.workbook_format import format_workbook
-from core.labels import t
-from graders.engine import grading as g
 from graders.sources import COMPONENTS
 from roster.models import Role
 

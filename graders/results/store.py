@@ -32,8 +32,6 @@ from graders.results.models import (
     GradeResult,
     GradeRun,
 )
-from graders.engine.schemes import Scheme
-from graders.results.cycle_lock import lock_cycle
 from graders.results.publishing import PUBLISHED, assert_cycle_writable
 from graders.results.run_flags_store import has_flags_record, write_run_extras
 from graders.sources import collect

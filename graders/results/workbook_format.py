@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from openpyxl.utils import get_column_letter
 
-from core.i18n import t
 from core.labels import t
 from graders.sources import COMPONENTS
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.yamlio import load_model
 from academy_content import ASSESSMENTS
+from core.yamlio import load_model
 from graders.ticket_models import CHANNELS
 
 OPERATIONS_FILE = "operations.yaml"

@@ -12,9 +12,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.errors import AcademyError
-from core.i18n import t
-from graders.service_kpis.kpis import KPI_COLUMNS
 from core.labels import t
+from graders.service_kpis.kpis import KPI_COLUMNS
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

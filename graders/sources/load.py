@@ -13,9 +13,20 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from graders.evidence import Evidence, EvidenceBatch
-from graders.sources import (COMPETENCY_COLUMNS, COMPONENT_COLUMNS, COMPONENTS, EVIDENCE_COLUMNS,
-                             FLAG_COLUMNS, ROSTER_COLUMNS, SOURCES, VARIANT_COLUMNS, CycleInfo,
-                             SourceFrames, SourceResult, resolve)
+from graders.sources import (
+    COMPETENCY_COLUMNS,
+    COMPONENT_COLUMNS,
+    COMPONENTS,
+    EVIDENCE_COLUMNS,
+    FLAG_COLUMNS,
+    ROSTER_COLUMNS,
+    SOURCES,
+    VARIANT_COLUMNS,
+    CycleInfo,
+    SourceFrames,
+    SourceResult,
+    resolve,
+)
 from roster.models import Role, Staff, Team
 
 _FLOATS = ("raw", "max_raw", "score")

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
-from graders.service_kpis import monthly_pay
-from graders.service_kpis import kpis as operations
 from graders.engine.schemes import Scheme
-from graders.service_kpis import kpis as operations, monthly_pay
+from graders.service_kpis import kpis as operations
+from graders.service_kpis import monthly_pay
 from graders.service_kpis.config import OperationsConfig
 from graders.sources import COMPETENCY_COLUMNS, COMPONENT_COLUMNS, SourceFrames, SourceResult
 from graders.ticket_models import TicketBatch

@@ -38,11 +38,17 @@ from core.cycles import Cycle
 from core.errors import ProblemsError
 from core.tabular import Table, map_columns, normalize_header, normalize_text, read_table
 from core.yamlio import load_model
-from graders.sources.behaviour import _month, cycle_months, family_index
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import Scale
-from graders.importing import ImportResult, Located, parse_number, staff_index, store, target_cycle
-from graders.sources.reviews import aggregate_supervisor as review_supervisor
+from graders.importing import (
+    ImportResult,
+    Located,
+    latest_config,
+    parse_number,
+    staff_index,
+    store,
+    target_cycle,
+)
 from graders.sources import (
     COMPETENCY_COLUMNS,
     COMPONENT_COLUMNS,
@@ -51,7 +57,9 @@ from graders.sources import (
     SourceResult,
     details_frame,
 )
+from graders.sources.behaviour import _month, cycle_months, family_index
 from graders.sources.load import evidence_frame
+from graders.sources.reviews import aggregate_supervisor as review_supervisor
 
 __all__ = ["WorkPlanRules", "load_rules", "import_plan", "import_scores", "plan_records",
            "score_records", "agreed_items", "item_score", "month_scores", "combine_supervisor",

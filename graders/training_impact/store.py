@@ -24,15 +24,11 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import AcademyError
-from graders.sources import behaviour
-from graders.sources import practical
-from graders.sources import reviews
-from graders.sources import surveys
 from graders.evidence import EvidenceBatch, ServiceTicket
-from graders.sources.operations import batch_config
 from graders.service_kpis import kpis as operations
 from graders.service_kpis.config import OperationsConfig
-from graders.sources import details_frame, evidence_frame
+from graders.sources import behaviour, details_frame, evidence_frame, practical, reviews, surveys
+from graders.sources.operations import batch_config
 from graders.tickets import current_tickets
 from graders.training_impact import analysis as impact
 from roster.models import Staff, Team
