@@ -15,3 +15,14 @@ def test_is_core_free_of_type_errors():
                          text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Success: no issues found" in run.stdout
+
+
+def test_is_the_scoring_engine_free_of_type_errors():
+    """Does mypy find no error in graders/engine/ (the pure scoring engine)? Modules it imports
+    from other parts of graders are checked along the way; only the engine's own lines count."""
+    run = subprocess.run([sys.executable, "-m", "mypy", "graders/engine"], cwd=REPO,
+                         capture_output=True, text=True, timeout=900, check=False)
+    assert "error" in run.stdout or "Success" in run.stdout, run.stdout + run.stderr
+    engine = [line for line in run.stdout.splitlines()
+              if line.startswith("graders/engine/") and ": error:" in line]
+    assert engine == []

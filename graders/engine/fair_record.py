@@ -47,7 +47,7 @@ def _frame_record(frame: pd.DataFrame) -> dict:
 
 def to_record(res) -> dict:
     """A FairResult (or StoredFair) as a JSON-safe dict."""
-    out = {name: _frame_record(getattr(res, name)) for name in FRAMES}
+    out: dict[str, object] = {name: _frame_record(getattr(res, name)) for name in FRAMES}
     out["reliability"] = {k: _plain(v) for k, v in (res.reliability or {}).items()}
     out["model"], out["converged"] = res.model, bool(res.converged)
     return out
@@ -63,5 +63,7 @@ def _frame(rec: dict) -> pd.DataFrame:
 def from_record(rec: dict) -> StoredFair:
     rel = {k: (math.nan if v is None and k in ("one_trainer", "current", "one_trainer_fair")
                else v) for k, v in (rec.get("reliability") or {}).items()}
-    return StoredFair(rec.get("model", "rasch"), *(_frame(rec[n]) for n in FRAMES),
-                      reliability=rel, converged=bool(rec.get("converged", True)))
+    return StoredFair(rec.get("model", "rasch"), trainers=_frame(rec["trainers"]),
+                      trainees=_frame(rec["trainees"]), criteria=_frame(rec["criteria"]),
+                      variance=_frame(rec["variance"]), reliability=rel,
+                      converged=bool(rec.get("converged", True)))
