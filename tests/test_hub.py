@@ -693,10 +693,19 @@ def test_does_a_plan_link_open_the_module_in_the_trainees_own_server(hub, people
         name = hub_name(TRAINEES[0])
         lab.wait_for_url(re.compile(rf"/user/{name}/lab/tree/{re.escape(module)}"),
                          timeout=300_000)
+        # the tabs of the last visit (the exam) are restored first; the module opens once the
+        # lab is ready, and comes to the front
+        lab.wait_for_function(
+            "name => [...document.querySelectorAll('#jp-main-dock-panel .lm-TabBar-tab')]"
+            ".some(t => t.innerText.trim() === name)", arg=module.rsplit("/", 1)[1],
+            timeout=300_000)
         lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(
             timeout=300_000)
+        lab.wait_for_timeout(3000)  # a restored tab that would push in front has done so
         tab = lab.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
-        assert tab.strip() == module.rsplit("/", 1)[1]
+        _shot(lab, "hub-plan-link-en.png")
+        tabs = lab.locator("#jp-main-dock-panel .lm-TabBar-tab").all_inner_texts()
+        assert tab.strip() == module.rsplit("/", 1)[1], (tabs, lab.url)
         assert "token" not in lab.inner_text("body").lower()
     finally:
         lab.close()

@@ -91,7 +91,9 @@
       notebook.activeCellIndex = 0;
       scroller.scrollTop = top;
       panel.node.setAttribute("data-academy-run", "done");
-      if (front && front !== panel && !front.isDisposed && app.shell.currentWidget === panel) {
+      // (never away from the document the address asked for: it is meant to be in front)
+      if (front && front !== panel && !front.isDisposed && app.shell.currentWidget === panel &&
+          !(panel.context && panel.context.path === addressPath())) {
         app.shell.activateById(front.id);
       }
     }
@@ -407,25 +409,46 @@
 
   // A plan link opens /lab/tree/<module>; JupyterLab also restores the tabs of the last visit,
   // and the one that was in front then (an exam) can end up in front of the module the link
-  // asked for. Once the lab is restored, the address's document is brought to the front (and
-  // kept there for two seconds, while restored notebooks start).
+  // asked for, at once or when its background run ends.
   var ADDRESS = window.location.pathname.match(/\/lab(?:\/workspaces\/[^/]+)?\/tree\/(.+)$/);
 
+  // the document the address asked for, as the page was loaded (JupyterLab's router rewrites
+  // the address), or null
+  function addressPath() {
+    return ADDRESS ? decodeURIComponent(ADDRESS[1]) : null;
+  }
+
+  // Until the reader acts (a click or a key) or two minutes have passed, whenever another tab
+  // comes to the front (a restored exam, a background run ending), the address's document is
+  // brought back: the tab in front changes only by the reader's hand.
   function frontAddressDocument(app) {
-    var m = ADDRESS;  // as the page was loaded: JupyterLab's router rewrites the address
-    if (!m) { return; }
-    var path = decodeURIComponent(m[1]);
+    var path = addressPath();
+    if (!path) { return; }
+    var done = false;
+    var stop = function () { done = true; };
+    window.addEventListener("pointerdown", stop, { capture: true, once: true });
+    window.addEventListener("keydown", stop, { capture: true, once: true });
+    setTimeout(stop, 120000);
+    function target() {
+      for (var w of app.shell.widgets("main")) {
+        if (w.context && w.context.path === path) { return w; }
+      }
+      return null;
+    }
+    function enforce() {
+      if (done) { return; }
+      var found = target();
+      // current for the focus tracker is not enough: another tab can be the one shown
+      if (found && (app.shell.currentWidget !== found || !found.isVisible)) {
+        app.shell.activateById(found.id);
+      }
+    }
     app.restored.then(async function () {
-      var kept = 0;
-      for (var i = 0; i < 480 && kept < 8; i++) {  // up to two minutes on a loaded machine
-        var found = null;
-        for (var w of app.shell.widgets("main")) {
-          if (w.context && w.context.path === path) { found = w; break; }
-        }
-        if (found) {
-          if (app.shell.currentWidget !== found) { app.shell.activateById(found.id); }
-          kept += 1;
-        }
+      if (app.shell.currentChanged) {
+        app.shell.currentChanged.connect(function () { setTimeout(enforce, 0); });
+      }
+      while (!done) {  // the document may open after the restored tabs: watch for it too
+        enforce();
         await sleep(250);
       }
     }).catch(function (err) { console.error("academy: address document", err); });
