@@ -78,7 +78,7 @@ def practical_agreement(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Agreement between trainers per scenario, and lenient or harsh trainers."""
     from core.cycles import named_or_current
     from graders.forms_config import load_evidence_config
-    from graders.sources import evidence_frame
+    from graders.sources.load import evidence_frame
     from graders.sources.practical import agreement
 
     h = open_from(ctx)
@@ -166,7 +166,7 @@ def behaviour_import(ctx: typer.Context, file: FileArg, cycle: CycleOpt = None, 
 def evidence_summary(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """How many people have each component, and how many are insufficient."""
     from core.cycles import named_or_current
-    from graders.sources import collect
+    from graders.sources.load import collect
     from roster.store import list_staff
 
     h = open_from(ctx)
@@ -189,7 +189,7 @@ def evidence_summary(ctx: typer.Context, cycle: CycleOpt = None) -> None:
 def evidence_flags(ctx: typer.Context, cycle: CycleOpt = None) -> None:
     """Evidence-quality warnings: low agreement, biased trainers, straight-liners, coverage ..."""
     from core.cycles import named_or_current
-    from graders.sources import collect
+    from graders.sources.load import collect
 
     h = open_from(ctx)
     with h.transaction() as s:

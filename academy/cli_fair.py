@@ -28,7 +28,7 @@ def practical_adjust(ctx: typer.Context, cycle: CycleOpt = None,
     scheme says `practical: {variant: fair}`."""
     from core.cycles import named_or_current
     from graders.engine.fairness import adjust
-    from graders.sources import evidence_frame
+    from graders.sources.load import evidence_frame
 
     h = open_from(ctx)
     with h.transaction() as s:

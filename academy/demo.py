@@ -79,7 +79,8 @@ def step_evidence(ctx: DemoContext) -> None:
     from academy.synthetic.evidence import Person, write_evidence_files
     from core.cycles import current_cycle
     from graders.forms_config import load_evidence_config
-    from graders.sources import behaviour, collect, practical, reviews, surveys
+    from graders.sources import behaviour, practical, reviews, surveys
+    from graders.sources.load import collect
     from roster.store import list_staff
 
     cfg = load_evidence_config(ctx.home.assessments_dir)

@@ -24,7 +24,7 @@ def step_fair(ctx) -> None:
     """Trainer severity of the open cycle's practical exams, and grading on fair scores."""
     from core.cycles import current_cycle
     from graders.engine.fairness import adjust
-    from graders.sources import evidence_frame
+    from graders.sources.load import evidence_frame
 
     with ctx.home.transaction() as s:
         cycle = current_cycle(s, ctx.today)

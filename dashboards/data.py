@@ -24,7 +24,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-import graders
 from core.cycles import Cycle, get_cycle
 from core.home import open_home
 from dashboards import phrases
@@ -38,12 +37,11 @@ from dashboards.access import (
     visible_ids,
 )
 from graders.engine.grading import what_if as engine_what_if
-from graders.evidence import EvidenceBatch
 from graders.forms_config import load_evidence_config
 from graders.ladder.coaching_store import followups
 from graders.results.models import GradePublication, GradeRun
 from graders.results.store import current_run, run_schemes, stored_result
-from graders.sources import FLAG_COLUMNS, collect
+from graders.sources import FLAG_COLUMNS
 from graders.sources.reviews import peer_summary
 from roster.models import Role, Staff, Team
 

@@ -142,7 +142,7 @@ def practical_agreement(home, cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     from core.cycles import get_cycle
     from graders.forms_config import load_evidence_config
-    from graders.sources import evidence_frame
+    from graders.sources.load import evidence_frame
     from graders.sources.practical import agreement
 
     rules = load_evidence_config(home.assessments_dir).practical

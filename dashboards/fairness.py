@@ -8,7 +8,6 @@ import math
 
 import pandas as pd
 
-from core.errors import AcademyError
 from dashboards.labels import t
 
 
@@ -20,10 +19,8 @@ def trainer_severity(home, cycle: str):
     from sqlalchemy.orm import Session
 
     from core.cycles import get_cycle
-    from graders.engine.fairness import DisconnectedDesign, adjust
     from graders.results.run_flags_store import read_fairness
     from graders.results.store import current_run
-    from graders.sources import evidence_frame
 
     with Session(home.engine) as s:
         run = current_run(s, get_cycle(s, cycle).id)

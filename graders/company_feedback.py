@@ -21,7 +21,7 @@ from core import labels
 from core.errors import AcademyError
 from graders.forms_config import SurveyForm
 from graders.importing import latest_config
-from graders.sources import details_frame, evidence_frame
+from graders.sources.load import evidence_frame
 from graders.sources.surveys import attributed_to
 from roster.models import Staff, Team
 

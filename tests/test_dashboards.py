@@ -216,7 +216,7 @@ def test_are_evidence_flags_and_the_fairness_fit_read_from_the_grade_run(demo, m
     import graders.sources
     from core.cycles import get_cycle
     from dashboards import data, fairness
-    from graders.sources import collect, evidence_frame
+    from graders.sources.load import collect, evidence_frame
 
     home = demo["home"]
     cycle = data.graded_cycles(demo["company"])[-1]

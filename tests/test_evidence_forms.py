@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from core.cycles import open_cycle
 from graders.evidence import EvidenceBatch
 from graders.notebook_forms.evidence_forms import PracticalScoringForm, ReviewForm
-from graders.sources import collect, evidence_frame
+from graders.sources.load import collect, evidence_frame
 from roster.store import import_roster_file
 
 FORMS = Path(__file__).resolve().parent.parent / "assessments" / "forms"

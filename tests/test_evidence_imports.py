@@ -18,7 +18,8 @@ from core.cycles import close_cycle, open_cycle
 from core.errors import AcademyError, ProblemsError
 from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import load_evidence_config
-from graders.sources import behaviour, collect, evidence_frame, practical, reviews, surveys
+from graders.sources import behaviour, practical, reviews, surveys
+from graders.sources.load import collect, evidence_frame
 from roster.store import import_roster_file
 
 ITEMS = ["knowledge", "courtesy", "clarity", "solving", "sharing", "responsibility"]

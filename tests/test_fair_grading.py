@@ -71,7 +71,7 @@ def homes(tmp_path_factory, pg_admin_url):
 def _adjusted(h):
     from core.cycles import get_cycle
     from graders.engine.fairness import adjust
-    from graders.sources import evidence_frame
+    from graders.sources.load import evidence_frame
 
     with h.transaction() as s:
         ev = evidence_frame(s, get_cycle(s, "2026-Q4").id, "practical")
@@ -211,7 +211,7 @@ def test_is_a_disconnected_design_refused_by_the_command(homes, tmp_path):
     assert "Traceback" not in text
     # grading keeps the raw scores and says why
     from core.cycles import get_cycle
-    from graders.sources import collect
+    from graders.sources.load import collect
 
     with h.transaction() as s:
         src = collect(s, get_cycle(s, "2026-Q4").id)

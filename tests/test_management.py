@@ -243,7 +243,7 @@ def test_goal_steps_out_of_order_are_refused(mg_home):
         assert comp.loc["000103", "score"] == 80.0
         # ... and the `goals` component any scheme may weigh, as the engine collects it
         from core.cycles import get_cycle
-        from graders.sources import collect
+        from graders.sources.load import collect
 
         got = collect(s, get_cycle(s, "2026-Q4").id, ["000103"]).components
         got = got[got["component"] == "goals"].iloc[0]

@@ -189,8 +189,8 @@ def test_are_customer_answers_read_by_the_database_scored_as_when_parsed_in_pyth
     from `details` give exactly the responses, and the customer component exactly the scores,
     of the evidence rows parsed in Python (company items left out, a missing attribution counted
     as the person's, a whole-number weight)?"""
-    from graders.sources import collect, evidence_frame, surveys
-    from graders.sources.load import current_batches
+    from graders.sources import surveys
+    from graders.sources.load import collect, current_batches, evidence_frame
 
     import_roster_file(home, DATA / "roster_small.csv")
     answers = [("000102", "C1", 90.0, {"weight": 0.4, "attribution": "person"}),

@@ -50,7 +50,7 @@ def _stored_runs(root: Path) -> tuple[int, int]:
 def _collected_flags(root: Path) -> pd.DataFrame:
     from core.cycles import get_cycle
     from core.home import open_home
-    from graders.sources import collect
+    from graders.sources.load import collect
 
     h = open_home(root)
     try:
@@ -95,7 +95,6 @@ def test_grade_keeps_the_flags_the_dashboards_would_compute(graded_home):
 def test_first_dashboard_kernel_after_a_grade_does_not_collect_evidence(graded_home, monkeypatch):
     """Does a fresh dashboard kernel's first page after a grade read the run's stored flags
     instead of collecting the whole cycle's evidence again?"""
-    import graders.sources
     import graders.sources.load
     from core.home import open_home
     from dashboards import data
@@ -106,7 +105,6 @@ def test_first_dashboard_kernel_after_a_grade_does_not_collect_evidence(graded_h
     def refuse(*_a, **_k):
         raise AssertionError("the flags were collected again")
 
-    monkeypatch.setattr(graders.sources, "collect", refuse, raising=False)
     monkeypatch.setattr(graders.sources.load, "collect", refuse)
     h = open_home(root)
     try:

@@ -22,7 +22,8 @@ from graders.engine.schemes import load_scheme, parse_scheme
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import SurveyForm, load_evidence_config
 from graders.results.store import load_inputs
-from graders.sources import collect, evidence_frame, reviews, surveys
+from graders.sources import reviews, surveys
+from graders.sources.load import collect, evidence_frame
 from graders.sources.survey_exports import AnswerWords, header_candidates, is_meta, unfold
 from roster.store import import_roster_file
 

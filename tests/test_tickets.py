@@ -245,7 +245,7 @@ def test_cycle_pay_workbook_and_operations_component(ops_home, tmp_path):
     from core.cycles import open_cycle
     from graders.engine.schemes import home_schemes
     from graders.service_kpis.export import write_pay_workbook
-    from graders.sources import collect
+    from graders.sources.load import collect
     from graders.sources.operations import cycle_pay
 
     path = _write_csv(tmp_path / "tickets.csv", EN_HEADER, ROWS, "utf-8")

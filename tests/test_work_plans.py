@@ -18,7 +18,8 @@ from core.errors import ProblemsError
 from graders.evidence import Evidence, EvidenceBatch
 from graders.forms_config import load_evidence_config
 from graders.notebook_forms.plan_form import WorkPlanForm
-from graders.sources import collect, reviews, work_plans
+from graders.sources import reviews, work_plans
+from graders.sources.load import collect
 from graders.sources.work_plans import WorkPlanRules, item_score
 from roster.store import import_roster_file
 
@@ -282,7 +283,8 @@ def test_do_the_plan_and_survey_commands_work_through_the_real_entry_point(tmp_p
 def test_does_field_service_keep_key_behaviours_with_installation(wp_home, tmp_path):
     """Is the installation behaviour (组装) recorded for a field engineer by its Chinese name and
     deducted from the monthly standard?"""
-    from graders.sources import behaviour, collect
+    from graders.sources import behaviour
+    from graders.sources.load import collect
 
     rows = [["工号", "月份", "扣分项", "次数"], ["000102", "2026-11", "安装（组装）不符合规范", 1]]
     with Session(wp_home.engine) as s, s.begin():

@@ -34,7 +34,7 @@ from graders.results.models import (
 )
 from graders.results.publishing import PUBLISHED, assert_cycle_writable
 from graders.results.run_flags_store import has_flags_record, write_run_extras
-from graders.sources import collect
+from graders.sources.load import collect
 from roster.models import Role, Staff, Team
 
 NOT_GRADED = "not_graded"

@@ -300,12 +300,3 @@ def plain(frames: SourceFrames) -> SourceResult:
     """The default aggregation: plain_average of the source's evidence."""
     return plain_average(frames.evidence, frames.source)
 
-
-#: the database side, graders.sources.load, reached through this package as before
-_LOAD = ("collect", "evidence_frame", "CHUNK_ROWS")
-
-
-def __getattr__(name: str):
-    if name in _LOAD:
-        return getattr(importlib.import_module("graders.sources.load"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

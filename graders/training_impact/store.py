@@ -27,7 +27,8 @@ from core.errors import AcademyError
 from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.service_kpis import kpis as operations
 from graders.service_kpis.config import OperationsConfig
-from graders.sources import behaviour, details_frame, evidence_frame, practical, reviews, surveys
+from graders.sources import behaviour, details_frame, practical, reviews, surveys
+from graders.sources.load import evidence_frame
 from graders.sources.operations import batch_config
 from graders.tickets import current_tickets
 from graders.training_impact import analysis as impact
