@@ -213,7 +213,8 @@ def test_are_evidence_flags_and_the_fairness_fit_read_from_the_grade_run(demo, m
     severity fit from the cycle's grade run, equal to what the engine produces from the same
     evidence, without collecting the evidence or fitting a model itself?"""
     import graders.engine.fairness
-    import graders.sources
+    import graders.results.store
+    import graders.sources.load
     from core.cycles import get_cycle
     from dashboards import data, fairness
     from graders.sources.load import collect, evidence_frame
@@ -228,7 +229,8 @@ def test_are_evidence_flags_and_the_fairness_fit_read_from_the_grade_run(demo, m
     def refuse(*_a, **_k):
         raise AssertionError("the dashboards computed what the grade run stored")
 
-    monkeypatch.setattr(graders.sources, "collect", refuse)
+    monkeypatch.setattr(graders.sources.load, "collect", refuse)
+    monkeypatch.setattr(graders.results.store, "collect", refuse)
     monkeypatch.setattr(graders.engine.fairness, "adjust", refuse)
     fresh = data.load_company(home, refresh=True)
     got = data.flags(fresh, cycle)
