@@ -14,10 +14,10 @@ from academy.bench import grade as grade_bench
 def test_is_the_large_company_ten_copies_that_academy_grade_grades_alike(tmp_path):
     """Does `academy bench grade`'s workload give ten times the staff and evidence, and does every
     copied person get their original's final score and band?"""
-    result = grade_bench.run(tmp_path, staff=40, runs=1, log=lambda *_: None)
-    assert result.large_staff == 10 * result.small_staff == 400
-    small = sqlite3.connect(tmp_path / "grade-40" / "academy.db")
-    large = sqlite3.connect(tmp_path / "grade-400" / "academy.db")
+    result = grade_bench.run(tmp_path, staff=20, runs=1, log=lambda *_: None)
+    assert result.large_staff == 10 * result.small_staff == 200
+    small = sqlite3.connect(tmp_path / "grade-20" / "academy.db")
+    large = sqlite3.connect(tmp_path / "grade-200" / "academy.db")
     for table in ("staff", "teams", "evidence", "service_tickets"):
         n_small = small.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         n_large = large.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
