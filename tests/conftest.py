@@ -185,10 +185,13 @@ def browser():
 def demo_home(tmp_path_factory):
     """One demo company (60 staff) built once per test session by the real `academy demo`.
 
-    Returns the home folder and the finished command (its output is checked by the CLI test).
-    Tests that use it only read it."""
-    home = tmp_path_factory.mktemp("demo") / "home"
-    proc = run_academy("demo", "--home", str(home), "--staff", "60", "--no-serve", check=True)
+    Returns the home folder and the finished command (its output is checked by the CLI tests).
+    It runs in an 80-column terminal, in a folder deep enough that each suggested command is
+    longer than that (tests/test_cli_defaults_workbook.py checks none is cut), so no second demo
+    is built for that. Tests that use it only read it."""
+    home = tmp_path_factory.mktemp("demo") / ("a-rather-long-folder-name-" * 3) / "home"
+    proc = run_academy("demo", "--home", str(home), "--staff", "60", "--no-serve",
+                       env={"COLUMNS": "80"}, check=True)
     return home, proc
 
 
