@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -353,6 +354,28 @@ def served(walk, tmp_path_factory):
         yield server
 
 
+@pytest.fixture(scope="module")
+def kept():
+    """Pages the language test rendered and left at their first screen, by (role, lang), with
+    when they were opened: the manager's and the trainer's walks below go on from there instead
+    of rendering the same page (same address, same login) again in a new kernel."""
+    pages: dict[tuple[str, str], tuple] = {}
+    yield pages
+    for page, _url, _opened in pages.values():
+        page.close()
+
+
+def _reuse_or_open(kept, browser, url: str, role: str, lang: str):
+    """The kept first screen of `url` when it is recent (well inside the server's idle-kernel
+    cull), else a freshly rendered one."""
+    page, first_url, opened = kept.pop((role, lang), (None, "", 0.0))
+    if page is not None and first_url == url and time.monotonic() - opened < 600:
+        return page
+    if page is not None:
+        page.close()
+    return _open(browser, url)
+
+
 def _open(browser, url: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # generous: a fresh kernel on a busy 2-core machine can take minutes (nothing is timed)
@@ -406,7 +429,7 @@ def _state(page) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, browser, lang):
+def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, browser, kept, lang):
     """Rendered by Voila in Chromium, does each dashboard (manager, supervisor, trainee, trainer)
     hold no error notice, no raw code and no string of the other language, name its viewer by
     name, and do the trainee's plan modules look like links that open the module in the
@@ -415,7 +438,8 @@ def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, brows
 
     for name, role in (("manager.ipynb", "manager"), ("manager.ipynb", "supervisor"),
                        ("trainee.ipynb", "trainee"), ("trainer.ipynb", "trainer")):
-        page = _open(browser, served.url(name, walk["tokens"][role]) + f"&lang={lang}")
+        url = served.url(name, walk["tokens"][role]) + f"&lang={lang}"
+        page = _open(browser, url)
         _assert_clean(page, lang, walk["allowed"], f"{name} {lang}", walk["titles"])
         viewer = page.locator(".academy-viewer")
         assert viewer.get_attribute("data-user") == walk["who"][role]
@@ -424,7 +448,10 @@ def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, brows
         if role == "trainee":
             _open_plan_link(page, served, walk, lang)
         assert t("signed_in_as", lang) in page.inner_text("body")
-        page.close()
+        if role in ("manager", "trainer"):  # the walks below go on from this first screen
+            kept[(role, lang)] = (page, url, time.monotonic())
+        else:
+            page.close()
 
 
 def _open_plan_link(page, served, walk, lang: str) -> None:
@@ -464,7 +491,8 @@ def _open_plan_link(page, served, walk, lang: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, browser, lang):
+def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, browser, kept,
+                                                                 lang):
     """Does the manager's first screen name the people below the line, the evidence warnings
     and the scheme health check; do Role = manager and Role = supervisor show the graded heads
     and no team at all a notice in the page's language (never an error); and does every step
@@ -473,8 +501,8 @@ def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, b
     from dashboards.labels import t
 
     company, allowed = walk["company"], walk["allowed"]
-    page = _open(browser, served.url("manager.ipynb", walk["tokens"]["manager"]) +
-                 f"&lang={lang}")
+    page = _reuse_or_open(kept, browser, served.url("manager.ipynb", walk["tokens"]["manager"]) +
+                          f"&lang={lang}", "manager", lang)
     shot = _first_screen(page, f"manager_{lang}_walk_first.png")
     assert shot.stat().st_size > 10_000
     cards = page.locator(".academy-attention")
@@ -514,15 +542,16 @@ def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, b
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_does_a_trainer_see_questions_floor_and_form_in_chromium(walk, served, browser, lang):
+def test_does_a_trainer_see_questions_floor_and_form_in_chromium(walk, served, browser, kept,
+                                                                 lang):
     """Does the trainer's page show each flagged question's text and options beside its
     statistics, a dashed floor line on the agreement chart, and the scoring form's place in the
     page's language, with nothing of the other language?"""
     from dashboards import exams
     from dashboards.labels import t
 
-    page = _open(browser, served.url("trainer.ipynb", walk["tokens"]["trainer"]) +
-                 f"&lang={lang}")
+    page = _reuse_or_open(kept, browser, served.url("trainer.ipynb", walk["tokens"]["trainer"]) +
+                          f"&lang={lang}", "trainer", lang)
     _first_screen(page, f"trainer_{lang}_walk_first.png")
     items = exams.flagged_items(walk["company"].home)
     table = page.locator("table.academy-items")
