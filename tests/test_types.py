@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
+
+# one after the other on one xdist worker: the second mypy run reads the first one's cache
+# (.mypy_cache in the checkout) instead of checking core/ and its imports again from scratch
+pytestmark = pytest.mark.xdist_group("mypy")
 
 
 def test_is_core_free_of_type_errors():
