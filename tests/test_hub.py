@@ -119,8 +119,9 @@ def hub():
 
 
 def _demo_company(home: Path) -> None:
-    """A 40-person demo company with published grades (no demo exams), as the dashboards' tests
-    build it; picks a manager, three trainees under them and a stranger."""
+    """A 20-person demo company (the smallest demo: every person is an OS account the hub makes
+    and removes) with published grades (no demo exams), as the dashboards' tests build it; picks
+    a manager, three trainees under them and a stranger."""
     from datetime import date
 
     from rich.console import Console
@@ -134,7 +135,7 @@ def _demo_company(home: Path) -> None:
     for var in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
         os.environ.pop(var, None)
     h = init_home(home)
-    ctx = d.DemoContext(h, 40, 2026, date(2026, 11, 20), Console(quiet=True), [])
+    ctx = d.DemoContext(h, 20, 2026, date(2026, 11, 20), Console(quiet=True), [])
     for _label, step in d.DEMO_STEPS:
         if step is not d.step_exams:
             step(ctx)

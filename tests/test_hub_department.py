@@ -72,8 +72,9 @@ def _private_databases(admin_url: str) -> tuple[str, str]:
 
 
 def _company(home: Path, db_url: str) -> None:
-    """A 40-person demo company on PostgreSQL (no demo exams, no demo course progress: what the
-    dashboards show of courses is what the tests record): two trainees under one manager."""
+    """A 20-person demo company on PostgreSQL (the smallest demo: every person is an OS account
+    the hub makes and removes; no demo exams, no demo course progress: what the dashboards show
+    of courses is what the tests record): two trainees under one manager."""
     from datetime import date
 
     from rich.console import Console
@@ -86,7 +87,7 @@ def _company(home: Path, db_url: str) -> None:
     for var in ("ACADEMY_HOME", "ACADEMY_DB_URL"):
         os.environ.pop(var, None)
     h = init_home(home, db_url=db_url)
-    ctx = d.DemoContext(h, 40, 2026, date(2026, 11, 20), Console(quiet=True), [])
+    ctx = d.DemoContext(h, 20, 2026, date(2026, 11, 20), Console(quiet=True), [])
     for _label, step in d.DEMO_STEPS:
         if step not in (d.step_exams, d.step_courses):
             step(ctx)
