@@ -201,9 +201,9 @@ def demo_home(tmp_path_factory):
 #: are handed out before everything else so that no worker starts a long unit near the end.
 #: A unit is an xdist group: a module whose tests share module fixtures, or a named group below.
 LONGEST_FIRST = (
-    "os-accounts", "demo-home", "tests/test_exam_sandbox.py", "tests/test_dashboards.py",
-    "tests/test_trainee_lab.py", "tests/test_exam_parallel.py", "tests/test_integrity_dashboards.py",
-    "tests/test_exam_e2e.py",
+    "os-accounts", "demo-home", "tests/test_dashboards.py", "tests/test_exam_parallel.py",
+    "tests/test_exam_sandbox.py", "tests/test_exam_e2e.py", "tests/test_trainee_lab.py",
+    "tests/test_wheel_install.py",
 )
 #: where the workers leave each grouped test's group for the scheduler (set by the controller)
 GROUPS_FILE = "ACADEMY_TEST_GROUPS_FILE"

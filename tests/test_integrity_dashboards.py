@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = ROOT / "dashboards"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
-pytestmark = pytest.mark.slow
+# on the worker of tests/test_dashboards.py (its xdist group, tests/conftest.py): the session's
+# demo company imported above is then built once for both modules, not once on each worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tests/test_dashboards.py")]
 
 
 @pytest.fixture(scope="module")
