@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboards import data
-from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require, visible_ids
+from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require
 from dashboards.labels import t
 from dashboards.ui import _notice, guarded, heading, resolve_locale, resolve_viewer, table
 from graders.ladder import careers as car
@@ -75,7 +75,7 @@ def manager_view(company: data.Company, viewer: Viewer | None, as_of: date | Non
     v = require(viewer, (TRAINEE, ADMIN))
     if not data.allowed_teams(company, v):
         raise AccessDenied("no teams are under you in the roster")
-    ids = visible_ids(company.hierarchy, v)
+    ids = data.visible(company, v)
     ids = ids[ids != v.user]
     return _load(company, ids, as_of or date.today())
 

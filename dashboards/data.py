@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.cycles import Cycle, get_cycle
 from core.home import open_home
+from core.rows import frame as rows_frame
 from dashboards import phrases
 from dashboards.access import (
     ADMIN,
@@ -62,6 +63,8 @@ class Company:
     #: what pages read of one viewer's teams: run heads, team rows, company means (small)
     _views: dict = field(default_factory=dict)
     _trend: pd.DataFrame | None = None
+    #: who a viewer sees, per viewer, with the hierarchy it was computed from (_access_memo)
+    _access: dict = field(default_factory=dict)
     _words: tuple | None = None  # scenario titles, behaviour texts (dashboards.phrases)
 
     @property
@@ -76,8 +79,8 @@ def hierarchy_frame(session: Session) -> pd.DataFrame:
                 Staff.role_code, Role.family, Role.level)
          .join(Team, Staff.team_id == Team.id).join(Role, Staff.role_code == Role.code)
          .where(Staff.active.is_(True)).order_by(Staff.employee_id))
-    return pd.DataFrame(session.execute(q).all(),
-                        columns=HIERARCHY_COLUMNS + ["role_code", "family", "level"])
+    return rows_frame(session.execute(q),
+                      HIERARCHY_COLUMNS + ["role_code", "family", "level"])
 
 
 def cycles_frame(session: Session) -> pd.DataFrame:
@@ -91,8 +94,8 @@ def cycles_frame(session: Session) -> pd.DataFrame:
          .outerjoin(pub, pub.cycle_id == Cycle.id)
          .outerjoin(GradeRun, (GradeRun.cycle_id == Cycle.id) & GradeRun.current.is_(True))
          .order_by(Cycle.opens_on))
-    f = pd.DataFrame(session.execute(q).all(),
-                     columns=["id", "name", "opens_on", "closes_on", "status", "state", "run_id"])
+    f = rows_frame(session.execute(q),
+                   ["id", "name", "opens_on", "closes_on", "status", "state", "run_id"])
     f["state"] = f["state"].fillna("draft")
     f["graded"] = f["run_id"].notna()
     f["run_id"] = f["run_id"].astype("Int64")
@@ -239,7 +242,7 @@ def trend_of(company: Company, ids) -> pd.DataFrame:
                  .join(GradeRun, GradeRun.id == GradeResult.run_id)
                  .join(Cycle, Cycle.id == GradeResult.cycle_id)
                  .where(GradeRun.current.is_(True), GradeResult.employee_id.in_(ids[i:i + 500])))
-            parts.append(pd.DataFrame(s.execute(q).all(), columns=cols))
+            parts.append(rows_frame(s.execute(q), cols))
     f = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     f["state"] = f["cycle"].map(company.cycles.set_index("name")["state"])
     return _only(f, ids)
@@ -278,7 +281,7 @@ def trend_frame(company: Company) -> pd.DataFrame:
                  .join(Cycle, Cycle.id == GradeResult.cycle_id)
                  .where(GradeRun.current.is_(True)))
             with Session(company.home.engine) as s:
-                f = pd.DataFrame(s.execute(q).all(), columns=[
+                f = rows_frame(s.execute(q), [
                     "cycle", "opens_on", "employee_id", "team", "family", "final_score", "band"])
             f["state"] = f["cycle"].map(company.cycles.set_index("name")["state"])
             company._trend = f
@@ -364,10 +367,33 @@ class ManagerSlice:
     trend: pd.DataFrame
 
 
+def _access_memo(company: Company, what: str, viewer: Viewer, compute):
+    """`compute(hierarchy, viewer)` once per roster this kernel holds: a page asks who its
+    viewer sees a dozen times (each a walk down the supervisor chains of the whole roster). The
+    answer is kept with the very hierarchy frame it was computed from and recomputed as soon
+    as the kernel holds another one (dashboards.data.refresh_if_changed re-reads the roster)."""
+    h = company.hierarchy
+    memo = company._access
+    key = (what, viewer.user)
+    got = memo.get(key)
+    if got is None or got[0] is not h:
+        if len(memo) > 64:
+            memo.clear()
+        got = memo[key] = (h, compute(h, viewer))
+    return got[1]
+
+
 def allowed_teams(company: Company, viewer: Viewer | None) -> list[str]:
     if viewer is None:
         return []
-    return managed_teams(company.hierarchy, viewer)
+    return list(_access_memo(company, "teams", viewer, managed_teams))
+
+
+def visible(company: Company, viewer: Viewer | None) -> np.ndarray:
+    """dashboards.access.visible_ids of the kernel's roster, remembered per viewer."""
+    if viewer is None:
+        return visible_ids(company.hierarchy, viewer)
+    return _access_memo(company, "ids", viewer, visible_ids).copy()
 
 
 def manager_slice(company: Company, viewer: Viewer | None, cycle: str,
@@ -383,7 +409,7 @@ def manager_slice(company: Company, viewer: Viewer | None, cycle: str,
     head = cycle_head(company, cycle)
     part = teams_result(company, cycle, chosen)  # only the chosen teams' rows are read
     res = part.results
-    ids = np.intersect1d(visible_ids(company.hierarchy, viewer),
+    ids = np.intersect1d(visible(company, viewer),
                          res.loc[res["team"].isin(chosen), "employee_id"].to_numpy(dtype=object))
     if role:
         ids = np.intersect1d(ids, res.loc[res["role_code"] == role, "employee_id"]
@@ -414,21 +440,32 @@ def _visible_flags(company: Company, cycle: str, ids, teams: list[str],
 
 def person(company: Company, viewer: Viewer | None, cycle: str, employee_id: str):
     """One person's results (drill-down), if the viewer may see them."""
-    if viewer is None or employee_id not in set(visible_ids(company.hierarchy, viewer)):
+    if viewer is None or employee_id not in set(visible(company, viewer)):
         raise AccessDenied(f"{employee_id} is not visible to you")
     return _own_rows(company, cycle, employee_id)
 
 
 def _own_rows(company: Company, cycle: str, employee_id: str):
-    """One person's results: read with their team's rows (their team as graded is normally
-    their team now; someone who moved since is found in the whole company's results)."""
+    """One person's results: from rows this kernel already holds (their team's, or the whole
+    company's), else read for them alone (a trainee's page reads nobody else's rows)."""
+    from core.cycles import get_cycle
+    from graders.results.store import stored_result
+
+    if cycle in company._results:
+        return restrict(company._results[cycle].result, [employee_id])
     h = company.hierarchy
     team = h.loc[h["employee_id"] == employee_id, "team"]
     if len(team):
-        mine = restrict(teams_result(company, cycle, [team.iloc[0]]), [employee_id])
-        if len(mine.results):
-            return mine
-    return restrict(cycle_data(company, cycle).result, [employee_id])
+        for key, held in list(company._views.items()):
+            if key[0] == "teams" and key[1] == cycle and team.iloc[0] in key[2]:
+                mine = restrict(held, [employee_id])
+                if len(mine.results):
+                    return mine
+    with Session(company.home.engine) as s:
+        res = stored_result(s, get_cycle(s, cycle).id, people=[employee_id])
+    if res is None:
+        raise LookupError(f"cycle {cycle} has no grades yet")
+    return restrict(res, [employee_id])
 
 
 # --- the trainee's own report ----------------------------------------------------------------
@@ -508,7 +545,7 @@ def what_if(company: Company, viewer: Viewer | None, cycle: str,
     cd = cycle_data(company, cycle)
     inputs, overrides = grade_inputs(company, cycle)
     wi = engine_what_if(inputs, cd.schemes, cd.result.results, weights, overrides)
-    ids = visible_ids(company.hierarchy, viewer)
+    ids = visible(company, viewer)
     return _only(wi.diff, ids), restrict(wi.result, ids)
 
 

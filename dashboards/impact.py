@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import labels
 from dashboards import charts, data
-from dashboards.access import ADMIN, TRAINEE, AccessDenied, require, visible_ids
+from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
 from dashboards.ui import STYLE, chart, guarded, heading, resolve_locale, resolve_viewer, table
 from graders.training_impact import analysis as impact
 from graders.training_impact.store import KPIS, load_impact
@@ -113,7 +113,7 @@ def _viewer_ids(company: data.Company, viewer) -> np.ndarray | None:
         return None
     if not data.allowed_teams(company, viewer):
         raise AccessDenied("no teams are under you in the roster")
-    return visible_ids(company.hierarchy, viewer)
+    return data.visible(company, viewer)
 
 
 def compute(company: data.Company, viewer, course: str, kpi: str, draws: int = 199):

@@ -12,8 +12,8 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.cycles import get_cycle
-from dashboards.access import ADMIN, AccessDenied, Viewer, visible_ids
-from dashboards.data import Company
+from dashboards.access import ADMIN, AccessDenied, Viewer
+from dashboards.data import Company, visible
 from graders.managers import goals
 from graders.managers.store import team_figures as figures
 from graders.sources.operations import cycle_months
@@ -34,7 +34,7 @@ def team_figures(company: Company, viewer: Viewer | None, cycle: str, head: str,
                  targets: dict[str, float] | None = None) -> pd.DataFrame:
     """graders.managers.grading FIGURE_COLUMNS of one supervisor or manager in a cycle (cached)."""
 
-    if viewer is None or head not in set(visible_ids(company.hierarchy, viewer)):
+    if viewer is None or head not in set(visible(company, viewer)):
         raise AccessDenied(f"{head} is not visible to you")
     key = ("team_figures", cycle)
     if key not in company._inputs:

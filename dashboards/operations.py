@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboards import charts, data
-from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require, visible_ids
+from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require
 from dashboards.labels import t
 from dashboards.ui import _notice, chart, guarded, heading, resolve_locale, resolve_viewer, table
 from graders.engine.schemes import home_schemes
@@ -83,7 +83,7 @@ def manager_operations(company: data.Company, viewer: Viewer | None,
     if team is not None and team not in allowed:
         raise AccessDenied(f"team {team!r} is not under you")
     h = company.hierarchy
-    ids = visible_ids(h, v)
+    ids = data.visible(company, v)
     chosen = [team] if team else allowed
     ids = np.intersect1d(ids, h.loc[h["team"].isin(chosen), "employee_id"].to_numpy(dtype=object))
     return _load(company, ids, months or default_months())

@@ -88,7 +88,8 @@ def preload(home=None, page: str = "manager") -> data.Company:
         data.flags(company, graded[-1])  # stored with the run: one small query
     published = data.graded_cycles(company, published_only=True)
     if page == "trainee" and published:
-        data.peer_table(company, published[-1])  # peer aggregates: a whole cycle's reviews    _give_back_memory()
+        data.peer_table(company, published[-1])  # peer aggregates: a whole cycle's reviews
+    _give_back_memory()
     # to the server log (the kernel's own stderr), never to the page: lets tools see warm kernels
     print(f"{PRELOADED} {os.getpid()}", file=sys.__stderr__, flush=True)
     return company

@@ -266,9 +266,9 @@ def test_does_a_manager_page_read_only_their_teams_rows_and_the_same_figures(dem
     read = []
     real = graders.results.store.stored_result
 
-    def spy(session, cycle_id, teams=None):
-        got = real(session, cycle_id, teams)
-        read.append((teams, got))
+    def spy(session, cycle_id, teams=None, people=None):
+        got = real(session, cycle_id, teams, people)
+        read.append((teams if people is None else people, got))
         return got
 
     monkeypatch.setattr(graders.results.store, "stored_result", spy)
@@ -301,7 +301,9 @@ def test_does_a_manager_page_read_only_their_teams_rows_and_the_same_figures(dem
     assert set(rep.result.results["employee_id"]) == {who["trainee"]}
     assert rep.result.results.reset_index(drop=True).equals(
         data.restrict(whole, [who["trainee"]]).results.reset_index(drop=True))
-    assert all(t is not None and len(t) == 1 for t, _r in read)
+    # the trainee's own rows alone: read by their id, nobody else's
+    assert read and all(t == [who["trainee"]] for t, _r in read)
+    assert all(set(r.results["employee_id"]) == {who["trainee"]} for _t, r in read)
 
 
 def _notices(widget) -> list[str]:
@@ -715,3 +717,126 @@ def test_does_serve_print_logins_and_stop_cleanly_on_sigterm(demo, tmp_path):
     for url in (lab, login):  # nothing answers any more
         with pytest.raises(urllib.error.URLError):
             urllib.request.urlopen(url, timeout=5)
+
+
+# --- a page reads only its viewer's rows, and the figures stay what they were (issue 17) ---------
+
+
+def test_is_the_selections_course_progress_the_progress_reports_rows(demo, monkeypatch):
+    """Is the manager page's course-progress table, read for the selection alone, row for row
+    what training.progress.progress_report gives for those people, on both reading paths (ids
+    in the query, or every row read and theirs kept)?"""
+    import pandas as pd
+    from sqlalchemy.orm import Session
+
+    from dashboards import courses, data
+    from graders.engine.course_catalog import module_catalog
+    from training.progress import progress_report
+
+    home, company = demo["home"], demo["company"]
+    ids = data.visible(company, Viewer(demo["who"]["manager"]))
+    keys = list(module_catalog().drop_duplicates(["course", "module"])[["course", "module"]]
+                .itertuples(index=False, name=None))
+    with Session(home.engine) as s:
+        rows = [r for r in progress_report(s, keys) if r.employee_id in set(ids)]
+    assert any(r.opened for r in rows)  # the demo's trainees opened modules
+    names = dict(zip(company.hierarchy["employee_id"], company.hierarchy["name"]))
+    expected = pd.DataFrame({"person": [names.get(r.employee_id) or r.name for r in rows],
+                             "modules_opened": [r.opened for r in rows],
+                             "modules_completed": [r.completed for r in rows],
+                             "self_check_avg": [r.self_check_avg for r in rows],
+                             "rating_avg": [r.rating_avg for r in rows]})
+    pd.testing.assert_frame_equal(courses.team_progress(home, ids, names), expected)
+    monkeypatch.setattr(courses, "IDS_IN_QUERY", 0)
+    pd.testing.assert_frame_equal(courses.team_progress(home, ids, names), expected)
+    assert set(courses.team_progress(home, ids[:1], names)["person"]) <= {names[ids[0]]}
+
+
+def test_is_eligibility_read_for_the_viewers_people_the_whole_companys(demo, monkeypatch):
+    """Does the careers panel's eligibility, read only for the people a manager sees, equal the
+    whole company's computation restricted to them (bands, courses, exams, violations), on both
+    reading paths?"""
+    import pandas as pd
+    from sqlalchemy.orm import Session
+
+    from dashboards import data
+    from graders.ladder import careers as car
+    from graders.ladder import careers_store
+
+    home, company = demo["home"], demo["company"]
+    ids = list(data.visible(company, Viewer(demo["who"]["manager"])))
+    cfg = car.load_careers_config(home.assessments_dir)
+    with Session(home.engine) as s:
+        whole = careers_store.load(s, cfg, TODAY).eligibility
+        part = careers_store.load(s, cfg, TODAY, ids).eligibility
+        monkeypatch.setattr(careers_store, "IDS_IN_QUERY", 0)
+        unfiltered = careers_store.load(s, cfg, TODAY, ids).eligibility
+    expected = whole[whole["employee_id"].isin(ids)].reset_index(drop=True)
+    assert len(expected) and len(set(expected["readiness"])) > 1  # not all alike
+    pd.testing.assert_frame_equal(part, expected)
+    pd.testing.assert_frame_equal(unfiltered, expected)
+
+
+def test_are_goal_scopes_the_supervisor_chains(demo):
+    """Is everyone whose goals a person may see (graders.managers.goals.visible_to, now found
+    downwards from them) exactly themself and those whose supervisor chain reaches them?"""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from graders.managers import goals
+    from roster.models import Staff
+
+    with Session(demo["home"].engine) as s:
+        staff = {x.employee_id: x for x in s.scalars(select(Staff))}
+        for viewer in list(staff) + ["nobody-here"]:
+            naive = {e for e in staff if e == viewer or viewer in goals.chain_above(staff, e)}
+            assert goals.visible_to(s, viewer) == naive, viewer
+        assert len(goals.visible_to(s, demo["who"]["manager"])) > 1
+
+
+def test_does_a_trainees_page_read_only_their_own_rows(demo):
+    """Does a trainee's report read their own result rows alone (no team's rows kept in the
+    kernel) and show the same figures as the whole company's results restricted to them?"""
+    import pandas as pd
+    from sqlalchemy.orm import Session
+
+    from core.cycles import get_cycle
+    from dashboards import data
+    from graders.results.store import stored_result
+
+    home, me = demo["home"], demo["who"]["trainee"]
+    company = data.Company(home, demo["company"].hierarchy, demo["company"].cycles)  # fresh
+    rep = data.trainee_report(company, Viewer(me))
+    assert not [k for k in company._views if k[0] == "teams"] and not company._results
+    with Session(home.engine) as s:
+        cid = get_cycle(s, rep.cycle).id
+        mine = stored_result(s, cid, people=[me])
+        whole = data.restrict(stored_result(s, cid), [me])
+    for name in ("results", "components", "competencies", "awards", "actions", "training"):
+        got = getattr(mine, name)
+        assert set(got["employee_id"]) <= {me}, name
+        shown, expected = getattr(rep.result, name), getattr(whole, name)
+        if len(expected):
+            pd.testing.assert_frame_equal(shown, expected)
+        else:  # nothing of this kind for them (an empty frame keeps no column types)
+            assert shown.empty and list(shown.columns) == list(expected.columns), name
+    assert len(rep.result.results) == 1
+
+
+def test_is_a_viewers_reach_recomputed_when_the_roster_changes(demo):
+    """Once a kernel holds another roster (a re-read after a change), does a manager's reach
+    follow it at once instead of a remembered answer: someone moved away is no longer visible?"""
+    from dashboards import data
+
+    base = demo["company"]
+    company = data.Company(base.home, base.hierarchy.copy(), base.cycles)
+    boss = Viewer(demo["who"]["manager"])
+    seen = data.visible(company, boss)
+    assert demo["who"]["trainee"] in set(seen) and data.allowed_teams(company, boss)
+    h = company.hierarchy.copy()
+    mover = h["employee_id"] == demo["who"]["trainee"]
+    h.loc[mover, ["team", "supervisor_id", "team_manager_id"]] = ["Elsewhere", None, None]
+    company.hierarchy = h
+    assert demo["who"]["trainee"] not in set(data.visible(company, boss))
+    with pytest.raises(AccessDenied):
+        data.person(company, boss, data.graded_cycles(company)[-1], demo["who"]["trainee"])

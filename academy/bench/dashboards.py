@@ -64,18 +64,35 @@ def quarters_back(today: date, n: int) -> list[tuple[str, date]]:
     return out[::-1]
 
 
+#: teams of the bench company: each led by its own supervisor, so that many different managers
+#: (two department managers and a supervisor per team) open their own page at once
+BENCH_TEAMS = 24
+
+
 def build_company(root: Path, staff: int, seed: int = 2026, cycles: int = 4,
-                  today: date = date(2026, 11, 20), log=print):
-    """A fresh home with `staff` people and `cycles` quarters of published results: the latest
-    quarter through the demo's own steps (evidence files imported, graded by the engine,
-    published); the earlier quarters as stored copies of it with scores shifted per person (so
-    the trend has a year of history without importing evidence four times)."""
+                  today: date = date(2026, 11, 20), log=print, teams: int = BENCH_TEAMS):
+    """A fresh home with `staff` people in `teams` teams and `cycles` quarters of published
+    results: the latest quarter through the demo's own steps (evidence files imported, graded by
+    the engine, published); the earlier quarters as stored copies of it with scores shifted per
+    person (so the trend has a year of history without importing evidence four times)."""
+    import shutil
+
+    from rich.console import Console
+
     from academy import demo as d
+    from academy.synthetic.company import make_company, write_roster_csv
     from core.cycles import close_cycle, open_cycle
+    from core.home import init_home
+    from roster.store import import_roster_file
 
     t = time.monotonic()
-    ctx = d.synthetic_company(root, staff, seed, today)
-    home = ctx.home
+    if root.exists():
+        shutil.rmtree(root)
+    home = init_home(root)
+    ctx = d.DemoContext(home, staff, seed, today, Console(quiet=True), [])
+    roster = home.imports_dir / "bench_roster.csv"
+    write_roster_csv(make_company(staff, seed, teams=teams), roster)
+    import_roster_file(home, roster)
     log(f"roster of {staff} staff: {time.monotonic() - t:.0f} s")
     plan = quarters_back(today, cycles)
     with home.transaction() as s:
@@ -155,13 +172,15 @@ def _wait_for_pools(log_path: Path, fills: dict[str, int], timeout: float = 600)
 
 def bench_viewers(home, concurrent: int) -> tuple[str, list[str], str]:
     """(manager, `concurrent` managers, trainee) of the company, each with graded people: the
-    manager of the largest team, the next managers by team size (repeated in turn when the
-    company has fewer: each load still has its own browser context and kernel), and a trainee
-    of that team with published results."""
+    manager who sees the most graded people, then the other managers (anyone with people
+    under them: department managers, team supervisors) by how many they see, each a different
+    person (repeated in turn only when the company has fewer: each load still has its own
+    browser context and kernel), and a trainee of the first manager's largest team."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from core.cycles import get_cycle
+    from dashboards.access import Viewer, visible_ids
     from dashboards.data import graded_cycles, load_company
     from graders.results.models import GradeResult
     from graders.results.store import current_run
@@ -174,15 +193,17 @@ def bench_viewers(home, concurrent: int) -> tuple[str, list[str], str]:
                                .where(GradeResult.run_id == run.id,
                                       GradeResult.final_score.is_not(None))))
     h = company.hierarchy
-    h = h.assign(graded=h["employee_id"].isin(graded))
-    teams = (h[h["graded"]].groupby(["team", "team_manager_id"]).size()
-             .sort_values(ascending=False).reset_index())
-    managers = list(dict.fromkeys(teams["team_manager_id"].dropna()))
-    top_team = teams["team"].iloc[0]
-    trainee = h[(h["team"] == top_team) & h["graded"] &
-                (h["employee_id"] != teams["team_manager_id"].iloc[0])]["employee_id"].iloc[0]
+    heads = set(h["supervisor_id"].dropna()) | set(h["team_manager_id"].dropna())
+    sees = {m: len(graded.intersection(visible_ids(h, Viewer(m))) - {m}) for m in heads}
+    managers = sorted((m for m in heads if sees[m]), key=lambda m: (-sees[m], m))
+    first = managers[0]
+    mine = h[h["employee_id"].isin(list(visible_ids(h, Viewer(first)))) &
+             h["employee_id"].isin(list(graded)) & (h["employee_id"] != first) &
+             ~h["employee_id"].isin(list(heads))]
+    top_team = mine["team"].value_counts().index[0]
+    trainee = mine.loc[mine["team"] == top_team, "employee_id"].iloc[0]
     crowd = managers[1:] or managers
-    return managers[0], [crowd[i % len(crowd)] for i in range(concurrent)], trainee
+    return first, [crowd[i % len(crowd)] for i in range(concurrent)], trainee
 
 
 @dataclass
@@ -207,6 +228,13 @@ class DashboardBench:
     concurrent_kernel_mb: float | None = None
     admin_seconds: list[float] | None = None
     admin_ratio: float | None = None
+    #: distinct managers among the concurrent loads
+    concurrent_people: int = 0
+    #: as many empty notebooks opened at the same moment (the baseline of the concurrent loads)
+    concurrent_empty_seconds: list[float] | None = None
+    concurrent_empty_max: float | None = None
+    #: preheated manager kernels of the server the concurrent loads met (1: the production pool)
+    concurrent_pool: int = 1
 
 
 async def _load(ctx, url: str, done: str, timeout_ms: int = 600_000) -> tuple[float, str]:
@@ -230,8 +258,28 @@ EMPTY_DRAWN = ("(() => { const e = document.querySelector('#rendered_cells'); re
 TRAINEE_DRAWN = "document.querySelectorAll('svg.academy-chart').length >= 1"
 
 
-def run(home, runs: int = 3, log=print, concurrent: int = 20, admin: bool = False
-        ) -> DashboardBench:
+async def _crowd(browser, urls: list[str], done: str, log, timeout_ms: int = 300_000
+                 ) -> tuple[list[float], list[float | None]]:
+    """Open every address at the same moment, each in a browser context of its own (signed in
+    by the token in the address): seconds until each is drawn (inf: failed), kernels' memory."""
+    ctxs = [await browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in urls]
+    results = await asyncio.gather(*[_load(c, u, done, timeout_ms) for c, u in zip(ctxs, urls)],
+                                   return_exceptions=True)
+    took, mem = [], []
+    for r in results:
+        if isinstance(r, Exception):
+            took.append(float("inf"))
+            log(f"concurrent page failed: {type(r).__name__}: {str(r)[:200]}")
+        else:
+            took.append(r[0])
+            mem.append(_rss_mb(r[1]))
+    for c in ctxs:
+        await c.close()
+    return took, mem
+
+
+def run(home, runs: int = 3, log=print, concurrent: int = 20, admin: bool = False,
+        crowd_pool: int = 0) -> DashboardBench:
     """Serve `manager.ipynb`, `trainee.ipynb` and an empty notebook on one production Voila
     server and time, in headless Chromium (see the module's docstring for the fairness rules):
 
@@ -240,13 +288,17 @@ def run(home, runs: int = 3, log=print, concurrent: int = 20, admin: bool = Fals
       a restart; a new grade run only makes a preheated kernel re-read its viewer's rows);
     * warm: `runs` manager and trainee pages on a preheated kernel, alternating with the empty
       notebook (the baseline);
-    * concurrent: `concurrent` other managers opening their page at the same moment (one
-      browser context each, loopback only; most of them get a kernel started for them);
+    * concurrent: first as many empty notebooks at the same moment (the baseline), then
+      `concurrent` other managers opening their page at the same moment (one browser context
+      each, loopback only); on the production pool of one preheated kernel most of them get a
+      kernel started for them; with `crowd_pool` they meet a server restarted with that many
+      preheated manager kernels (all preheated before the loads);
     * the kernels' resident memory once their page is drawn."""
-    return asyncio.run(_run(home, runs, log, concurrent, admin))
+    return asyncio.run(_run(home, runs, log, concurrent, admin, crowd_pool))
 
 
-async def _run(home, runs: int, log, concurrent: int, admin: bool) -> DashboardBench:
+async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: int = 0
+               ) -> DashboardBench:
     import os
     import platform
     import shutil
@@ -268,6 +320,7 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool) -> DashboardB
            for who in dict.fromkeys([manager, trainee, *others, "admin:benchmark"])}
     log_path = folder / "voila.log"
     empty, mgr, trn, adm, mem, crowd, crowd_mem = [], [], [], [], [], [], []
+    crowd_empty: list[float] = []
     cold = None
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -308,22 +361,28 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool) -> DashboardB
                 await c.close()
             if others:
                 await asyncio.to_thread(_wait_for_pools, log_path, fills)
-                ctxs = [await browser.new_context(viewport={"width": 1400, "height": 1000})
-                        for _ in others]
-                results = await asyncio.gather(*[
-                    _load(c, server.url("manager.ipynb", tok[who]), CHARTS_DRAWN, 120_000)
-                    for c, who in zip(ctxs, others)], return_exceptions=True)
-                for r in results:
-                    if isinstance(r, Exception):
-                        crowd.append(float("inf"))
-                        log(f"concurrent page failed: {type(r).__name__}: {str(r)[:200]}")
-                    else:
-                        crowd.append(r[0])
-                        crowd_mem.append(_rss_mb(r[1]))
-                for c in ctxs:
-                    await c.close()
-                log(f"{len(others)} managers at once: slowest {max(crowd):.2f} s, median "
-                    f"{statistics.median(crowd):.2f} s")
+                await asyncio.sleep(1)
+                crowd_empty, _m = await _crowd(
+                    browser, [server.url("empty.ipynb", tok[who]) for who in others],
+                    EMPTY_DRAWN, log)
+                log(f"{len(others)} empty notebooks at once: slowest {max(crowd_empty):.2f} s, "
+                    f"median {statistics.median(crowd_empty):.2f} s")
+                dash_fills = {nb: n for nb, n in fills.items() if nb != "empty.ipynb"}
+                if crowd_pool > 0:  # a server whose pool holds a kernel for each manager
+                    server.stop()
+                    log_path = folder / "voila-crowd.log"
+                    pools = json.dumps({"manager.ipynb": {"pool_size": crowd_pool}})
+                    server = Voila(home.root, tokens, notebooks=folder, log=log_path,
+                                   extra_args=[f"--VoilaKernelManager.kernel_pools_config={pools}"])
+                    server.start(timeout=300)
+                    dash_fills = {"manager.ipynb": crowd_pool, "trainee.ipynb": 1}
+                await asyncio.to_thread(_wait_for_pools, log_path, dash_fills, 1200)
+                await asyncio.sleep(1)
+                crowd, crowd_mem = await _crowd(
+                    browser, [server.url("manager.ipynb", tok[who]) for who in others],
+                    CHARTS_DRAWN, log)
+                log(f"{len(others)} managers ({len(set(others))} different people) at once: "
+                    f"slowest {max(crowd):.2f} s, median {statistics.median(crowd):.2f} s")
         finally:
             await browser.close()
             server.stop()
@@ -349,7 +408,11 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool) -> DashboardB
         concurrent_kernel_mb=round(max(x for x in crowd_mem if x), 1)
         if any(crowd_mem) else None,
         admin_seconds=[round(x, 3) for x in adm] if adm else None,
-        admin_ratio=round(statistics.median(adm) / e, 2) if adm else None)
+        admin_ratio=round(statistics.median(adm) / e, 2) if adm else None,
+        concurrent_people=len(set(others)),
+        concurrent_empty_seconds=[round(x, 3) for x in crowd_empty] or None,
+        concurrent_empty_max=round(max(crowd_empty), 3) if crowd_empty else None,
+        concurrent_pool=crowd_pool or 1)
 
 
 def write(result: DashboardBench, path: Path) -> Path:

@@ -36,6 +36,18 @@ class Person:
     team_manager: str
 
 
+def more_teams(n_teams: int) -> list[tuple[str, str, str]]:
+    """`n_teams` teams (more than TEAM_PLAN holds), half of each family: TEAM_PLAN's teams, then
+    numbered branches of them ("Hotline Shanghai 2"), each branch led by its own supervisor."""
+    half = n_teams // 2
+    out = []
+    for family_plan in (TEAM_PLAN[:4], TEAM_PLAN[4:]):
+        for i in range(half):
+            team, region, family = family_plan[i % 4]
+            out.append((team if i < 4 else f"{team} {i // 4 + 1}", region, family))
+    return out
+
+
 def make_company(staff: int = 120, seed: int = 2026, teams: int | None = None,
                  today: date = date(2026, 11, 1)) -> list[Person]:
     """`staff` people in up to 8 teams across both role families: two department managers (one per
@@ -49,6 +61,8 @@ def make_company(staff: int = 120, seed: int = 2026, teams: int | None = None,
     n_teams -= n_teams % 2  # both families, equally many teams
     plan = [TEAM_PLAN[i] for i in range(4)][: n_teams // 2] + \
            [TEAM_PLAN[4 + i] for i in range(4)][: n_teams // 2]
+    if n_teams > len(TEAM_PLAN):
+        plan = more_teams(n_teams)
     rng = random.Random(seed)
     zh, en = Faker("zh_CN"), Faker("en_US")
     zh.seed_instance(seed)

@@ -233,41 +233,67 @@ def eligibility(people: pd.DataFrame, bands: pd.DataFrame, courses_done: pd.Data
     hired_on = dict(_rows(people, "employee_id", "hire_date"))
     out = []
     criteria = {(tr.code, lv.code): lv.criteria for tr in cfg.tracks for lv in tr.levels}
+    # the sentences repeat from person to person: each worded once (same words as before)
+    worded: dict[tuple, tuple[str, str]] = {}
+
+    def band_gap(min_band: str, n: int, got: tuple) -> tuple[str, str]:
+        key = ("band", min_band, n, got)
+        if key not in worded:
+            worded[key] = (t("gap_band", "en").format(
+                band=band_name(min_band, "en"), n=n,
+                had=", ".join(band_name(b, "en") for b in got)),
+                t("gap_band", "zh").format(band=band_name(min_band, "zh"), n=n,
+                                           had="、".join(band_name(b, "zh") for b in got)))
+        return worded[key]
+
+    def course_gap(cid: str) -> tuple[str, str]:
+        key = ("course", cid)
+        if key not in worded:
+            worded[key] = (t("gap_course", "en").format(name=course(cid, 0)),
+                           t("gap_course", "zh").format(name=course(cid, 1)))
+        return worded[key]
+
+    def exam_gap(exam: str) -> tuple[str, str]:
+        key = ("exam", exam)
+        if key not in worded:
+            worded[key] = (t("gap_exam", "en").format(name=cfg.named(cfg.exam_names, exam, "en")),
+                           t("gap_exam", "zh").format(name=cfg.named(cfg.exam_names, exam, "zh")))
+        return worded[key]
+
+    def said(key: str, **kw) -> tuple[str, str]:
+        k = (key, *sorted(kw.items()))
+        if k not in worded:
+            worded[k] = say(key, **kw)
+        return worded[k]
+
     for emp, track, level in _rows(targets, "employee_id", "track", "level"):
         c = criteria[(track, level)]
         gaps, detail, soon = [], [], True
         if c.min_band is not None:
-            got = [band_at.get((emp, k)) for k in range(1, c.cycles + 1)]
+            got = tuple(band_at.get((emp, k)) for k in range(1, c.cycles + 1))
             if any(b is None or order.get(b, 99) > order[c.min_band] for b in got):
                 gaps.append("band")
                 soon = False
-                detail.append((t("gap_band", "en").format(
-                    band=band_name(c.min_band, "en"), n=c.cycles,
-                    had=", ".join(band_name(b, "en") for b in got)),
-                    t("gap_band", "zh").format(band=band_name(c.min_band, "zh"), n=c.cycles,
-                                               had="、".join(band_name(b, "zh") for b in got))))
+                detail.append(band_gap(c.min_band, c.cycles, got))
         for cid in c.courses:
             if (emp, cid) not in done:
                 gaps.append(f"course:{cid}")
-                detail.append((t("gap_course", "en").format(name=course(cid, 0)),
-                               t("gap_course", "zh").format(name=course(cid, 1))))
+                detail.append(course_gap(cid))
         for exam in c.exams:
             if (emp, exam) not in passed:
                 gaps.append(f"exam:{exam}")
-                detail.append((t("gap_exam", "en").format(
-                    name=cfg.named(cfg.exam_names, exam, "en")),
-                    t("gap_exam", "zh").format(name=cfg.named(cfg.exam_names, exam, "zh"))))
+                detail.append(exam_gap(exam))
         if c.tenure_months:
             hired = hired_on.get(emp)
             have = months_between(hired, as_of) if hired is not None and hired == hired else 0
             if have < c.tenure_months:
                 gaps.append("tenure")
-                detail.append(say("gap_tenure", have=have, need=c.tenure_months))
+                detail.append(said("gap_tenure", have=have, need=c.tenure_months))
                 soon &= c.tenure_months - have <= cfg.ready_soon.tenure_months
         if c.no_open_violation and open_v.get(emp, 0) > 0:
             gaps.append("violation")
             soon = False
-            detail.append(say("gap_violation", n=int(open_v[emp])))
+            detail.append(said("gap_violation", n=int(open_v[emp])))
         readiness = READY_NOW if not gaps else (
             READY_SOON if soon and len(gaps) <= cfg.ready_soon.max_gaps else NOT_YET)
         out.append((emp, name_of[emp], team_of[emp], track, level, readiness,

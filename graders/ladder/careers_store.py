@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import AcademyError
+from core.rows import frame as rows_frame
 from graders.exam.models import ExamResult
 from graders.ladder import careers as car
 from graders.ladder import store, violations_store
@@ -31,12 +32,32 @@ def people_frame(session: Session) -> pd.DataFrame:
                 Staff.supervisor_id, Team.manager_id, Role.level)
          .join(Team, Staff.team_id == Team.id).join(Role, Staff.role_code == Role.code)
          .where(Staff.active.is_(True)).order_by(Staff.employee_id))
-    return pd.DataFrame(session.execute(q).all(), columns=car.PEOPLE_COLUMNS + [
+    return rows_frame(session.execute(q), car.PEOPLE_COLUMNS + [
         "supervisor_id", "team_manager_id", "level"])
 
 
-def bands_frame(session: Session, depth: int = 12) -> pd.DataFrame:
-    """Bands of the published results of the latest `depth` published cycles (back = 1, 2 ...)."""
+#: up to this many people a reader filters its query by their ids (beyond it, reads every row
+#: once and keeps theirs: a list of thousands of ids costs more than it saves)
+IDS_IN_QUERY = 2000
+
+
+def _of(q, column, employee_ids):
+    """`q` restricted to `employee_ids` (None: everyone) when the list is short enough."""
+    if employee_ids is not None and len(employee_ids) <= IDS_IN_QUERY:
+        q = q.where(column.in_(list(employee_ids)))
+    return q
+
+
+def _keep(f: pd.DataFrame, employee_ids) -> pd.DataFrame:
+    if employee_ids is None:
+        return f
+    return f[f["employee_id"].isin(list(employee_ids))].reset_index(drop=True)
+
+
+def bands_frame(session: Session, depth: int = 12, employee_ids: list[str] | None = None
+                ) -> pd.DataFrame:
+    """Bands of the published results of the latest `depth` published cycles (back = 1, 2 ...);
+    of `employee_ids` only when given."""
     q = (select(Cycle.id).join(GradePublication, GradePublication.cycle_id == Cycle.id)
          .where(GradePublication.state == PUBLISHED).order_by(Cycle.opens_on.desc()).limit(depth))
     back = {cid: i + 1 for i, cid in enumerate(session.scalars(q))}
@@ -45,18 +66,21 @@ def bands_frame(session: Session, depth: int = 12) -> pd.DataFrame:
     q = (select(GradeResult.cycle_id, GradeResult.employee_id, GradeResult.band)
          .join(GradePublication, GradePublication.run_id == GradeResult.run_id)
          .where(GradePublication.state == PUBLISHED, GradeResult.cycle_id.in_(list(back))))
-    h = pd.DataFrame(session.execute(q).all(), columns=["cycle_id", "employee_id", "band"])
+    q = _of(q, GradeResult.employee_id, employee_ids)
+    h = _keep(rows_frame(session.execute(q), ["cycle_id", "employee_id", "band"]), employee_ids)
     h["back"] = h["cycle_id"].map(back)
     return h[car.BAND_COLUMNS]
 
 
-def courses_done_frame(session: Session) -> pd.DataFrame:
-    """(employee_id, course) for every course whose every module the person completed."""
+def courses_done_frame(session: Session, employee_ids: list[str] | None = None) -> pd.DataFrame:
+    """(employee_id, course) for every course whose every module the person completed (of
+    `employee_ids` only when given)."""
 
     modules = {c.id: {m.id for m in c.modules} for c in load_courses()}
     q = select(ModuleProgress.employee_id, ModuleProgress.course, ModuleProgress.module).where(
         ModuleProgress.practice_done_at.is_not(None), ModuleProgress.self_check_score.is_not(None))
-    f = pd.DataFrame(session.execute(q).all(), columns=["employee_id", "course", "module"])
+    q = _of(q, ModuleProgress.employee_id, employee_ids)
+    f = _keep(rows_frame(session.execute(q), ["employee_id", "course", "module"]), employee_ids)
     if f.empty:
         return pd.DataFrame(columns=["employee_id", "course"])
     n = f.groupby(["employee_id", "course"])["module"].nunique().reset_index()
@@ -64,11 +88,14 @@ def courses_done_frame(session: Session) -> pd.DataFrame:
     return n.loc[n["module"] >= need, ["employee_id", "course"]].reset_index(drop=True)
 
 
-def exams_passed_frame(session: Session, share: float) -> pd.DataFrame:
+def exams_passed_frame(session: Session, share: float, employee_ids: list[str] | None = None
+                       ) -> pd.DataFrame:
 
     q = select(ExamResult.employee_id, ExamResult.exam, ExamResult.score, ExamResult.max_score
                ).where(ExamResult.status.in_(["graded", "repaired"]))
-    f = pd.DataFrame(session.execute(q).all(), columns=["employee_id", "exam", "score", "max"])
+    q = _of(q, ExamResult.employee_id, employee_ids)
+    f = _keep(rows_frame(session.execute(q), ["employee_id", "exam", "score", "max"]),
+              employee_ids)
     ok = f["max"].astype(float).gt(0) & (f["score"].astype(float) >= share * f["max"].astype(float))
     return f.loc[ok, ["employee_id", "exam"]].reset_index(drop=True)
 
@@ -105,10 +132,12 @@ def load(session: Session, cfg: car.CareersConfig, as_of: date | None = None,
     if employee_ids is not None:
         people = people[people["employee_id"].isin(list(employee_ids))].reset_index(drop=True)
     c = cases(session)
-    elig = car.eligibility(people, bands_frame(session), courses_done_frame(session),
-                           exams_passed_frame(session, cfg.exam_pass_share),
-                           violations_store.standing(session, as_of), car.held_levels(c), cfg,
-                           as_of, course_names())
+    ids = None if employee_ids is None else list(people["employee_id"])
+    elig = car.eligibility(people, bands_frame(session, employee_ids=ids),
+                           courses_done_frame(session, ids),
+                           exams_passed_frame(session, cfg.exam_pass_share, ids),
+                           violations_store.standing(session, as_of, ids), car.held_levels(c),
+                           cfg, as_of, course_names())
     return Careers(people, elig, c, pairs(session), car.bench(elig, c, cfg))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle, get_cycle
 from core.errors import AcademyError
+from core.rows import frame as rows_frame
 from graders.engine.grading import CORRECTIVE
 from graders.ladder import coaching as co
 from graders.ladder import store
@@ -33,7 +34,7 @@ def corrective_actions(session: Session, cycle: str | None = None) -> pd.DataFra
          .order_by(Cycle.opens_on, GradeOutcome.employee_id))
     if cycle is not None:
         q = q.where(Cycle.name == cycle)
-    f = pd.DataFrame(session.execute(q).all(), columns=co.ACTION_COLUMNS)
+    f = rows_frame(session.execute(q), co.ACTION_COLUMNS)
     return f.drop_duplicates(["cycle", "employee_id"]).reset_index(drop=True)
 
 

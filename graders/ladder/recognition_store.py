@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import AcademyError, Problem, ProblemsError
+from core.rows import frame as rows_frame
 from core.tabular import map_columns, normalize_text, parse_date, read_table
 from graders.ladder import recognition as rec
 from graders.ladder import store, violations_store
@@ -153,7 +154,7 @@ def competitions_frame(session: Session) -> pd.DataFrame:
          .where(CompetitionImport.superseded_by.is_(None))
          .order_by(CompetitionResult.held_on, CompetitionResult.competition,
                    CompetitionResult.rank))
-    return pd.DataFrame(session.execute(q).all(), columns=rec.COMPETITION_COLUMNS)
+    return rows_frame(session.execute(q), rec.COMPETITION_COLUMNS)
 
 
 def grade_awards_frame(session: Session) -> pd.DataFrame:
@@ -165,7 +166,7 @@ def grade_awards_frame(session: Session) -> pd.DataFrame:
          .where(GradePublication.state == PUBLISHED,
                 GradeOutcome.kind.in_(["individual_award", "team_award"]))
          .order_by(Cycle.opens_on, GradeOutcome.kind, GradeOutcome.rank))
-    return pd.DataFrame(session.execute(q).all(), columns=rec.GRADE_AWARD_COLUMNS)
+    return rows_frame(session.execute(q), rec.GRADE_AWARD_COLUMNS)
 
 
 def opted_out(session: Session) -> set[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.errors import AcademyError
+from core.rows import frame as rows_frame
 from graders.ladder.models import DOMAINS, LadderEvent
 from roster.models import Staff
 
@@ -59,7 +60,7 @@ def events(session: Session, domain: str | None = None, subject: str | None = No
         q = q.where(LadderEvent.subject == subject)
     if employee_ids is not None:
         q = q.where(LadderEvent.employee_id.in_(list(employee_ids)))
-    return pd.DataFrame(session.execute(q).all(), columns=EVENT_COLUMNS)
+    return rows_frame(session.execute(q), EVENT_COLUMNS)
 
 
 def next_subject(session: Session, domain: str, prefix: str) -> str:

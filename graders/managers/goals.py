@@ -226,8 +226,21 @@ def visible_to(session: Session, viewer: str | None) -> set[str] | None:
     administrator at the shell)."""
     if viewer is None:
         return None
-    staff = _staff(session)
-    return {e for e in staff if e == viewer or viewer in chain_above(staff, e)}
+    # the same set as {e for e in staff if e == viewer or viewer in chain_above(staff, e)}, found
+    # downwards from the viewer over (employee, supervisor) pairs instead of every Staff object
+    below: dict[str, list[str]] = {}
+    known = set()
+    for emp, sup in session.execute(select(Staff.employee_id, Staff.supervisor_id)):
+        known.add(emp)
+        if sup:
+            below.setdefault(sup, []).append(emp)
+    out = {viewer} if viewer in known else set()
+    frontier = [viewer]
+    while frontier:
+        nxt = [e for b in frontier for e in below.get(b, ()) if e not in out]
+        out.update(nxt)
+        frontier = nxt
+    return out
 
 
 def goals_frame(session: Session, months: list[str] | None = None,

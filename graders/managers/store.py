@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
+from core.rows import frame as rows_frame
 from graders.engine.course_catalog import module_catalog
 from graders.ladder import violations_store
 from graders.managers import goals as goal_store
@@ -47,13 +48,13 @@ def roster_state(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, dict[str
     q = (select(Staff.employee_id, Team.name, Staff.role_code, Role.level, Staff.supervisor_id,
                 Staff.active, Team.manager_id)
          .join(Team, Staff.team_id == Team.id).join(Role, Staff.role_code == Role.code))
-    current = pd.DataFrame(session.execute(q).all(), columns=m.STATE_COLUMNS)
+    current = rows_frame(session.execute(q), m.STATE_COLUMNS)
     q = (select(RosterChange.employee_id, RosterChange.field, RosterChange.before,
                 RosterChange.after, RosterImport.imported_at)
          .join(RosterImport, RosterChange.import_id == RosterImport.id)
          .where(RosterChange.field.in_(["created", "team", "role_code", "supervisor_id", "active"]))
          .order_by(RosterImport.imported_at, RosterChange.id))
-    changes = pd.DataFrame(session.execute(q).all(), columns=m.CHANGE_COLUMNS)
+    changes = rows_frame(session.execute(q), m.CHANGE_COLUMNS)
     levels = dict(session.execute(select(Role.code, Role.level)).all())
     return current, changes, levels
 

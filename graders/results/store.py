@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.cycles import Cycle, get_cycle
 from core.db import utcnow
 from core.errors import AcademyError
+from core.rows import frame as rows_frame
 from graders.engine import grading as g
 from graders.engine.course_catalog import module_catalog
 from graders.engine.schemes import Scheme, home_schemes, load_schemes
@@ -45,7 +46,7 @@ def roster_frame(session: Session) -> pd.DataFrame:
     q = (select(Staff.employee_id, Staff.name, Team.name, Staff.role_code, Role.family)
          .join(Team, Staff.team_id == Team.id).join(Role, Staff.role_code == Role.code)
          .where(Staff.active.is_(True)).order_by(Staff.employee_id))
-    return pd.DataFrame(session.execute(q).all(), columns=g.ROSTER_COLUMNS)
+    return rows_frame(session.execute(q), g.ROSTER_COLUMNS)
 
 
 def history_frame(session: Session, cycle: Cycle, depth: int = 11) -> pd.DataFrame:
@@ -59,7 +60,7 @@ def history_frame(session: Session, cycle: Cycle, depth: int = 11) -> pd.DataFra
     q = (select(GradeResult.cycle_id, GradeResult.employee_id, GradeResult.band)
          .join(GradePublication, GradePublication.run_id == GradeResult.run_id)
          .where(GradePublication.state == PUBLISHED, GradeResult.cycle_id.in_(list(back))))
-    h = pd.DataFrame(session.execute(q).all(), columns=["cycle_id", "employee_id", "band"])
+    h = rows_frame(session.execute(q), ["cycle_id", "employee_id", "band"])
     h["back"] = h["cycle_id"].map(back)
     return h[g.HISTORY_COLUMNS]
 
@@ -86,7 +87,7 @@ def overrides_frame(session: Session, cycle_id: int) -> pd.DataFrame:
     q = (select(GradeOverride.employee_id, GradeOverride.field, GradeOverride.value)
          .where(GradeOverride.cycle_id == cycle_id, GradeOverride.active.is_(True))
          .order_by(GradeOverride.id))
-    return pd.DataFrame(session.execute(q).all(), columns=["employee_id", "field", "value"])
+    return rows_frame(session.execute(q), ["employee_id", "field", "value"])
 
 
 def _records(frame: pd.DataFrame, **extra) -> list[dict]:
@@ -99,7 +100,7 @@ def _records(frame: pd.DataFrame, **extra) -> list[dict]:
 def _frame(session: Session, model, columns: list[str], run_id: int, *where) -> pd.DataFrame:
     q = (select(*[getattr(model, c) for c in columns]).where(model.run_id == run_id, *where)
          .order_by(model.id))  # as written, whichever index finds the rows
-    return pd.DataFrame(session.execute(q).all(), columns=columns)
+    return rows_frame(session.execute(q), columns)
 
 
 def _write_detail(session: Session, run: GradeRun, result: g.GradeResult) -> None:
@@ -148,16 +149,23 @@ class GradeReport:
     flags: pd.DataFrame | None = None
 
 
-def stored_result(session: Session, cycle_id: int, teams: list[str] | None = None
-                  ) -> g.GradeResult | None:
+def stored_result(session: Session, cycle_id: int, teams: list[str] | None = None,
+                  people: list[str] | None = None) -> g.GradeResult | None:
     """The cycle's current results, read back from the database (None if never graded); with
     `teams`, only the rows of those teams' people (and those teams' outcomes), read through the
-    indexes of migration 0013 (a dashboard page reads what its viewer may see, not the company)."""
+    indexes of migration 0013 (a dashboard page reads what its viewer may see, not the company);
+    with `people` (a few employee ids), only those people's own rows (a trainee's page)."""
     run = current_run(session, cycle_id)
     if run is None:
         return None
     res_w, comp_w, prof_w, out_w = (), (), (), ()
-    if teams is not None:
+    if people is not None:
+        people = list(people)
+        res_w = (GradeResult.employee_id.in_(people),)
+        comp_w = (GradeComponent.employee_id.in_(people),)
+        prof_w = (GradeCompetency.employee_id.in_(people),)
+        out_w = (GradeOutcome.employee_id.in_(people),)
+    if teams is not None and people is None:
         teams = list(teams)
         people = select(GradeResult.employee_id).where(GradeResult.run_id == run.id,
                                                        GradeResult.team.in_(teams))

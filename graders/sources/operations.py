@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
+from core.rows import frame as rows_frame
 from graders.engine.schemes import Scheme
 from graders.service_kpis import kpis as operations
 from graders.service_kpis import monthly_pay
@@ -31,7 +32,7 @@ def staff_frame(session: Session, active_only: bool = True) -> pd.DataFrame:
          .order_by(Staff.employee_id))
     if active_only:
         q = q.where(Staff.active.is_(True))
-    return pd.DataFrame(session.execute(q).all(), columns=ROSTER_COLUMNS)
+    return rows_frame(session.execute(q), ROSTER_COLUMNS)
 
 
 def batch_config(session: Session) -> OperationsConfig | None:

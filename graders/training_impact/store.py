@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
 from core.errors import AcademyError
+from core.rows import frame as rows_frame
 from graders.evidence import EvidenceBatch, ServiceTicket
 from graders.service_kpis import kpis as operations
 from graders.service_kpis.config import OperationsConfig
@@ -59,7 +60,7 @@ def roster_frame(session: Session) -> pd.DataFrame:
     months count)."""
     rows = session.execute(select(Staff.employee_id, Team.name, Staff.role_code, Staff.hire_date)
                            .join(Team, Staff.team_id == Team.id).order_by(Staff.employee_id))
-    return pd.DataFrame(rows.all(), columns=["employee_id", "team", "role_code", "hire_date"])
+    return rows_frame(rows, ["employee_id", "team", "role_code", "hire_date"])
 
 
 def course_modules(course: str, modules: list[tuple[str, str]]) -> list[str]:
