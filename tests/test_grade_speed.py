@@ -146,3 +146,34 @@ def test_does_the_newton_fit_grade_a_company_as_the_converged_lbfgs_fit(bench_ru
     assert newton.result.results["final_score"].notna().sum() > 100
     assert len(fair_newton) > 100 and fair_newton.index.equals(fair_tight.index)
     assert float((fair_newton["score"] - fair_tight["score"]).abs().max()) < 1e-3
+
+
+def test_are_training_modules_counted_for_more_people_than_a_statement_takes(home):
+    """Grading 100,000 staff on PostgreSQL failed: the managers' training figure sent every id as
+    one bound parameter (at most 65,535 a statement). With 70,000 people, is each one's count of
+    completed modules right on both backends, someone else's progress left out?"""
+    from datetime import datetime, timezone
+
+    from graders.engine.course_catalog import module_catalog
+    from graders.managers.store import training_progress
+    from training.progress import ModuleProgress
+
+    cat = module_catalog()
+    assert len(cat) > 0
+    course, module = cat["course"].iloc[0], cat["module"].iloc[0]
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    people = [f"{i:06d}" for i in range(70_000)]
+    with home.transaction() as s:
+        for who in ("000007", "069999", "outsider"):
+            s.add(ModuleProgress(employee_id=who, course=course, module=module,
+                                 first_opened_at=now, last_opened_at=now, practice_done_at=now,
+                                 self_check_score=80.0, self_check_best=80.0,
+                                 self_check_attempts=1, self_check_at=now))
+        s.add(ModuleProgress(employee_id="000008", course=course, module=module,
+                             first_opened_at=now, last_opened_at=now))  # opened, not completed
+    with Session(home.engine) as s:
+        got = training_progress(s, people).set_index("employee_id")
+    assert len(got) == 70_000 and "outsider" not in got.index
+    assert got.loc["000007", "completed"] == got.loc["069999", "completed"] == 1
+    assert got.loc["000008", "completed"] == 0 and int(got["completed"].sum()) == 2
+    assert (got["required"] == len(set(zip(cat["course"], cat["module"])))).all()
