@@ -35,6 +35,8 @@ CYCLE = "2026-Q4"
 TODAY = date(2026, 11, 20)
 THEORY_QUESTIONS = 10
 COPIES = 10  # the large company is this many copies of the small one
+#: a copied home's number of copies (copy k's ids start with the digits of k)
+COPIES_FILE = "bench-copies.txt"
 
 
 def build_small(root: Path, staff: int = 10_000, seed: int = 2026, log=print):
@@ -97,7 +99,9 @@ def _sqlite_path(home) -> Path:
 
 def build_large(small_root: Path, root: Path, copies: int = COPIES, log=print):
     """A home whose company is `copies` copies of the small home's under new ids (copy k: the
-    digit k before every employee id and ticket number, ' #k' after every team name)."""
+    digits of k before every employee id and ticket number, ' #k' after every team name). The
+    small home's ids must be of one length (as the synthetic company's are), so that copies of
+    different k never share an id."""
     from core.home import open_home
 
     small = open_home(small_root)
@@ -119,6 +123,7 @@ def build_large(small_root: Path, root: Path, copies: int = COPIES, log=print):
     finally:
         con.close()
     log(f"  {copies} copies: {staff} staff, {ev} evidence rows ({time.monotonic() - t:.0f} s)")
+    (root / COPIES_FILE).write_text(str(copies), encoding="utf-8")
     return open_home(root)
 
 
@@ -170,10 +175,16 @@ def _academy() -> list[str]:
 
 
 def time_grade(root: Path, runs: int, log=print, label: str = "",
-               cpu: list[float] | None = None) -> tuple[list[float], float]:
+               cpu: list[float] | None = None, steps: list[dict] | None = None,
+               cluster=None) -> tuple[list[float], float]:
     """Seconds of each `academy grade` run on a fresh copy of the ungraded database, and the
     largest resident memory of a grading process (MB); each run's CPU seconds (user + system of
-    the grading process) are appended to `cpu` (on a shared machine the figure to compare)."""
+    the grading process) are appended to `cpu` (on a shared machine the figure to compare) and
+    its per-step figures (academy.bench.grade_steps, plus the database server's CPU seconds on
+    PostgreSQL and the run's results and inputs sha256) to `steps`.
+
+    With `cluster` (academy.bench.grade_pg.Cluster) the home's database is first copied into
+    PostgreSQL and each run grades a fresh copy of that."""
     from core.home import open_home
 
     h = open_home(root)
@@ -184,14 +195,28 @@ def time_grade(root: Path, runs: int, log=print, label: str = "",
         shutil.copy2(pristine, db)
         open_home(root).close()
     shutil.copy2(db, pristine)
+    env = dict(os.environ)
+    if cluster is not None:
+        from academy.bench import grade_pg
+
+        template = f"ungraded_{root.name}".replace("-", "_")
+        grade_pg.load_home_database(cluster, root, template, log=log)
+        env["ACADEMY_DB_URL"] = cluster.url(f"run_{root.name}".replace("-", "_"))
     secs, peak = [], 0.0
     for i in range(runs):
         shutil.copy2(pristine, db)
         for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             extra.unlink(missing_ok=True)
+        if cluster is not None:
+            cluster.clone(template, env["ACADEMY_DB_URL"].rsplit("/", 1)[1])
+            server_before = cluster.server_cpu()
+        out_json = root / "grade-steps.json"
+        out_json.unlink(missing_ok=True)
+        load_before = os.getloadavg()
         t0 = time.perf_counter()
         before = _child_cpu()
-        proc = subprocess.Popen([*_academy(), "--home", str(root), "grade", CYCLE],
+        proc = subprocess.Popen([sys.executable, "-m", "academy.bench.grade_steps", str(out_json),
+                                 "--home", str(root), "grade", CYCLE], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = proc.communicate()
         elapsed = time.perf_counter() - t0
@@ -202,8 +227,27 @@ def time_grade(root: Path, runs: int, log=print, label: str = "",
         if cpu is not None:
             cpu.append(round(used, 2))
         peak = max(peak, _child_peak_mb())
+        figures = json.loads(out_json.read_text(encoding="utf-8"))
+        figures["load_average"] = [round(load_before[0], 1), round(os.getloadavg()[0], 1)]
+        figures["wall"] = round(elapsed, 2)
+        if cluster is not None:
+            figures["server_cpu"] = round(cluster.server_cpu() - server_before, 2)
+            figures["results_sha256"], figures["inputs_sha256"] = grade_pg.current_shas(
+                cluster, env["ACADEMY_DB_URL"].rsplit("/", 1)[1])
+        else:
+            con = sqlite3.connect(db)
+            try:
+                figures["results_sha256"], figures["inputs_sha256"] = con.execute(
+                    "SELECT results_sha256, inputs_sha256 FROM grade_runs WHERE current = 1"
+                ).fetchone()
+            finally:
+                con.close()
+        if steps is not None:
+            steps.append(figures)
         first = out.strip().splitlines()[0] if out.strip() else ""
-        log(f"  {label} run {i + 1}: {elapsed:.1f} s, {used:.1f} CPU s ({first})")
+        server = f", database server {figures['server_cpu']:.1f} CPU s" if cluster else ""
+        log(f"  {label} run {i + 1}: {elapsed:.1f} s, {used:.1f} CPU s{server}, peak "
+            f"{figures['peak_rss_mb']:.0f} MB, load {figures['load_average']} ({first})")
     return secs, peak
 
 
@@ -227,34 +271,89 @@ class GradeBench:
     size_ratio: float
     small_peak_mb: float
     large_peak_mb: float
-    target: str = "grading 100,000 staff costs at most 11x grading 10,000, in at most 90 s"
+    target: str = ("grading 100,000 staff costs at most 11x grading 10,000, in at most 90 s, "
+                   "peak memory under 4 GB, on SQLite and on PostgreSQL")
     small_cpu_seconds: list[float] = field(default_factory=list)
     large_cpu_seconds: list[float] = field(default_factory=list)
     cpu_ratio: float = 0.0
     date: str = ""
     machine: str = ""
     notes: list[str] = field(default_factory=list)
+    #: per backend ("sqlite", "postgresql") and size ("small", "large"): each run's figures
+    #: (academy.bench.grade_steps: CPU and wall seconds per step, peak memory, server CPU, shas)
+    runs: dict = field(default_factory=dict)
 
 
 def run(base: Path, staff: int = 10_000, runs: int = 1, reuse: bool = False, seed: int = 2026,
-        log=print) -> GradeBench:
+        log=print, backends: tuple[str, ...] = ("sqlite",), base_staff: int | None = None
+        ) -> GradeBench:
+    """Build (or reuse) both companies and time `academy grade` on each backend. With
+    `base_staff`, both are copies of one company of that many staff (staff / base_staff and
+    10 x staff / base_staff copies): quicker to build than a full-size small company."""
     small_root, large_root = base / f"grade-{staff}", base / f"grade-{staff * COPIES}"
-    if not (reuse and (small_root / "academy.yaml").exists()):
-        log(f"Building the {staff}-staff company in {small_root}")
-        build_small(small_root, staff, seed, log=log).close()
-        (small_root / "academy.db.ungraded").unlink(missing_ok=True)
-    if not (reuse and (large_root / "academy.yaml").exists()):
-        log(f"Building the {staff * COPIES}-staff company in {large_root}")
-        build_large(small_root, large_root, log=log).close()
-        (large_root / "academy.db.ungraded").unlink(missing_ok=True)
+    if base_staff and (staff % base_staff or staff == base_staff):
+        raise SystemExit("the base company's staff must divide the small company's, and be smaller")
+    if base_staff:
+        base_root = base / f"grade-{base_staff}"
+        if not (reuse and (base_root / "academy.yaml").exists()):
+            log(f"Building the {base_staff}-staff base company in {base_root}")
+            build_small(base_root, base_staff, seed, log=log).close()
+    for root, copies in ((small_root, staff // (base_staff or staff)),
+                         (large_root, staff * COPIES // (base_staff or staff))):
+        if reuse and (root / "academy.yaml").exists():
+            continue
+        if base_staff or root == small_root:
+            if base_staff:
+                log(f"Building {root} as {copies} copies of the base company")
+                build_large(base_root, root, copies, log=log).close()
+            else:
+                log(f"Building the {staff}-staff company in {small_root}")
+                build_small(small_root, staff, seed, log=log).close()
+        else:
+            log(f"Building the {staff * COPIES}-staff company in {large_root}")
+            build_large(small_root, large_root, log=log).close()
+        (root / "academy.db.ungraded").unlink(missing_ok=True)
+    figures: dict = {}
     small_cpu: list[float] = []
     large_cpu: list[float] = []
-    small_secs, small_peak = time_grade(small_root, runs, log, f"{staff} staff", small_cpu)
-    large_secs, large_peak = time_grade(large_root, runs, log, f"{staff * COPIES} staff", large_cpu)
+    small_secs = large_secs = []
+    small_peak = large_peak = 0.0
+    notes = []
+    for backend in backends:
+        cluster = None
+        if backend == "postgresql":
+            from academy.bench import grade_pg
+
+            cluster = grade_pg.Cluster().start()
+        try:
+            got = figures[backend] = {"small": [], "large": []}
+            cpu_s, cpu_l = (small_cpu, large_cpu) if backend == backends[0] else ([], [])
+            secs_s, peak_s = time_grade(small_root, runs, log, f"{backend}, {staff} staff",
+                                        cpu_s, got["small"], cluster)
+            secs_l, peak_l = time_grade(large_root, runs, log,
+                                        f"{backend}, {staff * COPIES} staff", cpu_l,
+                                        got["large"], cluster)
+            if backend == backends[0]:
+                small_secs, large_secs, small_peak, large_peak = secs_s, secs_l, peak_s, peak_l
+            copies = _copies(large_root)
+            if cluster is None:
+                notes.append(f"{backend}: {copies_alike(large_root, copies)}")
+            else:
+                notes.append(f"{backend}: " + grade_pg.copies_alike(
+                    cluster, f"run_{large_root.name}".replace("-", "_"), copies))
+        finally:
+            if cluster is not None:
+                cluster.stop()
+        log(f"  {notes[-1]}")
+    if len(backends) > 1:
+        for size in ("small", "large"):
+            shas = {(r["results_sha256"], r["inputs_sha256"])
+                    for b in backends for r in figures[b][size]}
+            notes.append(f"{size} company: {'the same' if len(shas) == 1 else 'DIFFERENT'} "
+                         f"results and inputs sha256 on {' and '.join(backends)}")
+            log(f"  {notes[-1]}")
     s, l_ = statistics.median(small_secs), statistics.median(large_secs)
-    notes = [copies_alike(large_root)]
-    log(f"  {notes[0]}")
-    return GradeBench(notes=notes,
+    return GradeBench(notes=notes, runs=figures,
         small_staff=staff, large_staff=staff * COPIES,
         small_seconds=[round(x, 2) for x in small_secs],
         large_seconds=[round(x, 2) for x in large_secs],
@@ -266,18 +365,32 @@ def run(base: Path, staff: int = 10_000, runs: int = 1, reuse: bool = False, see
         machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
 
-def copies_alike(root: Path) -> str:
+def _copies(root: Path) -> int:
+    f = root / COPIES_FILE
+    return int(f.read_text()) if f.exists() else COPIES
+
+
+def step_table(runs: list[dict]) -> dict[str, float]:
+    """CPU seconds per step, median over runs (steps as academy.bench.grade_steps names them)."""
+    names = list(dict.fromkeys(k for r in runs for k in r["steps"]))
+    return {k: statistics.median(r["steps"].get(k, {}).get("cpu", 0.0) for r in runs)
+            for k in names}
+
+
+def copies_alike(root: Path, copies: int | None = None) -> str:
     """Every copy is the same company, so each person's final score must equal their original's:
     a check that the large run graded everyone as the small one would."""
+    if copies is None:
+        copies = _copies(root)
     con = sqlite3.connect(root / "academy.db")
     try:
         pairs, differ = con.execute(f"""
             SELECT count(*), sum(c.final_score IS NOT o.final_score OR c.band IS NOT o.band)
             FROM grade_results c JOIN grade_results o
-              ON c.employee_id = '{COPIES - 1}' || o.employee_id""").fetchone()
+              ON c.employee_id = '{copies - 1}' || o.employee_id""").fetchone()
     finally:
         con.close()
-    return f"copy {COPIES - 1} graded like the original: {pairs - (differ or 0)} of {pairs} alike"
+    return f"copy {copies - 1} graded like the original: {pairs - (differ or 0)} of {pairs} alike"
 
 
 def write(result: GradeBench, path: Path) -> Path:

@@ -71,6 +71,11 @@ def promotions(changes: pd.DataFrame, levels: dict[str, str], months: list[str])
     return out[out["month"].isin(months)].reset_index(drop=True)
 
 
+#: above this many people, training_progress reads every progress row and filters here rather
+#: than sending the ids as an IN list (one bound parameter each)
+IN_LIST_MAX = 10_000
+
+
 def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame:
     """[employee_id, completed, required]: course modules completed of every catalogued module."""
 
@@ -79,9 +84,13 @@ def training_progress(session: Session, employee_ids: list[str]) -> pd.DataFrame
     if not keys:
         return pd.DataFrame(columns=["employee_id", "completed", "required"])
     done: dict[str, int] = {}
-    for r in session.scalars(select(ModuleProgress)
-                             .where(ModuleProgress.employee_id.in_(employee_ids))):
-        if (r.course, r.module) in keys and module_status(r) == "completed":
+    wanted = set(employee_ids)
+    q = select(ModuleProgress)
+    if len(wanted) <= IN_LIST_MAX:  # PostgreSQL takes at most 65,535 parameters a statement
+        q = q.where(ModuleProgress.employee_id.in_(employee_ids))
+    for r in session.scalars(q):
+        if r.employee_id in wanted and (r.course, r.module) in keys \
+                and module_status(r) == "completed":
             done[r.employee_id] = done.get(r.employee_id, 0) + 1
     return pd.DataFrame({"employee_id": employee_ids,
                          "completed": [done.get(e, 0) for e in employee_ids],
