@@ -488,6 +488,10 @@ LABELS.update({
                            "below.", "权重会按比例换算为合计 100%：实际使用的权重见下表。"),
     "weight_set": ("Slider", "滑块设定"),
     "weight_normalised": ("Weight used", "实际权重"),
+    "person_not_found": ("No one with this employee id is among the people shown.",
+                         "所示人员中没有这个工号的员工。"),
+    "weights_all_zero": ("Every weight is 0: set at least one above 0 to see who would change.",
+                         "所有权重都为 0：请至少把一项调到 0 以上，再查看谁的结果会变化。"),
     "before_score": ("Score before", "调整前得分"),
     "after_score": ("Score after", "调整后得分"),
     "before_band": ("Band before", "调整前等级"),
@@ -661,6 +665,9 @@ LABELS.update({
     "company:satisfied_share": ("Satisfied", "满意比例"), "company:all_teams": ("All teams", "全部团队"),
     "company:none": ("No customer feedback on company items in this cycle.", "本周期没有关于公司项目的客户评价。"),
     "company:download": ("Download (Excel)", "下载（Excel）"),
+    "company:download_cycle": ("Save the customer feedback of {cycle} (Excel)",
+                               "保存 {cycle} 客户对公司的评价（Excel）"),
+    "company:file": ("Company feedback", "公司评价"),
     "company:show": ("Show", "查看"),
 })
 

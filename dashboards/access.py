@@ -10,7 +10,7 @@ Rules (enforced by every data-access function, which takes a Viewer):
 * a **trainee** (any active staff member) sees their own data only;
 * a **manager** (anyone with people under them in the roster) sees the staff of the teams under
   them: everyone whose supervisor chain leads to them, and every member of a team whose
-  `manager_id` is them or someone under them;
+  `manager_id` is them or someone under them, never anyone above them in their own chain;
 * a **trainer** (`trainer:NAME`) sees exam and practical-exam quality figures, no final grades;
 * an **admin** (`admin:NAME`) sees the whole company.
 """
@@ -78,6 +78,17 @@ def subordinates(hierarchy: pd.DataFrame, boss: str) -> set[str]:
     return found
 
 
+def superiors(hierarchy: pd.DataFrame, employee: str) -> set[str]:
+    """Everyone above `employee` in their supervisor chain (a loop in the data ends the walk)."""
+    up = dict(zip(hierarchy["employee_id"], hierarchy["supervisor_id"]))
+    found: set[str] = set()
+    boss = up.get(employee)
+    while isinstance(boss, str) and boss and boss not in found and boss != employee:
+        found.add(boss)
+        boss = up.get(boss)
+    return found
+
+
 def managed_teams(hierarchy: pd.DataFrame, viewer: Viewer) -> list[str]:
     """Names of the teams under a viewer in the roster hierarchy (all teams for an admin)."""
     if viewer.kind == ADMIN:
@@ -101,6 +112,9 @@ def visible_ids(hierarchy: pd.DataFrame, viewer: Viewer | None) -> np.ndarray:
     under = subordinates(hierarchy, viewer.user)
     mask = hierarchy["team"].isin(teams) | hierarchy["employee_id"].isin(list(under))
     mask |= hierarchy["employee_id"] == viewer.user
+    # never one's own managers, even where they are listed in a team one leads (a supervisor
+    # does not see the department manager's score and pay)
+    mask &= ~hierarchy["employee_id"].isin(list(superiors(hierarchy, viewer.user)))
     return np.sort(hierarchy.loc[mask, "employee_id"].to_numpy(dtype=object))
 
 

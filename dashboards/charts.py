@@ -134,6 +134,11 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return ticks
 
 
+def _score(v: float) -> str:
+    """A score in a grid of scores: always one decimal (35.0 beside 43.5, not 35), or '-'."""
+    return "-" if v is None or not math.isfinite(float(v)) else f"{float(v):.1f}"
+
+
 def _fmt(v: float) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -491,8 +496,8 @@ def competency_heatmap(competencies: pd.DataFrame, results: pd.DataFrame, loc: s
             ink = "white" if math.isfinite(v) and (v < 25 or v > 85) else INK
             parts.append(f"<rect x='{left + j * cw + 1:.1f}' y='{y + 1:.1f}' "
                          f"width='{cw - 2:.1f}' height='{cell_h - 2}' fill='{fill}'><title>"
-                         f"{_e(name)} · {_e(col)}: {_fmt(v)}</title></rect>"
-                         + _text(left + j * cw + cw / 2, y + cell_h / 2 + 4, _fmt(v), 11,
+                         f"{_e(name)} · {_e(col)}: {_score(v)}</title></rect>"
+                         + _text(left + j * cw + cw / 2, y + cell_h / 2 + 4, _score(v), 11,
                                  "middle", ink))
     # colour bar 0-100
     bar_x, bar_h = right + 24, min(200, cell_h * max(len(rows), 4))

@@ -58,13 +58,13 @@ def _shown(report: pd.DataFrame, loc: str) -> pd.DataFrame:
 
 def _link(report: pd.DataFrame, loc: str, cycle: str) -> str:
 
-    name = f"{'公司评价' if loc == 'zh' else 'company_feedback'}_{cycle}.xlsx"
+    name = f"{_t('file', loc)} {cycle}.xlsx"  # the saved file's name, never shown on the page
     with tempfile.TemporaryDirectory() as tmp:
         path = export_company_report(report, Path(tmp) / name, loc)
         payload = base64.b64encode(path.read_bytes()).decode()
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return (f"<a class='academy-download' download='{name}' href='data:{mime};base64,{payload}'>"
-            f"{html.escape(_t('download', loc))}: {name}</a>")
+            f"{html.escape(_t('download_cycle', loc).format(cycle=cycle))}</a>")
 
 
 def company_items_panel(company: data.Company, viewer: str | None = None,

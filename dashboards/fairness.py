@@ -98,8 +98,10 @@ def adjusted_scores(components: pd.DataFrame, results: pd.DataFrame, loc: str,
 
 
 def exam_summary(home, loc: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per graded exam: the exam's figures; and per question: Moodle's figures (as %)."""
+    """Per graded exam: the exam's figures; and per question (its id and text): Moodle's
+    figures (as %)."""
     from dashboards.exams import exam_titles, exams
+    from graders.exam import lifecycle
     from graders.exam.stats import exam_report
 
     titles = exam_titles(home)
@@ -113,10 +115,15 @@ def exam_summary(home, loc: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         if not e.get("n"):
             continue
         name = titles.get(exam, exam)
+        try:  # each question by its text beside its id, as the trainer wrote it
+            stems = {q.id: q.stem for q in lifecycle._bank(home, exam).questions}
+        except Exception:  # noqa: BLE001 - the bank is gone: the id alone
+            stems = {}
         ex_rows.append((name, e["n"], e["mean"], e["median"], e["sd"], e["skewness"],
                         e["kurtosis"], e["alpha"], e["error_ratio"], e["sem"]))
         for q in rep["questions"].itertuples():
-            q_rows.append((name, q.question, q.n, q.facility, q.sd, q.random_guess,
+            text = f"{q.question} {stems.get(q.question, '')}".strip()
+            q_rows.append((name, text, q.n, q.facility, q.sd, q.random_guess,
                            q.intended_weight, q.effective_weight, q.discrimination,
                            q.efficiency))
 

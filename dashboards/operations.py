@@ -120,12 +120,14 @@ def kpi_table(frame: pd.DataFrame, key: list[str], loc: str) -> pd.DataFrame:
     return out
 
 
-def breach_table(b: pd.DataFrame, loc: str) -> pd.DataFrame:
+def breach_table(b: pd.DataFrame, loc: str, names: dict | None = None) -> pd.DataFrame:
+    """Each missed commitment with who served it, by name beside the employee id."""
     unit = b["unit"].map(lambda u: t(u, loc))
     took = [f"{e:.1f} {u}" if not pd.isna(e) else t("not yet", loc)
             for e, u in zip(b["elapsed"], unit)]
     return pd.DataFrame({
         t("ticket_id", loc): b["ticket_id"], t("employee_id", loc): b["employee_id"],
+        t("name", loc): b["employee_id"].map(names or {}).fillna(""),
         t("team", loc): b["team"], t("channel", loc): b["channel"].map(lambda c: t(c, loc)),
         t("commitment", loc): b["commitment"].map(lambda c: t(c, loc)),
         t("reported_at", loc): b["reported_at"].dt.strftime("%Y-%m-%d %H:%M"),
@@ -173,7 +175,8 @@ def _panel(view: OpsView, loc: str, month: str, team_level: bool) -> w.VBox:
               _html_table(kpi_table(pm, ["employee_id", "name", "team"], loc))]
     b = view.breaches[view.breaches["month"] == month]
     items += [heading(f"{t('breaches', loc)} · {month}: {len(b)}"),
-              _html_table(breach_table(b, loc)) if len(b)
+              _html_table(breach_table(b, loc, dict(zip(view.people["employee_id"],
+                                                        view.people["name"])))) if len(b)
               else w.HTML(f"<div class='academy-note'>{html.escape(t('no_breaches', loc))}</div>")]
     p = view.pay[view.pay["month"] == month]
     items.append(heading(f"{t('monthly_pay', loc)} · {month}"))

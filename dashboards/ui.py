@@ -31,6 +31,7 @@ from dashboards.access import (
     Viewer,
     require,
     viewer_from_env,
+    visible_ids,
 )
 from dashboards.labels import t
 
@@ -303,8 +304,9 @@ class ManagerDashboard:
         self.cycle = w.Dropdown(options=cycles, value=cycles[-1], description=t("cycle", loc))
         self.teams = w.SelectMultiple(options=teams, value=tuple(teams), rows=min(6, len(teams)),
                                       description=t("teams", loc))
-        roles = sorted(company.hierarchy.loc[company.hierarchy["team"].isin(teams),
-                                             "role_code"].unique())
+        h = company.hierarchy  # the roles of the people this viewer may see, nobody else's
+        roles = sorted(h.loc[h["team"].isin(teams) & h["employee_id"].isin(
+            list(visible_ids(h, viewer))), "role_code"].unique())
         self.role = w.Dropdown(options=[(t("all_roles", loc), "")] +
                                [(data.role_name(company, r, loc), r) for r in roles],
                                value="", description=t("role", loc))
@@ -498,10 +500,17 @@ class ManagerDashboard:
             pick = w.Text(value="", placeholder=t("employee_id", loc), continuous_update=False,
                           description=t("person", loc))
 
+        shown = set(res["employee_id"])
+
         def show(_ch=None):
             emp = (pick.value or "").strip()
             if not emp:
                 out.children = []
+                return
+            if emp not in shown:  # a typed id that is not one of the people shown: say so
+                out.children = [w.HTML(
+                    f"<div class='academy-note academy-not-found'>"
+                    f"{html.escape(t('person_not_found', loc))}</div>")]
                 return
             out.children = [guarded(lambda: self._person(emp), loc)]
 
@@ -631,6 +640,10 @@ class ManagerDashboard:
         bands = _band_names(self.slice.cycle.schemes, loc)
         (_fam, set_w), = weights.items()
         items = [self._weights_table(set_w)]
+        if not any(v > 0 for v in set_w.values()):  # nothing to normalise: say so, no error
+            items.append(w.HTML(f"<div class='academy-whatif academy-note'>"
+                                f"{html.escape(t('weights_all_zero', loc))}</div>"))
+            return w.VBox(items)
         diff, _res = data.what_if(self.company, self.viewer, self.cycle.value, weights)
         diff = diff[diff["employee_id"].isin(self.slice.ids)]
         if diff.empty:

@@ -112,8 +112,8 @@ def _table(ws) -> tuple[list, list[list]]:
 
 def test_is_the_workbook_filtered_formatted_and_free_of_machine_paths(demo_home, tmp_path):
     """Read back with openpyxl: does every table sheet have a filter on its header, pay two
-    decimals, scores one, dates real dates, role names (not codes), and the scheme sheet no
-    absolute path of the machine?"""
+    decimals, scores one, team figures two, dates real dates, role names (not codes), and the
+    scheme sheet no absolute path of the machine?"""
     home, _ = demo_home
     out = tmp_path / "grades.xlsx"
     run_academy("export", "--to", str(out), home=home, check=True)  # default cycle
@@ -141,6 +141,13 @@ def test_is_the_workbook_filtered_formatted_and_free_of_machine_paths(demo_home,
     due = [r[thead.index("Due")] for r in trows]
     assert due and all(isinstance(c.value, datetime) and c.number_format == "yyyy-mm-dd"
                        for c in due)
+    # a head's team figures: value, target and weight used as numbers with two decimals
+    figs = next(ws for ws in wb.worksheets if ws.title == "Team figures")
+    fhead, frows = _table(figs)
+    for name in ("Value", "Target", "Weight used"):
+        cells = [r[fhead.index(name)] for r in frows
+                 if isinstance(r[fhead.index(name)].value, (int, float))]
+        assert cells and all(c.number_format == "0.00" for c in cells), name
     texts = [str(c.value) for row in scheme_sheet.iter_rows() for c in row if c.value is not None]
     assert not any(str(home) in v or re.match(r"^(/|[A-Z]:\\)", v) for v in texts)
     assert any(v.endswith(".yaml") for v in texts)  # the scheme's file name is kept

@@ -52,10 +52,13 @@ def walk(demo_home):
     supervisors = sorted(e for e in h.loc[h["role_code"] == "supervisor", "employee_id"]
                          if managed_teams(h, Viewer(e)) and e not in managers)
     who = {"manager": managers[0], "trainee": planned[0], "trainer": "trainer:demo trainer",
-           "supervisor": supervisors[0]}
+           "supervisor": supervisors[0], "admin": "admin:demo admin"}
     tokens = tokens_path(company.home.root)
     logins = {k: issue_token(tokens, v) for k, v in who.items()}
-    allowed = set(h["name"]) | set(h["team"]) | set(company.cycles["name"]) | {"demo trainer"}
+    # ... and who acted: the demo's trainer, manager (who issued violations, opened cases) and
+    # an administrator
+    allowed = set(h["name"]) | set(h["team"]) | set(company.cycles["name"]) | {
+        "demo trainer", "demo manager", "demo admin"}
     for exam in exams.exams(company.home):
         bank = lifecycle._bank(company.home, exam)
         allowed |= {bank.title, exam}
@@ -215,6 +218,9 @@ def test_does_every_selection_show_a_sensible_page(walk, lang):
         rows += re.findall(r"<rect [^>]*><title>([^<]+?) · ", grid.group(0))
     people = list(dict.fromkeys(rows))
     assert len(people) == n
+    # every cell of the grid a score with one decimal (35.0 beside 43.5, never 35) or '-'
+    cells = re.findall(r"<rect [^>]*><title>[^<]+: ([^<]+)</title>", grid.group(0))
+    assert cells and all(re.fullmatch(r"\d+\.\d|-", c) for c in cells), cells[:5]
     assert people[0].startswith(below["name"].iloc[0])
 
 
@@ -241,11 +247,205 @@ def test_is_the_what_if_a_readable_before_after_table(walk, lang):
     assert problems(re.sub(r"<[^>]+>", " ", page), lang, walk["allowed"]) == []
 
 
+def test_does_a_supervisor_never_see_their_own_managers_results(walk):
+    """A department manager may be listed in a team their supervisor leads: is the manager (and
+    anyone above) left out of what the supervisor sees (the slice, the role picker, the
+    drill-down, a typed id), while the supervisor's own staff stay in?"""
+    import pandas as pd
+
+    from dashboards import data, ui
+    from dashboards.access import AccessDenied, superiors, visible_ids
+
+    company = walk["company"]
+    h = company.hierarchy
+    sup = walk["who"]["supervisor"]
+    above = superiors(h, sup)
+    boss = h.loc[h["employee_id"] == sup, "supervisor_id"].iloc[0]
+    assert boss in above and sup not in above
+    seen = set(visible_ids(h, Viewer(sup)))
+    assert not seen & above
+    staff = set(h.loc[h["supervisor_id"] == sup, "employee_id"])
+    assert staff and staff <= seen
+    board = ui.ManagerDashboard(company, Viewer(sup), "en")
+    assert not set(board.slice.ids) & above
+    assert [o for o in board.person_picker.options if o[1] in above] == []
+    shown_roles = {o[1] for o in board.role.options}
+    assert shown_roles - {""} == set(h.loc[h["employee_id"].isin(list(seen)) &
+                                          h["team"].isin(board.teams.options), "role_code"])
+    with pytest.raises(AccessDenied):
+        data.person(company, Viewer(sup), walk["cycle"], boss)
+    # a made-up chain with a loop ends; the top of a chain has nobody above
+    loop = pd.DataFrame({"employee_id": ["a", "b", "c"], "supervisor_id": ["b", "c", "a"]})
+    assert superiors(loop, "a") == {"b", "c"}
+    top = h.loc[h["supervisor_id"].isna(), "employee_id"].iloc[0]
+    assert superiors(h, top) == set()
+
+
+def test_does_each_missed_commitment_name_who_served_it(walk):
+    """In the manager's service-operations panel, does each missed commitment of the month show
+    the name of the person who served it beside their id, in both languages?"""
+    from dashboards import operations
+    from dashboards.labels import t
+
+    view = operations.manager_operations(walk["company"], Viewer(walk["who"]["manager"]))
+    b = view.breaches
+    assert len(b), "the demo should have missed commitments"
+    month = b["month"].iloc[-1]
+    names = dict(zip(walk["company"].hierarchy["employee_id"], walk["company"].hierarchy["name"]))
+    for lang in ("en", "zh"):
+        page = _html(operations._panel(view, lang, month, True))
+        part = page.split(_esc(t("breaches", lang)), 1)[1]
+        assert f"<th>{t('name', lang)}</th>" in part
+        for emp in b.loc[b["month"] == month, "employee_id"].head(20):
+            assert f"<td>{emp}</td><td>{_esc(names[emp])}</td>" in part, emp
+
+
+def test_do_all_weights_at_zero_say_so_instead_of_an_error(walk):
+    """With every what-if slider at 0 (nothing to normalise), does the page say in its language
+    that at least one weight must be above 0, with no error notice, and does raising one weight
+    bring the before/after answer back?"""
+    from dashboards import ui
+    from dashboards.labels import t
+
+    for lang in ("en", "zh"):
+        board = ui.ManagerDashboard(walk["company"], Viewer(walk["who"]["manager"]), lang)
+        sliders = board.what_if_sliders.children
+        for s in sliders:
+            s.value = 0.0
+        page = _html(board.what_if_result)
+        assert t("weights_all_zero", lang) in page and t("error", lang) not in page
+        assert page.count("<td>-</td>") == len(sliders)  # no share of a zero total
+        sliders[0].value = 0.5
+        page = _html(board.what_if_result)
+        assert t("weights_all_zero", lang) not in page and t("error", lang) not in page
+        assert "<td>100%</td>" in page and "academy-whatif" in page
+
+
+#: what each kind of user's page is made of, as the notebooks build it (dashboards/*.ipynb)
+#: (page, its further cells, languages walked: an administrator's whole-company pages in one
+#: language each, to keep the walk short; the same code draws both languages)
+PAGES = {
+    "manager": ("manager", ["ops_manager", "company", "careers_manager", "honour_manager",
+                            "impact"], ("en", "zh")),
+    "supervisor": ("manager", ["ops_manager", "careers_manager"], ("en", "zh")),
+    "admin": ("manager", ["ops_manager", "company", "careers_manager", "impact"], ("zh",)),
+    "trainee": ("trainee", ["ops_trainee", "careers_trainee", "honour"], ("en", "zh")),
+    "trainer": ("trainer", [], ("en", "zh")),
+    "admin-trainer": ("trainer", [], ("en",)),
+}
+
+
+def _page(company, viewer: str, kind: str, cells: list[str], lang: str):
+    """A dashboard as its notebook draws it, every cell of it, in the kernel."""
+    import ipywidgets as w
+
+    from dashboards import careers, operations, ui
+    from dashboards.company_panel import company_items_panel
+    from dashboards.impact import impact_panel
+
+    first = {"manager": ui.manager_dashboard, "trainee": ui.trainee_dashboard,
+             "trainer": ui.trainer_dashboard}[kind](company, viewer, lang, **(
+                 {"progressive": False} if kind == "manager" else {}))
+    more = {"ops_manager": lambda: operations.manager_panel(company, viewer, lang),
+            "ops_trainee": lambda: operations.trainee_panel(company, viewer, lang),
+            "company": lambda: company_items_panel(company, viewer, lang),
+            "careers_manager": lambda: careers.manager_panel(company, viewer, lang),
+            "careers_trainee": lambda: careers.trainee_panel(company, viewer, lang),
+            "honour_manager": lambda: careers.honour_board_panel(company, viewer, lang,
+                                                                 manager_page=True),
+            "honour": lambda: careers.honour_board_panel(company, viewer, lang),
+            "impact": lambda: impact_panel(company, viewer, lang)}
+    return w.VBox([first] + [more[c]() for c in cells])
+
+
+def _pickers(widget, found: list) -> list:
+    import ipywidgets as w
+
+    if isinstance(widget, (w.Dropdown, w.SelectMultiple, w.Text, w.Button)):
+        found.append(widget)
+    for c in getattr(widget, "children", ()):
+        _pickers(c, found)
+    return found
+
+
+def _shown_text(widget) -> str:
+    """What the page shows: its HTML's text and every picker's labels and choices."""
+    import html as h
+
+    import ipywidgets as w
+
+    own = getattr(widget, "value", "")
+    parts = [own if isinstance(widget, w.HTML) and isinstance(own, str) else ""]
+    if isinstance(widget, (w.Dropdown, w.SelectMultiple, w.ToggleButtons)):
+        parts += [str(o[0] if isinstance(o, tuple) else o) for o in widget.options]
+    if isinstance(getattr(widget, "description", None), str):
+        parts.append(widget.description)
+    parts += [_shown_text(c) for c in getattr(widget, "children", ())]
+    text = " ".join(parts)
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    # a chart's label wrapped over lines reads as one (Support / Centre / Beijing)
+    return re.sub(r"\s+", " ", h.unescape(re.sub(r"<[^>]+>", " ", text)))
+
+
+@pytest.mark.parametrize("who", sorted(PAGES))
+def test_does_every_picker_of_every_page_give_a_sensible_page(walk, who, monkeypatch):
+    """For each kind of user, in both languages: set every picker of every part of the page
+    (cycle, teams (none, one, all), role, grid page, person, month, team, course, figure) to its
+    first and last choice, type unusual ids where an id is typed, and press every button
+    that only shows something (download, show): does each step leave a page with no error
+    notice, no raw code and no string of the other language?"""
+    import ipywidgets as w
+
+    from dashboards import ui
+    from dashboards.labels import t
+
+    if who == "supervisor":  # a long list of people becomes a box to type an id into
+        monkeypatch.setattr(ui, "PICKER_LIMIT", 5)
+    kind, cells, langs = PAGES[who]
+    viewer = walk["who"]["admin" if who.startswith("admin") else who]
+    typed = ("999999", "' or 1=1 --", "   ", walk["who"]["trainee"], "")
+    allowed = walk["allowed"] | set(typed)
+    for lang in langs:
+        root = _page(walk["company"], viewer, kind, cells, lang)
+        clean = allowed | walk["titles"][lang]
+
+        def check(step: str) -> None:
+            text = _shown_text(root)
+            assert t("error", lang) not in text and t("no_access", lang) not in text, step
+            assert problems(text, lang, clean) == [], step
+
+        check("first screen")
+        steps = 0
+        for p in _pickers(root, []):
+            name = f"{lang} {type(p).__name__} {p.description!r}"
+            if isinstance(p, w.Button):
+                p.click()
+                check(f"{name} pressed")
+            elif isinstance(p, w.SelectMultiple):
+                values = [o[1] if isinstance(o, tuple) else o for o in p.options]
+                for v in ((), values[-1:], values):
+                    p.value = tuple(v)
+                    check(f"{name} = {v}")
+            elif isinstance(p, w.Dropdown):
+                values = [o[1] if isinstance(o, tuple) else o for o in p.options]
+                for v in dict.fromkeys(values[:1] + values[-1:]):
+                    p.value = v
+                    check(f"{name} = {v!r}")
+            else:  # a typed employee id (a long list of people)
+                for v in typed:
+                    p.value = v
+                    check(f"{name} = {v!r}")
+            steps += 1
+        assert steps >= {"manager": 8, "trainee": 1, "trainer": 0}[kind], who
+
+
 def test_does_the_trainer_see_each_question_beside_its_statistics(walk):
     """Does the item analysis show, for each flagged question, its text and every option with how
-    many chose it (the key marked), and call the count responses, not ratings?"""
-    from dashboards import exams, ui
+    many chose it (the key marked), does the statistics table of every question give its text
+    beside its id, and is the count called responses, not ratings?"""
+    from dashboards import exams, fairness, ui
     from dashboards.labels import t
+    from graders.exam import lifecycle
 
     items = exams.flagged_items(walk["company"].home)
     assert items, "the demo exams should have questions to look at"
@@ -270,6 +470,13 @@ def test_does_the_trainer_see_each_question_beside_its_statistics(walk):
         drawn = ui._item_table([true_false], lang).value
         assert f"{t('key', lang)}{t('colon', lang)}{t('key_false', lang)}" in drawn
         assert "class='academy-ref'" in page  # the agreement floor is drawn
+        # every question of the exam statistics by its id and its text, not its id alone
+        _exams, qs = fairness.exam_summary(walk["company"].home, lang)
+        stems = {q.id: q.stem for e in exams.exams(walk["company"].home)
+                 for q in lifecycle._bank(walk["company"].home, e).questions}
+        assert len(qs) and all(cell.split(" ", 1)[1] == stems[cell.split(" ", 1)[0]]
+                               for cell in qs[t("question", lang)]), qs[t("question", lang)]
+        assert all(_esc(cell) in page for cell in qs[t("question", lang)])
         # the demo publishes its open cycle: the form's place says so in the page's language
         assert "academy-form-closed" in page and "academy reopen" not in page
 
@@ -400,7 +607,7 @@ def _assert_clean(page, lang: str, allowed: set[str], where: str,
 
     notices = page.locator(".academy-notice").all_inner_texts()
     assert not [n for n in notices if n in (t("error", lang), t("no_access", lang))], where
-    text = _page_text(page)
+    text = re.sub(r"\s+", " ", _page_text(page))  # a chart label wrapped over lines reads as one
     assert "Please run Voil" not in text and "Traceback" not in text, where
     assert problems(text, lang, allowed | (titles or {}).get(lang, set())) == [], where
 
@@ -430,21 +637,24 @@ def _state(page) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_does_every_dashboard_speak_one_language_in_chromium(walk, served, browser, kept, lang):
-    """Rendered by Voila in Chromium, does each dashboard (manager, supervisor, trainee, trainer)
-    hold no error notice, no raw code and no string of the other language, name its viewer by
-    name, and do the trainee's plan modules look like links that open the module in the
-    trainee's own lab after the trainee's own sign-in (never Jupyter's token page)?"""
+    """Rendered by Voila in Chromium, does each dashboard (manager, supervisor, trainee, trainer,
+    and an administrator's manager and trainer pages) hold no error notice, no raw code and no
+    string of the other language, name its viewer by name, and do the trainee's plan modules
+    look like links that open the module in the trainee's own lab after the trainee's own
+    sign-in (never Jupyter's token page)?"""
     from dashboards.labels import t
 
     for name, role in (("manager.ipynb", "manager"), ("manager.ipynb", "supervisor"),
-                       ("trainee.ipynb", "trainee"), ("trainer.ipynb", "trainer")):
+                       ("trainee.ipynb", "trainee"), ("trainer.ipynb", "trainer"),
+                       ("manager.ipynb", "admin"), ("trainer.ipynb", "admin")):
         url = served.url(name, walk["tokens"][role]) + f"&lang={lang}"
         page = _open(browser, url)
-        _assert_clean(page, lang, walk["allowed"], f"{name} {lang}", walk["titles"])
+        _assert_clean(page, lang, walk["allowed"], f"{name} {role} {lang}", walk["titles"])
         viewer = page.locator(".academy-viewer")
         assert viewer.get_attribute("data-user") == walk["who"][role]
         assert viewer.inner_text() != walk["who"][role]  # a name, not the bare id
-        _first_screen(page, f"{role}_{lang}_first.png")
+        shot = role if role != "admin" else f"admin_{name.split('.')[0]}"
+        _first_screen(page, f"{shot}_{lang}_first.png")
         if role == "trainee":
             _open_plan_link(page, served, walk, lang)
         assert t("signed_in_as", lang) in page.inner_text("body")
@@ -495,8 +705,9 @@ def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, b
                                                                  lang):
     """Does the manager's first screen name the people below the line, the evidence warnings
     and the scheme health check; do Role = manager and Role = supervisor show the graded heads
-    and no team at all a notice in the page's language (never an error); and does every step
-    stay clean?"""
+    and no team at all a notice in the page's language (never an error); does picking a person
+    show their scores, and dragging a weight slider a before/after table of names; and does
+    every step stay clean?"""
     from dashboards import data
     from dashboards.labels import t
 
@@ -537,6 +748,31 @@ def test_does_a_manager_walk_through_every_selection_in_chromium(walk, served, b
     _changed(page, before)
     assert page.locator(".academy-attention").count() == 1
     _assert_clean(page, lang, allowed, "all teams again")
+    # the drill-down: one person's scores by name (picked as a person would, from the list)
+    person = page.locator(".widget-dropdown", has_text=t("person", lang)).first
+    person.locator("select").select_option(index=1)
+    page.wait_for_function("document.querySelectorAll('.academy-kpi').length >= 3")
+    _assert_clean(page, lang, allowed, "a person picked")
+    person.scroll_into_view_if_needed()
+    _first_screen(page, f"manager_{lang}_person.png")
+    # the what-if: a slider dragged to the right, then the before/after table of names
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    answer = page.locator(".academy-whatif").first
+    answer.wait_for(state="attached")
+    table = answer.locator("xpath=following::table[1]")
+    heads = table.locator("th").all_inner_texts() if answer.count() else []
+    if t("no_change", lang) not in answer.inner_text():
+        assert heads[:4] == [t(k, lang) for k in ("name", "team", "before_score", "after_score")]
+    assert f"{t('weight_normalised', lang)}" in page.inner_text("body")
+    _assert_clean(page, lang, allowed, "what-if")
+    answer.scroll_into_view_if_needed()
+    _first_screen(page, f"manager_{lang}_whatif.png")
     page.close()
 
 

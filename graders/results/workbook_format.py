@@ -1,6 +1,6 @@
 """The finishing pass over an exported grades workbook, as Excel users expect it: a filter on every
 table's header row, pay as money with two decimals, scores with one decimal, KPI values and
-coefficients with two, ranks and counts as whole numbers, dates as dates.
+coefficients and a head's team figures with two, ranks and counts as whole numbers, dates as dates.
 
 Columns are recognised by their (localised) header, so the pass works on the command line's
 export and on the dashboard's download alike, whatever the sheet order. Formulas stay formulas;
@@ -24,7 +24,8 @@ DATE = "yyyy-mm-dd"
 
 MONEY_KEYS = ("reference_pay", "base_pay", "performance_pay", "total_pay")
 SCORE_KEYS = ("final_score", "computed_score", "score", "team_mean")
-RATIO_KEYS = ("kpi", "base_coefficient", "performance_coefficient")
+RATIO_KEYS = ("kpi", "base_coefficient", "performance_coefficient",
+              "value", "target", "weight_used")  # a head's team figures
 WHOLE_KEYS = ("rank_team", "rank_company", "rank")
 DATE_KEYS = ("due_on", "follow_up", "hire_date")
 
