@@ -682,7 +682,6 @@ class SandboxCost:
 
 
 def _phases(profile: Path) -> dict[str, tuple[int, float]]:
-    from graders.exam.worker import PROFILE_ENV  # noqa: F401 - the same variable the workers read
 
     out: dict[str, list[float]] = {}
     if profile.exists():
@@ -700,7 +699,7 @@ def sandbox_cost(root: Path, submissions: int, rounds: int = 2, workers: int | N
     import statistics
     import tempfile
 
-    from graders.exam.worker import PROFILE_ENV
+    from graders.exam.worker import PHASES_ENV
 
     if reuse and (root / "workload.json").exists():
         w = load_workload(root)
@@ -717,15 +716,15 @@ def sandbox_cost(root: Path, submissions: int, rounds: int = 2, workers: int | N
         for r in range(rounds):
             for flag in ((True, False) if r % 2 == 0 else (False, True)):
                 home = copy_home(w, f"cost-{'box' if flag else 'open'}")
-                old = os.environ.get(PROFILE_ENV)
-                os.environ[PROFILE_ENV] = str(profiles[flag])
+                old = os.environ.get(PHASES_ENV)
+                os.environ[PHASES_ENV] = str(profiles[flag])
                 try:
                     res = run_ours(home, w, workers, log=log, sandbox=flag)
                 finally:
                     if old is None:
-                        os.environ.pop(PROFILE_ENV, None)
+                        os.environ.pop(PHASES_ENV, None)
                     else:
-                        os.environ[PROFILE_ENV] = old
+                        os.environ[PHASES_ENV] = old
                 home.close()
                 times[flag].append(round(res.seconds, 2))
                 errors += [f"{'sandboxed' if flag else 'unsandboxed'}: {e}" for e in res.errors]
