@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from graders.exam.zygote import Forked, Zygote, ZygoteDied
+
 #: how long a new worker may take to import nbgrader and start its kernel
 STARTUP_TIMEOUT = 180.0
 #: SQLite waits this long for another worker's write instead of failing with "database is locked"
@@ -53,11 +55,18 @@ def busy_url(url: str) -> str:
 class Worker:
     """One `python -m graders.exam.worker` process and its kernel."""
 
-    def __init__(self, spec: dict, env: dict):
+    def __init__(self, spec: dict, env: dict, zygote: Zygote | None = None):
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr, closed in _close_files
-        self.proc = subprocess.Popen([sys.executable, "-m", "graders.exam.worker"], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                     start_new_session=True)
+        self.proc: subprocess.Popen | Forked | None = None
+        if zygote is not None:  # forked with nbgrader already imported
+            try:
+                self.proc = zygote.spawn(self.log)
+            except ZygoteDied:
+                self.proc = None
+        if self.proc is None:
+            self.proc = subprocess.Popen([sys.executable, "-m", "graders.exam.worker"], env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.log, start_new_session=True)
         self.kernels: set[int] = set()
         self.warming = True  # until it says ready: at start, and after it lost its kernel
         self._buf = b""
@@ -179,6 +188,9 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
     refused: list[str] = []
     reported = [0]
     n_slots = max(1, min(workers, len(sids)))
+    # several workers: forked from one process that imported nbgrader once (graders.exam.zygote)
+    zygote_log = tempfile.TemporaryFile() if n_slots > 1 else None  # noqa: SIM115 - closed below
+    zygote = Zygote(env, zygote_log) if zygote_log is not None else None
     # no submission is graded before every first worker has passed its sandbox canary
     gate = threading.Barrier(n_slots)
 
@@ -238,7 +250,7 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                         return
                 try:
                     if worker is None:
-                        worker = Worker(spec, env)
+                        worker = Worker(spec, env, zygote)
                         with lock:
                             live.add(worker)
                         try:
@@ -291,7 +303,14 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
             doomed = list(live)
         for w in doomed:
             w.kill()
+        if zygote is not None:
+            zygote.kill()
         raise
+    finally:
+        if zygote is not None:
+            zygote.close()
+        if zygote_log is not None:
+            zygote_log.close()
     if refused:
         raise SandboxRefused(refused[0], reported[0])
 
