@@ -170,14 +170,32 @@ class Worker:
                 pass
 
 
-def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
-              on_result: Callable[[dict], None], env: dict | None = None) -> None:
-    """Grade the trainees' submissions on `workers` worker processes; `on_result` gets each
-    worker's result dict ({sid, status, reasons}) as soon as it is in, from one thread at a time."""
-    if not sids:
-        return
+def worker_env(env: dict | None = None) -> dict:
+    """The environment of the grading workers (no trainee identity of the caller's)."""
     env = dict(os.environ if env is None else env)
     env.pop("ACADEMY_EXAM_STUDENT", None)
+    return env
+
+
+def start_zygote(env: dict | None, workers: int, jobs: int) -> Zygote | None:
+    """The zygote the workers of a run of `jobs` submissions will be forked from, started now so
+    that its imports overlap the caller's own work before `grade_all` (None for one worker)."""
+    if max(1, min(workers, jobs)) < 2:
+        return None
+    return Zygote(worker_env(env))
+
+
+def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
+              on_result: Callable[[dict], None], env: dict | None = None,
+              zygote: Zygote | None = None) -> None:
+    """Grade the trainees' submissions on `workers` worker processes; `on_result` gets each
+    worker's result dict ({sid, status, reasons}) as soon as it is in, from one thread at a time.
+    `zygote` (from `start_zygote` with the same env) is used and closed here."""
+    if not sids:
+        if zygote is not None:
+            zygote.close()
+        return
+    env = worker_env(env)
     jobs: queue.Queue[str] = queue.Queue()
     for sid in sids:
         jobs.put(sid)
@@ -189,8 +207,8 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
     reported = [0]
     n_slots = max(1, min(workers, len(sids)))
     # several workers: forked from one process that imported nbgrader once (graders.exam.zygote)
-    zygote_log = tempfile.TemporaryFile() if n_slots > 1 else None  # noqa: SIM115 - closed below
-    zygote = Zygote(env, zygote_log) if zygote_log is not None else None
+    if zygote is None and n_slots > 1:
+        zygote = Zygote(env)
     # no submission is graded before every first worker has passed its sandbox canary
     gate = threading.Barrier(n_slots)
 
@@ -309,8 +327,6 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
     finally:
         if zygote is not None:
             zygote.close()
-        if zygote_log is not None:
-            zygote_log.close()
     if refused:
         raise SandboxRefused(refused[0], reported[0])
 

@@ -56,6 +56,33 @@ def _phase(name: str):
         _PROFILE.setdefault(name, []).append(time.perf_counter() - t0)
 
 
+@contextlib.contextmanager
+def _cpu_phase():
+    """With profiling on: the CPU seconds of this worker and of its kernel for one submission."""
+    if not os.environ.get(PHASES_ENV):
+        yield
+        return
+    kernel = _Kernel.current
+    kpid = (kernel.kernel_pid or kernel.pid) if kernel is not None else None
+
+    def kernel_cpu() -> float | None:
+        try:
+            with open(f"/proc/{kpid}/stat", "rb") as f:
+                rest = f.read().rsplit(b")", 1)[1].split()
+            return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, TypeError, IndexError, ValueError):
+            return None
+
+    w0, k0 = time.process_time(), kernel_cpu()
+    try:
+        yield
+    finally:
+        _PROFILE.setdefault("worker_cpu", []).append(time.process_time() - w0)
+        k1 = kernel_cpu()
+        if k0 is not None and k1 is not None and _Kernel.current is kernel:
+            _PROFILE.setdefault("kernel_cpu", []).append(k1 - k0)
+
+
 def _write_profile() -> None:
     path = os.environ.get(PHASES_ENV)
     if path and _PROFILE:
@@ -280,10 +307,11 @@ def _execute_class():
                         info_msg = self.wait_for_reply(self.kc.kernel_info())
                         kernel.language_info = info_msg["content"]["language_info"]
                     self.nb.metadata["language_info"] = copy.deepcopy(kernel.language_info)
-                    with _phase("cells"):
-                        if batch.usable(self):  # all cells in one request
+                    if batch.usable(self):  # all cells in one request
+                        with _phase("cells_one_request"):
                             batch.run(self, prelude)
-                        else:  # nbclient's loop, a request per cell
+                    else:  # nbclient's loop, a request per cell
+                        with _phase("cells_request_each"):
                             kernel.run_silently(self, prelude)
                             for index, cell in enumerate(self.nb.cells):
                                 self.preprocess_cell(cell, resources, index)
@@ -449,7 +477,7 @@ def main() -> None:
                 continue
             sid = json.loads(line)["sid"]
             try:
-                with _phase("submission"):
+                with _phase("submission"), _cpu_phase():
                     result = grader.grade(sid)
             except Exception as exc:  # noqa: BLE001 - never lose the worker over one submission
                 result = {"sid": sid, "status": "error", "reasons": [f"grading failed: {exc}"]}

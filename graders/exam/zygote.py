@@ -102,7 +102,13 @@ def _exists(pid: int) -> bool:
 class Zygote:
     """The parent's handle on the zygote process."""
 
-    def __init__(self, env: dict, log: IO[bytes]):
+    def __init__(self, env: dict, log: IO[bytes] | None = None):
+        import tempfile
+
+        # its own stderr (import errors), closed with it; nobody reads it
+        self.log = log if log is not None else tempfile.TemporaryFile()  # noqa: SIM115
+        self._own_log = log is None
+        log = self.log
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self.proc = subprocess.Popen(
@@ -114,6 +120,7 @@ class Zygote:
         self.sock = ours
         self.lock = threading.Lock()
         self._buf = b""
+        self.closed = False
 
     def spawn(self, log: IO[bytes]) -> Forked:
         in_r, in_w = os.pipe()
@@ -144,20 +151,31 @@ class Zygote:
 
     def close(self, grace: float = 30.0) -> None:
         """No more workers: the zygote waits for the ones it forked, then ends."""
+        if self.closed:
+            return
+        self.closed = True
         with contextlib.suppress(OSError):
             self.sock.close()
         try:
             self.proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             self.kill()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._own_log:
+            with contextlib.suppress(OSError, ValueError):
+                self.log.close()
 
     def kill(self) -> None:
+        self.closed = True
         with contextlib.suppress(OSError):
             self.sock.close()
         for kill in (os.killpg, os.kill):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        self._close_log()
 
 
 # --- the zygote's side -------------------------------------------------------------------------
