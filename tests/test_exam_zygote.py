@@ -7,7 +7,11 @@ import os
 import tempfile
 import time
 
+import pytest
+
 from graders.exam.zygote import Zygote
+
+pytestmark = pytest.mark.slow  # real processes importing nbgrader
 
 
 def _stat(pid: int) -> list[str]:
