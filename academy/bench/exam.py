@@ -499,10 +499,12 @@ PROFILE_ITEMS = [
     ("nbgrader autograde of one submission, in all", "nbgrader/apps/api.py", "autograde"),
     ("  converter set-up: gradebook student, submission, notebook checks",
      "nbgrader/converters/autograde.py", "init_assignment"),
-    ("  Execute on the warm kernel: kernel round trips, cell by cell", "graders/exam/worker.py",
+    ("  Execute on the warm kernel: preparation and every cell in one request", "graders/exam/worker.py",
      "preprocess"),
-    ("    of which preparing the kernel (sandbox reset, namespace reset, grading sheet)",
+    ("    of which the worker's preparation (sandbox reset, grading sheet)",
      "graders/exam/worker.py", "prepare"),
+    ("    of which the cells: one kernel request, outputs through nbclient (graders.exam.batch)",
+     "graders/exam/batch.py", "run"),
     ("  SaveAutoGrades: gradebook writes of the scores", "graders/exam/fast_gradebook.py",
      "preprocess"),
     ("  SaveAutoGrades (nbgrader's, one commit per cell)", "nbgrader/preprocessors/saveautogrades.py",
@@ -682,7 +684,6 @@ class SandboxCost:
 
 
 def _phases(profile: Path) -> dict[str, tuple[int, float]]:
-    from graders.exam.worker import PROFILE_ENV  # noqa: F401 - the same variable the workers read
 
     out: dict[str, list[float]] = {}
     if profile.exists():
@@ -700,7 +701,7 @@ def sandbox_cost(root: Path, submissions: int, rounds: int = 2, workers: int | N
     import statistics
     import tempfile
 
-    from graders.exam.worker import PROFILE_ENV
+    from graders.exam.worker import PHASES_ENV
 
     if reuse and (root / "workload.json").exists():
         w = load_workload(root)
@@ -717,15 +718,15 @@ def sandbox_cost(root: Path, submissions: int, rounds: int = 2, workers: int | N
         for r in range(rounds):
             for flag in ((True, False) if r % 2 == 0 else (False, True)):
                 home = copy_home(w, f"cost-{'box' if flag else 'open'}")
-                old = os.environ.get(PROFILE_ENV)
-                os.environ[PROFILE_ENV] = str(profiles[flag])
+                old = os.environ.get(PHASES_ENV)
+                os.environ[PHASES_ENV] = str(profiles[flag])
                 try:
                     res = run_ours(home, w, workers, log=log, sandbox=flag)
                 finally:
                     if old is None:
-                        os.environ.pop(PROFILE_ENV, None)
+                        os.environ.pop(PHASES_ENV, None)
                     else:
-                        os.environ[PROFILE_ENV] = old
+                        os.environ[PHASES_ENV] = old
                 home.close()
                 times[flag].append(round(res.seconds, 2))
                 errors += [f"{'sandboxed' if flag else 'unsandboxed'}: {e}" for e in res.errors]

@@ -143,7 +143,6 @@ def autograde(home, exam: str, students: list[str] | None = None, workers: int |
     exists only for `academy bench autograde --no-sandbox` (the sandbox's cost), never for grading.
     """
     from graders.exam import parallel
-    from graders.exam.models import ExamResult
 
     bank_file = course.bank_path(home, exam)
     bank = load_bank(bank_file)
@@ -168,6 +167,25 @@ def autograde(home, exam: str, students: list[str] | None = None, workers: int |
             todo.append(sid)
         else:
             finished(GradeOutcome(sid, "error", ["no submission collected"]))
+    env = dict(os.environ, **{BANK_ENV: str(bank_file)})
+    course.ensure_path()
+    env["PATH"] = os.environ["PATH"]
+    workers = workers or parallel.default_workers()
+    # the workers' zygote imports nbgrader while this process does the same below
+    zygote = parallel.start_zygote(env, workers, len(todo))
+    try:
+        return _autograde(home, exam, bank, release_nb, order, todo, done, finished, workers,
+                          timeout, sandbox, env, zygote)
+    finally:
+        if zygote is not None and not zygote.closed:  # grading never started: not needed
+            zygote.kill()
+
+
+def _autograde(home, exam, bank, release_nb, order, todo, done, finished, workers, timeout,
+               sandbox, env, zygote) -> list[GradeOutcome]:
+    from graders.exam import parallel
+    from graders.exam.models import ExamResult
+
     # the gradebook is created (nbgrader's create_all + alembic stamp) here, once, before any
     # worker opens it, and it must know the exam and its notebook
     from nbgrader.api import MissingEntry
@@ -185,16 +203,13 @@ def autograde(home, exam: str, students: list[str] | None = None, workers: int |
     if timeout is None:
         cells = sum(c.cell_type == "code" for c in _read_nb(release_nb).cells)
         timeout = course.CELL_TIMEOUT * max(cells, 1) + 120
-    env = dict(os.environ, **{BANK_ENV: str(bank_file)})
-    course.ensure_path()
-    env["PATH"] = os.environ["PATH"]
     box_dir = _sandbox_spec(home, spec) if sandbox and todo else None
 
     def graded(r: dict) -> None:
         finished(GradeOutcome(r["sid"], r["status"], r.get("reasons") or []))
 
     try:
-        parallel.grade_all(spec, todo, workers or parallel.default_workers(), timeout, graded, env)
+        parallel.grade_all(spec, todo, workers, timeout, graded, env, zygote)
     except parallel.SandboxRefused as exc:
         done_before = f"grading stopped after {exc.graded} submission(s)" if exc.graded else "nothing was graded"
         raise AcademyError(f"{done_before}: the grading sandbox is not available: {exc.reason}") from None

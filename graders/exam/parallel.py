@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from graders.exam.zygote import Forked, Zygote, ZygoteDied
+
 #: how long a new worker may take to import nbgrader and start its kernel
 STARTUP_TIMEOUT = 180.0
 #: SQLite waits this long for another worker's write instead of failing with "database is locked"
@@ -53,11 +55,18 @@ def busy_url(url: str) -> str:
 class Worker:
     """One `python -m graders.exam.worker` process and its kernel."""
 
-    def __init__(self, spec: dict, env: dict):
+    def __init__(self, spec: dict, env: dict, zygote: Zygote | None = None):
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr, closed in _close_files
-        self.proc = subprocess.Popen([sys.executable, "-m", "graders.exam.worker"], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                     start_new_session=True)
+        self.proc: subprocess.Popen | Forked | None = None
+        if zygote is not None:  # forked with nbgrader already imported
+            try:
+                self.proc = zygote.spawn(self.log)
+            except ZygoteDied:
+                self.proc = None
+        if self.proc is None:
+            self.proc = subprocess.Popen([sys.executable, "-m", "graders.exam.worker"], env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.log, start_new_session=True)
         self.kernels: set[int] = set()
         self.warming = True  # until it says ready: at start, and after it lost its kernel
         self._buf = b""
@@ -161,14 +170,32 @@ class Worker:
                 pass
 
 
-def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
-              on_result: Callable[[dict], None], env: dict | None = None) -> None:
-    """Grade the trainees' submissions on `workers` worker processes; `on_result` gets each
-    worker's result dict ({sid, status, reasons}) as soon as it is in, from one thread at a time."""
-    if not sids:
-        return
+def worker_env(env: dict | None = None) -> dict:
+    """The environment of the grading workers (no trainee identity of the caller's)."""
     env = dict(os.environ if env is None else env)
     env.pop("ACADEMY_EXAM_STUDENT", None)
+    return env
+
+
+def start_zygote(env: dict | None, workers: int, jobs: int) -> Zygote | None:
+    """The zygote the workers of a run of `jobs` submissions will be forked from, started now so
+    that its imports overlap the caller's own work before `grade_all` (None for one worker)."""
+    if max(1, min(workers, jobs)) < 2:
+        return None
+    return Zygote(worker_env(env))
+
+
+def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
+              on_result: Callable[[dict], None], env: dict | None = None,
+              zygote: Zygote | None = None) -> None:
+    """Grade the trainees' submissions on `workers` worker processes; `on_result` gets each
+    worker's result dict ({sid, status, reasons}) as soon as it is in, from one thread at a time.
+    `zygote` (from `start_zygote` with the same env) is used and closed here."""
+    if not sids:
+        if zygote is not None:
+            zygote.close()
+        return
+    env = worker_env(env)
     jobs: queue.Queue[str] = queue.Queue()
     for sid in sids:
         jobs.put(sid)
@@ -179,6 +206,9 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
     refused: list[str] = []
     reported = [0]
     n_slots = max(1, min(workers, len(sids)))
+    # several workers: forked from one process that imported nbgrader once (graders.exam.zygote)
+    if zygote is None and n_slots > 1:
+        zygote = Zygote(env)
     # no submission is graded before every first worker has passed its sandbox canary
     gate = threading.Barrier(n_slots)
 
@@ -238,7 +268,7 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
                         return
                 try:
                     if worker is None:
-                        worker = Worker(spec, env)
+                        worker = Worker(spec, env, zygote)
                         with lock:
                             live.add(worker)
                         try:
@@ -291,7 +321,12 @@ def grade_all(spec: dict, sids: list[str], workers: int, deadline: float,
             doomed = list(live)
         for w in doomed:
             w.kill()
+        if zygote is not None:
+            zygote.kill()
         raise
+    finally:
+        if zygote is not None:
+            zygote.close()
     if refused:
         raise SandboxRefused(refused[0], reported[0])
 

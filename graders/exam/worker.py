@@ -21,6 +21,7 @@ whenever it starts a kernel, and one `{"result": {...}}` per job. End of stdin e
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import signal
@@ -38,14 +39,14 @@ FAULTS_ENV = "ACADEMY_EXAM_TEST_FAULTS"
 STUDENT_ENV = "ACADEMY_EXAM_STUDENT"
 #: benchmark only: a file each worker appends its phase timings to (one JSON line at its end),
 #: read by `academy bench autograde --sandbox-cost` to say where the sandbox's time goes
-PROFILE_ENV = "ACADEMY_SANDBOX_PROFILE"
+PHASES_ENV = "ACADEMY_SANDBOX_PROFILE"
 _PROFILE: dict[str, list[float]] = {}
 
 
 @contextlib.contextmanager
 def _phase(name: str):
     """Time a phase of grading into _PROFILE when profiling is on (otherwise nothing)."""
-    if not os.environ.get(PROFILE_ENV):
+    if not os.environ.get(PHASES_ENV):
         yield
         return
     t0 = time.perf_counter()
@@ -55,14 +56,42 @@ def _phase(name: str):
         _PROFILE.setdefault(name, []).append(time.perf_counter() - t0)
 
 
+@contextlib.contextmanager
+def _cpu_phase():
+    """With profiling on: the CPU seconds of this worker and of its kernel for one submission."""
+    if not os.environ.get(PHASES_ENV):
+        yield
+        return
+    kernel = _Kernel.current
+    kpid = (kernel.kernel_pid or kernel.pid) if kernel is not None else None
+
+    def kernel_cpu() -> float | None:
+        try:
+            with open(f"/proc/{kpid}/stat", "rb") as f:
+                rest = f.read().rsplit(b")", 1)[1].split()
+            return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, TypeError, IndexError, ValueError):
+            return None
+
+    w0, k0 = time.process_time(), kernel_cpu()
+    try:
+        yield
+    finally:
+        _PROFILE.setdefault("worker_cpu", []).append(time.process_time() - w0)
+        k1 = kernel_cpu()
+        if k0 is not None and k1 is not None and _Kernel.current is kernel:
+            _PROFILE.setdefault("kernel_cpu", []).append(k1 - k0)
+
+
 def _write_profile() -> None:
-    path = os.environ.get(PROFILE_ENV)
+    path = os.environ.get(PHASES_ENV)
     if path and _PROFILE:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(_PROFILE) + "\n")
 #: Imported (and the bank loaded) once per kernel: what a fresh kernel pays for on every notebook.
 WARM_UP = ("import graders.exam, graders.exam.widgets, graders.exam.scoring, graders.exam.answers, "
-           "graders.exam.public\ngraders.exam.widgets._grading_bank()")
+           "graders.exam.public, graders.exam.batch_kernel\ngraders.exam.widgets._grading_bank()\n"
+           "graders.exam.batch_kernel.install(get_ipython().kernel)")
 #: IPython's `%reset -f` (the namespace emptied as in a fresh kernel) without the two full garbage
 #: collections it runs (about 0.1 CPU s per submission with pandas loaded; they only free memory,
 #: which Python's own collector does as it goes, and a kernel is recycled at half its CPU allowance)
@@ -72,7 +101,8 @@ RESET = ("(lambda gc, collect: (setattr(gc, 'collect', lambda *a, **k: 0), "
 HANG = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(86400)"
 #: In the grading sandbox the kernel never loads the bank (it cannot read it): only the imports.
 SANDBOX_WARM_UP = ("import graders.exam, graders.exam.widgets, graders.exam.scoring, "
-                   "graders.exam.answers, graders.exam.public")
+                   "graders.exam.answers, graders.exam.public, graders.exam.batch_kernel\n"
+                   "graders.exam.batch_kernel.install(get_ipython().kernel)")
 #: Test only: the trainee's own code running in the grading kernel (what the sandbox must confine
 #: if it ever got past `sanitize`): a first cell that runs the submitted `attack.py`.
 RUN_SUBMITTED = "exec(compile(open('attack.py').read(), 'attack.py', 'exec'), {'__name__': '__attack__'})"
@@ -93,6 +123,7 @@ class _Kernel:
         self.sandbox = sandbox
         self.kernel_pid: int | None = None  # the sandboxed kernel's own process (host pid)
         self.threads: int | None = None  # its threads once warm
+        self.language_info: dict | None = None  # its kernel_info reply's (the same every time)
 
     def run_silently(self, pre, code: str) -> None:
         """Run code without touching the execution counter or history; raise if it fails."""
@@ -102,16 +133,17 @@ class _Kernel:
             raise RuntimeError(f"kernel preparation failed: {content.get('ename', 'no reply')} "
                                f"{content.get('evalue', '')}")
 
-    def prepare(self, pre, path: str) -> None:
+    def prepare(self, path: str) -> str:
         """The state a fresh kernel started for this notebook has: nbgrader starts it in the
-        notebook's folder with NBGRADER_EXECUTION=autograde and the trainee in the environment."""
+        notebook's folder with NBGRADER_EXECUTION=autograde and the trainee in the environment.
+        Returns the code that puts the kernel in that state (run silently before the cells,
+        in the same request: `graders.exam.batch`); the sandbox's files are reset here."""
         env = {"NBGRADER_EXECUTION": "autograde", STUDENT_ENV: Path(path).parent.name}
         if self.sandbox is None:
-            self.run_silently(pre, f"__import__('os').chdir({path!r}); "
-                                   f"__import__('os').environ.update({env!r}); "
-                                   f"{RESET}; "
-                                   "get_ipython().execution_count = 1")
-            return
+            return (f"__import__('os').chdir({path!r}); "
+                    f"__import__('os').environ.update({env!r}); "
+                    f"{RESET}; "
+                    "get_ipython().execution_count = 1")
         # sandboxed: the kernel's working folder gets this submission's files (and nothing of the
         # previous one); the scores are computed here, outside, and handed in for this one only
         from graders.exam import widgets
@@ -123,12 +155,12 @@ class _Kernel:
         else:  # the warm-up's empty notebook: nothing of the course goes in
             self.sandbox.reset(self.kernel_pid, None)
             sheet = None
-        self.run_silently(pre, f"__import__('os').chdir({str(self.sandbox.work)!r}); "
-                               f"__import__('os').environ.update({env!r}); "
-                               "__import__('graders.exam.widgets', fromlist=['_'])._sheet = "
-                               f"__import__('json').loads({json.dumps(sheet)!r}); "
-                               f"{RESET}; "
-                               "get_ipython().execution_count = 1")
+        return (f"__import__('os').chdir({str(self.sandbox.work)!r}); "
+                f"__import__('os').environ.update({env!r}); "
+                "__import__('graders.exam.widgets', fromlist=['_'])._sheet = "
+                f"__import__('json').loads({json.dumps(sheet)!r}); "
+                f"{RESET}; "
+                "get_ipython().execution_count = 1")
 
     def clean(self) -> bool:
         """Whether a sandboxed kernel may grade another submission: nothing left running beside
@@ -241,6 +273,8 @@ def _execute_class():
     from nbclient.client import NotebookClient
     from nbgrader.preprocessors import Execute
 
+    from graders.exam import batch
+
     class WarmExecute(Execute):
         """nbgrader's Execute, on the worker's warm kernel instead of a fresh one per notebook."""
 
@@ -258,7 +292,7 @@ def _execute_class():
                     kernel = _Kernel.current = _start_kernel(self)
                 self.km, self.kc, self.owns_km = kernel.km, kernel.kc, False
                 with _phase("prepare"):
-                    kernel.prepare(self, path)
+                    prelude = kernel.prepare(path)
                 fault = _fault_for(path)
                 if fault == "kill-kernel":
                     _kill_group(kernel.pid)
@@ -269,10 +303,18 @@ def _execute_class():
 
                     self.nb.cells.insert(0, nbformat.v4.new_code_cell(RUN_SUBMITTED, id="attack"))
                 with self.setup_kernel():
-                    info_msg = self.wait_for_reply(self.kc.kernel_info())
-                    self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
-                    for index, cell in enumerate(self.nb.cells):
-                        self.preprocess_cell(cell, resources, index)
+                    if kernel.language_info is None:
+                        info_msg = self.wait_for_reply(self.kc.kernel_info())
+                        kernel.language_info = info_msg["content"]["language_info"]
+                    self.nb.metadata["language_info"] = copy.deepcopy(kernel.language_info)
+                    if batch.usable(self):  # all cells in one request
+                        with _phase("cells_one_request"):
+                            batch.run(self, prelude)
+                    else:  # nbclient's loop, a request per cell
+                        with _phase("cells_request_each"):
+                            kernel.run_silently(self, prelude)
+                            for index, cell in enumerate(self.nb.cells):
+                                self.preprocess_cell(cell, resources, index)
                 with _phase("clean_check"):
                     healthy = not self._timed_out and kernel.clean()
             finally:
@@ -435,7 +477,7 @@ def main() -> None:
                 continue
             sid = json.loads(line)["sid"]
             try:
-                with _phase("submission"):
+                with _phase("submission"), _cpu_phase():
                     result = grader.grade(sid)
             except Exception as exc:  # noqa: BLE001 - never lose the worker over one submission
                 result = {"sid": sid, "status": "error", "reasons": [f"grading failed: {exc}"]}
