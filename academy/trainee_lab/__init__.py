@@ -125,7 +125,7 @@ SERVER_EXTENSIONS = {
 
 #: what the file browser never lists: course data, exam data, configuration, Python files
 HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.yaml", "*.yml", "*.json",
-              "*.py", "*.zh.ipynb", "*.csv", "*.db", "*.log"]
+              "*.py", "*.csv", "*.db", "*.log"]
 
 NBGRADER_CONFIG = '''\
 # nbgrader configuration of one trainee's JupyterLab (written by Service Academy's trainee mode)
@@ -150,9 +150,10 @@ class TraineeLab:
     config_dir: Path
     env: dict[str, str] = field(default_factory=dict)
 
-    def module_path(self, course: str, module: str) -> str:
-        """The path of a module inside the workspace, as JupyterLab's /lab/tree/ takes it."""
-        return f"courses/{course}/{module}.ipynb"
+    def module_path(self, course: str, module: str, lang: str | None = None) -> str:
+        """The path of a module inside the workspace, as JupyterLab's /lab/tree/ takes it, in
+        `lang` (default: the trainee's language)."""
+        return f"courses/{course}/{module_file(module, lang or self.locale)}"
 
 
 def _sha(data: bytes) -> str:
@@ -172,9 +173,18 @@ def _document_copy(master: Path) -> str:
     return json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
 
 
-def copy_courses(workspace: Path, locale: str, courses_root: Path | None = None) -> list[Path]:
-    """Copy every module notebook (in `locale`, English where no twin exists) into
-    `workspace/courses/`; a copy is renewed only when its master changed. Returns the copies."""
+def module_file(module_id: str, lang: str) -> str:
+    """The file name of a module's copy in a workspace: `<module>.ipynb` in English,
+    `<module>.zh.ipynb` in Chinese (what a plan link of a report in that language opens)."""
+    return f"{module_id}.zh.ipynb" if lang == "zh" else f"{module_id}.ipynb"
+
+
+def copy_courses(workspace: Path, locale: str | None = None,
+                 courses_root: Path | None = None) -> list[Path]:
+    """Copy every module notebook into `workspace/courses/`, in both languages (`module_file`;
+    the English one where a module has no Chinese twin), so one lab reads in either language;
+    a copy is renewed only when its master changed. Returns the copies. (`locale` is kept for
+    callers of the one-language layout and no longer changes what is copied.)"""
     from training.catalog import load_courses
 
     index_file = workspace / "courses" / ".masters.json"
@@ -185,17 +195,18 @@ def copy_courses(workspace: Path, locale: str, courses_root: Path | None = None)
     copies = []
     for course in load_courses(courses_root):
         for module in course.modules:
-            master = module.notebook(locale)
-            if not master.exists():
-                master = module.notebook("en")
-            data = master.read_bytes()
-            target = workspace / "courses" / course.id / f"{module.id}.ipynb"
-            key = f"{course.id}/{module.id}"
-            if not target.exists() or index.get(key) != _sha(data):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(_document_copy(master), encoding="utf-8")
-                index[key] = _sha(data)
-            copies.append(target)
+            for lang in ("en", "zh"):
+                master = module.notebook(lang)
+                if not master.exists():
+                    master = module.notebook("en")
+                data = master.read_bytes()
+                target = workspace / "courses" / course.id / module_file(module.id, lang)
+                key = f"{course.id}/{module_file(module.id, lang)}"
+                if not target.exists() or index.get(key) != _sha(data):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(_document_copy(master), encoding="utf-8")
+                    index[key] = _sha(data)
+                copies.append(target)
     index_file.parent.mkdir(parents=True, exist_ok=True)
     index_file.write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
     return copies
@@ -263,7 +274,9 @@ def _server_config(locale: str, config_dir: Path) -> dict:
     return {
         "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False,
                       # read by the trainee-mode extension (nbgrader's strings in Chinese)
-                      "tornado_settings": {"page_config_data": {"academyLocale": locale}},
+                      "tornado_settings": {"page_config_data": {"academyLocale": locale},
+                                           # the default language of a page (server.py)
+                                           "academy_locale": locale},
                       "contents_manager_class": f"{__name__}.server.TraineeContentsManager",
                       "extra_template_paths": [str(HERE / "templates")],
                       "jinja_template_vars": {"academy_locale": locale}},
