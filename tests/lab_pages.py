@@ -28,6 +28,11 @@ def assert_titled(page, lang: str, exam_ids=(), allowed=()) -> str:
     assert not page.locator(".jp-DirListing").is_visible()  # the raw file browser is not shown
     tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tab")
     tabs.first.wait_for()
+    # a module's tab of the other language (restored from an earlier visit) has given way to
+    # the module in this one: no title twice
+    page.wait_for_function(
+        "() => { const t = [...document.querySelectorAll('#jp-main-dock-panel .lm-TabBar-tab')]"
+        ".map(e => e.innerText.trim()); return new Set(t).size === t.length; }")
     text = docs.inner_text() + "\n" + "\n".join(tabs.all_inner_texts())
     titles = {c.title(lang) for c in load_courses()} | \
         {m.title(lang) for c in load_courses() for m in c.modules}

@@ -4,15 +4,15 @@
 them (used by `academy serve --trainee ID`; under JupyterHub, `write_hub_config_dir` writes the
 same configuration once for every trainee's server, academy.hub.spawner):
 
-- a **workspace** of their own (`<home>/trainees/<id>/`): a copy of every course module in their
-  language (`courses/<course>/<module>.ipynb`, the `.zh.ipynb` twin for a Chinese trainee, cells
+- a **workspace** of their own (`<home>/trainees/<id>/`): a copy of every course module in both
+  languages (`courses/<course>/<module>.ipynb` English, `<module>.zh.ipynb` Chinese, cells
   read-only and code hidden), where nbgrader's Assignments panel also fetches their exams. The
   master notebooks of the checkout are only read: opening a module never writes into them. A copy
   is renewed when its master changes (progress lives in the database, not in the copy).
 - a **Jupyter config directory** (`<home>/serve/trainee-lab/<id>/`, given as `JUPYTER_CONFIG_DIR`):
   * `jupyter_server_config.json`: no formgrader or course-list server extensions, no terminals,
     no Notebook 7 pages, the file browser hides `.yaml`, `.json`, `.py` and the other files a
-    trainee never opens, custom CSS on, plugins locked; the trainee-mode server parts
+    trainee never opens (and the lab extension shows titles in its place), custom CSS on, plugins locked; the trainee-mode server parts
     (`academy.trainee_lab.server`): a contents manager that opens only folders, notebooks and
     feedback pages and creates, renames or deletes nothing, the sign-in with the trainee's own
     login code on a page in their language, exam titles for the Assignments list;
@@ -29,9 +29,17 @@ same configuration once for every trainee's server, academy.hub.spawner):
     cells, no new-folder or upload buttons;
 - the small lab extension in `labextensions/` (plain JavaScript, no build step), which runs a
   notebook's cells once its kernel is ready (widgets show on open, no Run All) and gives an exam a
-  **Submit exam** button with a confirmation dialog and a visible submitted state; it shows
-  nbgrader's Assignments list (which has no translations) in the trainee's language, with exam
-  titles and local times, and neither shows nor runs a command that reaches code.
+  **Submit exam** button with a confirmation dialog and a visible submitted state, and written
+  answers typed after one click and saved on leaving the box; it shows, instead of the raw file
+  browser, the trainee's courses, modules and exams by title and names each tab by its title,
+  shows nbgrader's Assignments list (which has no translations) in the page's language, with
+  exam titles and local times, and neither shows nor runs a command that reaches code.
+
+The language of a page is the person's, not the configuration's: the server's default is the
+trainee's (`locale`; on the hub the home's), and an address with `?lang=zh|en` (a plan link of a
+report in that language) switches the lab, its titles and JupyterLab's own strings, kept for the
+next pages in a cookie of the trainee's browser (academy.trainee_lab.server). Nothing is written
+into the configuration, which on the hub stays root's and read-only.
 
 Why this set-up: everything but the run-on-open and the Submit button is JupyterLab's and
 nbgrader's own configuration (page_config, overrides.json, custom_css, traitlets), so upgrades keep

@@ -201,24 +201,27 @@ class TranslationsHandler(APIHandler):
 
 def documents(root, lang: str, exam_titles: dict[str, str], courses_root=None) -> dict:
     """What a trainee opens, by title in `lang`: {"courses": [{"title", "modules": [{"title",
-    "path"}]}], "exams": [{"title", "path"}], "labels": {path: title}}. Only documents present in
-    the workspace `root` are listed; `labels` names every document of either language (a tab
-    restored from an earlier visit in the other language is named too)."""
+    "path"}]}], "exams": [{"title", "path"}], "labels": {path: title}, "twins": {path: path}}.
+    Only documents present in the workspace `root` are listed; `labels` names every document of
+    either language, `twins` leads from a module's copy in the other language to the one in
+    `lang` (a tab restored from a visit in the other language is replaced by it)."""
     from pathlib import Path
 
     from academy.trainee_lab import module_file
     from training.catalog import load_courses
 
     root = Path(root)
-    courses, labels = [], {}
+    courses, labels, twins = [], {}, {}
     for course in load_courses(courses_root):
         modules = []
         for module in course.modules:
-            for other in LANGS:
-                path = f"courses/{course.id}/{module_file(module.id, other)}"
-                if (root / path).is_file():
-                    labels[path] = module.title(lang)
             path = f"courses/{course.id}/{module_file(module.id, lang)}"
+            for other in LANGS:
+                copy = f"courses/{course.id}/{module_file(module.id, other)}"
+                if (root / copy).is_file():
+                    labels[copy] = module.title(lang)
+                    if copy != path and (root / path).is_file():
+                        twins[copy] = path
             if (root / path).is_file():
                 modules.append({"title": module.title(lang), "path": path})
         if modules:
@@ -231,7 +234,7 @@ def documents(root, lang: str, exam_titles: dict[str, str], courses_root=None) -
         path = nb.relative_to(root).as_posix()
         exams.append({"title": exam_titles[exam], "path": path})
         labels[path] = exam_titles[exam]
-    return {"lang": lang, "courses": courses, "exams": exams, "labels": labels}
+    return {"lang": lang, "courses": courses, "exams": exams, "labels": labels, "twins": twins}
 
 
 class DocumentsHandler(APIHandler):

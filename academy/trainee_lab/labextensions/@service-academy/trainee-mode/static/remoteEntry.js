@@ -597,6 +597,25 @@
     panel.title.caption = label;
   }
 
+  // a module's tab restored from a visit in the other language (a tab of the last visit) gives
+  // way to the module in the page's language; never the document the address asked for
+  function replaceTwin(app, panel) {
+    var twin = docs.twins && docs.twins[panel.context.path];
+    if (!twin || panel.isDisposed || panel.context.path === addressPath()) { return; }
+    var open = false;
+    for (var w of app.shell.widgets("main")) {
+      if (w.context && w.context.path === twin) { open = true; }
+    }
+    if (!open) {
+      void app.commands.execute("docmanager:open",
+                                { path: twin, options: { ref: panel.id, mode: "tab-after",
+                                                         activate: false } });
+    }
+    // a module copy holds nothing of the trainee's (progress is in the database): closed
+    // without asking to save its outputs
+    panel.dispose();
+  }
+
   // ---- exams: written answers -------------------------------------------------------------------
 
   function isWritten(cell) {
@@ -662,7 +681,9 @@
       frontAddressDocument(app);
       showDocuments(app, t);
       var panels = [];
-      docsListeners.push(function () { panels.forEach(nameTab); });
+      docsListeners.push(function () {
+        panels.slice().forEach(function (panel) { nameTab(panel); replaceTwin(app, panel); });
+      });
       app.docRegistry.addWidgetExtension("Notebook", {
         createNew: function (panel, context) {
           panel.node.classList.add("academy-document");
@@ -670,6 +691,8 @@
           panel.disposed.connect(function () { panels.splice(panels.indexOf(panel), 1); });
           context.ready.then(function () {
             nameTab(panel);
+            replaceTwin(app, panel);
+            if (panel.isDisposed) { return Promise.reject(new Error("replaced")); }
             var meta = academyMeta(panel);
             if (meta.exam) {
               panel.node.classList.add("academy-exam");
@@ -680,7 +703,9 @@
           }).then(function () {
             watchRestarts(app, panel);
             return runAll(app, panel);
-          }).catch(function (err) { console.error("academy: trainee mode", err); });
+          }).catch(function (err) {
+            if (!panel.isDisposed) { console.error("academy: trainee mode", err); }
+          });
           return { dispose: function () {}, isDisposed: false };
         }
       });
