@@ -377,6 +377,10 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             assert page.locator(".lm-MenuBar-itemLabel").all_inner_texts() == \
                 ["考试" if other_lang == "zh" else "Exams"]
             _assert_titled(page, other_lang, [exam, h.settings.course_id], {bank.title})
+            # JupyterLab's own strings too (its language pack, whatever its settings say)
+            toc = page.locator('.jp-SideBar li[data-id="table-of-contents"]')
+            assert toc.get_attribute("title") == ("目录" if other_lang == "zh"
+                                                  else "Table of Contents")
             _shot(page, f"trainee-lab-switched-to-{other_lang}.png")
             # kept for the next pages without `lang` (a cookie of this browser, no file written)
             page.goto(lab.url)
@@ -533,7 +537,7 @@ def test_can_a_curious_trainee_reach_no_code_in_chromium(lab, browser):
             page.keyboard.press(keys)
             page.wait_for_timeout(300)
         assert page.locator(".lm-CommandPalette:visible, .jp-Launcher").count() == 0
-        page.locator(".jp-DirListing-item").first.click(button="right")
+        page.locator(".academy-documents a.academy-doc").first.click(button="right")
         panel.locator(".jp-MarkdownCell").first.click(button="right")
         page.wait_for_timeout(300)
         assert page.locator(".lm-Menu:visible").count() == 0
