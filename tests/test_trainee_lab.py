@@ -489,6 +489,26 @@ def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_aroun
                      {"cmd": "enable", "plugin_name": plugin}) >= 400
 
 
+@pytest.mark.slow
+def test_does_the_trainer_still_reach_formgrader_in_academy_serves_lab(lab, tmp_path):
+    """Is formgrader, which trainee mode closes, still served by `academy serve`'s JupyterLab
+    without --trainee (the trainer's, as the README documents), while the trainee's lab, asked
+    with its own token, has none?"""
+    from academy.cli_serve import REPO_ROOT
+    from academy.servers import JupyterLab
+
+    h = lab["home"]
+    trainer = JupyterLab(REPO_ROOT, env={"ACADEMY_HOME": str(h.root),
+                                         "JUPYTER_CONFIG_DIR": str(h.course_dir)},
+                         log=tmp_path / "trainer-lab.log")
+    with trainer:
+        status, body = _get(f"http://127.0.0.1:{trainer.port}/formgrader?token={trainer.token}")
+        assert status == 200 and b"Manage Assignments" in body
+    srv = lab["server"]
+    for path in ("formgrader", "formgrader/manage_assignments", "formgrader/api/assignments"):
+        assert _get(f"http://127.0.0.1:{srv.port}/{path}?token={srv.token}")[0] == 404, path
+
+
 def _send(url: str, method: str, body) -> int:
     import urllib.error
     import urllib.request
