@@ -123,7 +123,9 @@ def test_is_the_hubs_trainee_configuration_shared_read_only_and_free_of_home_sec
     page = json.loads((cfg / "labconfig" / "page_config.json").read_text())
     assert page["disabledExtensions"] == trainee_lab.DISABLED_PLUGINS
     overrides = json.loads((cfg / "lab-settings" / "overrides.json").read_text())
-    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    # JupyterLab takes the language pack the server gives (the page's language)
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "default"
+    assert server["ServerApp"]["tornado_settings"]["academy_locale"] == "zh"
     assert (cfg / "migrated").is_file() and (cfg / "custom" / "custom.css").is_file()
     assert (cfg / "lab-user-settings").is_dir() and not list((cfg / "lab-user-settings").iterdir())
     for path in [cfg, *cfg.rglob("*")]:

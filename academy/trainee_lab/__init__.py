@@ -267,8 +267,9 @@ def lab_overrides(locale: str) -> dict:
                                                         "checkForUpdates": False},
         "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none",
                                                   "showEditorForReadOnlyMarkdown": False},
-        "@jupyterlab/translation-extension:plugin": {"locale": "zh_CN" if locale == "zh"
-                                                     else "en"},
+        # the page's language pack, whichever it is (server.TranslationsHandler answers with
+        # it): a named locale "en" would make JupyterLab ignore a Chinese pack
+        "@jupyterlab/translation-extension:plugin": {"locale": "default"},
     }
 
 
