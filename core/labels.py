@@ -873,22 +873,23 @@ LABELS.update({
 # The exam notebook's instructions (graders/exam/build.py).
 LABELS.update({
     "exam_notebook:intro": ("**How to take this exam**\n\n1. The questions appear by themselves when the exam "
-                            "opens (if they do not, click **Run > Run All Cells**).\n2. Answer by clicking "
+                            "opens (if they do not, reload the page).\n2. Answer by clicking "
                             "the options or typing in the boxes. Every answer is saved at once (you see "
                             "*Saved*), even if you close the exam and come back later.\n3. Written answers: "
-                            "double-click the box under the question, type, then press Shift+Enter.\n4. When "
+                            "click the box under the question and type; your answer is saved when you click "
+                            "outside the box and sent with the exam.\n4. When "
                             "you are done, click **Submit exam** at the top and confirm. You can submit "
                             "again until the exam closes; your last submission counts.\n\nYou never need to "
                             "change any code.",
-                            "**答题说明**\n\n1. 打开试卷后题目会自动出现（如果没有出现，请点击菜单 **运行 > 运行所有单元格**）。\n2. 点击选项或在输入框中填写作答。"
-                            "每次作答都会立即保存（显示“已保存”），关闭后重新打开也不会丢失。\n3. 简答题：双击题目下方的方框，输入答案后按 Shift+Enter。\n4. "
+                            "**答题说明**\n\n1. 打开试卷后题目会自动出现（如果没有出现，请刷新页面）。\n2. 点击选项或在输入框中填写作答。"
+                            "每次作答都会立即保存（显示“已保存”），关闭后重新打开也不会丢失。\n3. 简答题：点击题目下方的方框并输入答案；点击方框外即保存，并随试卷一起提交。\n4. "
                             "完成后点击顶部的 **提交试卷** 并确认。考试结束前可以再次提交，以最后一次提交为准。\n\n整个考试无需修改任何代码。"),
     "exam_notebook:end": ("**End of the exam.** Click **Submit exam** at the top and confirm. Your result "
-                          "and feedback appear in the Assignments list once your trainer releases them.",
-                          "**考试结束。** 请点击顶部的 **提交试卷** 并确认。培训师发布后，成绩和反馈会出现在作业列表中。"),
+                          "and feedback appear under Exams > My exams once your trainer releases them.",
+                          "**考试结束。** 请点击顶部的 **提交试卷** 并确认。培训师发布后，成绩和反馈会出现在“考试 > 考试列表”中。"),
     "exam_notebook:points": ("points", "分"),
-    "exam_notebook:answer_stub": ("✎ Double-click here and write your answer, then press Shift+Enter.",
-                                  "✎ 双击此处写下你的答案，然后按 Shift+Enter。"),
+    "exam_notebook:answer_stub": ("✎ Click here and write your answer.",
+                                  "✎ 点击此处写下你的答案。"),
     "exam_notebook:mark_scheme": ("Mark scheme (trainers only)", "评分标准（仅培训师可见）"),
     "exam_notebook:answer_below": ("# Question {n}: answer below", "# 第 {n} 题：请在下方作答"),
 })

@@ -753,16 +753,19 @@ def lab_link(module_key: str, loc: str, titles: dict[str, str] | None = None,
              base: str | None = None) -> str:
     """A training-plan module as a link that opens it in the trainee's JupyterLab (ACADEMY_LAB_URL,
     set by the serving side): its title, underlined like a link, in a new tab. The path is the one
-    of the trainee's workspace (academy.trainee_lab), where each module is `<module>.ipynb` in the
-    trainee's language. The link never carries a login: a page shown to a trainee holds no
-    server's token (the lab asks the trainee to sign in). With no lab served, the title alone."""
+    of the trainee's workspace (academy.trainee_lab), where each module is `<module>.ipynb` in
+    English and `<module>.zh.ipynb` in Chinese; `?lang=` makes the lab speak the page's language.
+    The link never carries a login: a page shown to a trainee holds no server's token (the lab
+    asks the trainee to sign in). With no lab served, the title alone."""
     key = module_key.strip()
     course, _, module = key.partition("/")
     label = html.escape((titles or {}).get(key, key))
     base = os.environ.get("ACADEMY_LAB_URL", "") if base is None else base
     if not base:
         return f"<span class='academy-module'>{label}</span>"
-    href = f"{base.rstrip('/')}/lab/tree/courses/{quote(course)}/{quote(module)}.ipynb"
+    name = f"{module}.zh.ipynb" if loc == "zh" else f"{module}.ipynb"
+    href = (f"{base.rstrip('/')}/lab/tree/courses/{quote(course)}/{quote(name)}"
+            f"?lang={'zh' if loc == 'zh' else 'en'}")
     return (f"<a class='academy-link' href='{html.escape(href)}' target='_blank' "
             f"rel='noopener' title='{html.escape(t('open_module', loc))}'>{label}</a>")
 

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lab_pages import assert_titled
 from page_language import problems
 
 from dashboards.access import Viewer, managed_teams
@@ -521,11 +522,12 @@ def test_do_training_plan_links_open_the_module_in_the_lab(monkeypatch):
     titles = ui._module_titles("zh")
     a = ui.lab_link("communication/01_listening", "zh", titles)
     assert "class='academy-link'" in a and "target='_blank'" in a
-    assert f"href='{LAB}lab/tree/courses/communication/01_listening.ipynb'" in a
+    # the Chinese copy in the trainee's workspace, and the lab asked to speak Chinese
+    assert f"href='{LAB}lab/tree/courses/communication/01_listening.zh.ipynb?lang=zh'" in a
     assert LAB_TOKEN not in a and "token" not in a
     assert titles["communication/01_listening"] in a
-    b = ui.lab_link("teamwork/01_handover", "zh", titles)
-    assert "teamwork/01_handover.ipynb" in b and ".zh." not in a + b
+    b = ui.lab_link("teamwork/01_handover", "en", ui._module_titles("en"))
+    assert "teamwork/01_handover.ipynb?lang=en'" in b and ".zh." not in b
     # with one trainee's lab served (academy serve --trainee ID), only their report links to it
     monkeypatch.setenv("ACADEMY_LAB_TRAINEE", "001002")
     assert ui.lab_base("001002") == LAB and ui.lab_base("001003") == ""
@@ -670,7 +672,8 @@ def _open_plan_link(page, served, walk, lang: str) -> None:
     server token anywhere) and lands on the module."""
     link = page.locator("a.academy-link").first
     href = link.get_attribute("href")  # the module in the lab, never with a login
-    assert href.startswith(served.lab_url) and href.endswith(".ipynb") and "token" not in href
+    assert href.startswith(served.lab_url) and href.endswith(f".ipynb?lang={lang}")
+    assert "token" not in href
     style = link.evaluate("e => [getComputedStyle(e).color, "
                           "getComputedStyle(e).textDecorationLine, getComputedStyle(e).cursor]")
     assert style[0] == "rgb(43, 108, 176)" and "underline" in style[1] and style[2] == "pointer"
@@ -682,18 +685,24 @@ def _open_plan_link(page, served, walk, lang: str) -> None:
         lab.wait_for_selector("#password_input")
         text = lab.inner_text("body")
         assert "token" not in text.lower() and "jupyter" not in text.lower()
-        sign_in = "登录码" if served.lab_locale == "zh" else "login code"
-        assert sign_in in text
+        # the page's language, whatever the lab's default (the home's)
+        sign_in = "登录码" if lang == "zh" else "login code"
+        assert sign_in in text and problems(text, lang) == [], text
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         lab.screenshot(path=str(ARTIFACTS / f"trainee_{lang}_plan_link_login.png"))
         lab.fill("#password_input", walk["tokens"]["trainee"])
         lab.click("#login_submit")
-        module = href[len(served.lab_url.rstrip("/")):]
+        module = href[len(served.lab_url.rstrip("/")):].split("?")[0]
         lab.wait_for_url(lambda u: u.split("?")[0].endswith(module))
         panel = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
         panel.locator(".academy-reaction").wait_for(state="attached")
+        # the lab in the report's language: its menu, the module's tab and the trainee's
+        # courses by title, never a file name or code
+        assert lab.locator(".lm-MenuBar-itemLabel").all_inner_texts() == \
+            ["考试" if lang == "zh" else "Exams"]
         tab = lab.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
-        assert tab.strip() == module.rsplit("/", 1)[1]
+        assert tab.strip() == link.inner_text().strip()  # the title the report shows
+        assert_titled(lab, lang)
         lab.screenshot(path=str(ARTIFACTS / f"trainee_{lang}_plan_link_module.png"))
     finally:
         lab.close()

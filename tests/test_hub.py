@@ -31,6 +31,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("os-accounts")]
 
 TRAINER = "trainer-li"
 EXAM = "small-exam"
+#: a written answer trainee 1 types into the exam
+WRITTEN = "Filters are consumables, so the warranty does not cover them."
 #: filled by the fixture from the demo company: three trainees under one manager
 TRAINEES: list[str] = []
 MANAGER = ""
@@ -462,6 +464,15 @@ def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
             box.locator("input[type=text]").fill(str(answer))
             box.locator("input[type=text]").press("Tab")
         box.get_by_text("✓ Saved").wait_for(timeout=60_000)
+    # a written answer: one click into its box, type, click outside: shown and saved
+    written = panel.locator(".academy-written").first
+    written.scroll_into_view_if_needed()
+    written.click()
+    panel.locator(".academy-written .cm-editor").first.wait_for(timeout=60_000)
+    page.keyboard.type(WRITTEN)
+    panel.locator(".jp-MarkdownCell").first.click()
+    written.locator(".academy-written-state.academy-saved").wait_for(timeout=120_000)
+    assert WRITTEN in written.inner_text()
     # Submit, with a confirmation, and a visible submitted state
     panel.locator("button.academy-submit").click()
     dialog = page.locator(".academy-confirm")
@@ -497,6 +508,11 @@ def test_does_a_trainee_fetch_answer_by_clicking_and_submit(hub, people):
     inbound = hub["home"] / "exchange" / course_id / "inbound"
     owners = {e.name.split("+")[0]: e.stat().st_uid for e in inbound.iterdir()}
     assert set(owners) == set(TRAINEES)
+    # the written answer went with trainee 1's submission
+    sent = next(e for e in inbound.iterdir() if e.name.startswith(f"{first}+"))
+    cells = json.loads(next(sent.rglob(f"{EXAM}.ipynb")).read_text(encoding="utf-8"))["cells"]
+    assert any("".join(c["source"]).strip() == WRITTEN for c in cells
+               if c["cell_type"] == "markdown"), "the written answer is not in the submission"
 
 
 def test_is_a_submission_in_another_trainees_name_set_aside(hub, people):
@@ -627,8 +643,16 @@ def test_do_trainers_get_formgrader_and_trainees_are_refused(hub, people):
     menus = _menus(page)
     assert "File" in menus and "Run" in menus and "Exams" not in menus
     trainee = people[TRAINEES[0]]["page"]
-    resp = trainee.goto(hub["url"] + "services/formgrader/formgrader")
-    assert resp.status == 403
+    # no trainee reaches formgrader: the service's page, its JupyterLab and its API, nor a
+    # formgrader of their own server
+    for path in ("services/formgrader/formgrader", "services/formgrader/lab",
+                 "services/formgrader/formgrader/api/assignments",
+                 "services/formgrader/api/contents"):
+        resp = trainee.goto(hub["url"] + path)
+        assert resp.status == 403, (path, resp.status)
+        assert "Manage Assignments" not in trainee.content()
+    resp = trainee.goto(hub["url"] + f"user/{TRAINEES[0]}/formgrader")
+    assert resp.status == 404
 
 
 # --- (d) dashboards behind the hub's login ------------------------------------------------------
@@ -675,44 +699,59 @@ def test_do_trainee_and_manager_see_their_own_dashboards(hub, people):
 def test_does_a_plan_link_open_the_module_in_the_trainees_own_server(hub, people):
     """Does a module of a trainee's training plan show as a link and, clicked, open that module
     in the trainee's own JupyterLab on the hub (/user/<name>/lab/tree/courses/...), a copy their
-    own account owns, with no token or login page on the way?"""
+    own account owns, with no token or login page on the way; and does the lab speak the
+    report's language (one hub, one home language): from the Chinese report a Chinese lab
+    (menu, the module's tab, their courses and exams by title), from the English report an
+    English one, with the hub's trainee configuration still root's and unchanged?"""
     import pwd
 
-    from academy.hub.accounts import hub_name
+    from lab_pages import assert_titled
 
+    from academy.hub.accounts import hub_name
+    from graders.exam.bank import load_bank
+
+    config = hub["home"] / "hub-trainee-config"
+    before = {p: p.read_bytes() for p in config.rglob("*") if p.is_file()}
     page = people[TRAINEES[0]]["page"]
-    _dashboard(page, hub, "trainee.ipynb")
-    link = page.locator("a.academy-link").first
-    link.wait_for(timeout=240_000)
-    href = link.get_attribute("href")
-    assert href.startswith("/hub/user-redirect/lab/tree/courses/") and "token" not in href
-    module = href.split("/lab/tree/", 1)[1]
-    with page.context.expect_page() as opened:
-        link.click()
-    lab = opened.value
-    try:
-        name = hub_name(TRAINEES[0])
-        lab.wait_for_url(re.compile(rf"/user/{name}/lab/tree/{re.escape(module)}"),
-                         timeout=300_000)
-        # the tabs of the last visit (the exam) are restored first; the module opens once the
-        # lab is ready, and comes to the front
-        lab.wait_for_function(
-            "name => [...document.querySelectorAll('#jp-main-dock-panel .lm-TabBar-tab')]"
-            ".some(t => t.innerText.trim() === name)", arg=module.rsplit("/", 1)[1],
-            timeout=300_000)
-        lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(
-            timeout=300_000)
-        lab.wait_for_timeout(3000)  # a restored tab that would push in front has done so
-        tab = lab.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
-        _shot(lab, "hub-plan-link-en.png")
-        tabs = lab.locator("#jp-main-dock-panel .lm-TabBar-tab").all_inner_texts()
-        assert tab.strip() == module.rsplit("/", 1)[1], (tabs, lab.url)
-        assert "token" not in lab.inner_text("body").lower()
-    finally:
-        lab.close()
+    name = hub_name(TRAINEES[0])
+    for lang in ("zh", "en"):  # English last: the later tests read the English lab
+        page.goto(hub["url"] + f"services/dashboards/voila/render/trainee.ipynb?lang={lang}")
+        page.wait_for_selector(".academy-viewer", timeout=240_000)
+        link = page.locator("a.academy-link").first
+        link.wait_for(timeout=240_000)
+        href, title = link.get_attribute("href"), link.inner_text().strip()
+        assert href.startswith("/hub/user-redirect/lab/tree/courses/") and "token" not in href
+        assert href.endswith(f"?lang={lang}")
+        module = href.split("/lab/tree/", 1)[1].split("?")[0]
+        with page.context.expect_page() as opened:
+            link.click()
+        lab = opened.value
+        try:
+            lab.wait_for_url(re.compile(rf"/user/{name}/lab/tree/{re.escape(module)}"),
+                             timeout=300_000)
+            # the tabs of the last visit (the exam) are restored first; the module opens once
+            # the lab is ready, named by its title, and comes to the front
+            lab.wait_for_function(
+                "name => [...document.querySelectorAll('#jp-main-dock-panel .lm-TabBar-tab')]"
+                ".some(t => t.innerText.trim() === name)", arg=title, timeout=300_000)
+            lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(
+                timeout=300_000)
+            lab.wait_for_timeout(3000)  # a restored tab that would push in front has done so
+            tab = lab.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
+            tabs = lab.locator("#jp-main-dock-panel .lm-TabBar-tab").all_inner_texts()
+            assert tab.strip() == title, (tabs, lab.url)
+            assert _menus(lab) == ["考试" if lang == "zh" else "Exams"]
+            assert_titled(lab, lang, [EXAM], {load_bank(DATA / "exam_small.yaml").title})
+            _shot(lab, f"hub-plan-link-{lang}.png")
+            assert "token" not in lab.inner_text("body").lower()
+        finally:
+            lab.close()
     account = pwd.getpwnam(hub["prefix"] + name)
     copy = Path(account.pw_dir) / module
     assert copy.is_file() and copy.stat().st_uid == account.pw_uid
+    # the language came from the address (a cookie of the browser): no configuration was written
+    assert {p: p.read_bytes() for p in config.rglob("*") if p.is_file()} == before
+    assert all(p.stat().st_uid == 0 for p in config.rglob("*"))
 
 
 def _ws_try(page, hub, kernel: str, msg_type: str, content: dict, wait_ms: int = 8000):

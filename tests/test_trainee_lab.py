@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import run_academy
+from lab_pages import assert_titled as _assert_titled
 from page_language import problems
 
 from academy import trainee_lab
@@ -53,19 +54,31 @@ def _home(path: Path, locale: str = "en"):
 
 
 def test_is_the_trainee_workspace_a_read_only_copy_in_their_language(tmp_path):
-    """Does trainee mode copy each module in the trainee's language with code hidden and cells
-    read-only, leave the masters untouched, keep a copy until its master changes, and write a
-    configuration without the instructor's tools, with the trainee's own nbgrader identity?"""
+    """Does trainee mode copy each module in both languages (`<module>.ipynb` English,
+    `<module>.zh.ipynb` Chinese, English where a module has no Chinese twin) with code hidden
+    and cells read-only, the trainee's language as the module path, leave the masters untouched,
+    keep a copy until its master changes, and write a configuration without the instructor's
+    tools, with the trainee's own nbgrader identity?"""
     h, ids = _home(tmp_path / "home")
     before = _masters()
     mode = trainee_lab.prepare(h, ids[0], locale="zh")
-    copy = mode.workspace / "courses" / "communication" / "01_listening.ipynb"
+    assert mode.module_path("communication", "01_listening") == \
+        "courses/communication/01_listening.zh.ipynb"
+    assert mode.module_path("communication", "01_listening", "en") == \
+        "courses/communication/01_listening.ipynb"
+    copy = mode.workspace / mode.module_path("communication", "01_listening")
     nb = json.loads(copy.read_text(encoding="utf-8"))
     assert nb["cells"][0]["source"] and "zh" in "".join(nb["cells"][0]["source"])  # the zh twin
+    english = json.loads((copy.parent / "01_listening.ipynb").read_text(encoding="utf-8"))
+    assert english["cells"][0]["source"] != nb["cells"][0]["source"]
+    # no Chinese twin: the Chinese path holds the English module
+    pk = mode.workspace / "courses" / "product_knowledge"
+    assert (pk / "01_product_line.zh.ipynb").read_bytes() == \
+        (pk / "01_product_line.ipynb").read_bytes()
     assert all(c["metadata"]["editable"] is False for c in nb["cells"])
     assert all(c["metadata"]["jupyter"]["source_hidden"] for c in nb["cells"]
                if c["cell_type"] == "code")
-    assert not list(mode.workspace.rglob("*.zh.ipynb")) and not list(mode.workspace.rglob("*.yaml"))
+    assert not list(mode.workspace.rglob("*.yaml"))
     # a copy the trainee's server saved (outputs) stays until its master changes
     copy.write_text(copy.read_text(encoding="utf-8").replace("open_module", "open_module "),
                     encoding="utf-8")
@@ -110,7 +123,9 @@ def test_is_the_hubs_trainee_configuration_shared_read_only_and_free_of_home_sec
     page = json.loads((cfg / "labconfig" / "page_config.json").read_text())
     assert page["disabledExtensions"] == trainee_lab.DISABLED_PLUGINS
     overrides = json.loads((cfg / "lab-settings" / "overrides.json").read_text())
-    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    # JupyterLab takes the language pack the server gives (the page's language)
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "default"
+    assert server["ServerApp"]["tornado_settings"]["academy_locale"] == "zh"
     assert (cfg / "migrated").is_file() and (cfg / "custom" / "custom.css").is_file()
     assert (cfg / "lab-user-settings").is_dir() and not list((cfg / "lab-user-settings").iterdir())
     for path in [cfg, *cfg.rglob("*")]:
@@ -144,6 +159,12 @@ def _visible_panel(page):
 def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
+
+
+#: what a trainee types as a written answer
+ANSWER = {"en": "Filters are consumables, so the warranty does not cover them.",
+          "zh": "滤芯属于耗材，不在整机保修范围内。"}
+STUB = {"en": "✎ Click here and write your answer.", "zh": "✎ 点击此处写下你的答案。"}
 
 
 @pytest.mark.slow
@@ -185,8 +206,15 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             text = panel.inner_text()
             assert "open_module" not in text and "m.self_check" not in text
             assert not panel.locator(".jp-NotebookPanel-toolbar").is_visible()  # no run buttons
-            listing = page.locator(".jp-DirListing-itemText").all_inner_texts()
-            assert listing and all(n.endswith(".ipynb") and ".zh." not in n for n in listing)
+            # the courses and modules by title, the module's tab too, in the page's language
+            from training.catalog import load_course
+
+            title = load_course(course).module(module).title(lang)
+            _assert_titled(page, lang)
+            current = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+            assert current.inner_text().strip() == title
+            assert module not in (current.get_attribute("title") or "")  # nor on hover
+            assert page.locator(".academy-doc-current").inner_text().strip() == title
             if lang == "zh":
                 labels = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
                 assert labels == ["考试"], labels  # only the exams' menu, in Chinese
@@ -224,16 +252,25 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             if lang == "zh":
                 assert "已下载的考试" in panel_text and "提交" in panel_text
 
-            # --- the exam: answer by clicking, Submit, confirm, submitted ----------------------
+            # --- the exam: opened from the trainee's list by its title ------------------------
             exam_path = f"{h.settings.course_id}/{exam}/{exam}.ipynb"
-            page.goto(lab.url.replace("/lab?", f"/lab/tree/{exam_path}?"))
+            docs = page.locator(".academy-documents")
+            docs.locator("a.academy-doc", has_text=bank.title).click()  # listed once fetched
             panel = _visible_panel(page)
             sheet = variant(public_exam(bank), sid)
             widgets = sum(1 for v in sheet.values() if not bank.by_id[v.question].manual)
             panel.locator(".academy-question").nth(widgets - 1).wait_for(state="attached")
-            names = page.locator(".jp-DirListing-itemText").all_inner_texts()
-            assert names == [f"{exam}.ipynb"]  # exam.json, answers.json hidden
+            current = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+            assert current.inner_text().strip() == bank.title
+            assert exam not in (current.get_attribute("title") or "")  # nor on hover
+            _assert_titled(page, lang, [exam, h.settings.course_id], {bank.title})
+            _shot(page, f"trainee-lab-documents-{lang}.png")
             assert panel.locator(".jp-InputPrompt:visible").count() == 0
+            # the instructions name no key to press (trainee mode has no shortcuts) and are in
+            # the page's language
+            intro = panel.locator(".jp-MarkdownCell").first.inner_text()
+            assert "Shift" not in intro and "Run All" not in intro and "运行" not in intro
+            assert problems(intro, lang, {bank.title}) == [], intro
             assert "ask(" not in panel.inner_text()
             pub = public_exam(bank)
             clicked = 0
@@ -248,6 +285,23 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
                 box.get_by_text("✓ " + ("已保存" if lang == "zh" else "Saved")).wait_for()
                 clicked += 1
             assert clicked >= 2
+            # a written answer: one click opens the box, the trainee types, clicks outside it:
+            # the answer is shown and saved (no keyboard shortcut involved)
+            written = panel.locator(".academy-written").first
+            written.scroll_into_view_if_needed()
+            assert written.inner_text().strip() == STUB[lang]
+            written.click()
+            panel.locator(".academy-written .cm-editor").first.wait_for()
+            page.keyboard.type(ANSWER[lang])
+            panel.locator(".jp-MarkdownCell").first.click()  # elsewhere in the exam
+            written.locator(".academy-written-state.academy-saved").wait_for()
+            assert ANSWER[lang] in written.inner_text() and STUB[lang] not in written.inner_text()
+            assert ("已保存" if lang == "zh" else "Saved") in written.inner_text()
+            assert panel.locator(".cm-editor:visible").count() == 0  # shown, not an editor
+            saved = json.loads((mode.workspace / exam_path).read_text(encoding="utf-8"))
+            assert any(ANSWER[lang] in "".join(c["source"]) for c in saved["cells"]
+                       if c["cell_type"] == "markdown")
+            _shot(page, f"trainee-lab-exam-written-{lang}.png")
             submit = panel.locator("button.academy-submit")
             assert submit.inner_text() == ("提交试卷" if lang == "zh" else "Submit exam")
             submit.click()
@@ -268,6 +322,12 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             _shot(page, f"trainee-lab-exam-submitted-{lang}.png")
             inbound = list((h.exchange_dir / h.settings.course_id / "inbound").glob(f"{sid}+*"))
             assert len(inbound) == 1
+            # the written answer is in the submission, in the question's answer cell
+            sent = json.loads(next(inbound[0].rglob(f"{exam}.ipynb")).read_text("utf-8"))
+            answers = ["".join(c["source"]) for c in sent["cells"]
+                       if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+                       and c["cell_type"] == "markdown"]
+            assert any(a.strip() == ANSWER[lang] for a in answers), answers
 
             # reopened later, the exam still says it was submitted
             page.reload()
@@ -309,6 +369,26 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             assert problems(page.locator("#assignments").inner_text(), lang,
                             {bank.title}) == []
             _shot(page, f"trainee-lab-feedback-{lang}.png")
+
+            # --- the other language, as a plan link of a report in it asks (?lang=) ------------
+            other_lang = "en" if lang == "zh" else "zh"
+            page.goto(lab.url.replace("/lab?", f"/lab/tree/"
+                                      f"{mode.module_path(course, module, other_lang)}"
+                                      f"?lang={other_lang}&"))
+            _visible_panel(page).locator(".academy-reaction").wait_for(state="attached")
+            assert page.locator(".lm-MenuBar-itemLabel").all_inner_texts() == \
+                ["考试" if other_lang == "zh" else "Exams"]
+            _assert_titled(page, other_lang, [exam, h.settings.course_id], {bank.title})
+            # JupyterLab's own strings too (its language pack, whatever its settings say)
+            toc = page.locator('.jp-SideBar li[data-id="table-of-contents"]')
+            assert toc.get_attribute("title") == ("目录" if other_lang == "zh"
+                                                  else "Table of Contents")
+            _shot(page, f"trainee-lab-switched-to-{other_lang}.png")
+            # kept for the next pages without `lang` (a cookie of this browser, no file written)
+            page.goto(lab.url)
+            page.locator(".academy-documents a.academy-doc").first.wait_for()
+            assert page.locator(".lm-MenuBar-itemLabel").all_inner_texts() == \
+                ["考试" if other_lang == "zh" else "Exams"]
         except Exception:
             _shot(page, f"trainee-lab-failure-{lang}.png")
             raise
@@ -375,8 +455,10 @@ def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_aroun
         assert _get(f"{base}/api/contents/{outside}?{tok}")[0] in (400, 403, 404), outside
     status, body = _get(f"{base}/api/contents/courses/communication?{tok}")
     names = sorted(item["name"] for item in json.loads(body)["content"])
-    assert status == 200 and names == ["01_listening.ipynb", "02_de_escalation.ipynb",
-                                       "03_promises_and_authority.ipynb"]
+    assert status == 200 and names == [
+        "01_listening.ipynb", "01_listening.zh.ipynb", "02_de_escalation.ipynb",
+        "02_de_escalation.zh.ipynb", "03_promises_and_authority.ipynb",
+        "03_promises_and_authority.zh.ipynb"]
     status, body = _get(f"{base}/api/contents?{tok}")
     assert [i["name"] for i in json.loads(body)["content"]] == ["courses"]
     assert _get(f"{base}/api/contents?token=wrong")[0] == 403
@@ -407,6 +489,26 @@ def test_does_the_trainee_server_refuse_the_instructor_tools_and_the_files_aroun
     for plugin in ("@jupyterlab/console-extension", "@jupyterlab/terminal-extension"):
         assert _send(f"{base}/lab/api/plugins?{tok}", "POST",
                      {"cmd": "enable", "plugin_name": plugin}) >= 400
+
+
+@pytest.mark.slow
+def test_does_the_trainer_still_reach_formgrader_in_academy_serves_lab(lab, tmp_path):
+    """Is formgrader, which trainee mode closes, still served by `academy serve`'s JupyterLab
+    without --trainee (the trainer's, as the README documents), while the trainee's lab, asked
+    with its own token, has none?"""
+    from academy.cli_serve import REPO_ROOT
+    from academy.servers import JupyterLab
+
+    h = lab["home"]
+    trainer = JupyterLab(REPO_ROOT, env={"ACADEMY_HOME": str(h.root),
+                                         "JUPYTER_CONFIG_DIR": str(h.course_dir)},
+                         log=tmp_path / "trainer-lab.log")
+    with trainer:
+        status, body = _get(f"http://127.0.0.1:{trainer.port}/formgrader?token={trainer.token}")
+        assert status == 200 and b"Manage Assignments" in body
+    srv = lab["server"]
+    for path in ("formgrader", "formgrader/manage_assignments", "formgrader/api/assignments"):
+        assert _get(f"http://127.0.0.1:{srv.port}/{path}?token={srv.token}")[0] == 404, path
 
 
 def _send(url: str, method: str, body) -> int:
@@ -457,7 +559,7 @@ def test_can_a_curious_trainee_reach_no_code_in_chromium(lab, browser):
             page.keyboard.press(keys)
             page.wait_for_timeout(300)
         assert page.locator(".lm-CommandPalette:visible, .jp-Launcher").count() == 0
-        page.locator(".jp-DirListing-item").first.click(button="right")
+        page.locator(".academy-documents a.academy-doc").first.click(button="right")
         panel.locator(".jp-MarkdownCell").first.click(button="right")
         page.wait_for_timeout(300)
         assert page.locator(".lm-Menu:visible").count() == 0

@@ -125,21 +125,19 @@ class AcademySpawner(LocalProcessSpawner):
         return ":" not in identity_of(self.user.name, groups, bool(self.user.admin))
 
     def prepare_workspace(self) -> None:
-        """Put the course modules, in the home's language, into the person's home folder
-        (`~/courses/<course>/<module>.ipynb`, read-only documents, academy.trainee_lab), owned
-        by their account: a plan link of their report (`/hub/user-redirect/lab/tree/courses/..`)
-        opens their own copy; a master notebook is never written."""
+        """Put the course modules, in both languages, into the person's home folder
+        (`~/courses/<course>/<module>.ipynb` and `<module>.zh.ipynb`, read-only documents,
+        academy.trainee_lab), owned by their account: a plan link of their report
+        (`/hub/user-redirect/lab/tree/courses/..?lang=..`) opens their own copy in the report's
+        language; a master notebook is never written."""
         import pwd
         from pathlib import Path
 
         from academy.trainee_lab import copy_courses
-        from core.home import SETTINGS_FILE
-        from core.settings import load_settings
 
         pw = pwd.getpwnam(self.account)
-        locale = load_settings(Path(self.home_root) / SETTINGS_FILE).locale
         home = Path(pw.pw_dir)
-        copy_courses(home, locale)
+        copy_courses(home)
         for root, dirs, files in os.walk(home / "courses"):
             for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
                 os.chown(name, pw.pw_uid, pw.pw_gid)

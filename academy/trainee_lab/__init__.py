@@ -4,15 +4,15 @@
 them (used by `academy serve --trainee ID`; under JupyterHub, `write_hub_config_dir` writes the
 same configuration once for every trainee's server, academy.hub.spawner):
 
-- a **workspace** of their own (`<home>/trainees/<id>/`): a copy of every course module in their
-  language (`courses/<course>/<module>.ipynb`, the `.zh.ipynb` twin for a Chinese trainee, cells
+- a **workspace** of their own (`<home>/trainees/<id>/`): a copy of every course module in both
+  languages (`courses/<course>/<module>.ipynb` English, `<module>.zh.ipynb` Chinese, cells
   read-only and code hidden), where nbgrader's Assignments panel also fetches their exams. The
   master notebooks of the checkout are only read: opening a module never writes into them. A copy
   is renewed when its master changes (progress lives in the database, not in the copy).
 - a **Jupyter config directory** (`<home>/serve/trainee-lab/<id>/`, given as `JUPYTER_CONFIG_DIR`):
   * `jupyter_server_config.json`: no formgrader or course-list server extensions, no terminals,
     no Notebook 7 pages, the file browser hides `.yaml`, `.json`, `.py` and the other files a
-    trainee never opens, custom CSS on, plugins locked; the trainee-mode server parts
+    trainee never opens (and the lab extension shows titles in its place), custom CSS on, plugins locked; the trainee-mode server parts
     (`academy.trainee_lab.server`): a contents manager that opens only folders, notebooks and
     feedback pages and creates, renames or deletes nothing, the sign-in with the trainee's own
     login code on a page in their language, exam titles for the Assignments list;
@@ -29,9 +29,17 @@ same configuration once for every trainee's server, academy.hub.spawner):
     cells, no new-folder or upload buttons;
 - the small lab extension in `labextensions/` (plain JavaScript, no build step), which runs a
   notebook's cells once its kernel is ready (widgets show on open, no Run All) and gives an exam a
-  **Submit exam** button with a confirmation dialog and a visible submitted state; it shows
-  nbgrader's Assignments list (which has no translations) in the trainee's language, with exam
-  titles and local times, and neither shows nor runs a command that reaches code.
+  **Submit exam** button with a confirmation dialog and a visible submitted state, and written
+  answers typed after one click and saved on leaving the box; it shows, instead of the raw file
+  browser, the trainee's courses, modules and exams by title and names each tab by its title,
+  shows nbgrader's Assignments list (which has no translations) in the page's language, with
+  exam titles and local times, and neither shows nor runs a command that reaches code.
+
+The language of a page is the person's, not the configuration's: the server's default is the
+trainee's (`locale`; on the hub the home's), and an address with `?lang=zh|en` (a plan link of a
+report in that language) switches the lab, its titles and JupyterLab's own strings, kept for the
+next pages in a cookie of the trainee's browser (academy.trainee_lab.server). Nothing is written
+into the configuration, which on the hub stays root's and read-only.
 
 Why this set-up: everything but the run-on-open and the Submit button is JupyterLab's and
 nbgrader's own configuration (page_config, overrides.json, custom_css, traitlets), so upgrades keep
@@ -125,7 +133,7 @@ SERVER_EXTENSIONS = {
 
 #: what the file browser never lists: course data, exam data, configuration, Python files
 HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.yaml", "*.yml", "*.json",
-              "*.py", "*.zh.ipynb", "*.csv", "*.db", "*.log"]
+              "*.py", "*.csv", "*.db", "*.log"]
 
 NBGRADER_CONFIG = '''\
 # nbgrader configuration of one trainee's JupyterLab (written by Service Academy's trainee mode)
@@ -150,9 +158,10 @@ class TraineeLab:
     config_dir: Path
     env: dict[str, str] = field(default_factory=dict)
 
-    def module_path(self, course: str, module: str) -> str:
-        """The path of a module inside the workspace, as JupyterLab's /lab/tree/ takes it."""
-        return f"courses/{course}/{module}.ipynb"
+    def module_path(self, course: str, module: str, lang: str | None = None) -> str:
+        """The path of a module inside the workspace, as JupyterLab's /lab/tree/ takes it, in
+        `lang` (default: the trainee's language)."""
+        return f"courses/{course}/{module_file(module, lang or self.locale)}"
 
 
 def _sha(data: bytes) -> str:
@@ -172,9 +181,18 @@ def _document_copy(master: Path) -> str:
     return json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
 
 
-def copy_courses(workspace: Path, locale: str, courses_root: Path | None = None) -> list[Path]:
-    """Copy every module notebook (in `locale`, English where no twin exists) into
-    `workspace/courses/`; a copy is renewed only when its master changed. Returns the copies."""
+def module_file(module_id: str, lang: str) -> str:
+    """The file name of a module's copy in a workspace: `<module>.ipynb` in English,
+    `<module>.zh.ipynb` in Chinese (what a plan link of a report in that language opens)."""
+    return f"{module_id}.zh.ipynb" if lang == "zh" else f"{module_id}.ipynb"
+
+
+def copy_courses(workspace: Path, locale: str | None = None,
+                 courses_root: Path | None = None) -> list[Path]:
+    """Copy every module notebook into `workspace/courses/`, in both languages (`module_file`;
+    the English one where a module has no Chinese twin), so one lab reads in either language;
+    a copy is renewed only when its master changed. Returns the copies. (`locale` is kept for
+    callers of the one-language layout and no longer changes what is copied.)"""
     from training.catalog import load_courses
 
     index_file = workspace / "courses" / ".masters.json"
@@ -185,17 +203,18 @@ def copy_courses(workspace: Path, locale: str, courses_root: Path | None = None)
     copies = []
     for course in load_courses(courses_root):
         for module in course.modules:
-            master = module.notebook(locale)
-            if not master.exists():
-                master = module.notebook("en")
-            data = master.read_bytes()
-            target = workspace / "courses" / course.id / f"{module.id}.ipynb"
-            key = f"{course.id}/{module.id}"
-            if not target.exists() or index.get(key) != _sha(data):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(_document_copy(master), encoding="utf-8")
-                index[key] = _sha(data)
-            copies.append(target)
+            for lang in ("en", "zh"):
+                master = module.notebook(lang)
+                if not master.exists():
+                    master = module.notebook("en")
+                data = master.read_bytes()
+                target = workspace / "courses" / course.id / module_file(module.id, lang)
+                key = f"{course.id}/{module_file(module.id, lang)}"
+                if not target.exists() or index.get(key) != _sha(data):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(_document_copy(master), encoding="utf-8")
+                    index[key] = _sha(data)
+                copies.append(target)
     index_file.parent.mkdir(parents=True, exist_ok=True)
     index_file.write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
     return copies
@@ -248,8 +267,9 @@ def lab_overrides(locale: str) -> dict:
                                                         "checkForUpdates": False},
         "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none",
                                                   "showEditorForReadOnlyMarkdown": False},
-        "@jupyterlab/translation-extension:plugin": {"locale": "zh_CN" if locale == "zh"
-                                                     else "en"},
+        # the page's language pack, whichever it is (server.TranslationsHandler answers with
+        # it): a named locale "en" would make JupyterLab ignore a Chinese pack
+        "@jupyterlab/translation-extension:plugin": {"locale": "default"},
     }
 
 
@@ -263,7 +283,9 @@ def _server_config(locale: str, config_dir: Path) -> dict:
     return {
         "ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS, "terminals_enabled": False,
                       # read by the trainee-mode extension (nbgrader's strings in Chinese)
-                      "tornado_settings": {"page_config_data": {"academyLocale": locale}},
+                      "tornado_settings": {"page_config_data": {"academyLocale": locale},
+                                           # the default language of a page (server.py)
+                                           "academy_locale": locale},
                       "contents_manager_class": f"{__name__}.server.TraineeContentsManager",
                       "extra_template_paths": [str(HERE / "templates")],
                       "jinja_template_vars": {"academy_locale": locale}},

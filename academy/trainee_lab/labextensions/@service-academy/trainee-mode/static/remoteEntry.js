@@ -11,7 +11,15 @@
  *   so a course module or an exam shows its widgets on open, without Run All;
  * - an exam notebook (metadata.academy.exam) gets a "Submit exam" button: it saves the notebook,
  *   asks for confirmation, submits through nbgrader's assignment_list server extension and shows
- *   the submitted state (also when the exam is opened again later).
+ *   the submitted state (also when the exam is opened again later);
+ * - an exam's written-answer boxes (nbgrader's solution markdown cells) open for typing with one
+ *   click (no keyboard shortcut is needed: trainee mode has none), and are shown and saved when
+ *   the trainee clicks elsewhere;
+ * - the file browser shows, instead of files and folders, the trainee's courses, modules and
+ *   exams by title in the page's language (GET /academy/documents, academy.trainee_lab.server),
+ *   and each document's tab is named by its title;
+ * - everything it shows is in the page's language (page config `academyLocale`: the `lang` of
+ *   the address, kept in a cookie, else the server's default).
  */
 (function () {
   "use strict";
@@ -30,7 +38,14 @@
       submitted: "Submitted",
       notSubmitted: "Not submitted yet",
       failed: "Not submitted. Please try again or tell your trainer.",
-      feedbackHint: "Your feedback comes later: menu Exams > My exams, Fetch Feedback."
+      feedbackHint: "Your feedback comes later: menu Exams > My exams, Fetch Feedback.",
+      documents: "Courses and exams",
+      myCourses: "My courses",
+      myExams: "My exams",
+      noExams: "No exam yet: open menu Exams > My exams and click Fetch.",
+      answerStub: "✎ Click here and write your answer.",
+      answerSaved: "Saved",
+      answerNotSaved: "Not saved. Click in the box and out again, or tell your trainer."
     },
     zh: {
       lang: "zh",
@@ -44,7 +59,14 @@
       submitted: "已提交",
       notSubmitted: "尚未提交",
       failed: "提交失败，请重试或联系培训师。",
-      feedbackHint: "培训师发布反馈后：菜单“考试 > 考试列表”，点击“获取反馈”。"
+      feedbackHint: "培训师发布反馈后：菜单“考试 > 考试列表”，点击“获取反馈”。",
+      documents: "课程与考试",
+      myCourses: "我的课程",
+      myExams: "我的考试",
+      noExams: "还没有考试：打开菜单“考试 > 考试列表”，点击“领取”。",
+      answerStub: "✎ 点击此处写下你的答案。",
+      answerSaved: "已保存",
+      answerNotSaved: "未保存。请在方框内点击后再点击别处，或联系培训师。"
     }
   };
 
@@ -454,6 +476,195 @@
     }).catch(function (err) { console.error("academy: address document", err); });
   }
 
+  // ---- the trainee's documents by title, instead of the file browser ------------------------
+
+  var docs = { labels: {} };
+  var docsListeners = [];
+
+  function docItem(app, entry, current) {
+    var li = document.createElement("li");
+    var a = document.createElement("a");
+    a.className = "academy-doc";
+    a.href = "#";
+    a.textContent = entry.title;
+    a.setAttribute("data-path", entry.path);
+    if (entry.path === current) { a.classList.add("academy-doc-current"); }
+    a.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      void app.commands.execute("docmanager:open", { path: entry.path });
+    });
+    li.appendChild(a);
+    return li;
+  }
+
+  function renderDocuments(app, holder, t) {
+    var current = app.shell.currentWidget && app.shell.currentWidget.context ?
+      app.shell.currentWidget.context.path : null;
+    holder.textContent = "";
+    var head = document.createElement("h2");
+    head.textContent = t.myCourses;
+    holder.appendChild(head);
+    (docs.courses || []).forEach(function (course) {
+      var h = document.createElement("h3");
+      h.textContent = course.title;
+      var ul = document.createElement("ul");
+      course.modules.forEach(function (m) { ul.appendChild(docItem(app, m, current)); });
+      holder.appendChild(h);
+      holder.appendChild(ul);
+    });
+    var exams = document.createElement("h2");
+    exams.textContent = t.myExams;
+    holder.appendChild(exams);
+    if ((docs.exams || []).length) {
+      var ul = document.createElement("ul");
+      docs.exams.forEach(function (e) { ul.appendChild(docItem(app, e, current)); });
+      holder.appendChild(ul);
+    } else {
+      var p = document.createElement("p");
+      p.className = "academy-doc-none";
+      p.textContent = t.noExams;
+      holder.appendChild(p);
+    }
+  }
+
+  async function loadDocuments(app) {
+    var reply = await request(app, "GET", "/academy/documents");
+    if (JSON.stringify(reply) === JSON.stringify(docs)) { return; }
+    docs = reply || { labels: {} };
+    docsListeners.forEach(function (f) { f(); });
+  }
+
+  function fileBrowser(app) {
+    for (var w of app.shell.widgets("left")) {
+      if (w.id === "filebrowser") { return w; }
+    }
+    return null;
+  }
+
+  function showDocuments(app, t) {
+    var holder = document.createElement("nav");
+    holder.className = "academy-documents";
+    holder.setAttribute("aria-label", t.documents);
+    function place() {
+      var fb = fileBrowser(app);
+      if (!fb) { return false; }
+      fb.node.classList.add("academy-documents-host");
+      fb.node.insertBefore(holder, fb.node.firstChild);
+      fb.title.caption = t.documents;
+      return true;
+    }
+    var redraw = function () { renderDocuments(app, holder, t); };
+    docsListeners.push(redraw);
+    app.restored.then(function () {
+      place();
+      redraw();
+      if (app.shell.currentChanged) { app.shell.currentChanged.connect(redraw); }
+    });
+    var refresh = function () {
+      loadDocuments(app).catch(function (err) { console.error("academy: documents", err); });
+    };
+    refresh();
+    // an exam fetched in the Assignments list appears: refresh when that list changes, and now
+    // and then
+    var pending = null;
+    new MutationObserver(function () {
+      if (!document.getElementById("fetched_assignments_list")) { return; }
+      clearTimeout(pending);
+      pending = setTimeout(refresh, 1000);
+    }).observe(document.body, { childList: true, subtree: true });
+    setInterval(function () { if (!document.hidden) { refresh(); } }, 30000);
+  }
+
+  // a document's tab named by its title: DocumentWidget renames the file when its title label
+  // changes (a rename trainee mode refuses), so that link is cut first; without it the file
+  // name stays. The document manager writes file name, path and save times into the tab's
+  // caption (shown on hover) after each save: the title is put back.
+  function nameTab(panel) {
+    var label = docs.labels && docs.labels[panel.context.path];
+    if (!label || panel.isDisposed) { return; }
+    if (!panel.academyNamed) {
+      if (typeof panel._onTitleChanged !== "function" ||
+          !panel.title.changed.disconnect(panel._onTitleChanged, panel)) { return; }
+      panel.academyNamed = true;
+      panel.title.changed.connect(function () {
+        var want = docs.labels && docs.labels[panel.context.path];
+        if (!want) { return; }
+        if (panel.title.label !== want) { panel.title.label = want; }
+        if (panel.title.caption !== want) { panel.title.caption = want; }
+      });
+    }
+    panel.title.label = label;
+    panel.title.caption = label;
+  }
+
+  // a module's tab restored from a visit in the other language (a tab of the last visit) gives
+  // way to the module in the page's language; never the document the address asked for
+  function replaceTwin(app, panel) {
+    var twin = docs.twins && docs.twins[panel.context.path];
+    if (!twin || panel.isDisposed || panel.context.path === addressPath()) { return; }
+    var open = false;
+    for (var w of app.shell.widgets("main")) {
+      if (w.context && w.context.path === twin) { open = true; }
+    }
+    if (!open) {
+      void app.commands.execute("docmanager:open",
+                                { path: twin, options: { ref: panel.id, mode: "tab-after",
+                                                         activate: false } });
+    }
+    // a module copy holds nothing of the trainee's (progress is in the database): closed
+    // without asking to save its outputs
+    panel.dispose();
+  }
+
+  // ---- exams: written answers -------------------------------------------------------------------
+
+  function isWritten(cell) {
+    if (!cell || !cell.model || cell.model.type !== "markdown") { return false; }
+    var nb = cell.model.getMetadata ? cell.model.getMetadata("nbgrader") : null;
+    return !!(nb && nb.solution);
+  }
+
+  function writtenAnswers(panel, t) {
+    var notebook = panel.content;
+    function setUp(cell) {
+      if (!isWritten(cell) || cell.academyWritten) { return; }
+      cell.academyWritten = true;
+      cell.node.classList.add("academy-written");
+      var state = document.createElement("div");
+      state.className = "academy-written-state";
+      cell.node.appendChild(state);
+      function source() { return cell.model.sharedModel.getSource(); }
+      function open() {
+        if (!cell.rendered) { return; }
+        if (source().trim().charAt(0) === "✎") { cell.model.sharedModel.setSource(""); }
+        cell.rendered = false;
+        notebook.activeCellIndex = notebook.widgets.indexOf(cell);
+        notebook.mode = "edit";
+        if (cell.editor) { cell.editor.focus(); }
+      }
+      cell.node.addEventListener("click", open);
+      cell.node.addEventListener("focusout", function (ev) {
+        if (ev.relatedTarget && cell.node.contains(ev.relatedTarget)) { return; }
+        if (cell.rendered) { return; }
+        if (!source().trim()) { cell.model.sharedModel.setSource(t.answerStub); }
+        cell.rendered = true;
+        state.textContent = "";
+        panel.context.save().then(function () {
+          state.textContent = "✓ " + t.answerSaved;
+          state.className = "academy-written-state academy-saved";
+        }, function (err) {
+          console.error("academy: save", err);
+          state.textContent = t.answerNotSaved;
+          state.className = "academy-written-state academy-failed";
+        });
+      });
+    }
+    notebook.widgets.forEach(setUp);
+    notebook.model.cells.changed.connect(function () {
+      setTimeout(function () { notebook.widgets.forEach(setUp); }, 0);
+    });
+  }
+
   // ---- the plugin ------------------------------------------------------------------------------
 
   var plugin = {
@@ -461,24 +672,40 @@
     description: "Run notebooks on open; Submit button with confirmation for exams.",
     autoStart: true,
     activate: function (app) {
+      var lang = pageLocale();
+      var t = TEXT[lang] || TEXT.en;
       document.body.classList.add("academy-trainee-mode");
+      document.body.setAttribute("data-academy-lang", lang);
       guardCommands(app);
-      translateNbgrader(app, pageLocale());
+      translateNbgrader(app, lang);
       frontAddressDocument(app);
+      showDocuments(app, t);
+      var panels = [];
+      docsListeners.push(function () {
+        panels.slice().forEach(function (panel) { nameTab(panel); replaceTwin(app, panel); });
+      });
       app.docRegistry.addWidgetExtension("Notebook", {
         createNew: function (panel, context) {
           panel.node.classList.add("academy-document");
+          panels.push(panel);
+          panel.disposed.connect(function () { panels.splice(panels.indexOf(panel), 1); });
           context.ready.then(function () {
+            nameTab(panel);
+            replaceTwin(app, panel);
+            if (panel.isDisposed) { return Promise.reject(new Error("replaced")); }
             var meta = academyMeta(panel);
             if (meta.exam) {
               panel.node.classList.add("academy-exam");
-              addSubmit(app, panel, meta.exam, meta.language || "en");
+              addSubmit(app, panel, meta.exam, lang);
+              writtenAnswers(panel, t);
             }
             return panel.sessionContext.ready;
           }).then(function () {
             watchRestarts(app, panel);
             return runAll(app, panel);
-          }).catch(function (err) { console.error("academy: trainee mode", err); });
+          }).catch(function (err) {
+            if (!panel.isDisposed) { console.error("academy: trainee mode", err); }
+          });
           return { dispose: function () {}, isDisposed: false };
         }
       });
