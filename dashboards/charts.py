@@ -537,7 +537,12 @@ def component_breakdown(components: pd.DataFrame, results: pd.DataFrame, loc: st
     if c.empty:
         return bar_chart("breakdown", t("breakdown", loc), [], [], t("contribution", loc),
                          mode="stack", loc=loc)
-    m = c.groupby(["team", "component"], as_index=False, sort=False)["contribution"].mean()
+    # a team's mean of each contribution over everyone graded in the team (a component someone's
+    # scheme lacks counts as 0 for them), so the stack adds up to the team's mean score; a mean
+    # over only the people who have a component would stack past 100 in mixed-role teams
+    people = c.groupby("team")["employee_id"].nunique()
+    m = c.groupby(["team", "component"], as_index=False, sort=False)["contribution"].sum()
+    m["contribution"] = m["contribution"] / m["team"].map(people)
     wide = m.pivot_table(index="team", columns="component", values="contribution", sort=False)
     wide = wide.reindex(index=sorted(wide.index))
     series = [(component_label(comp, loc), wide[comp].round(2).tolist(),

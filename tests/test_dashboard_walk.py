@@ -138,6 +138,26 @@ def test_do_charts_of_an_empty_selection_say_so_instead_of_failing():
             assert c.categories == [] and t("chart_empty", lang) in c.svg, c.kind
 
 
+def test_does_each_teams_component_stack_add_up_to_its_mean_score():
+    """In a team of people graded on different schemes (a trainee on theory and practical, a
+    supervisor on theory and their team), does each team's stacked breakdown add up to the
+    team's mean total, never past 100 by averaging each component over only the people who
+    have it?"""
+    import pandas as pd
+
+    from dashboards import charts
+
+    components = pd.DataFrame({
+        "employee_id": ["t1", "t1", "s1", "s1", "t2", "t2"],
+        "component": ["theory", "practical", "theory", "team", "theory", "practical"],
+        "contribution": [40.0, 40.0, 30.0, 60.0, 20.0, 30.0]})
+    results = pd.DataFrame({"employee_id": ["t1", "s1", "t2"], "team": ["A", "A", "B"]})
+    chart = charts.component_breakdown(components, results, "en")
+    assert chart.categories == ["A", "B"]
+    stacks = [sum(v[i] for v in chart.series.values() if v[i] == v[i]) for i in range(2)]
+    assert stacks == [pytest.approx(85.0), pytest.approx(50.0)]  # (80 + 90) / 2; 50
+
+
 def test_does_an_incomplete_result_show_a_dash_not_a_python_value():
     """Does a person without a final score, band or rank (an incomplete result) show '-' in the
     score boxes, never nan, None or <NA>?"""
