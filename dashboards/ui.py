@@ -574,7 +574,8 @@ class ManagerDashboard:
             path = Path(tmp) / f"grades_{sl.cycle.name}.xlsx"
             write_workbook(sl.result, sl.cycle.schemes, path, self.loc, sl.cycle.name,
                            {"state": sl.cycle.state, "teams": ", ".join(sl.teams),
-                            "for": self.viewer.user}, names, extra)
+                            "for": viewer_name(self.company, self.viewer, self.loc)},
+                           names, extra)
             payload = base64.b64encode(path.read_bytes()).decode()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return (f"<a class='academy-download academy-link' "

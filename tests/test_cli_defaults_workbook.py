@@ -173,3 +173,37 @@ def test_does_the_dashboard_download_show_role_names_like_the_export(demo_home):
     assert "现场服务工程师" in roles or any("工程师" in str(r) for r in roles)
     assert wb.worksheets[0].auto_filter.ref.startswith("A1:")
     h.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_does_the_scheme_sheet_name_every_setting_in_the_readers_language(demo_home, lang):
+    """Does the workbook's last sheet (the schemes used, the checks and the run's provenance)
+    name every setting, band, flag, state and kind in the workbook's language, with no
+    configuration key, raw code, Python value or word of the other language?"""
+    from page_language import problems
+
+    from dashboards import data
+    from dashboards.access import Viewer
+    from dashboards.ui import ManagerDashboard
+
+    home, _ = demo_home
+    h = open_home(home)
+    try:
+        company = data.load_company(h, refresh=True)
+        link = ManagerDashboard(company, Viewer("admin:test"), lang)._workbook_link()
+    finally:
+        h.close()
+    payload = re.search(r"base64,([A-Za-z0-9+/=]+)'", link).group(1)
+    sheet = load_workbook(BytesIO(base64.b64decode(payload))).worksheets[-1]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    # what the company typed or a file keeps its own spelling: scheme files, hashes, cycle names
+    kept = [v for v in texts if v.endswith(".yaml") or re.fullmatch(r"[0-9a-f]{16,}", v)
+            or re.fullmatch(r"\d{4}-Q\d", v)]
+    sentences = [v for v in texts if v not in kept and not re.fullmatch(r"[-\d.:#, ]+(UTC)?", v)]
+    assert len(sentences) > 40  # the settings are there, named
+    text = "\n".join(sentences)
+    teams = sorted(company.hierarchy["team"].dropna().unique())  # the company's own names
+    found = problems(text, lang, allowed=["UTC", "SHA-256", "KPI", "test", *teams])
+    assert found == [], found
+    assert not {"reweight", "critical", "good", "excellent", "needs_improvement"} & set(texts)
+

@@ -110,6 +110,33 @@ def _names(result: g.GradeResult) -> pd.Series:
     return result.results.set_index("employee_id")["name"]
 
 
+def _scheme_settings(s: Scheme, loc: str) -> list[list]:
+    """A scheme's settings as rows a reader understands: each named in `loc`, bands by their
+    names, flags by what they mean (never a configuration key or code)."""
+    bands = {b.code: b.name(loc) for b in s.bands}
+    yes_no = {True: t("yes", loc), False: t("no", loc)}
+
+    def value(v):
+        if isinstance(v, bool):
+            return yes_no[v]
+        if isinstance(v, list):
+            return ", ".join(t(f"flag_{x}", loc) for x in v) or "-"
+        return bands.get(v, v) if isinstance(v, str) else v
+
+    rows: list[list] = [
+        [t("result_share", loc, "sheet"), s.result_share],
+        [t("missing", loc, "sheet"), t(f"missing_{s.missing}", loc, "sheet")],
+        [t("min_weight_present", loc, "sheet"), s.min_weight_present],
+        [t("use_insufficient", loc, "sheet"), yes_no[bool(s.use_insufficient)]],
+        [t("band", loc), t("band_min", loc, "sheet"), t("band_max", loc, "sheet")],
+    ]
+    rows += [[b.name(loc), b.min, b.max] for b in s.bands]
+    for key in ("individual_award", "team_award", "pay", "promotion", "corrective", "training"):
+        rows.append([t(key, loc)])
+        rows += [[t(k, loc, "sheet"), value(v)] for k, v in getattr(s, key).model_dump().items()]
+    return rows
+
+
 def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path, loc: str,
                    cycle: str, provenance: dict[str, str],
                    role_names: dict[str, str] | None = None,
@@ -206,28 +233,22 @@ def write_workbook(result: g.GradeResult, schemes: dict[str, Scheme], path: Path
     ws.append([t("scheme", loc), cycle])
     ws["A1"].font = HEADER_FONT
     for k, v in provenance.items():
-        ws.append([k, v])
-    for c in result.checks.to_dict("records"):
-        ws.append([f"{t('checks', loc)}: {c['check']} ({c['family']})", c["level"], c["message"]])
+        ws.append([t(k, loc, "sheet"), t(v, loc) if k == "state" else v])
+    for c in result.checks.to_dict("records"):  # the engine's sentence is English: en only
+        fam = schemes.get(c["family"])
+        family = (fam.name_zh if loc == "zh" else fam.name_en) if fam else c["family"]
+        ws.append([f"{t('checks', loc)}: {family}", t(c["level"], loc, "dashboard"),
+                   c["message"] if loc == "en" else ""])
     for s in schemes.values():
         ws.append([])
-        ws.append([s.name_zh if loc == "zh" else s.name_en, f"{s.scheme} {s.version}",
-                   f"sha256 {s.sha256}", Path(s.source).name])  # the file, never a machine path
+        ws.append([s.name_zh if loc == "zh" else s.name_en, s.version,
+                   s.sha256, Path(s.source).name])  # the file, never a machine path
         ws.cell(row=ws.max_row, column=1).font = HEADER_FONT
-        ws.append([t("component", loc), t("weight", loc), "result / process"])
+        ws.append([t("component", loc), t("weight", loc), t("kind", loc, "sheet")])
         for comp, rule in s.components.items():
-            ws.append([_component_label(comp, loc), rule.weight, rule.kind])
-        ws.append(["result_share", s.result_share])
-        ws.append(["missing", s.missing, "min_weight_present", s.min_weight_present,
-                   "use_insufficient", s.use_insufficient])
-        ws.append([t("band", loc), "min", "max"])
-        for b in s.bands:
-            ws.append([b.name(loc), b.min, b.max, b.code])
-        for key in ("individual_award", "team_award", "pay", "promotion", "corrective",
-                    "training"):
-            rule = getattr(s, key).model_dump()
-            ws.append([t(key, loc) if key != "training" else t("training", loc),
-                       *[f"{k}={v}" for k, v in rule.items()]])
+            ws.append([_component_label(comp, loc), rule.weight, t(f"kind_{rule.kind}", loc, "sheet")])
+        for row in _scheme_settings(s, loc):
+            ws.append(row)
     ws.column_dimensions["A"].width = 40
     for col in "BCDEF":
         ws.column_dimensions[col].width = 22
