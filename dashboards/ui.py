@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, quote
 
 import ipywidgets as w
 import pandas as pd
-from IPython.display import display
 
 from core.competencies import CODES, competency_name
 from dashboards import attention, charts, data, management_panel, phrases

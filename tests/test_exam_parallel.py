@@ -13,6 +13,7 @@ from test_exam_e2e import BANKS, _home_with_roster
 
 from graders.exam import course, lifecycle, simulate, trainee
 from graders.exam.bank import load_bank
+from graders.exam.sanitize import sanitize_in_home
 from graders.exam.widgets import BANK_ENV
 from graders.exam.worker import FAULTS_ENV
 
@@ -33,7 +34,7 @@ def stock_autograde(h, exam: str, sids: list[str]) -> dict[str, str]:
     statuses = {}
     for sid in sids:
         try:
-            reasons = lifecycle.sanitize(h, exam, sid, release_nb)
+            reasons = sanitize_in_home(h, exam, sid, release_nb)
         except Exception:  # noqa: BLE001
             statuses[sid] = "error"
             continue

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ACADEMY, DATA
 from tests.test_hub import _api, _as, _reachable_by_others, _run, _start_hub
 
 # one hub at a time under xdist: OS accounts and a department of servers (tests/conftest.py)

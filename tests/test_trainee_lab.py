@@ -22,7 +22,6 @@ from core.cycles import open_cycle
 from core.errors import AcademyError
 from core.home import init_home
 from graders.exam import lifecycle, trainee
-from graders.exam.bank import load_bank
 from graders.exam.public import public_exam, variant
 from graders.exam.simulate import correct_answer
 from training.catalog import courses_dir

@@ -246,6 +246,7 @@ def build_workload(root: Path, submissions: int = 200, seed: int = 2026, log=pri
     from academy.synthetic.exams import DEMO_BANKS
     from core.home import init_home
     from graders.exam import lifecycle, simulate, trainee
+    from graders.exam.sanitize import sanitize_in_home
     from roster.store import import_roster_file
 
     if root.exists():
@@ -286,7 +287,7 @@ def build_workload(root: Path, submissions: int = 200, seed: int = 2026, log=pri
             raise RuntimeError(f"{bank.name}: collected {len(known)} of {n} submissions")
         release_nb = home.course_dir / "release" / bank.name / f"{bank.name}.ipynb"
         for sid in who:
-            lifecycle.sanitize(home, bank.name, sid, release_nb)
+            sanitize_in_home(home, bank.name, sid, release_nb)
         exams[bank.name] = list(who)
         log(f"{bank.name}: {n} submissions released, answered, submitted, collected: "
             f"{time.monotonic() - t:.0f} s")

@@ -15,8 +15,6 @@ import json
 import os
 import pwd
 import re
-import shutil
-import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path

@@ -79,7 +79,6 @@ def make_tickets(staff: pd.DataFrame, months: list[str], seed: int, now: datetim
     resp = np.round(rng.lognormal(np.log(9), 0.55, n) * slow * np.where(off_hours, 1.6, 1.0))
     responded = reported + _minutes(np.clip(resp, 1, 600))
     on_site = channel == "on_site"
-    remote = channel == "remote"
     # on site: travel after the call; next morning for calls after hours; a few take > 24 h
     travel = rng.lognormal(np.log(4.0), 0.6, n) * slow
     # now and then no engineer is free in the area until the next day

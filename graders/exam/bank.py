@@ -16,7 +16,6 @@ import yaml
 from core import yamlio
 from core.competencies import CODES
 from core.errors import AcademyError, Problem, ProblemsError
-from core.option_checks import fragments
 from core.tabular import map_columns, read_table
 from core.yamlio import read_utf8
 from graders.exam.question_types import find_type, question_type, type_names

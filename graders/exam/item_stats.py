@@ -21,7 +21,6 @@ import pandas as pd
 from scipy import stats
 
 from graders.engine.fairness import fit_rasch
-from graders.exam.scoring import score_answer
 
 UPPER_LOWER = 0.27
 

@@ -263,29 +263,6 @@ def _read_nb(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-def _nbgrader_error(result: dict) -> str:
-    """The informative lines of a failed nbgrader run (its ERROR log lines, else the traceback end)."""
-    lines = [ln.strip() for ln in (result.get("log") or "").splitlines()
-             if ln.startswith(("[ERROR]", "[CRITICAL]")) or "Error" in ln]
-    if not lines:
-        lines = (result.get("error") or "").strip().splitlines()[-2:]
-    return " | ".join(lines[-3:])[:500]
-
-
-def sanitize(home, exam: str, sid: str, release_nb: Path) -> list[str]:
-    from graders.exam.safe_files import make_private, why_unsafe
-    from graders.exam.sanitize import UnsafeSubmission, sanitize_submission
-
-    submitted = home.course_dir / "submitted"
-    for folder in (submitted, submitted / sid):
-        why = why_unsafe(folder.lstat())
-        if why:
-            raise UnsafeSubmission(f"{folder} is a {why}: not graded")
-        make_private(folder)
-    return sanitize_submission(release_nb, home.course_dir / "submitted" / sid / exam,
-                               home.course_dir / "originals" / sid / exam)
-
-
 # --- manual grading, feedback --------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from graders.exam.answers import read_answers
-from graders.exam.safe_files import remove_unsafe
+from graders.exam.safe_files import make_private, remove_unsafe, why_unsafe
 
 REBUILT = "rebuilt"
 
@@ -120,3 +120,25 @@ def sanitize_submission(released_nb: Path, sub_dir: Path, originals_dir: Path) -
     if problem:
         reasons.append(problem)
     return reasons
+
+
+def nbgrader_error(result: dict) -> str:
+    """The informative lines of a failed nbgrader run (its ERROR log lines, else the traceback end)."""
+    lines = [ln.strip() for ln in (result.get("log") or "").splitlines()
+             if ln.startswith(("[ERROR]", "[CRITICAL]")) or "Error" in ln]
+    if not lines:
+        lines = (result.get("error") or "").strip().splitlines()[-2:]
+    return " | ".join(lines[-3:])[:500]
+
+
+def sanitize_in_home(home, exam: str, sid: str, release_nb: Path) -> list[str]:
+    """Check the submission's folders in the home, make them private and sanitize the
+    notebook against its release (the repairs made, as sentences)."""
+    submitted = home.course_dir / "submitted"
+    for folder in (submitted, submitted / sid):
+        why = why_unsafe(folder.lstat())
+        if why:
+            raise UnsafeSubmission(f"{folder} is a {why}: not graded")
+        make_private(folder)
+    return sanitize_submission(release_nb, home.course_dir / "submitted" / sid / exam,
+                               home.course_dir / "originals" / sid / exam)

@@ -421,18 +421,18 @@ class Grader:
         pre.preprocess(nb, {"metadata": {"path": str(self.home.course_dir)}})
 
     def grade(self, sid: str) -> dict:
-        from graders.exam.lifecycle import _nbgrader_error, sanitize
+        from graders.exam.sanitize import nbgrader_error, sanitize_in_home
 
         exam = self.spec["exam"]
         try:
-            reasons = sanitize(self.home, exam, sid, self.release_nb)
+            reasons = sanitize_in_home(self.home, exam, sid, self.release_nb)
         except Exception as exc:  # noqa: BLE001 - reported per submission
             return {"sid": sid, "status": "error", "reasons": [f"could not prepare: {exc}"]}
         result = self.api.autograde(exam, sid, force=True, create=True)
         if not result.get("success") and is_locked(result):
             result = self.api.autograde(exam, sid, force=True, create=True)  # once, after a busy gradebook
         if not result.get("success"):
-            return {"sid": sid, "status": "error", "reasons": reasons + ["nbgrader: " + _nbgrader_error(result)]}
+            return {"sid": sid, "status": "error", "reasons": reasons + ["nbgrader: " + nbgrader_error(result)]}
         return {"sid": sid, "status": "repaired" if reasons else "graded", "reasons": reasons}
 
 
