@@ -13,6 +13,7 @@ from pathlib import Path
 from academy.bench.layering import (
     LAYERS,
     layer_violations,
+    module_cycles,
     package_cycles,
     project_imports,
     report,
@@ -46,6 +47,12 @@ def test_does_no_lower_layer_import_a_higher_one_even_inside_a_function():
 def test_are_there_no_import_cycles_between_packages():
     """Are the project's packages free of import cycles (inside functions too)?"""
     assert package_cycles(project_imports(REPO)) == []
+
+
+def test_are_there_no_import_cycles_between_modules_either():
+    """Are the project's modules free of import cycles too (inside functions counted), so no
+    module needs a late import to get around another?"""
+    assert module_cycles(project_imports(REPO), REPO) == []
 
 
 def test_does_core_import_no_other_package_of_the_project():
