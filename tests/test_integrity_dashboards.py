@@ -246,3 +246,23 @@ def test_does_a_crafted_comm_message_get_no_traceback_or_server_path(demo, voila
     assert "Traceback" not in text and "File \"/" not in text
     for path in (str(ROOT), "site-packages", "/usr/lib/python", str(demo["home"].root)):
         assert path not in text, path
+
+
+def test_does_the_server_side_crowd_client_wait_for_each_built_page(demo, voila):  # noqa: F811
+    """Does `academy bench dashboards`' server-side client (academy.bench.crowd) count two
+    managers' pages, requested at the same moment, as ready only once the widget states hold the
+    first view's charts; give up on a page that never holds them; and count a page opened with a
+    wrong token as failed, never as quick?"""
+    from academy.bench.crowd import crowd, page_ready
+    from academy.bench.dashboards import MANAGER_CHARTS
+
+    url = voila.url("manager.ipynb", demo["tokens"]["manager"])
+    logged: list[str] = []
+    took = crowd([url, voila.url("manager.ipynb", demo["tokens"]["other_manager"]),
+                  voila.url("manager.ipynb", "not-a-token")],
+                 voila.base_url, "academy-chart", MANAGER_CHARTS, log=logged.append,
+                 timeout=240)
+    assert all(0 < x < float("inf") for x in took[:2]), (took, logged)
+    assert took[2] == float("inf") and len(logged) == 1, (took, logged)
+    with pytest.raises(TimeoutError):  # more charts than the page has: never ready
+        page_ready(url, voila.base_url, "academy-chart", 1000, timeout=20)

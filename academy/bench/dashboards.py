@@ -235,6 +235,13 @@ class DashboardBench:
     concurrent_empty_max: float | None = None
     #: preheated manager kernels of the server the concurrent loads met (1: the production pool)
     concurrent_pool: int = 1
+    #: the same crowd measured on the server's side (academy.bench.crowd: each page rendered, its
+    #: kernel run and its widgets built, ready for a browser on the viewer's own computer), on a
+    #: server restarted with the same pools; and as many empty notebooks the same way (baseline)
+    concurrent_server_seconds: list[float] | None = None
+    concurrent_server_max: float | None = None
+    concurrent_server_empty_seconds: list[float] | None = None
+    concurrent_server_empty_max: float | None = None
 
 
 async def _load(ctx, url: str, done: str, timeout_ms: int = 600_000) -> tuple[float, str]:
@@ -306,6 +313,7 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: i
 
     from playwright.async_api import async_playwright
 
+    from academy.bench.crowd import crowd as crowd_on_server
     from academy.servers import Voila
     from dashboards.identity import issue_token, tokens_path
 
@@ -321,6 +329,8 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: i
     log_path = folder / "voila.log"
     empty, mgr, trn, adm, mem, crowd, crowd_mem = [], [], [], [], [], [], []
     crowd_empty: list[float] = []
+    server_empty: list[float] = []
+    server_crowd: list[float] = []
     cold = None
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -368,12 +378,14 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: i
                 log(f"{len(others)} empty notebooks at once: slowest {max(crowd_empty):.2f} s, "
                     f"median {statistics.median(crowd_empty):.2f} s")
                 dash_fills = {nb: n for nb, n in fills.items() if nb != "empty.ipynb"}
+                server_args: list[str] = []
                 if crowd_pool > 0:  # a server whose pool holds a kernel for each manager
                     server.stop()
                     log_path = folder / "voila-crowd.log"
                     pools = json.dumps({"manager.ipynb": {"pool_size": crowd_pool}})
+                    server_args = [f"--VoilaKernelManager.kernel_pools_config={pools}"]
                     server = Voila(home.root, tokens, notebooks=folder, log=log_path,
-                                   extra_args=[f"--VoilaKernelManager.kernel_pools_config={pools}"])
+                                   extra_args=server_args)
                     server.start(timeout=300)
                     dash_fills = {"manager.ipynb": crowd_pool, "trainee.ipynb": 1}
                 await asyncio.to_thread(_wait_for_pools, log_path, dash_fills, 1200)
@@ -383,6 +395,26 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: i
                     CHARTS_DRAWN, log)
                 log(f"{len(others)} managers ({len(set(others))} different people) at once: "
                     f"slowest {max(crowd):.2f} s, median {statistics.median(crowd):.2f} s")
+                # the same crowd on the server's side only: a server restarted with the same pools
+                server.stop()
+                log_path = folder / "voila-server-crowd.log"
+                server = Voila(home.root, tokens, notebooks=folder, log=log_path,
+                               extra_args=server_args)
+                server.start(timeout=300)
+                await asyncio.to_thread(_wait_for_pools, log_path, dict(dash_fills, **{
+                    "empty.ipynb": 1}), 1200)
+                await asyncio.sleep(1)
+                server_empty = await asyncio.to_thread(
+                    crowd_on_server, [server.url("empty.ipynb", tok[who]) for who in others],
+                    server.base_url, "", 0, log)
+                log(f"{len(others)} empty notebooks at once, server side: slowest "
+                    f"{max(server_empty):.2f} s, median {statistics.median(server_empty):.2f} s")
+                await asyncio.sleep(5)  # the empty pages' kernels finish starting
+                server_crowd = await asyncio.to_thread(
+                    crowd_on_server, [server.url("manager.ipynb", tok[who]) for who in others],
+                    server.base_url, "academy-chart", MANAGER_CHARTS, log)
+                log(f"{len(others)} managers at once, server side: slowest "
+                    f"{max(server_crowd):.2f} s, median {statistics.median(server_crowd):.2f} s")
         finally:
             await browser.close()
             server.stop()
@@ -412,7 +444,11 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: i
         concurrent_people=len(set(others)),
         concurrent_empty_seconds=[round(x, 3) for x in crowd_empty] or None,
         concurrent_empty_max=round(max(crowd_empty), 3) if crowd_empty else None,
-        concurrent_pool=crowd_pool or 1)
+        concurrent_pool=crowd_pool or 1,
+        concurrent_server_seconds=[round(x, 3) for x in server_crowd] or None,
+        concurrent_server_max=round(max(server_crowd), 3) if server_crowd else None,
+        concurrent_server_empty_seconds=[round(x, 3) for x in server_empty] or None,
+        concurrent_server_empty_max=round(max(server_empty), 3) if server_empty else None)
 
 
 def write(result: DashboardBench, path: Path) -> Path:
