@@ -401,8 +401,10 @@ async def _run(home, runs: int, log, concurrent: int, admin: bool, crowd_pool: i
                 server = Voila(home.root, tokens, notebooks=folder, log=log_path,
                                extra_args=server_args)
                 server.start(timeout=300)
-                await asyncio.to_thread(_wait_for_pools, log_path, dict(dash_fills, **{
-                    "empty.ipynb": 1}), 1200)
+                # a fresh log: each pool's first fill (the counts above were the old server's)
+                await asyncio.to_thread(_wait_for_pools, log_path, {
+                    "manager.ipynb": max(crowd_pool, 1), "trainee.ipynb": 1, "empty.ipynb": 1},
+                    1200)
                 await asyncio.sleep(1)
                 server_empty = await asyncio.to_thread(
                     crowd_on_server, [server.url("empty.ipynb", tok[who]) for who in others],
