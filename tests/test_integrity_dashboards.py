@@ -251,8 +251,9 @@ def test_does_a_crafted_comm_message_get_no_traceback_or_server_path(demo, voila
 def test_does_the_server_side_crowd_client_wait_for_each_built_page(demo, voila):  # noqa: F811
     """Does `academy bench dashboards`' server-side client (academy.bench.crowd) count two
     managers' pages, requested at the same moment, as ready only once the widget states hold the
-    first view's charts; give up on a page that never holds them; and count a page opened with a
-    wrong token as failed, never as quick?"""
+    first view's charts; give up on a page that never holds them; count a page opened with a
+    wrong token as failed, never as quick; and count the empty baseline notebook, which has no
+    widgets, as ready once its kernel answers?"""
     from academy.bench.crowd import crowd, page_ready
     from academy.bench.dashboards import MANAGER_CHARTS
 
@@ -266,3 +267,12 @@ def test_does_the_server_side_crowd_client_wait_for_each_built_page(demo, voila)
     assert took[2] == float("inf") and len(logged) == 1, (took, logged)
     with pytest.raises(TimeoutError):  # more charts than the page has: never ready
         page_ready(url, voila.base_url, "academy-chart", 1000, timeout=20)
+    # the bench's baseline, a notebook without widgets (no widget comm target in its kernel):
+    # ready once its kernel answers, as a browser's connection asks first
+    from academy.bench.dashboards import EMPTY_NOTEBOOK
+
+    (Path(voila.cwd) / "empty-baseline.ipynb").write_text(json.dumps(EMPTY_NOTEBOOK))
+    empty = voila.url("empty-baseline.ipynb", demo["tokens"]["manager"])
+    assert 0 < page_ready(empty, voila.base_url, "", 0, timeout=240) < float("inf")
+    with pytest.raises(TimeoutError):  # asked for widgets it has not: never ready
+        page_ready(empty, voila.base_url, "academy-chart", 1, timeout=20)

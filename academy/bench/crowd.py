@@ -50,7 +50,10 @@ def _decode(frame) -> dict:
 def page_ready(url: str, base_url: str, marker: str, count: int,
                timeout: float = 300.0) -> float:
     """Seconds from the request for `url` until the page's kernel hands out widget states that
-    hold `marker` at least `count` times (raises on a failed page or the time-out)."""
+    hold `marker` at least `count` times; with `count` 0 (a page without widgets, such as the
+    empty baseline notebook, whose kernel has no widget comm target) until the kernel answers
+    its first request, as a browser's kernel connection asks first. Raises on a failed page or
+    the time-out."""
     from websockets.sync.client import connect
 
     t0 = time.perf_counter()
@@ -69,6 +72,13 @@ def page_ready(url: str, base_url: str, marker: str, count: int,
     deadline = t0 + timeout
     with connect(ws_url, additional_headers={"Cookie": cookie}, open_timeout=timeout,
                  close_timeout=5, max_size=None) as ws:
+        if count <= 0:
+            ws.send(_msg("kernel_info_request", {}, session))
+            while time.perf_counter() < deadline:
+                m = _decode(ws.recv(timeout=max(0.1, deadline - time.perf_counter())))
+                if m.get("msg_type") == "kernel_info_reply":
+                    return time.perf_counter() - t0
+            raise TimeoutError(f"no kernel answer within {timeout:.0f} s")
         ws.send(_msg("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control",
                                    "data": {}}, session, {"version": CONTROL_VERSION}))
         ws.send(_msg("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}},
