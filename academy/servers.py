@@ -110,6 +110,10 @@ class JupyterLab(ServerProcess):
         return f"http://127.0.0.1:{self.port}/lab?token={self.token}"
 
 
+#: how long Voila waits for a cell's output once the kernel has answered the cell
+IOPUB_TIMEOUT_SECONDS = 120
+
+
 class Voila(ServerProcess):
     """The dashboards' Voila server (dashboards.server) on 127.0.0.1, set up for production use.
 
@@ -152,6 +156,10 @@ class Voila(ServerProcess):
                f"--VoilaConfiguration.extension_denylist={denied}",
                f"--VoilaConfiguration.preheat_kernel={preheat}",
                "--VoilaConfiguration.default_pool_size=1",
+               # nbclient gives up waiting for a cell's output after 4 s by default and renders
+               # the page without it: with many pages at once (or a busy machine) a dashboard
+               # went out without its main panel (measured: 1 of 20 managers at once)
+               f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_SECONDS}",
                # an idle page's kernel is shut down even while its tab stays open (a dashboard
                # kernel holds 100-250 MB; a day of tabs left open would otherwise pile them
                # up); Voila never culls its preheated pool, and a reload brings a fresh page

@@ -276,3 +276,26 @@ def test_does_the_server_side_crowd_client_wait_for_each_built_page(demo, voila)
     assert 0 < page_ready(empty, voila.base_url, "", 0, timeout=240) < float("inf")
     with pytest.raises(TimeoutError):  # asked for widgets it has not: never ready
         page_ready(empty, voila.base_url, "academy-chart", 1, timeout=20)
+
+
+def test_does_a_page_keep_a_cells_output_that_reaches_the_server_late(demo, voila):  # noqa: F811
+    """On a busy server a cell's output can reach Voila seconds after the kernel answered the
+    cell (measured: one of twenty managers opening their page at once got a page without its
+    main panel, Voila's executor having given up after 4 s). Here the kernel's output thread is
+    held for 8 s while the cell displays a line, so the kernel answers the cell before its output
+    leaves: is the line still in the page?"""
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "late", "metadata": {},
+                     "outputs": [], "source": (
+                         "import sys, time\n"
+                         "from IPython import get_ipython\n"
+                         "from IPython.display import display\n"
+                         "sys.stdout.flush_timeout = sys.stderr.flush_timeout = 0.05\n"
+                         "get_ipython().kernel.iopub_thread.io_loop.add_callback(time.sleep, 8)\n"
+                         "time.sleep(0.5)\n"
+                         "display({'text/plain': 'late-' + 'output-marker'}, raw=True)")}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (Path(voila.cwd) / "late-output.ipynb").write_text(json.dumps(nb))
+    _, body = _login(voila, demo["tokens"]["manager"], "late-output.ipynb")
+    assert "late-output-marker" in body

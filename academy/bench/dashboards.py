@@ -250,7 +250,13 @@ async def _load(ctx, url: str, done: str, timeout_ms: int = 600_000) -> tuple[fl
     page = await ctx.new_page()
     t0 = time.perf_counter()
     await page.goto(url, timeout=timeout_ms)
-    await page.wait_for_function(done, timeout=timeout_ms)
+    try:
+        await page.wait_for_function(done, timeout=timeout_ms)
+    except Exception as exc:  # say what the page showed instead (e.g. a front-end error)
+        shown = " ".join((await page.inner_text("body")).split())[:300]
+        await page.close()
+        raise TimeoutError(f"not drawn within {timeout_ms / 1000:.0f} s; the page showed: "
+                           f"{shown!r}") from exc
     await page.evaluate(NEXT_PAINT)
     took = time.perf_counter() - t0
     kid = await page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
@@ -276,7 +282,7 @@ async def _crowd(browser, urls: list[str], done: str, log, timeout_ms: int = 300
     for r in results:
         if isinstance(r, Exception):
             took.append(float("inf"))
-            log(f"concurrent page failed: {type(r).__name__}: {str(r)[:200]}")
+            log(f"concurrent page failed: {type(r).__name__}: {str(r)[:400]}")
         else:
             took.append(r[0])
             mem.append(_rss_mb(r[1]))
