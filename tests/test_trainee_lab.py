@@ -273,6 +273,7 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
             assert "ask(" not in panel.inner_text()
             pub = public_exam(bank)
             clicked = 0
+            saved_times: list[tuple[str, datetime]] = []
             for view in sheet.values():
                 q = bank.by_id[view.question]
                 if q.type != "single" or clicked == 3:
@@ -282,8 +283,18 @@ def test_does_a_trainee_read_courses_as_documents_and_submit_an_exam(tmp_path, b
                 box.scroll_into_view_if_needed()
                 box.get_by_text(texts[correct_answer(bank, q)], exact=True).click()
                 box.get_by_text("✓ " + ("已保存" if lang == "zh" else "Saved")).wait_for()
+                box.locator(".academy-saved-at[data-local]").wait_for()
+                shown = box.locator(".academy-saved-at").inner_text().strip()[-8:]
+                saved_times.append((shown, datetime.now(ZoneInfo(TIMEZONE[lang]))))
                 clicked += 1
             assert clicked >= 2
+            # the saved time on the trainee's clock (the server's clock here is UTC), as the
+            # submitted time below
+            for shown, now in saved_times:
+                at = now.replace(hour=int(shown[:2]), minute=int(shown[3:5]),
+                                 second=int(shown[6:]))
+                gap = abs((now - at).total_seconds())
+                assert min(gap, 86400 - gap) < 180, (shown, now)
             # a written answer: one click opens the box, the trainee types, clicks outside it:
             # the answer is shown and saved (no keyboard shortcut involved)
             written = panel.locator(".academy-written").first

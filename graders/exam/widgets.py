@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import os
 import warnings
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from core import labels
@@ -137,8 +137,11 @@ def question_widget(slot: str, folder: Path | str = "."):
 
     def store(value) -> None:
         save_answer(qid, value, folder, exam=public["name"], trainee=trainee)
-        now = datetime.now().strftime("%H:%M:%S")
-        status.value = f"<small>✓ {_t('saved', lang)} {now}</small>"
+        now = datetime.now(timezone.utc)
+        # the server's clock here; the trainee's lab (trainee-mode extension) shows `data-utc`
+        # in the trainee's own time zone, as it shows the submitted time
+        status.value = (f"<small class='academy-saved-at' data-utc='{now:%Y-%m-%dT%H:%M:%SZ}'>"
+                        f"✓ {_t('saved', lang)} {now.astimezone():%H:%M:%S}</small>")
 
     control, inputs = question_type(qpub["type"]).widget(w, qpub, view.option_ids, saved,
                                                           lambda k: _t(k, lang), store)

@@ -357,11 +357,28 @@
       node = walker.nextNode();
     }
     if (root.querySelectorAll) {
+      localSavedTimes(root);
       root.querySelectorAll("[title]").forEach(function (el) {
         var title = rewrite(el.getAttribute("title"), lang, false);
         if (title !== null) { el.setAttribute("title", title); }
       });
     }
+  }
+
+  // an exam question's "saved HH:MM:SS" (graders.exam.widgets) is written on the server's clock
+  // with the UTC instant in data-utc: shown in the trainee's own time zone, like the submitted time
+  function localSavedTimes(root) {
+    var els = root.matches && root.matches(".academy-saved-at[data-utc]") ? [root] : [];
+    root.querySelectorAll(".academy-saved-at[data-utc]").forEach(function (el) { els.push(el); });
+    els.forEach(function (el) {
+      if (el.getAttribute("data-local") === el.getAttribute("data-utc")) { return; }
+      var d = new Date(el.getAttribute("data-utc"));
+      if (isNaN(d.getTime())) { return; }
+      var hms = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit",
+                                                    second: "2-digit", hour12: false }).format(d);
+      el.setAttribute("data-local", el.getAttribute("data-utc"));
+      el.textContent = el.textContent.replace(/\d{2}:\d{2}:\d{2}\s*$/, hms);
+    });
   }
 
   function translateNbgrader(app, lang) {
