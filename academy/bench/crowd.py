@@ -47,6 +47,12 @@ def _decode(frame) -> dict:
     return json.loads(frame[offsets[0]:end].decode("utf-8"))
 
 
+def _messages(ws, deadline: float):
+    """The kernel's messages on `ws` until `deadline` (perf_counter seconds)."""
+    while time.perf_counter() < deadline:
+        yield _decode(ws.recv(timeout=max(0.1, deadline - time.perf_counter())))
+
+
 def page_ready(url: str, base_url: str, marker: str, count: int,
                timeout: float = 300.0) -> float:
     """Seconds from the request for `url` until the page's kernel hands out widget states that
@@ -74,8 +80,7 @@ def page_ready(url: str, base_url: str, marker: str, count: int,
                  close_timeout=5, max_size=None) as ws:
         if count <= 0:
             ws.send(_msg("kernel_info_request", {}, session))
-            while time.perf_counter() < deadline:
-                m = _decode(ws.recv(timeout=max(0.1, deadline - time.perf_counter())))
+            for m in _messages(ws, deadline):
                 if m.get("msg_type") == "kernel_info_reply":
                     return time.perf_counter() - t0
             raise TimeoutError(f"no kernel answer within {timeout:.0f} s")
@@ -83,8 +88,7 @@ def page_ready(url: str, base_url: str, marker: str, count: int,
                                    "data": {}}, session, {"version": CONTROL_VERSION}))
         ws.send(_msg("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}},
                      session))
-        while time.perf_counter() < deadline:
-            m = _decode(ws.recv(timeout=max(0.1, deadline - time.perf_counter())))
+        for m in _messages(ws, deadline):
             data = (m.get("content") or {}).get("data") or {}
             if m.get("msg_type") == "comm_msg" and data.get("method") == "update_states":
                 if json.dumps(data.get("states", {})).count(marker) >= count:
