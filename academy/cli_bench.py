@@ -226,15 +226,15 @@ def grade_cmd(
         console.print(table)
         for size, staff_n in (("small", r.small_staff), ("large", r.large_staff)):
             rs = sizes[size]
-            cpu = statistics.median(x["total"]["cpu"] for x in rs)
+            cpu = statistics.median(grade_bench.run_cpu(x) for x in rs)
             server = (f", database server {statistics.median(x['server_cpu'] for x in rs):.1f} "
                       "CPU s" if "server_cpu" in rs[0] else "")
             console.print(f"{b}, {staff_n} staff: {cpu:.1f} CPU s{server}, wall "
                           f"{statistics.median(x['wall'] for x in rs):.1f} s, peak "
-                          f"{max(x['peak_rss_mb'] for x in rs):.0f} MB, load average "
+                          f"{max(grade_bench.run_peak_mb(x) for x in rs):.0f} MB, load average "
                           f"{rs[0]['load_average']}")
-        ratio = (statistics.median(x["total"]["cpu"] for x in sizes["large"])
-                 / statistics.median(x["total"]["cpu"] for x in sizes["small"]))
+        ratio = (statistics.median(grade_bench.run_cpu(x) for x in sizes["large"])
+                 / statistics.median(grade_bench.run_cpu(x) for x in sizes["small"]))
         console.print(f"{b}: CPU ratio {ratio:.2f} for {r.size_ratio:g}x the staff "
                       "(target <= 11; 100,000 staff in <= 90 s, peak < 4 GB)")
     for n in r.notes:

@@ -5,6 +5,7 @@ Thin shell: options become one call of graders.results.store / graders.results.p
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -52,6 +53,9 @@ def grade(
     pay: Annotated[Path | None, typer.Option(
         "--pay", help="CSV or .xlsx of last-month average pay per person (employee_id, pay); "
                       "the scheme's reference pay is used for anyone not in it.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Evidence sources read and aggregated at once, each by its own process "
+                    "(default: one per CPU core; a company under 5,000 staff uses one).")] = None,
 ) -> None:
     """Compute final scores, bands, ranks, awards, pay and training plans of a cycle."""
     from core.labels import t
@@ -68,7 +72,8 @@ def grade(
         reference_pay = read_reference_pay(pay)
     with h.transaction() as s:
         rep = grade_cycle(s, cycle, schemes, by=_user(), dry_run=dry_run,
-                          reference_pay=reference_pay)
+                          reference_pay=reference_pay,
+                          workers=workers or len(os.sched_getaffinity(0)))
     res = rep.result.results
     verb = "would be" if dry_run else "were"
     console.print(f"Cycle {rep.cycle}: {int((res['status'] == 'complete').sum())} staff graded, "

@@ -26,6 +26,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -218,7 +219,8 @@ def time_grade(root: Path, runs: int, log=print, label: str = "",
         proc = subprocess.Popen([sys.executable, "-m", "academy.bench.grade_steps", str(out_json),
                                  "--home", str(root), "grade", CYCLE], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        out, _ = proc.communicate()
+        with TreeMemory(proc.pid) as tree:
+            out, _ = proc.communicate()
         elapsed = time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"academy grade failed on {root}:\n{out[-3000:]}")
@@ -229,6 +231,8 @@ def time_grade(root: Path, runs: int, log=print, label: str = "",
         peak = max(peak, _child_peak_mb())
         figures = json.loads(out_json.read_text(encoding="utf-8"))
         figures["load_average"] = [round(load_before[0], 1), round(os.getloadavg()[0], 1)]
+        # the grading process and the processes it forked (graders.sources.load.collect)
+        figures["peak_tree_mb"] = round(tree.peak_mb, 1)
         figures["wall"] = round(elapsed, 2)
         if cluster is not None:
             figures["server_cpu"] = round(cluster.server_cpu() - server_before, 2)
@@ -247,8 +251,64 @@ def time_grade(root: Path, runs: int, log=print, label: str = "",
         first = out.strip().splitlines()[0] if out.strip() else ""
         server = f", database server {figures['server_cpu']:.1f} CPU s" if cluster else ""
         log(f"  {label} run {i + 1}: {elapsed:.1f} s, {used:.1f} CPU s{server}, peak "
-            f"{figures['peak_rss_mb']:.0f} MB, load {figures['load_average']} ({first})")
+            f"{tree.peak_mb:.0f} MB (the grading process alone {figures['peak_rss_mb']:.0f} MB), "
+            f"load {figures['load_average']} ({first})")
+        peak = max(peak, tree.peak_mb)
     return secs, peak
+
+
+class TreeMemory:
+    """The largest memory a process and its descendants held at once: their proportional set
+    sizes (Pss, /proc/PID/smaps_rollup; pages a fork shares are counted once) summed every
+    0.2 s in a thread, from `with` to its end. Linux only."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+        out, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            todo.extend(children.get(p, []))
+        return out
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            total = sum(self._pss_kb(p) for p in self._tree())
+            self.peak_mb = max(self.peak_mb, total / 1024)
+            self._stop.wait(self.every)
 
 
 def _child_cpu() -> float:
@@ -368,6 +428,16 @@ def run(base: Path, staff: int = 10_000, runs: int = 1, reuse: bool = False, see
 def _copies(root: Path) -> int:
     f = root / COPIES_FILE
     return int(f.read_text()) if f.exists() else COPIES
+
+
+def run_cpu(figures: dict) -> float:
+    """CPU seconds of one grade run: the grading process and the processes it forked."""
+    return figures["total"]["cpu"] + figures["total"].get("children_cpu", 0.0)
+
+
+def run_peak_mb(figures: dict) -> float:
+    """Peak memory of one grade run: the grading process and its forked processes together."""
+    return max(figures.get("peak_tree_mb", 0.0), figures["peak_rss_mb"])
 
 
 def step_table(runs: list[dict]) -> dict[str, float]:

@@ -30,7 +30,7 @@ def read_flags(session: Session, run_id: int) -> pd.DataFrame:
     """The flags stored with a run, in the order the engine produced them."""
     q = (select(GradeRunFlag.kind, GradeRunFlag.source, GradeRunFlag.subject, GradeRunFlag.detail)
          .where(GradeRunFlag.run_id == run_id).order_by(GradeRunFlag.id))
-    return pd.DataFrame(session.execute(q).all(), columns=FLAG_COLUMNS, dtype=object)
+    return pd.DataFrame(list(map(tuple, session.execute(q))), columns=FLAG_COLUMNS, dtype=object)
 
 
 def has_flags_record(session: Session, run_id: int) -> bool:

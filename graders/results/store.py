@@ -17,6 +17,7 @@ from core.cycles import Cycle, get_cycle
 from core.db import utcnow
 from core.errors import AcademyError
 from core.rows import frame as rows_frame
+from core.rows import insert_frame
 from graders.engine import grading as g
 from graders.engine.course_catalog import module_catalog
 from graders.engine.schemes import Scheme, home_schemes, load_schemes
@@ -66,11 +67,13 @@ def history_frame(session: Session, cycle: Cycle, depth: int = 11) -> pd.DataFra
 
 
 def load_inputs(session: Session, cycle: Cycle, catalog: pd.DataFrame | None = None,
-                depth: int = 11, reference_pay: pd.Series | None = None) -> g.GradeInputs:
-    """Everything the engine needs for a cycle, read with one query per table."""
+                depth: int = 11, reference_pay: pd.Series | None = None,
+                workers: int = 1) -> g.GradeInputs:
+    """Everything the engine needs for a cycle, read with one query per table (the evidence
+    sources in up to `workers` processes: graders.sources.load.collect)."""
 
     roster = roster_frame(session)
-    src = collect(session, cycle.id, list(roster["employee_id"]))
+    src = collect(session, cycle.id, list(roster["employee_id"]), workers=workers)
     return g.GradeInputs(
         roster=roster, components=src.components, competencies=src.competencies,
         flags=src.flags, closes_on=cycle.closes_on, history=history_frame(session, cycle, depth),
@@ -107,13 +110,11 @@ def _write_detail(session: Session, run: GradeRun, result: g.GradeResult) -> Non
     """Replace the detail rows of `run` with `result`."""
     for model in (GradeResult, GradeComponent, GradeCompetency, GradeOutcome):
         session.execute(delete(model).where(model.run_id == run.id))
-    rows = _records(result.results, run_id=run.id, cycle_id=run.cycle_id)
-    if rows:
-        session.execute(insert(GradeResult), rows)
-    if len(result.components):
-        session.execute(insert(GradeComponent), _records(result.components, run_id=run.id))
-    if len(result.competencies):
-        session.execute(insert(GradeCompetency), _records(result.competencies, run_id=run.id))
+    # plain tuples through the driver (core.rows.insert_frame): a large company's run is over a
+    # million rows, which SQLAlchemy's insert of dicts took twice as long to write
+    insert_frame(session, GradeResult, result.results, run_id=run.id, cycle_id=run.cycle_id)
+    insert_frame(session, GradeComponent, result.components, run_id=run.id)
+    insert_frame(session, GradeCompetency, result.competencies, run_id=run.id)
     outcomes = pd.concat([
         result.awards.rename(columns={}).assign(competency=None, modules=None, due_on=None,
                                                 team_mean=None),
@@ -126,8 +127,7 @@ def _write_detail(session: Session, run: GradeRun, result: g.GradeResult) -> Non
     ], ignore_index=True)
     cols = ["kind", "employee_id", "team", "family", "competency", "score", "team_mean", "rank",
             "modules", "due_on", "reason"]
-    if len(outcomes):
-        session.execute(insert(GradeOutcome), _records(outcomes[cols], run_id=run.id))
+    insert_frame(session, GradeOutcome, outcomes[cols], run_id=run.id)
     session.flush()
 
 
@@ -210,13 +210,32 @@ def run_schemes(run: GradeRun) -> dict[str, Scheme]:
     return {fam: Scheme.model_validate(d) for fam, d in run.schemes.items()}
 
 
+def _fingerprints(inputs: g.GradeInputs, result: g.GradeResult, workers: int):
+    """A function giving (inputs sha256, results sha256). For a large company graded with
+    `workers` > 1 they are computed in a forked process from now on (core.forked), beside the
+    caller's reading of the previous results and writing of the new ones; otherwise when asked."""
+    from core.forked import Forked, fork_available
+    from graders.sources.load import PARALLEL_MIN_STAFF
+
+    def both() -> tuple[str, str]:
+        return inputs.sha256(), result.sha256()
+
+    if workers < 2 or len(inputs.roster) < PARALLEL_MIN_STAFF or not fork_available():
+        return both
+    return Forked(both, "fingerprints").result
+
+
 def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], by: str,
                 dry_run: bool = False, catalog: pd.DataFrame | None = None,
-                reference_pay: pd.Series | None = None) -> GradeReport:
+                reference_pay: pd.Series | None = None, workers: int = 1) -> GradeReport:
     """Compute a cycle's grades and (unless `dry_run`) store them as its current results.
 
     A published cycle is refused unless this is a dry run (a what-if that touches nothing); the
     report's `diff` then says who would change band or award compared with the stored results.
+
+    `workers` > 1 collects the evidence sources in that many processes at once, reading what is
+    committed: only for a session that has written nothing but the cycle's lock (`academy
+    grade`'s own transaction).
     """
     cycle = get_cycle(session, cycle_name)
     if not dry_run:
@@ -224,13 +243,16 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
     previous = current_run(session, cycle.id)
     if reference_pay is None and previous is not None and previous.reference_pay:
         reference_pay = pd.Series(previous.reference_pay, dtype=float)  # as given last time
-    inputs = load_inputs(session, cycle, catalog, reference_pay=reference_pay)
+    inputs = load_inputs(session, cycle, catalog, reference_pay=reference_pay, workers=workers)
     result = g.grade(inputs, schemes, overrides_frame(session, cycle.id))
-    inputs_sha, results_sha = inputs.sha256(), result.sha256()
+    fingerprints = _fingerprints(inputs, result, workers)
     diff = None
     if previous is not None:
         before = stored_result(session, cycle.id)
         diff = g.diff_results(before.results, result.results)
+    inputs_sha = results_sha = None
+    if dry_run or previous is not None:
+        inputs_sha, results_sha = fingerprints()
     report = GradeReport(cycle.name, None, result, inputs_sha, results_sha, dry_run, diff=diff,
                          flags=inputs.flags)
     if dry_run:
@@ -252,8 +274,8 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
         .order_by(EvidenceBatch.id)))
     res = result.results
     run = GradeRun(cycle_id=cycle.id, computed_at=utcnow(), computed_by=by,
-                   schemes=_scheme_record(schemes), inputs_sha256=inputs_sha,
-                   results_sha256=results_sha, evidence_batches=batches,
+                   schemes=_scheme_record(schemes), inputs_sha256=inputs_sha or "",
+                   results_sha256=results_sha or "", evidence_batches=batches,
                    graded=int((res["status"] == g.COMPLETE).sum()),
                    incomplete=int((res["status"] == g.INCOMPLETE).sum()),
                    excluded=len(result.excluded),
@@ -264,6 +286,10 @@ def grade_cycle(session: Session, cycle_name: str, schemes: dict[str, Scheme], b
     session.flush()
     _write_detail(session, run, result)
     write_run_extras(session, run.id, inputs.flags, inputs.fits)  # same transaction as the run
+    if inputs_sha is None:  # computed beside the writing of the rows (`_fingerprints`)
+        inputs_sha, results_sha = fingerprints()
+        run.inputs_sha256, run.results_sha256 = inputs_sha, results_sha
+        report.inputs_sha256, report.results_sha256 = inputs_sha, results_sha
     versions = ", ".join(f"{s.scheme} {s.version} ({s.sha256[:12]})" for s in schemes.values())
     session.add(GradeAudit(cycle_id=cycle.id, action="grade", field="run",
                            before=f"#{previous.id}" if previous else None, after=f"#{run.id}",

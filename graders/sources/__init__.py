@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -158,6 +159,9 @@ class EvidenceSource:
     aggregate: Ref = "graders.sources:plain"
     #: its rows arrive as evidence batches (graders.evidence.new_batch)
     batches: bool = True
+    #: sources whose loaded frames its loader reuses (`SourceFrames.shared`): collected after
+    #: them, in the same process when sources are collected in parallel
+    reuses: tuple[str, ...] = ()
 
     @property
     def scores(self) -> tuple[str, ...]:
@@ -197,7 +201,7 @@ SOURCES: list[EvidenceSource] = [
                    parse="graders.sources.reviews:parse_sheet", aggregate="graders.sources.reviews:upward_frames"),
     EvidenceSource("management", components=("goals", *_MANAGEMENT_INDICATORS), batches=False,
                    definition="schemes/*.yaml", load=f"{_M}:load_frames",
-                   aggregate=f"{_M}:aggregate_frames"),
+                   aggregate=f"{_M}:aggregate_frames", reuses=("customer",)),
 ]
 
 
@@ -255,9 +259,35 @@ def registered(*added: EvidenceSource) -> Iterator[None]:
             SOURCES.remove(s)
 
 
+#: id(frame) -> (weak reference to it, its length, {what: derived frame}): see `derived`
+_DERIVED: dict[int, tuple[weakref.ref, int, dict[str, pd.DataFrame]]] = {}
+
+
+def derived(ev: pd.DataFrame, what: str, compute: Callable[[pd.DataFrame], pd.DataFrame]
+            ) -> pd.DataFrame:
+    """`compute(ev)`, computed once per evidence frame and kept while the frame lives: a
+    source's aggregation asks for the same parsed details or ratings of one frame several times
+    (the practical source six times). Each caller gets its own copy, so changing it changes
+    nothing kept. The evidence frames handed to the aggregations are never changed in place."""
+    key = id(ev)
+    entry = _DERIVED.get(key)
+    if entry is None or entry[0]() is not ev or entry[1] != len(ev):
+        entry = (weakref.ref(ev, lambda _r, key=key: _DERIVED.pop(key, None)), len(ev), {})
+        _DERIVED[key] = entry
+    kept = entry[2]
+    if what not in kept:
+        kept[what] = compute(ev)
+    return kept[what].copy()
+
+
 def details_frame(ev: pd.DataFrame) -> pd.DataFrame:
     """The `details` of evidence rows as columns (position-aligned with `ev`, RangeIndex); they
-    come as JSON text from `evidence_frame` or as dicts from a caller's own frame."""
+    come as JSON text from `evidence_frame` or as dicts from a caller's own frame. Parsed once
+    per frame (`derived`)."""
+    return derived(ev, "details", _parse_details)
+
+
+def _parse_details(ev: pd.DataFrame) -> pd.DataFrame:
     values = ev["details"].tolist()
     if not values:
         return pd.DataFrame()

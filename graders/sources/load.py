@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle
+from core.rows import frame as rows_frame
 from graders.evidence import Evidence, EvidenceBatch
 from graders.sources import (
     COMPETENCY_COLUMNS,
@@ -91,7 +92,7 @@ def roster_frame(session: Session) -> pd.DataFrame:
     q = (select(Staff.employee_id, Staff.team_id, Team.name, Role.family, Staff.active)
          .join(Team, Staff.team_id == Team.id, isouter=True)
          .join(Role, Staff.role_code == Role.code, isouter=True))
-    return pd.DataFrame(session.execute(q).all(), columns=ROSTER_COLUMNS)
+    return rows_frame(session.execute(q), ROSTER_COLUMNS)
 
 
 def current_batches(session: Session, cycle_id: int) -> list[tuple[int, str, dict | None]]:
@@ -155,20 +156,111 @@ def combine(results: list[SourceResult], ids: list[str]) -> SourceResult:
                         variants[VARIANT_COLUMNS], fits)
 
 
-def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = None) -> SourceResult:
+#: below this many people on the roster the sources are collected in this process (a fork costs
+#: more than it saves for a small company)
+PARALLEL_MIN_STAFF = 5_000
+
+
+def _groups() -> list[list[int]]:
+    """Indexes into SOURCES, grouped so that a source sits after the sources it reuses."""
+    index = {s.name: i for i, s in enumerate(SOURCES)}
+    group_of: dict[int, list[int]] = {}
+    groups: list[list[int]] = []
+    for i, s in enumerate(SOURCES):
+        owners = [group_of[index[r]] for r in s.reuses if r in index]
+        if owners:
+            g = owners[0]
+            for other in owners[1:]:  # two reused sources: one group for all of them
+                if other is not g:
+                    g.extend(other)
+                    groups.remove(other)
+                    for j in other:
+                        group_of[j] = g
+        else:
+            g = []
+            groups.append(g)
+        g.append(i)
+        group_of[i] = g
+    return groups
+
+
+def _batch_rows(session: Session, cycle_id: int) -> dict[str, int]:
+    q = (select(EvidenceBatch.source, func.sum(EvidenceBatch.rows))
+         .where(EvidenceBatch.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None))
+         .group_by(EvidenceBatch.source))
+    return {src: int(n or 0) for src, n in session.execute(q)}
+
+
+def _collect_group(session: Session, shared: dict[str, SourceFrames], group: list[int]
+                   ) -> list[tuple[int, SourceResult, set]]:
+    out = []
+    for i in group:
+        src = SOURCES[i]
+        # one source at a time: only its rows are in memory while it is aggregated
+        frames = resolve(src.load)(session, shared[src.name])
+        ids = set(frames.evidence["employee_id"].unique())
+        out.append((i, src.run(frames), ids))
+        del frames
+    return out
+
+
+def _parallel_url(session: Session, staff: int, workers: int) -> str | None:
+    """The database URL children can open, when collecting in parallel is worth it and safe."""
+    from core.forked import fork_available
+
+    if workers < 2 or staff < PARALLEL_MIN_STAFF or not fork_available():
+        return None
+    url = session.get_bind().url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None  # a private in-memory database: nobody else can read it
+    return url.render_as_string(hide_password=False)
+
+
+def collect(session: Session, cycle_id: int, employee_ids: list[str] | None = None,
+            workers: int = 1) -> SourceResult:
     """Component scores, competency scores and evidence flags of every trainee in a cycle: each
     source of the registry loaded and aggregated in turn.
 
     `employee_ids` (default: everyone with evidence) get a "missing" row for every component
     they have no evidence for.
+
+    With `workers` > 1 and a company of at least PARALLEL_MIN_STAFF people, the sources are
+    collected in up to `workers` forked processes at once (core.forked), each reading the
+    database through its own connection: they see what is COMMITTED, so the caller's transaction
+    must hold no evidence it wrote itself (`academy grade`'s holds only the cycle's lock, which
+    also keeps every other evidence writer out until it ends). Same results either way.
     """
     shared = shared_frames(session, cycle_id, employee_ids)
+    groups = _groups()
+    any_frames = next(iter(shared.values()))
+    url = _parallel_url(session, len(any_frames.roster), workers)
+    if url is None:
+        done = [part for g in groups for part in _collect_group(session, shared, g)]
+    else:
+        from core.db import make_engine
+        from core.forked import run_forked
+
+        rows = _batch_rows(session, cycle_id)
+        # the biggest first, so that the last to finish is a small one
+        groups.sort(key=lambda g: -sum(rows.get(SOURCES[i].name, 0) for i in g))
+
+        def task(group):
+            def run():
+                engine = make_engine(url)
+                try:
+                    with Session(engine) as child:
+                        return _collect_group(child, shared, group)
+                finally:
+                    engine.dispose()
+            return run
+
+        parts = run_forked([task(g) for g in groups], workers,
+                           names=["+".join(SOURCES[i].name for i in g) for g in groups])
+        done = [part for p in parts for part in p]
+    done.sort(key=lambda part: part[0])
     results, everyone = [], set()
-    for src in list(SOURCES):
-        # one source at a time: only its rows are in memory while it is aggregated
-        frames = resolve(src.load)(session, shared[src.name])
-        everyone.update(frames.evidence["employee_id"].unique())
-        results.append(src.run(frames))
-        del frames
+    for _i, result, ids in done:
+        results.append(result)
+        everyone.update(ids)
     ids = sorted(set(employee_ids) if employee_ids is not None else everyone)
     return combine(results, ids)

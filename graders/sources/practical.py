@@ -34,6 +34,7 @@ from graders.sources import (
     COMPONENT_COLUMNS,
     FLAG_COLUMNS,
     SourceResult,
+    derived,
     details_frame,
 )
 
@@ -175,7 +176,12 @@ def import_file(session: Session, path: Path | str, cfg: EvidenceConfig, entered
 
 
 def ratings(ev: pd.DataFrame) -> pd.DataFrame:
-    """One row per (trainee, rubric, rater): weighted scenario score and critical miss."""
+    """One row per (trainee, rubric, rater): weighted scenario score and critical miss
+    (computed once per evidence frame)."""
+    return derived(ev, "ratings", _ratings)
+
+
+def _ratings(ev: pd.DataFrame) -> pd.DataFrame:
     if ev.empty:
         return pd.DataFrame(columns=["employee_id", "rubric", "rater_id", "score", "critical_miss"])
     d = details_frame(ev)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ProblemsError
+from core.rows import frame as rows_frame
 from core.tabular import Table, map_columns, parse_bool, parse_date, read_table
 from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
@@ -77,8 +78,8 @@ def current_tickets(session: Session, cycle_id: int) -> pd.DataFrame:
     rows = session.execute(
         select(ServiceTicket.ticket_id, ServiceTicket.employee_id, ServiceTicket.surveyed)
         .join(EvidenceBatch, ServiceTicket.batch_id == EvidenceBatch.id)
-        .where(ServiceTicket.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None))).all()
-    return pd.DataFrame(rows, columns=["ticket_id", "employee_id", "surveyed"])
+        .where(ServiceTicket.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None)))
+    return rows_frame(rows, ["ticket_id", "employee_id", "surveyed"])
 
 
 def parse_responses(table: Table, form: SurveyForm, staff: set[str],
