@@ -260,10 +260,13 @@ def variant_scores(comp: pd.DataFrame, variants: pd.DataFrame | None) -> dict:
         if r.component not in VARIANTS or pd.isna(r.score):
             continue
         out.setdefault((r.employee_id, r.component), {})[str(r.variant)] = round(float(r.score), 4)
-    own = comp.set_index(["employee_id", "component"])["score"]
+    # a dict, not the MultiIndex: one lookup per key instead of pandas' indexing machinery
+    # (three quarters of the engine's time at 10,000 staff)
+    own = dict(zip(zip(comp["employee_id"], comp["component"]), comp["score"]))
     for key, d in out.items():
-        if key in own.index and not pd.isna(own[key]):
-            d[VARIANTS[key[1]][0]] = round(float(own[key]), 4)
+        score = own.get(key)
+        if score is not None and not pd.isna(score):
+            d[VARIANTS[key[1]][0]] = round(float(score), 4)
     return {k: dict(sorted(d.items())) for k, d in out.items()}
 
 

@@ -26,9 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ProblemsError
-from core.rows import frame as rows_frame
 from core.tabular import Table, map_columns, parse_bool, parse_date, read_table
-from graders.evidence import Evidence, EvidenceBatch, ServiceTicket
+from graders.evidence import Evidence, ServiceTicket
 from graders.forms_config import EvidenceConfig, SurveyForm
 from graders.importing import (
     ImportResult,
@@ -49,7 +48,7 @@ from graders.sources import (
     SourceResult,
     details_frame,
 )
-from graders.sources.load import raw_frame
+from graders.sources.load import current_batch_ids, raw_frame
 from graders.sources.survey_exports import AnswerWords, map_fields, unfold
 from roster.models import Staff, Team
 
@@ -75,11 +74,12 @@ TICKET_SYNONYMS = {
 
 
 def current_tickets(session: Session, cycle_id: int) -> pd.DataFrame:
-    rows = session.execute(
-        select(ServiceTicket.ticket_id, ServiceTicket.employee_id, ServiceTicket.surveyed)
-        .join(EvidenceBatch, ServiceTicket.batch_id == EvidenceBatch.id)
-        .where(ServiceTicket.cycle_id == cycle_id, EvidenceBatch.superseded_by.is_(None)))
-    return rows_frame(rows, ["ticket_id", "employee_id", "surveyed"])
+    q = (select(ServiceTicket.ticket_id, ServiceTicket.employee_id, ServiceTicket.surveyed)
+         .where(ServiceTicket.cycle_id == cycle_id,
+                ServiceTicket.batch_id.in_(current_batch_ids())))
+    tk = raw_frame(session, q, ["ticket_id", "employee_id", "surveyed"])
+    tk["surveyed"] = tk["surveyed"].fillna(False).astype(bool)  # SQLite's driver gives 0 and 1
+    return tk
 
 
 def parse_responses(table: Table, form: SurveyForm, staff: set[str],
@@ -264,9 +264,8 @@ def answer_frame(session: Session, cycle_id: int) -> pd.DataFrame:
     q = (select(Evidence.employee_id, Evidence.rater_id, Evidence.score,
                 Evidence.details["weight"].as_float(), Evidence.details["attribution"].as_string(),
                 Evidence.batch_id)
-         .join(EvidenceBatch, Evidence.batch_id == EvidenceBatch.id)
          .where(Evidence.cycle_id == cycle_id, Evidence.source == "customer",
-                EvidenceBatch.superseded_by.is_(None)))
+                Evidence.batch_id.in_(current_batch_ids())))
     return raw_frame(session, q, ANSWER_COLUMNS, floats=("score", "weight"), ints=("batch_id",))
 
 
