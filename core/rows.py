@@ -53,10 +53,31 @@ def insert_frame(session, table, frame: pd.DataFrame, **constants) -> int:
             else:  # JSON keeps Python's None as the JSON text null, as the ORM writes it
                 values = [proc(v) for v in values]
         columns.append(values)
+    quote = dialect.identifier_preparer.quote
+    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    if dialect.name == "postgresql":
+        return _copy_rows(conn, table, names, columns, target)
     rows = list(zip(*columns))
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-           f"VALUES ({', '.join([mark] * len(names))})")
-    conn.exec_driver_sql(sql, rows)
+    conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join([mark] * len(names))})", rows)
     return len(rows)
+
+
+def _copy_rows(conn, table, names: list[str], columns: list[list], target: str) -> int:
+    """PostgreSQL: the rows through COPY in the session's own transaction (a tenth of the
+    server's work of one INSERT per row). COPY reads each value as the text of its column's
+    type, so numbers are given the column's own Python type first (a float 3.0 for an integer
+    column would be refused, where an INSERT casts it)."""
+    from sqlalchemy import Boolean, Float, Integer
+
+    for i, name in enumerate(names):
+        kind = table.columns[name].type
+        cast = (int if isinstance(kind, Integer) else float if isinstance(kind, Float)
+                else bool if isinstance(kind, Boolean) else None)
+        if cast is not None:
+            columns[i] = [None if v is None else cast(v) for v in columns[i]]
+    raw = conn.connection.driver_connection  # psycopg's connection, in the session's transaction
+    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in zip(*columns):
+            copy.write_row(row)
+    return len(columns[0]) if columns else 0

@@ -148,7 +148,7 @@ def test_does_the_bulk_insert_store_what_the_orm_stores(home):
 
     comps = pd.DataFrame({
         "employee_id": ["e1", "e2", "e3"], "component": ["theory", "peer", "customer"],
-        "score": [71.5, np.nan, 80.0], "n": [3, 0, 12], "status": ["ok", "missing", "ok"],
+        "score": [71.5, np.nan, 80.0], "n": [3.0, 0.0, 12.0], "status": ["ok", "missing", "ok"],
         "weight": [0.2, 0.1, 0.3], "weight_used": [0.2, 0.0, 0.3],
         "contribution": [14.3, 0.0, 24.0], "note": ["", "no evidence", "shrunk"],
         "scores": [[70.0, 73.0], None, {"plain": 81.0}]})

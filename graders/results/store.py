@@ -6,11 +6,12 @@ Every read is one query per table (never one per person) and every write one bul
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import JSON, Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.cycles import Cycle, get_cycle
@@ -101,9 +102,15 @@ def _records(frame: pd.DataFrame, **extra) -> list[dict]:
 
 
 def _frame(session: Session, model, columns: list[str], run_id: int, *where) -> pd.DataFrame:
-    q = (select(*[getattr(model, c) for c in columns]).where(model.run_id == run_id, *where)
+    json_columns = [c for c in columns if isinstance(getattr(model, c).type, JSON)]
+    q = (select(*[cast(getattr(model, c), Text) if c in json_columns else getattr(model, c)
+                  for c in columns]).where(model.run_id == run_id, *where)
          .order_by(model.id))  # as written, whichever index finds the rows
-    return rows_frame(session.execute(q), columns)
+    f = rows_frame(session.execute(q), columns)
+    for c in json_columns:  # one decoder call per column, not one per row
+        f[c] = pd.Series(json.loads("[" + ",".join(v or "null" for v in f[c]) + "]"),
+                         index=f.index, dtype=object)
+    return f
 
 
 def _write_detail(session: Session, run: GradeRun, result: g.GradeResult) -> None:
