@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from dashboards import data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require
 from dashboards.labels import t
-from dashboards.ui import _notice, guarded, heading, resolve_locale, resolve_viewer, table
+from dashboards.ui import (
+    _notice,
+    heading,
+    page_panel,
+    resolve_locale,
+    resolve_viewer,
+    table,
+)
 from graders.ladder import careers as car
 from graders.ladder import careers_store, recognition_store, views, violations_store
 from graders.ladder import violations as vio
@@ -160,7 +167,7 @@ def manager_panel(company: data.Company, viewer: str | None = None, lang: str | 
     v = resolve_viewer(viewer)
     if v is None:
         return _notice(t("not_signed_in", loc), "#b42318")
-    return guarded(lambda: w.VBox([heading(t("careers_title", loc), 2),
+    return page_panel(lambda: w.VBox([heading(t("careers_title", loc), 2),
                                    _manager_body(manager_view(company, v, as_of), loc)]), loc)
 
 
@@ -176,7 +183,7 @@ def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | 
         return w.VBox([heading(t("my_careers_title", loc), 2), _trainee_body(view, loc),
                        honour_choice(company, v, loc, view.opted_out)])
 
-    return guarded(build, loc)
+    return page_panel(build, loc)
 
 
 def honour_board_panel(company: data.Company, viewer: str | None = None, lang: str | None = None,
@@ -194,4 +201,4 @@ def honour_board_panel(company: data.Company, viewer: str | None = None, lang: s
             raise AccessDenied("no teams are under this viewer in the roster")
         return w.VBox(_section(t("honour_board", loc), honour_board(company, v, loc, as_of), loc))
 
-    return guarded(build, loc)
+    return page_panel(build, loc)

@@ -21,10 +21,10 @@ from core import labels
 from core.cycles import get_cycle
 from dashboards import data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
-from dashboards.ui import STYLE, guarded, heading, resolve_locale, resolve_viewer, table
+from dashboards.ui import STYLE, guarded, heading, page_panel, resolve_locale, resolve_viewer, table
 from graders.company_feedback import company_report, export_company_report
 
-__all__ = ["company_items_panel", "company_feedback_frame", "LABELS"]
+__all__ = ["LABELS", "company_feedback_frame", "company_items_panel"]
 
 #: this panel's labels, as kept in the one table (core.labels)
 LABELS = labels.section("company")
@@ -106,4 +106,4 @@ def company_items_panel(company: data.Company, viewer: str | None = None,
                        w.HTML(f"<div class='academy-note'>{html.escape(_t('note', loc))}</div>"),
                        w.HBox([pick, show]), body])
 
-    return guarded(build, loc)
+    return page_panel(build, loc)

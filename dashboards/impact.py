@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 from core import labels
 from dashboards import charts, data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, require
-from dashboards.ui import STYLE, chart, guarded, heading, resolve_locale, resolve_viewer, table
+from dashboards.ui import (
+    STYLE,
+    chart,
+    guarded,
+    heading,
+    page_panel,
+    resolve_locale,
+    resolve_viewer,
+    table,
+)
 from graders.training_impact import analysis as impact
 from graders.training_impact.store import KPIS, load_impact
 from training.catalog import all_modules, load_courses
@@ -213,4 +222,4 @@ def impact_panel(company: data.Company, viewer: str | None = None, lang: str | N
                        w.HTML(f"<div class='academy-note'>{html.escape(_t('note', loc))}</div>"),
                        w.HBox([pick, fig, show]), body])
 
-    return guarded(build, loc)
+    return page_panel(build, loc)

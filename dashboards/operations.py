@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 from dashboards import charts, data
 from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require
 from dashboards.labels import t
-from dashboards.ui import _notice, chart, guarded, heading, resolve_locale, resolve_viewer, table
+from dashboards.ui import (
+    _notice,
+    chart,
+    guarded,
+    heading,
+    page_panel,
+    resolve_locale,
+    resolve_viewer,
+    table,
+)
 from graders.engine.schemes import home_schemes
 from graders.service_kpis import kpis as operations
 from graders.service_kpis.monthly_pay import monthly_pay
@@ -236,7 +245,7 @@ def manager_panel(company: data.Company, viewer: str | None = None, lang: str | 
         return w.VBox([heading(t("operations_title", loc), 2), w.HBox([month, team]), body],
                       layout=w.Layout(width="100%"))
 
-    return guarded(build, loc)
+    return page_panel(build, loc)
 
 
 def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | None = None,
@@ -260,4 +269,4 @@ def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | 
         return w.VBox([heading(t("my_operations", loc), 2), month, body],
                       layout=w.Layout(width="100%"))
 
-    return guarded(build, loc)
+    return page_panel(build, loc)

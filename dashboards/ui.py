@@ -240,10 +240,10 @@ def header(title_key: str, viewer: Viewer, loc: str, extra: str = "",
 def manager_dashboard(company: data.Company, viewer: str | None = None, lang: str | None = None,
                       progressive: bool | None = None):
     """The manager's dashboard for the viewer. `progressive` (default: when served by Voila)
-    returns a placeholder at once and builds the panels right after the cell ends, in the
-    kernel's own event loop: Voila finishes the page without waiting for the build, and the
-    browser loads its scripts while the kernel builds (the panels appear when both are done).
-    """
+    returns a placeholder at once and builds the panels after the page's last cell, in the
+    kernel's own event loop (`deferred`): Voila finishes the page without waiting for the build,
+    and the browser loads its scripts while the kernel builds (the panels appear when both are
+    done)."""
     import time
 
     start = time.perf_counter()
@@ -258,32 +258,94 @@ def manager_dashboard(company: data.Company, viewer: str | None = None, lang: st
               file=sys.__stderr__, flush=True)
         return widget
 
+    return deferred(build, loc, progressive)
+
+
+def served() -> bool:
+    """Is this kernel rendering a page for Voila (rather than a test or a headless run)?"""
+    return bool(os.environ.get("VOILA_KERNEL_ID"))
+
+
+#: (placeholder, build) of the page's panels not built yet (`deferred`)
+_PENDING: list[tuple[w.VBox, object]] = []
+#: when the kernel last ended a cell (IPython's post_run_cell), and whether a build is scheduled
+_QUIET = {"last": 0.0, "scheduled": False, "hooked": False}
+#: no cell for this long: Voila has sent the page's last cell and is finishing the page
+QUIET_SECONDS = 0.1
+
+
+def deferred(build, loc: str, progressive: bool | None = None) -> w.Widget:
+    """A panel of a served page: a loading placeholder at once, `build()`'s widget in it once the
+    page's LAST cell has ended (no cell for QUIET_SECONDS), every pending panel in one go in the
+    kernel's event loop. Voila finishes and sends the page without waiting for any panel; the
+    browser loads its scripts meanwhile, and when it asks for the widgets' state the kernel,
+    which answers nothing else while it builds, gives it the finished page, never half of it.
+    Not served (`progressive` False: tests, headless runs): `build()` at once."""
+    import time
+
     if progressive is None:
-        progressive = bool(os.environ.get("VOILA_KERNEL_ID"))
+        progressive = served()
     if not progressive:
         return build()
     holder = w.VBox([w.HTML(f"{STYLE}<div class='academy-note academy-loading'>"
                             f"{html.escape(t('loading', loc))}</div>")])
+    _PENDING.append((holder, build))
+    _QUIET["last"] = time.monotonic()
+    if not _QUIET["hooked"]:
+        try:
+            from IPython import get_ipython
 
-    def fill():
-        holder.children = [build()]
-
-    after_cell(fill)
+            shell = get_ipython()
+        except ImportError:
+            shell = None
+        if shell is not None:
+            shell.events.register("post_run_cell",
+                                  lambda *_a: _QUIET.update(last=time.monotonic()))
+            _QUIET["hooked"] = True
+    if not _QUIET["scheduled"]:
+        _QUIET["scheduled"] = True
+        after_cell(_build_when_quiet, QUIET_SECONDS)
     return holder
 
 
-def after_cell(fn) -> None:
-    """Run `fn` in the kernel's event loop once the running cell has ended (at once when there
-    is no running loop). The kernel answers nothing else meanwhile, so a browser asking for the
-    widgets' state gets the finished dashboard, never half of it."""
+def _build_when_quiet() -> None:
+    import asyncio
+    import time
+
+    wait = _QUIET["last"] + QUIET_SECONDS - time.monotonic()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if wait > 0 and loop is not None:
+        loop.call_later(wait, _build_when_quiet)
+        return
+    _QUIET["scheduled"] = False
+    pending = list(_PENDING)
+    _PENDING.clear()
+    for holder, build in pending:
+        holder.children = [build()]
+
+
+def page_panel(build, loc: str) -> w.Widget:
+    """A page's panel: `build()` guarded (graders' errors as a notice, never a traceback), built
+    after the page's last cell when served (`deferred`)."""
+    return deferred(lambda: guarded(build, loc), loc)
+
+
+def after_cell(fn, delay: float = 0.01) -> bool:
+    """Run `fn` in the kernel's event loop `delay` seconds from now, once the running cell has
+    ended (at once when there is no running loop; then False). The kernel answers nothing else
+    while `fn` runs."""
     import asyncio
 
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         fn()
-        return
-    loop.call_later(0.01, fn)
+        return False
+    loop.call_later(delay, fn)
+    return True
 
 
 class ManagerDashboard:
@@ -425,7 +487,7 @@ class ManagerDashboard:
     def _awards(self, r) -> w.HTML:
         loc = self.loc
         if r.awards.empty:
-            return w.HTML(f"<div class='academy-note'>-</div>")
+            return w.HTML("<div class='academy-note'>-</div>")
         names = r.results.set_index("employee_id")["name"]
         a = r.awards.assign(name=r.awards["employee_id"].map(names).fillna(""))
         a["kind"] = a["kind"].map(lambda k: t(k, loc))
@@ -679,7 +741,7 @@ def trainee_dashboard(company: data.Company, viewer: str | None = None, lang: st
     v = resolve_viewer(viewer)
     if v is None:
         return _notice(t("not_signed_in", loc), "#b42318")
-    return guarded(lambda: _trainee(company, v, loc), loc)
+    return page_panel(lambda: _trainee(company, v, loc), loc)
 
 
 def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
