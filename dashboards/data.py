@@ -79,8 +79,11 @@ def hierarchy_frame(session: Session) -> pd.DataFrame:
                 Staff.role_code, Role.family, Role.level)
          .join(Team, Staff.team_id == Team.id).join(Role, Staff.role_code == Role.code)
          .where(Staff.active.is_(True)).order_by(Staff.employee_id))
-    return rows_frame(session.execute(q),
-                      HIERARCHY_COLUMNS + ["role_code", "family", "level"])
+    f = rows_frame(session.execute(q), HIERARCHY_COLUMNS + ["role_code", "family", "level"])
+    # plain object columns: a page walks and zips this frame a dozen times, and iterating
+    # pandas' string arrays goes element by element through their indexing (about 20x slower)
+    return f.astype({c: object for c in f.columns if f[c].dtype != object
+                     and pd.api.types.is_string_dtype(f[c].dtype)})
 
 
 def cycles_frame(session: Session) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Float, Text, column, func, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import ProblemsError
@@ -261,11 +261,20 @@ ANSWER_COLUMNS = ["employee_id", "rater_id", "score", "weight", "attribution", "
 def answer_frame(session: Session, cycle_id: int) -> pd.DataFrame:
     """ANSWER_COLUMNS of the cycle's current customer evidence: the item's weight and
     attribution read from `details` by the database, so no answer's JSON is parsed here."""
-    q = (select(Evidence.employee_id, Evidence.rater_id, Evidence.score,
-                Evidence.details["weight"].as_float(), Evidence.details["attribution"].as_string(),
-                Evidence.batch_id)
-         .where(Evidence.cycle_id == cycle_id, Evidence.source == "customer",
-                Evidence.batch_id.in_(current_batch_ids())))
+    if session.get_bind().dialect.name == "postgresql":
+        # one parse of each answer's JSON for both fields (`->>` twice parses it twice)
+        fields = (func.json_to_record(Evidence.details)
+                  .table_valued(column("weight", Float), column("attribution", Text))
+                  .render_derived(name="answer_fields", with_types=True).lateral())
+        q = (select(Evidence.employee_id, Evidence.rater_id, Evidence.score,
+                    fields.c.weight, fields.c.attribution, Evidence.batch_id)
+             .select_from(Evidence).outerjoin(fields, true()))
+    else:
+        q = select(Evidence.employee_id, Evidence.rater_id, Evidence.score,
+                   Evidence.details["weight"].as_float(),
+                   Evidence.details["attribution"].as_string(), Evidence.batch_id)
+    q = q.where(Evidence.cycle_id == cycle_id, Evidence.source == "customer",
+                Evidence.batch_id.in_(current_batch_ids()))
     return raw_frame(session, q, ANSWER_COLUMNS, floats=("score", "weight"), ints=("batch_id",))
 
 
