@@ -83,7 +83,7 @@ class Forked:
 
     def stop(self) -> None:
         """End the child if it still runs (after another task failed)."""
-        if self.proc.is_alive():
+        if self.proc.is_alive() and self.proc.pid is not None:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.join()
         self.conn.close()
@@ -103,7 +103,7 @@ def run_forked(tasks: Sequence[Callable[[], Any]], workers: int,
                 child = Forked(tasks[i], names[i])
                 running[child.conn] = (i, child)
             for conn in wait(list(running)):
-                i, child = running.pop(conn)
+                i, child = running.pop(conn)  # type: ignore[call-overload]
                 results[i] = child.result()
     finally:
         for _i, child in running.values():

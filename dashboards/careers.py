@@ -27,6 +27,7 @@ from dashboards.access import ADMIN, TRAINEE, AccessDenied, Viewer, require
 from dashboards.labels import t
 from dashboards.ui import (
     _notice,
+    guarded,
     heading,
     page_panel,
     resolve_locale,
@@ -183,7 +184,7 @@ def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | 
         return w.VBox([heading(t("my_careers_title", loc), 2), _trainee_body(view, loc),
                        honour_choice(company, v, loc, view.opted_out)])
 
-    return page_panel(build, loc)
+    return guarded(build, loc)
 
 
 def honour_board_panel(company: data.Company, viewer: str | None = None, lang: str | None = None,
@@ -201,4 +202,5 @@ def honour_board_panel(company: data.Company, viewer: str | None = None, lang: s
             raise AccessDenied("no teams are under this viewer in the roster")
         return w.VBox(_section(t("honour_board", loc), honour_board(company, v, loc, as_of), loc))
 
-    return page_panel(build, loc)
+    # deferred on the manager page only: the trainee page is light, its panels are built at once
+    return page_panel(build, loc) if manager_page else guarded(build, loc)

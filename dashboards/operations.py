@@ -269,4 +269,4 @@ def trainee_panel(company: data.Company, viewer: str | None = None, lang: str | 
         return w.VBox([heading(t("my_operations", loc), 2), month, body],
                       layout=w.Layout(width="100%"))
 
-    return page_panel(build, loc)
+    return guarded(build, loc)

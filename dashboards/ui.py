@@ -741,7 +741,7 @@ def trainee_dashboard(company: data.Company, viewer: str | None = None, lang: st
     v = resolve_viewer(viewer)
     if v is None:
         return _notice(t("not_signed_in", loc), "#b42318")
-    return page_panel(lambda: _trainee(company, v, loc), loc)
+    return guarded(lambda: _trainee(company, v, loc), loc)
 
 
 def _trainee(company: data.Company, viewer: Viewer, loc: str) -> w.VBox:
