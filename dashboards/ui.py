@@ -333,19 +333,18 @@ def page_panel(build, loc: str) -> w.Widget:
     return deferred(lambda: guarded(build, loc), loc)
 
 
-def after_cell(fn, delay: float = 0.01) -> bool:
+def after_cell(fn, delay: float = 0.01) -> None:
     """Run `fn` in the kernel's event loop `delay` seconds from now, once the running cell has
-    ended (at once when there is no running loop; then False). The kernel answers nothing else
-    while `fn` runs."""
+    ended (at once when there is no running loop). The kernel answers nothing else while `fn`
+    runs."""
     import asyncio
 
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         fn()
-        return False
+        return
     loop.call_later(delay, fn)
-    return True
 
 
 class ManagerDashboard:

@@ -6,7 +6,6 @@ Every read is one query per table (never one per person) and every write one bul
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from core.cycles import Cycle, get_cycle
 from core.db import utcnow
 from core.errors import AcademyError
 from core.rows import frame as rows_frame
-from core.rows import insert_frame
+from core.rows import insert_frame, json_texts
 from graders.engine import grading as g
 from graders.engine.course_catalog import module_catalog
 from graders.engine.schemes import Scheme, home_schemes, load_schemes
@@ -107,9 +106,8 @@ def _frame(session: Session, model, columns: list[str], run_id: int, *where) -> 
                   for c in columns]).where(model.run_id == run_id, *where)
          .order_by(model.id))  # as written, whichever index finds the rows
     f = rows_frame(session.execute(q), columns)
-    for c in json_columns:  # one decoder call per column, not one per row
-        f[c] = pd.Series(json.loads("[" + ",".join(v or "null" for v in f[c]) + "]"),
-                         index=f.index, dtype=object)
+    for c in json_columns:
+        f[c] = pd.Series(json_texts(f[c].tolist()), index=f.index, dtype=object)
     return f
 
 
@@ -221,13 +219,13 @@ def _fingerprints(inputs: g.GradeInputs, result: g.GradeResult, workers: int):
     """A function giving (inputs sha256, results sha256). For a large company graded with
     `workers` > 1 they are computed in a forked process from now on (core.forked), beside the
     caller's reading of the previous results and writing of the new ones; otherwise when asked."""
-    from core.forked import Forked, fork_available
-    from graders.sources.load import PARALLEL_MIN_STAFF
+    from core.forked import Forked
+    from graders.sources.load import parallel_worth
 
     def both() -> tuple[str, str]:
         return inputs.sha256(), result.sha256()
 
-    if workers < 2 or len(inputs.roster) < PARALLEL_MIN_STAFF or not fork_available():
+    if not parallel_worth(len(inputs.roster), workers):
         return both
     return Forked(both, "fingerprints").result
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.rows import json_texts
 from graders.managers.grading import INDICATORS as _MANAGEMENT_INDICATORS
 
 STATUSES = ("ok", "insufficient", "missing")
@@ -292,7 +293,7 @@ def _parse_details(ev: pd.DataFrame) -> pd.DataFrame:
     if not values:
         return pd.DataFrame()
     if all(isinstance(v, str) for v in values):
-        dicts = json.loads("[" + ",".join(values) + "]")  # one decoder call, not one per row
+        dicts = json_texts(values)
     else:
         dicts = [json.loads(v) if isinstance(v, str) else (v or {}) for v in values]
     return pd.DataFrame.from_records(dicts)

@@ -224,11 +224,17 @@ def _collect_group(session: Session, shared: dict[str, SourceFrames], group: lis
     return out
 
 
-def _parallel_url(session: Session, staff: int, workers: int) -> str | None:
-    """The database URL children can open, when collecting in parallel is worth it and safe."""
+def parallel_worth(staff: int, workers: int) -> bool:
+    """Is forking worth it for a grade of `staff` people with `workers` allowed (and possible)?
+    The one decision for collecting the sources and hashing the fingerprints."""
     from core.forked import fork_available
 
-    if workers < 2 or staff < PARALLEL_MIN_STAFF or not fork_available():
+    return workers >= 2 and staff >= PARALLEL_MIN_STAFF and fork_available()
+
+
+def _parallel_url(session: Session, staff: int, workers: int) -> str | None:
+    """The database URL children can open, when collecting in parallel is worth it and safe."""
+    if not parallel_worth(staff, workers):
         return None
     url = session.get_bind().url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
